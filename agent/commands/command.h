@@ -1,0 +1,34 @@
+#pragma once
+// The subcommands of `turnout`: a table of {name, summary, setup}. Each lives in its own file
+// and splits its work into a validate step (nothing runs, bad input is exit 2) and a run step.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace turnout::agent {
+
+/// Runs a parsed subcommand and returns the process exit code.
+using CommandHandler = std::function<int()>;
+
+/// One subcommand.
+struct Command {
+  const char* name;     ///< as typed: `run`, `validate`
+  const char* summary;  ///< one line for `turnout --help`
+  /// Declares the command's flags on `app` (bound to state the handler owns) and returns the handler.
+  std::function<CommandHandler(CLI::App& app)> setup;
+};
+
+/// `turnout run`: one pipeline in the foreground.
+Command run_command();
+/// `turnout validate`: check a pipeline file.
+Command validate_command();
+
+/// Every subcommand, in the order `turnout --help` lists them.
+std::vector<Command> all_commands();
+
+/// Prints `turnout <command>: <message>` on stderr and returns kExitUsage.
+int usage_error(const std::string& command, const std::string& message);
+
+}  // namespace turnout::agent

@@ -1,0 +1,127 @@
+#include "pipeline/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "pipeline/environment.h"
+#include "pipeline/stage_reader.h"
+#include "pipeline/yaml_reader.h"
+
+namespace turnout::pipeline {
+
+namespace {
+
+using detail::Entry;
+using detail::Where;
+using detail::YamlReader;
+
+const std::vector<std::string> kTopKeys = {"name", "on", "env", "secrets", "concurrency", "stages"};
+
+const char* kind_name(const YAML::Node& node) {
+  if (node.IsSequence()) return "a list";
+  if (node.IsScalar()) return "a single value";
+  return "nothing";
+}
+
+void read_concurrency(YamlReader& reader, const Entry& entry, Pipeline& pipeline) {
+  const auto text = reader.text(entry, Where{});
+  if (!text) return;
+  for (const auto value : {Concurrency::supersede, Concurrency::queue, Concurrency::cancel_in_progress}) {
+    if (*text == to_string(value)) {
+      pipeline.concurrency = value;
+      return;
+    }
+  }
+  reader.error(entry.value,
+               "unknown concurrency '" + *text + "' (expected supersede, queue, cancel-in-progress)");
+}
+
+void read_top_key(YamlReader& reader, const Entry& entry, Pipeline& pipeline) {
+  if (entry.key == "name") {
+    if (auto name = reader.text(entry, Where{})) pipeline.name = std::move(*name);
+  } else if (entry.key == "on") {
+    pipeline.branches = detail::read_branch_filter(reader, entry, Where{"`on`", ""});
+  } else if (entry.key == "env") {
+    pipeline.env = detail::read_env(reader, entry, Where{});
+  } else if (entry.key == "secrets") {
+    pipeline.secrets = detail::read_secret_names(reader, entry, Where{});
+  } else if (entry.key == "concurrency") {
+    read_concurrency(reader, entry, pipeline);
+  } else if (entry.key == "stages") {
+    pipeline.stages = detail::read_stages(reader, entry);
+  }
+}
+
+// The one document of the file, or nullopt after reporting why there is none to read.
+std::optional<YAML::Node> parse(std::string_view text, YamlReader& reader) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& error) {
+    reader.error(error.mark, "YAML syntax error: " + error.msg);
+    return std::nullopt;
+  }
+  if (documents.empty() || documents[0].IsNull()) {
+    reader.error(YAML::Mark(), "the pipeline file is empty (it needs at least `name` and `stages`)");
+    return std::nullopt;
+  }
+  if (documents.size() > 1) {
+    reader.error(documents[1], "the pipeline file must hold one YAML document (found " +
+                                   std::to_string(documents.size()) + ")");
+  }
+  if (!documents[0].IsMap()) {
+    reader.error(documents[0],
+                 std::string("the top level must be a mapping with `name` and `stages` (found ") +
+                     kind_name(documents[0]) + ")");
+    return std::nullopt;
+  }
+  return documents[0];
+}
+
+}  // namespace
+
+std::string Diagnostic::to_string() const {
+  if (line == 0) return file + ": " + message;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+LoadResult load_string(std::string_view text, const std::string& file) {
+  LoadResult result;
+  result.pipeline.file = file;
+  YamlReader reader(file);
+  if (const auto document = parse(text, reader)) {
+    const auto entries = reader.entries(*document, kTopKeys, Where{});
+    reader.require(*document, entries, {"name", "stages"}, Where{});
+    for (const Entry& entry : entries) read_top_key(reader, entry, result.pipeline);
+  }
+  result.errors = reader.take_errors();
+  return result;
+}
+
+LoadResult load_file(const std::string& path) {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  std::string text;
+  int error = file ? 0 : errno;
+  if (file) {
+    char buffer[8192];
+    std::size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
+    if (std::ferror(file.get())) error = errno;
+  }
+  if (error != 0) {
+    LoadResult result;
+    result.pipeline.file = path;
+    result.errors.push_back(
+        Diagnostic{path, 0, 0, std::string("cannot read pipeline file: ") + std::strerror(error)});
+    return result;
+  }
+  return load_string(text, path);
+}
+
+}  // namespace turnout::pipeline

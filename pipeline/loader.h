@@ -1,0 +1,38 @@
+#pragma once
+// Loading and validating `.turnout.yml` (schema version 1, see DESIGN.md).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+
+namespace turnout::pipeline {
+
+/// One problem found in a pipeline file, at a 1-based line and column.
+struct Diagnostic {
+  std::string file;     ///< as given to the loader
+  int line = 0;         ///< 1-based; 0 when the file could not be read at all
+  int column = 0;       ///< 1-based
+  std::string message;  ///< e.g. "unknown key 'stpes' in stage 'build' (did you mean 'steps'?)"
+
+  /// `FILE:LINE:COLUMN: message` (or `FILE: message` without a position), as compilers print.
+  std::string to_string() const;
+};
+
+/// The outcome of loading: a pipeline when there are no errors, and every error otherwise.
+struct LoadResult {
+  Pipeline pipeline;               ///< valid only when errors is empty
+  std::vector<Diagnostic> errors;  ///< all of them, in file order
+
+  /// True when the pipeline loaded without errors.
+  bool ok() const { return errors.empty(); }
+};
+
+/// Parses and validates YAML text; `file` names it in diagnostics and Pipeline::file.
+LoadResult load_string(std::string_view text, const std::string& file);
+
+/// Reads and loads a file; an unreadable file is one diagnostic without a position.
+LoadResult load_file(const std::string& path);
+
+}  // namespace turnout::pipeline

@@ -1,0 +1,124 @@
+#pragma once
+// The pipeline model: plain data, loaded from `.turnout.yml` by pipeline/loader.h.
+// Nothing here runs anything; steps/ does.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/duration.h"
+
+namespace turnout::pipeline {
+
+using util::Duration;
+
+/// Environment variables in name order; later layers override earlier ones when merged.
+using EnvMap = std::map<std::string, std::string>;
+
+/// Where a model element was written in the pipeline file, 1-based (0 = unknown).
+struct Position {
+  int line = 0;    ///< 1-based line
+  int column = 0;  ///< 1-based column
+};
+
+/// `when:` of a stage: conditions under which it runs.
+struct When {
+  std::vector<std::string> branches;  ///< glob patterns; empty = any branch
+};
+
+/// One shell step: `bash --noprofile --norc -eo pipefail -c run`.
+struct Step {
+  std::string name;                 ///< given, or derived from the first line of `run`
+  std::string run;                  ///< the script
+  EnvMap env;                       ///< step-level env (highest precedence)
+  std::optional<Duration> timeout;  ///< none = no limit
+  std::string working_directory;    ///< relative to the workspace; "" = the workspace
+  bool continue_on_error = false;   ///< a failure is reported but does not fail the stage
+  Position position;                ///< of the step's mapping
+};
+
+/// How a health probe reaches the new slot.
+enum class ProbeKind { http, tcp, command };
+
+/// `health:` of a deploy.
+struct HealthCheck {
+  ProbeKind kind = ProbeKind::http;    ///< http when `path` is used, `tcp: true`, or `command`
+  std::string path = "/";              ///< http: the request path
+  std::optional<int> status;           ///< http: expected status; none = any 2xx
+  std::string command;                 ///< command: exit 0 = healthy
+  Duration interval = Duration(1000);  ///< between attempts
+  Duration timeout = Duration(2000);   ///< per attempt
+  int attempts = 30;                   ///< before giving up
+};
+
+/// `proxy.nginx:` turnout owns `upstream_file` and reloads nginx after testing it.
+struct NginxProxy {
+  std::string upstream_file;               ///< include file holding the live `server` line
+  std::string test = "nginx -t";           ///< must succeed before reload
+  std::string reload = "nginx -s reload";  ///< applies the new file
+};
+
+/// `proxy.command:` a user's commands for any other proxy or load balancer.
+struct CommandProxy {
+  std::string switch_command;   ///< `switch:` gets PORT and TURNOUT_SLOT
+  std::string current_command;  ///< `current:` prints the live port
+};
+
+/// `proxy:` exactly one backend is set.
+struct Proxy {
+  std::optional<NginxProxy> nginx;      ///< nginx backend
+  std::optional<CommandProxy> command;  ///< command backend
+};
+
+/// The two slots of a blue-green app.
+struct Slots {
+  int blue = 0;   ///< port of the blue slot
+  int green = 0;  ///< port of the green slot
+};
+
+/// `deploy:` of a stage (strategy blue-green).
+struct Deploy {
+  std::string strategy = "blue-green";  ///< the only strategy of version 1
+  std::string app;                      ///< name, used for <data>/apps/<app>
+  Slots slots;                          ///< ports
+  std::string start;                    ///< starts the slot (long-running unless `stop` is given)
+  std::string stop;                     ///< stops a slot run by an outside supervisor; "" = agent-supervised
+  HealthCheck health;                   ///< when the new slot counts as ready
+  Proxy proxy;                          ///< how traffic is switched
+  Duration drain = Duration(5000);      ///< wait before stopping the old slot
+  Duration verify = Duration(10000);    ///< keep probing the new slot after the switch
+  bool keep_previous = true;            ///< keep the old slot running for an instant rollback
+  int keep_releases = 5;                ///< release directories kept, never the live or previous
+  Position position;                    ///< of the deploy mapping
+};
+
+/// One stage: either shell steps or a deploy.
+struct Stage {
+  std::string name;                ///< unique in the pipeline
+  std::vector<Step> steps;         ///< empty when `deploy` is set
+  std::optional<Deploy> deploy;    ///< the blue-green deploy of this stage
+  EnvMap env;                      ///< stage-level env
+  When when;                       ///< run conditions
+  bool continue_on_error = false;  ///< a failure does not stop the run
+  Position position;               ///< of the stage's mapping
+};
+
+/// `concurrency:` what a newer push does to runs of the same branch.
+enum class Concurrency { supersede, queue, cancel_in_progress };
+
+/// The spelling of a Concurrency value in the pipeline file.
+const char* to_string(Concurrency concurrency);
+
+/// A whole `.turnout.yml`, validated.
+struct Pipeline {
+  std::string file;                                  ///< the path it was loaded from, for messages
+  std::string name;                                  ///< `name:`
+  std::vector<std::string> branches;                 ///< `on.branches` (webhook mode); empty = any
+  EnvMap env;                                        ///< pipeline-level env
+  std::vector<std::string> secrets;                  ///< names of secrets to take from turnout's environment
+  Concurrency concurrency = Concurrency::supersede;  ///< see Concurrency
+  std::vector<Stage> stages;                         ///< in order
+};
+
+}  // namespace turnout::pipeline

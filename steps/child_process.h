@@ -1,0 +1,55 @@
+#pragma once
+// Running one command in its own process group and ending the whole group (DESIGN.md invariant 4).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "steps/cancel_token.h"
+#include "util/duration.h"
+#include "util/result.h"
+
+namespace turnout::steps {
+
+/// Which pipe a line of output came from.
+enum class Stream { out, err };
+
+/// What to start. argv[0] is looked up in PATH of `env` if it has no '/'.
+struct ProcessSpec {
+  std::vector<std::string> argv;                     ///< the command, never a shell string built from data
+  std::string cwd;                                   ///< working directory; "" = ours
+  std::vector<std::string> env;                      ///< "NAME=value", the whole environment of the child
+  std::optional<util::Duration> timeout;             ///< none = no limit
+  util::Duration kill_grace = util::Duration(5000);  ///< TERM, then KILL after this
+};
+
+/// How a process ended.
+struct ProcessOutcome {
+  int exit_code = -1;         ///< 0..255 when it exited, -1 when killed by a signal
+  int signal = 0;             ///< the signal that ended it, 0 when it exited
+  bool timed_out = false;     ///< ended by turnout because of the timeout
+  bool cancelled = false;     ///< ended by turnout because of the cancel token
+  util::Duration duration{};  ///< from start to the end of the whole process group
+};
+
+/// Receives output as masked lines, with the time the bytes were read.
+using OutputSink =
+    std::function<void(Stream stream, std::chrono::system_clock::time_point time, std::string_view line)>;
+
+/// Starts `spec` in a new process group (stdin = /dev/null, stdout and stderr piped), streams
+/// its output line by line through `masker` into `sink`, and waits until the main process has
+/// ended and no process of its group is left: after the main process exits, leftovers of the
+/// group get TERM, then KILL after `kill_grace`. A timeout or `cancel` ends the whole group the
+/// same way. Returns an error only when the process could not be started at all.
+util::Result<ProcessOutcome> run_process(const ProcessSpec& spec, const class SecretMasker& masker,
+                                         const OutputSink& sink, const CancelToken& cancel);
+
+/// True while any process of group `pgid` is alive (zombies do not count).
+bool process_group_alive(pid_t pgid);
+
+}  // namespace turnout::steps

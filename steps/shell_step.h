@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+#include "steps/cancel_token.h"
+#include "steps/child_process.h"
+#include "steps/run_context.h"
+#include "steps/run_result.h"
+#include "steps/secret_masker.h"
+
+namespace turnout::steps {
+
+/// The argv of every shell step: `bash --noprofile --norc -eo pipefail -c SCRIPT`. The script
+/// is the pipeline author's text; data from a webhook never enters it (invariant 1).
+std::vector<std::string> shell_argv(const std::string& script);
+
+/// What one shell step needs besides the step itself.
+struct ShellStepEnv {
+  const RunContext& context;           ///< workspace and TURNOUT_* values
+  const pipeline::Pipeline& pipeline;  ///< pipeline env
+  const pipeline::Stage& stage;        ///< stage env
+  const SecretMasker& masker;          ///< masks every line
+  const CancelToken& cancel;           ///< ends the step's group when set
+  util::Duration kill_grace;           ///< TERM -> KILL delay
+};
+
+/// Runs `step` in the workspace (plus its working_directory) and returns how it ended; never
+/// throws for a failing step: a step that cannot start is a failed StepResult with the reason.
+StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, const OutputSink& sink);
+
+}  // namespace turnout::steps

@@ -1,0 +1,256 @@
+#include "steps/runner.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "pipeline/loader.h"
+#include "tests/support/temp_dir.h"
+
+using namespace turnout;
+using steps::Status;
+
+namespace {
+
+/// Records events as short strings, and every log line.
+class Recorder : public steps::RunObserver {
+ public:
+  std::vector<std::string> events;
+  std::vector<std::string> lines;
+
+  void stage_started(const pipeline::Stage& stage) override { events.push_back("stage " + stage.name); }
+  void step_started(const pipeline::Stage&, const pipeline::Step& step) override {
+    events.push_back("step " + step.name);
+  }
+  void log_line(const steps::LogLine& line) override { lines.emplace_back(line.text); }
+  void stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) override {
+    events.push_back("end " + stage.name + " " + steps::to_string(result.status));
+  }
+};
+
+pipeline::Pipeline load(const std::string& yaml) {
+  auto loaded = pipeline::load_string(yaml, "test.yml");
+  REQUIRE(loaded.ok());
+  return loaded.pipeline;
+}
+
+steps::RunContext context_in(const test::TempDir& dir, std::string branch = "main") {
+  steps::RunContext context;
+  context.workspace = dir.path().string();
+  context.branch = std::move(branch);
+  context.run_id = "7";
+  context.trigger = "cli";
+  context.inherited_env = {{"PATH", "/usr/bin:/bin"}};
+  return context;
+}
+
+struct Harness {
+  test::TempDir dir;
+  Recorder recorder;
+  steps::CancelToken cancel;
+  steps::RunnerOptions options;
+
+  steps::RunResult run(const std::string& yaml, const std::string& branch = "main") {
+    options.kill_grace = std::chrono::milliseconds(200);
+    steps::Runner runner({&recorder}, cancel, options);
+    return runner.run(load(yaml), context_in(dir, branch));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("stages and steps run in order", "[unit][steps][runner]") {
+  Harness h;
+  const auto result = h.run(R"(
+name: order
+stages:
+  - name: one
+    steps:
+      - { name: a, run: echo a }
+      - { name: b, run: echo b }
+  - name: two
+    steps:
+      - { name: c, run: echo c }
+)");
+  CHECK(result.status == Status::succeeded);
+  CHECK(h.recorder.events == std::vector<std::string>{"stage one", "step a", "step b", "end one succeeded",
+                                                      "stage two", "step c", "end two succeeded"});
+  CHECK(h.recorder.lines == std::vector<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE("a failed step stops its stage and the run", "[unit][steps][runner]") {
+  Harness h;
+  const auto result = h.run(R"(
+name: stop
+stages:
+  - name: build
+    steps:
+      - { name: fails, run: exit 3 }
+      - { name: never, run: touch never }
+  - name: test
+    steps:
+      - { name: also-never, run: touch also-never }
+)");
+  CHECK(result.status == Status::failed);
+  REQUIRE(result.stages.size() == 2);
+  CHECK(result.stages[0].status == Status::failed);
+  CHECK(result.stages[0].reason == "step 'fails' exited 3");
+  CHECK(result.stages[0].steps[0].exit_code == 3);
+  CHECK(result.stages[0].steps[1].status == Status::skipped);
+  CHECK(result.stages[1].status == Status::skipped);
+  CHECK_FALSE(std::filesystem::exists(h.dir / "never"));
+  CHECK_FALSE(std::filesystem::exists(h.dir / "also-never"));
+}
+
+TEST_CASE("continue_on_error lets a step or a stage fail without failing the run", "[unit][steps][runner]") {
+  Harness h;
+  const auto result = h.run(R"(
+name: lenient
+stages:
+  - name: lint
+    continue_on_error: true
+    steps:
+      - { name: strict, run: exit 1 }
+  - name: build
+    steps:
+      - { name: flaky, run: exit 2, continue_on_error: true }
+      - { name: after, run: touch after }
+)");
+  CHECK(result.status == Status::succeeded);
+  CHECK(result.stages[0].status == Status::failed);
+  CHECK(result.stages[0].allowed_failure);
+  CHECK(result.stages[1].status == Status::succeeded);
+  CHECK(result.stages[1].steps[0].allowed_failure);
+  CHECK(std::filesystem::exists(h.dir / "after"));
+}
+
+TEST_CASE("when.branches decides which stages run", "[unit][steps][runner]") {
+  const std::string yaml = R"(
+name: branches
+stages:
+  - name: build
+    steps: [{ run: "true" }]
+  - name: deploy-ish
+    when: { branches: [main, "release/*"] }
+    steps: [{ run: touch deployed }]
+)";
+  SECTION("a matching branch runs it") {
+    Harness h;
+    CHECK(h.run(yaml, "release/2.0").stages[1].status == Status::succeeded);
+    CHECK(std::filesystem::exists(h.dir / "deployed"));
+  }
+  SECTION("another branch skips it, with the reason") {
+    Harness h;
+    const auto result = h.run(yaml, "feature/x");
+    CHECK(result.status == Status::succeeded);
+    CHECK(result.stages[1].status == Status::skipped);
+    CHECK(result.stages[1].reason == "branch 'feature/x' not in main, release/*");
+    CHECK_FALSE(std::filesystem::exists(h.dir / "deployed"));
+  }
+  SECTION("an unknown branch skips it") {
+    Harness h;
+    CHECK(h.run(yaml, "").stages[1].status == Status::skipped);
+  }
+}
+
+TEST_CASE("--stage runs only the named stages", "[unit][steps][runner]") {
+  Harness h;
+  h.options.only_stages = {"two"};
+  const auto result = h.run(R"(
+name: only
+stages:
+  - name: one
+    steps: [{ run: touch one }]
+  - name: two
+    steps: [{ run: touch two }]
+)");
+  REQUIRE(result.stages.size() == 1);
+  CHECK(result.stages[0].name == "two");
+  CHECK_FALSE(std::filesystem::exists(h.dir / "one"));
+  CHECK(std::filesystem::exists(h.dir / "two"));
+}
+
+TEST_CASE("env layers merge pipeline, stage, step and TURNOUT_* in that order", "[unit][steps][runner]") {
+  Harness h;
+  h.run(R"(
+name: env
+env: { A: pipeline, B: pipeline, C: pipeline }
+stages:
+  - name: s
+    env: { B: stage, C: stage }
+    steps:
+      - run: echo "$A $B $C $TURNOUT_RUN_ID $TURNOUT_BRANCH $TURNOUT_TRIGGER"
+        env: { C: step }
+)");
+  CHECK(h.recorder.lines == std::vector<std::string>{"pipeline stage step 7 main cli"});
+}
+
+TEST_CASE("secrets are masked in the output of steps", "[unit][steps][runner]") {
+  Harness h;
+  steps::Runner runner({&h.recorder}, h.cancel, h.options);
+  auto context = context_in(h.dir);
+  context.secrets = {{"TOKEN", "hunter2-s3cr3t"}};
+  runner.run(load(R"(
+name: secret
+secrets: [TOKEN]
+stages:
+  - name: s
+    steps:
+      - run: 'echo "token=$TOKEN"; printf "%s" "$TOKEN" | rev | rev'
+)"),
+             context);
+  CHECK(h.recorder.lines == std::vector<std::string>{"token=***", "***"});
+}
+
+TEST_CASE("a step that times out fails the stage and says so", "[unit][steps][runner]") {
+  Harness h;
+  const auto result = h.run(R"(
+name: slow
+stages:
+  - name: s
+    steps:
+      - { name: sleepy, run: sleep 30, timeout: 300ms }
+)");
+  CHECK(result.status == Status::failed);
+  CHECK(result.stages[0].steps[0].timed_out);
+  CHECK(result.stages[0].reason == "step 'sleepy' timed out after 300ms");
+}
+
+TEST_CASE("cancelling ends the running step and skips the rest", "[unit][steps][runner]") {
+  Harness h;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    h.cancel.cancel();
+  });
+  const auto result = h.run(R"(
+name: cancel
+stages:
+  - name: one
+    steps:
+      - { name: long, run: sleep 60 }
+      - { name: next, run: touch next }
+  - name: two
+    steps: [{ run: touch two }]
+)");
+  canceller.join();
+  CHECK(result.status == Status::cancelled);
+  CHECK(result.stages[0].status == Status::cancelled);
+  CHECK(result.stages[0].steps[0].status == Status::cancelled);
+  CHECK(result.stages[0].steps[1].status == Status::skipped);
+  CHECK(result.stages[1].status == Status::skipped);
+  CHECK(result.duration < std::chrono::seconds(30));
+  CHECK_FALSE(std::filesystem::exists(h.dir / "next"));
+}
+
+TEST_CASE("a missing working_directory fails the step with the reason", "[unit][steps][runner]") {
+  Harness h;
+  const auto result = h.run(R"(
+name: wd
+stages:
+  - name: s
+    steps:
+      - { name: in-sub, run: pwd, working_directory: sub }
+)");
+  CHECK(result.status == Status::failed);
+  CHECK_THAT(result.stages[0].steps[0].reason, Catch::Contains("cannot start"));
+}

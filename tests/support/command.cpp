@@ -1,0 +1,50 @@
+#include "tests/support/command.h"
+
+#include <stdexcept>
+
+#include "steps/child_process.h"
+#include "steps/secret_masker.h"
+
+extern char** environ;
+
+namespace turnout::test {
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& cwd,
+                          const std::map<std::string, std::string>& env) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  for (const auto& [name, value] : env) merged[name] = value;
+
+  steps::ProcessSpec spec;
+  spec.argv = argv;
+  spec.cwd = cwd;
+  spec.timeout = std::chrono::minutes(5);
+  for (const auto& [name, value] : merged) spec.env.push_back(name + "=" + value);
+
+  CommandResult result;
+  const steps::SecretMasker no_secrets;
+  const steps::CancelToken never;
+  const auto outcome = steps::run_process(
+      spec, no_secrets,
+      [&](steps::Stream stream, auto, std::string_view line) {
+        std::string& into = stream == steps::Stream::out ? result.out : result.err;
+        into.append(line).push_back('\n');
+      },
+      never);
+  if (!outcome) throw std::runtime_error(outcome.error().message);
+  result.exit_code = outcome.value().exit_code;
+  return result;
+}
+
+CommandResult run_turnout(const std::vector<std::string>& args, const std::string& cwd,
+                          const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv{TURNOUT_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, cwd, env);
+}
+
+}  // namespace turnout::test

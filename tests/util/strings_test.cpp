@@ -1,0 +1,33 @@
+#include "util/strings.h"
+
+#include <catch2/catch.hpp>
+
+using namespace turnout::util;
+
+TEST_CASE("edit distance counts single-character edits and transpositions", "[unit][util]") {
+  CHECK(edit_distance("steps", "steps") == 0);
+  CHECK(edit_distance("stpes", "steps") == 1);
+  CHECK(edit_distance("rnu", "run") == 1);
+  CHECK(edit_distance("", "abc") == 3);
+  CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("did_you_mean suggests only a plausible typo", "[unit][util]") {
+  const std::vector<std::string> keys{"steps", "env", "when", "name"};
+  CHECK(did_you_mean("stpes", keys) == " (did you mean 'steps'?)");
+  CHECK(did_you_mean("wen", keys) == " (did you mean 'when'?)");
+  CHECK(did_you_mean("rnu", {"run", "validate"}) == " (did you mean 'run'?)");
+  CHECK(did_you_mean("completely-different", keys).empty());
+}
+
+TEST_CASE("glob_match follows fnmatch", "[unit][util]") {
+  CHECK(glob_match("main", "main"));
+  CHECK(glob_match("release/*", "release/1.2"));
+  CHECK_FALSE(glob_match("release/*", "main"));
+  CHECK_FALSE(glob_match("main", "mainline"));
+}
+
+TEST_CASE("join puts the separator between parts only", "[unit][util]") {
+  CHECK(join({"a", "b", "c"}, ", ") == "a, b, c");
+  CHECK(join({}, ", ").empty());
+}

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace turnout::util {
+
+/// Edit distance between two strings (byte-wise): insertions, deletions, substitutions and
+/// adjacent transpositions each count 1.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate nearest to `word`, if it is close enough to be a plausible typo
+/// (distance at most a third of the word's length, and at least 1 allowed); nullopt otherwise.
+std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates);
+
+/// " (did you mean 'X'?)" for the nearest candidate, or "" when none is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+/// Joins `parts` with `separator`.
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+/// True when `text` matches the shell-style glob `pattern` (`*`, `?`, `[...]`), as fnmatch(3).
+bool glob_match(std::string_view pattern, std::string_view text);
+
+}  // namespace turnout::util
