@@ -153,7 +153,7 @@ stages:
   }
 }
 
-TEST_CASE("--stage runs only the named stages", "[unit][steps][runner]") {
+TEST_CASE("a stage filter runs only the named stages", "[unit][steps][runner]") {
   Harness h;
   h.options.only_stages = {"two"};
   const auto result = h.run(R"(
