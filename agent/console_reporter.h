@@ -11,7 +11,8 @@ namespace turnout::agent {
 /// indented, and a summary table at the end. Colour only when `out` is a terminal.
 class ConsoleReporter : public steps::RunObserver {
  public:
-  /// Writes to `out` (not owned); `color` turns ANSI colours on.
+  /// Writes to `out` (not owned; nothing may have been written to it yet, since a file or a
+  /// pipe gets a larger buffer); `color` turns ANSI colours on.
   ConsoleReporter(std::FILE* out, bool color);
 
   void run_started(const pipeline::Pipeline& pipeline, const steps::RunContext& context) override;

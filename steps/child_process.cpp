@@ -192,8 +192,12 @@ class Supervisor {
   // Only when run() did not complete (the sink threw): the group still ends and the child is reaped.
   ~Supervisor() {
     if (done_) return;
-    ::kill(-pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    if (!main_exited_) {
+      ::kill(-pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    } else if (process_group_alive(pid_)) {
+      ::kill(-pid_, SIGKILL);  // reaped leader: only while members live is the group id ours
+    }
   }
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -293,8 +297,10 @@ void Supervisor::close_pipe(OutputPipe& pipe) {
   pipe.fd.reset();
 }
 
-// Notices the exit without reaping: while our child is an unreaped zombie its pid, which is the
-// group id, cannot be reused, so signalling the group can never hit a stranger.
+// Notices the exit, then reaps the main process at once. Signalling the group afterwards is still
+// safe: Linux keeps a pid number allocated while it is any live process's group id, so it cannot
+// be handed to a stranger; and once reaped, kill(-pgid, 0) answers ESRCH for an empty group
+// without a scan of /proc, which is the common case and the cost of every step.
 void Supervisor::check_main() {
   if (main_exited_) return;
   siginfo_t info{};
@@ -308,6 +314,7 @@ void Supervisor::check_main() {
   if (info.si_pid != pid_) return;  // still running
   main_exited_ = true;
   pidfd_.reset();
+  ::waitpid(pid_, nullptr, 0);
   if (info.si_code == CLD_EXITED) {
     outcome_.exit_code = info.si_status;
   } else {
@@ -362,7 +369,6 @@ void Supervisor::finish(std::array<OutputPipe*, 2> pipes) {
     while (pipe->fd && drained < kDrainLimit && read_some(*pipe)) drained += kReadChunk;
     if (pipe->fd) close_pipe(*pipe);
   }
-  if (main_exited_) ::waitpid(pid_, nullptr, 0);
   done_ = true;
   outcome_.duration = std::chrono::duration_cast<util::Duration>(Clock::now() - start_);
 }
