@@ -1,5 +1,8 @@
 #include "agent/cli.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -48,9 +51,20 @@ bool is_command(const std::string& word, const std::vector<Command>& commands) {
   return false;
 }
 
+// turnout's own messages go to stderr, so stdout stays the run's output or a command's data
+// (`runs --json`). A foreground command only has warnings to add to what it prints itself.
+void configure_logging() {
+  auto logger = spdlog::stderr_color_mt("turnout");
+  logger->set_pattern("turnout: %^%l%$: %v");
+  logger->set_level(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+}
+
 }  // namespace
 
-std::vector<Command> all_commands() { return {run_command(), validate_command()}; }
+std::vector<Command> all_commands() {
+  return {run_command(), rerun_command(), runs_command(), logs_command(), validate_command()};
+}
 
 int usage_error(const std::string& command, const std::string& message) {
   std::fprintf(stderr, "turnout %s: %s\n", command.c_str(), message.c_str());
@@ -58,6 +72,7 @@ int usage_error(const std::string& command, const std::string& message) {
 }
 
 int main_cli(int argc, char** argv) {
+  configure_logging();
   const auto commands = all_commands();
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1], commands))
     return reject_unknown_command(argv[1], commands);

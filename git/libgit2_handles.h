@@ -25,6 +25,15 @@ using ObjectPtr = std::unique_ptr<git_object, Libgit2Deleter<git_object, git_obj
 /// An owned git_commit.
 using CommitPtr = std::unique_ptr<git_commit, Libgit2Deleter<git_commit, git_commit_free>>;
 
+/// An owned git_tree.
+using TreePtr = std::unique_ptr<git_tree, Libgit2Deleter<git_tree, git_tree_free>>;
+
+/// An owned git_index.
+using IndexPtr = std::unique_ptr<git_index, Libgit2Deleter<git_index, git_index_free>>;
+
+/// An owned git_diff.
+using DiffPtr = std::unique_ptr<git_diff, Libgit2Deleter<git_diff, git_diff_free>>;
+
 /// Owns a git_buf and disposes of it.
 class Buf {
  public:

@@ -24,6 +24,12 @@ struct Command {
 Command run_command();
 /// `turnout validate`: check a pipeline file.
 Command validate_command();
+/// `turnout runs`: the history.
+Command runs_command();
+/// `turnout logs`: one run's log.
+Command logs_command();
+/// `turnout rerun`: a recorded run again.
+Command rerun_command();
 
 /// Every subcommand, in the order `turnout --help` lists them.
 std::vector<Command> all_commands();

@@ -26,6 +26,11 @@ stages:
       - run: touch released
 )";
 
+/// The environment of a run whose state lives in the test's own folder.
+std::map<std::string, std::string> data_env(const TempDir& dir) {
+  return {{"TURNOUT_DATA_DIR", (dir / "data").string()}};
+}
+
 bool process_gone(const std::string& pid) {
   std::ifstream stat("/proc/" + pid + "/stat");
   if (!stat) return true;
@@ -38,7 +43,8 @@ bool process_gone(const std::string& pid) {
 TEST_CASE("run --dir runs the pipeline and prints headers and a summary", "[integration][cli]") {
   TempDir dir;
   dir.write(".turnout.yml", kPipeline);
-  const auto result = run_turnout({"run", "--dir", dir.path().string(), "--branch", "main"});
+  const auto result =
+      run_turnout({"run", "--dir", dir.path().string(), "--branch", "main"}, "", data_env(dir));
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.out, Catch::Contains("▶ build"));
   CHECK_THAT(result.out, Catch::Contains("    hello world"));
@@ -52,7 +58,7 @@ TEST_CASE("run takes the branch from the git checkout", "[integration][cli]") {
   TempDir dir;
   dir.write(".turnout.yml", kPipeline);
   REQUIRE(run_command({"git", "init", "-q", "-b", "feature", dir.path().string()}).exit_code == 0);
-  const auto result = run_turnout({"run", "--dir", dir.path().string()});
+  const auto result = run_turnout({"run", "--dir", dir.path().string()}, "", data_env(dir));
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.out, Catch::Contains("release skipped: branch 'feature' not in main"));
   CHECK_FALSE(std::filesystem::exists(dir / "released"));
@@ -61,7 +67,7 @@ TEST_CASE("run takes the branch from the git checkout", "[integration][cli]") {
 TEST_CASE("a failing step makes run exit 1", "[integration][cli]") {
   TempDir dir;
   dir.write(".turnout.yml", "name: f\nstages:\n  - name: s\n    steps: [{ name: boom, run: exit 4 }]\n");
-  const auto result = run_turnout({"run", "--dir", dir.path().string()});
+  const auto result = run_turnout({"run", "--dir", dir.path().string()}, "", data_env(dir));
   CHECK(result.exit_code == 1);
   CHECK_THAT(result.out, Catch::Contains("✗ boom exited 4"));
   CHECK_THAT(result.out, Catch::Contains("failed in"));
@@ -73,14 +79,14 @@ TEST_CASE("bad command lines get one line, exit 2, and nothing runs", "[integrat
   const std::string path = dir.path().string();
 
   SECTION("an unknown stage, with the nearest one") {
-    const auto result = run_turnout({"run", "--dir", path, "--stage", "tset"});
+    const auto result = run_turnout({"run", "--dir", path, "--stage", "tset"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK(result.err ==
           "turnout run: unknown stage 'tset' (did you mean 'test'?); the pipeline has: build, "
           "test, release\n");
   }
   SECTION("an unknown flag, with the nearest one") {
-    const auto result = run_turnout({"run", "--dir", path, "--stgae", "test"});
+    const auto result = run_turnout({"run", "--dir", path, "--stgae", "test"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err,
                Catch::StartsWith("turnout run: unknown option '--stgae' (did you mean '--stage'?)"));
@@ -91,30 +97,30 @@ TEST_CASE("bad command lines get one line, exit 2, and nothing runs", "[integrat
     CHECK_THAT(result.err, Catch::StartsWith("turnout: unknown command 'rnu' (did you mean 'run'?)"));
   }
   SECTION("a missing pipeline file") {
-    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "missing.yml"});
+    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "missing.yml"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("missing.yml"));
   }
   SECTION("a missing --dir") {
-    const auto result = run_turnout({"run", "--dir", path + "/nope"});
+    const auto result = run_turnout({"run", "--dir", path + "/nope"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("no such directory"));
   }
   SECTION("a pipeline with a YAML syntax error") {
     dir.write("broken.yml", "name: [unclosed\n");
-    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "broken.yml"});
+    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "broken.yml"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("broken.yml:"));
   }
   SECTION("run that is not a string") {
     dir.write("map.yml", "name: m\nstages:\n  - name: s\n    steps:\n      - run: { a: b }\n");
-    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "map.yml"});
+    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "map.yml"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("map.yml:5:"));
   }
   SECTION("a step with no run") {
     dir.write("norun.yml", "name: m\nstages:\n  - name: s\n    steps:\n      - name: lonely\n");
-    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "norun.yml"});
+    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "norun.yml"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("norun.yml:5:"));
   }
@@ -122,7 +128,7 @@ TEST_CASE("bad command lines get one line, exit 2, and nothing runs", "[integrat
     dir.write(
         "secret.yml",
         "name: m\nsecrets: [DEMO_UNSET_SECRET]\nstages:\n  - name: s\n    steps: [{ run: touch ran }]\n");
-    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "secret.yml"});
+    const auto result = run_turnout({"run", "--dir", path, "--pipeline", "secret.yml"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("secret 'DEMO_UNSET_SECRET'"));
   }
@@ -135,11 +141,15 @@ TEST_CASE("secrets from turnout's environment are masked in run output", "[integ
   dir.write(
       ".turnout.yml",
       "name: m\nsecrets: [DEPLOY_KEY]\nstages:\n  - name: s\n    steps: [{ run: 'echo key=$DEPLOY_KEY' }]\n");
-  const auto result =
-      run_turnout({"run", "--dir", dir.path().string()}, "", {{"DEPLOY_KEY", "sup3r-s3cret"}});
+  auto env = data_env(dir);
+  env["DEPLOY_KEY"] = "sup3r-s3cret";
+  const auto result = run_turnout({"run", "--dir", dir.path().string()}, "", env);
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.out, Catch::Contains("key=***"));
   CHECK(result.out.find("sup3r-s3cret") == std::string::npos);
+  const std::string log = read_file(dir / "data/runs/1/log");
+  CHECK_THAT(log, Catch::Contains(" out key=***"));
+  CHECK(log.find("sup3r-s3cret") == std::string::npos);
 }
 
 TEST_CASE("SIGTERM cancels the run: exit 130 and the step's whole group is gone", "[integration][cli]") {
@@ -155,7 +165,7 @@ stages:
                              "' run --dir . & pid=$!; "
                              "for i in $(seq 100); do [ -s sleeper.pid ] && break; sleep 0.1; done; "
                              "kill -TERM $pid; wait $pid; echo exit=$?";
-  const auto result = run_command({"bash", "-c", script}, dir.path().string());
+  const auto result = run_command({"bash", "-c", script}, dir.path().string(), data_env(dir));
   CHECK_THAT(result.out, Catch::Contains("exit=130"));
   CHECK_THAT(result.out, Catch::Contains("cancelled"));
   const std::string sleeper = read_file(dir / "sleeper.pid");

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "steps/run_observer.h"
+#include "util/result.h"
+
+namespace turnout::agent {
+
+/// The log file of one run, `<data>/runs/<id>/log`: every line starts with its UTC time, then
+/// a marker (`==>` stage, `-->` step, `out`/`err` output, `<--` step end, `<==` stage end,
+/// `===` run end). Output is already masked when it arrives. Written through a large buffer,
+/// flushed at every step boundary and at least every 200 ms, so `turnout logs --follow` keeps up.
+class RunLog : public steps::RunObserver {
+ public:
+  /// Creates the file (and its folder); fails with a message naming the path.
+  static util::Result<std::unique_ptr<RunLog>> create(const std::string& path);
+  ~RunLog() override;
+
+  void stage_started(const pipeline::Stage& stage) override;
+  void step_started(const pipeline::Stage& stage, const pipeline::Step& step) override;
+  void log_line(const steps::LogLine& line) override;
+  void step_finished(const pipeline::Stage& stage, const steps::StepResult& result) override;
+  void stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) override;
+  void run_finished(const steps::RunResult& result) override;
+
+  /// Writes a line of turnout's own (a sync, a note) with the marker `---`.
+  void note(const std::string& text);
+
+ private:
+  explicit RunLog(std::FILE* file);
+  void write_marker(const char* marker, const std::string& text);
+  const std::string& stamp(std::chrono::system_clock::time_point time);
+  void flush_soon(std::chrono::system_clock::time_point time);
+
+  std::FILE* file_;
+  std::chrono::system_clock::time_point stamped_{};
+  std::string stamp_;
+  std::chrono::system_clock::time_point flushed_{};
+};
+
+/// Where the log of run `id` lives under `data_dir`.
+std::string run_log_path(const std::string& data_dir, std::int64_t id);
+
+}  // namespace turnout::agent

@@ -1,0 +1,104 @@
+#include "agent/store/migrations.h"
+
+#include "agent/store/sqlite.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace turnout::agent::detail {
+namespace {
+
+// Version 1: runs, their stages and their steps. Strings are NOT NULL DEFAULT '' so readers never
+// meet a NULL where the model has a plain string; only rerun_of and exit_code may be NULL.
+constexpr const char* kCreateRuns = R"sql(CREATE TABLE runs (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  repo             TEXT    NOT NULL DEFAULT '',
+  ref              TEXT    NOT NULL DEFAULT '',
+  branch           TEXT    NOT NULL DEFAULT '',
+  sha              TEXT    NOT NULL DEFAULT '',
+  pipeline         TEXT    NOT NULL DEFAULT '',
+  trigger          TEXT    NOT NULL DEFAULT '',
+  rerun_of         INTEGER NULL REFERENCES runs(id),
+  status           TEXT    NOT NULL CHECK (status IN
+                     ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'superseded', 'error')),
+  reason           TEXT    NOT NULL DEFAULT '',
+  queued_at        TEXT    NOT NULL DEFAULT '',
+  started_at       TEXT    NOT NULL DEFAULT '',
+  finished_at      TEXT    NOT NULL DEFAULT '',
+  owner_pid        INTEGER NOT NULL DEFAULT 0,
+  owner_start_time INTEGER NOT NULL DEFAULT 0
+))sql";
+
+constexpr const char* kCreateStages = R"sql(CREATE TABLE stages (
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  idx         INTEGER NOT NULL,
+  name        TEXT    NOT NULL DEFAULT '',
+  status      TEXT    NOT NULL DEFAULT '',
+  reason      TEXT    NOT NULL DEFAULT '',
+  started_at  TEXT    NOT NULL DEFAULT '',
+  finished_at TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, idx)
+))sql";
+
+// A step belongs to a recorded stage: recording a step first is a bug the caller hears about.
+constexpr const char* kCreateSteps = R"sql(CREATE TABLE steps (
+  run_id      INTEGER NOT NULL,
+  stage_idx   INTEGER NOT NULL,
+  idx         INTEGER NOT NULL,
+  name        TEXT    NOT NULL DEFAULT '',
+  status      TEXT    NOT NULL DEFAULT '',
+  exit_code   INTEGER NULL,
+  reason      TEXT    NOT NULL DEFAULT '',
+  started_at  TEXT    NOT NULL DEFAULT '',
+  finished_at TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, stage_idx, idx),
+  FOREIGN KEY (run_id, stage_idx) REFERENCES stages(run_id, idx) ON DELETE CASCADE
+))sql";
+
+Migration initial_schema() {
+  return {1, {kCreateRuns, "CREATE INDEX runs_status ON runs(status)", kCreateStages, kCreateSteps}};
+}
+
+std::string too_new(int version) {
+  return "turnout.db has schema version " + std::to_string(version) + ", this turnout knows up to " +
+         std::to_string(latest_schema_version()) + ": upgrade turnout";
+}
+
+// Applies one migration unless another process got there first (checked under the write lock).
+void apply(Poco::Data::Session& session, const Migration& migration) {
+  Transaction transaction(session, Transaction::Kind::write);
+  if (schema_version(session) >= migration.version) return;
+  for (const auto& statement : migration.statements) session << statement, now;
+  // PRAGMA takes no bound parameters; the version is our own integer.
+  session << "PRAGMA user_version = " + std::to_string(migration.version), now;
+  transaction.commit();
+}
+
+}  // namespace
+
+const std::vector<Migration>& schema_migrations() {
+  static const std::vector<Migration> migrations{initial_schema()};
+  return migrations;
+}
+
+int latest_schema_version() { return schema_migrations().back().version; }
+
+int schema_version(Poco::Data::Session& session) {
+  int version = 0;
+  session << "PRAGMA user_version", into(version), now;
+  return version;
+}
+
+util::Status migrate(Poco::Data::Session& session) {
+  const int current = schema_version(session);
+  if (current > latest_schema_version()) return util::fail(too_new(current));
+  for (const auto& migration : schema_migrations()) {
+    if (migration.version <= current) continue;
+    apply(session, migration);
+  }
+  // A newer turnout may have migrated the file between our check and our transactions.
+  const int now_version = schema_version(session);
+  if (now_version > latest_schema_version()) return util::fail(too_new(now_version));
+  return util::Ok{};
+}
+
+}  // namespace turnout::agent::detail

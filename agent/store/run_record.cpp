@@ -1,0 +1,37 @@
+#include "agent/store/run_record.h"
+
+#include <array>
+#include <utility>
+
+namespace turnout::agent {
+namespace {
+
+constexpr std::array<std::pair<RunStatus, const char*>, 7> kRunStatusNames{{
+    {RunStatus::queued, "queued"},
+    {RunStatus::running, "running"},
+    {RunStatus::succeeded, "succeeded"},
+    {RunStatus::failed, "failed"},
+    {RunStatus::cancelled, "cancelled"},
+    {RunStatus::superseded, "superseded"},
+    {RunStatus::error, "error"},
+}};
+
+}  // namespace
+
+const char* to_string(RunStatus status) {
+  for (const auto& [value, name] : kRunStatusNames) {
+    if (value == status) return name;
+  }
+  return "unknown";
+}
+
+std::optional<RunStatus> parse_run_status(const std::string& text) {
+  for (const auto& [value, name] : kRunStatusNames) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
+}
+
+bool is_final(RunStatus status) { return status != RunStatus::queued && status != RunStatus::running; }
+
+}  // namespace turnout::agent

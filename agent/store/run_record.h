@@ -1,0 +1,61 @@
+#pragma once
+// What the store keeps of a run, its stages and its steps: plain data, as the CLI and the API show it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace turnout::agent {
+
+/// The life of a run. Changed only through RunStore, which logs `run 42: running -> succeeded`.
+enum class RunStatus { queued, running, succeeded, failed, cancelled, superseded, error };
+
+/// Lower-case name, as stored and shown: "queued", "running", ...
+const char* to_string(RunStatus status);
+/// The status named `text`; nullopt for anything else.
+std::optional<RunStatus> parse_run_status(const std::string& text);
+/// True for the statuses a run never leaves (succeeded, failed, cancelled, superseded, error).
+bool is_final(RunStatus status);
+
+/// One step of a recorded run.
+struct StepRecord {
+  int index = 0;                 ///< 0-based position in its stage
+  std::string name;              ///< the step's name
+  std::string status;            ///< steps::Status name: pending, running, succeeded, failed, ...
+  std::optional<int> exit_code;  ///< when the shell exited
+  std::string reason;            ///< "exited 1", "timed out after 10s", "" when it succeeded
+  std::string started_at;        ///< ISO-8601 UTC with milliseconds, "" when it never started
+  std::string finished_at;       ///< likewise
+};
+
+/// One stage of a recorded run.
+struct StageRecord {
+  int index = 0;                  ///< 0-based position in the pipeline
+  std::string name;               ///< the stage's name
+  std::string status;             ///< steps::Status name
+  std::string reason;             ///< why it failed or was skipped
+  std::string started_at;         ///< ISO-8601 UTC, "" when it never started
+  std::string finished_at;        ///< likewise
+  std::vector<StepRecord> steps;  ///< in order
+};
+
+/// A recorded run: the run object of `turnout runs --json` and of the API.
+struct RunRecord {
+  std::int64_t id = 0;                   ///< assigned by the store, increasing
+  std::string repo;                      ///< URL or path it was fetched from
+  std::string ref;                       ///< e.g. refs/heads/main; "" for a bare sha
+  std::string branch;                    ///< short branch name; "" when none
+  std::string sha;                       ///< full commit id; "" when unknown (a folder that is no repository)
+  std::string pipeline;                  ///< the pipeline's `name`, "" until it is loaded
+  std::string trigger;                   ///< cli, webhook, rerun, redelivery, actions
+  std::optional<std::int64_t> rerun_of;  ///< the run this one reran
+  RunStatus status = RunStatus::queued;  ///< see RunStatus
+  std::string reason;                    ///< why it failed, errored or was superseded; "" otherwise
+  std::string queued_at;                 ///< ISO-8601 UTC with milliseconds
+  std::string started_at;                ///< "" until it starts
+  std::string finished_at;               ///< "" until it ends
+  std::vector<StageRecord> stages;       ///< filled by RunStore::get only
+};
+
+}  // namespace turnout::agent

@@ -1,0 +1,386 @@
+#include "agent/store/run_store.h"
+
+#include "util/utc_time.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <Poco/Nullable.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+
+#include "agent/store/migrations.h"
+#include "agent/store/sqlite.h"
+#include "util/process_identity.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace turnout::agent {
+namespace {
+
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+using Transaction = detail::Transaction;
+
+constexpr const char* kRunColumns =
+    "id, repo, ref, branch, sha, pipeline, trigger, rerun_of, status, reason, queued_at, started_at, "
+    "finished_at";
+
+// SQLite's messages come as "<kind>: <text>: <text>" through Poco; say the text once.
+std::string describe(const Poco::Exception& error) {
+  std::string message = error.message();
+  const std::size_t half = message.size() >= 2 ? (message.size() - 2) / 2 : 0;
+  if (half > 0 && message.compare(half, 2, ": ") == 0 &&
+      message.compare(0, half, message, half + 2, std::string::npos) == 0) {
+    message.resize(half);
+  }
+  return message.empty() ? error.displayText() : std::string(error.name()) + ": " + message;
+}
+
+// `error` with `prefix` before its message; everything else about it (its kind) is kept.
+util::Error prefixed(const std::string& prefix, util::Error error) {
+  error.message.insert(0, prefix);
+  return error;
+}
+
+std::string text(const RecordSet& rows, std::size_t column, std::size_t row) {
+  return rows.value(column, row).convert<std::string>();
+}
+
+Poco::Int64 integer(const RecordSet& rows, std::size_t column, std::size_t row) {
+  return rows.value(column, row).convert<Poco::Int64>();
+}
+
+std::optional<Poco::Int64> nullable_integer(const RecordSet& rows, std::size_t column, std::size_t row) {
+  if (rows.isNull(column, row)) return std::nullopt;
+  return integer(rows, column, row);
+}
+
+Poco::Nullable<Poco::Int64> to_nullable(const std::optional<Poco::Int64>& value) {
+  return value ? Poco::Nullable<Poco::Int64>(*value) : Poco::Nullable<Poco::Int64>();
+}
+
+RunStatus status_of(const std::string& name, Poco::Int64 id) {
+  if (auto status = parse_run_status(name)) return *status;
+  // The schema's CHECK constraint keeps this from happening; say so loudly if it does.
+  throw Poco::DataException("run " + std::to_string(id) + " has unknown status '" + name + "'");
+}
+
+RunRecord run_from_row(const RecordSet& rows, std::size_t row) {
+  RunRecord run;
+  run.id = integer(rows, 0, row);
+  run.repo = text(rows, 1, row);
+  run.ref = text(rows, 2, row);
+  run.branch = text(rows, 3, row);
+  run.sha = text(rows, 4, row);
+  run.pipeline = text(rows, 5, row);
+  run.trigger = text(rows, 6, row);
+  run.rerun_of = nullable_integer(rows, 7, row);
+  run.status = status_of(text(rows, 8, row), run.id);
+  run.reason = text(rows, 9, row);
+  run.queued_at = text(rows, 10, row);
+  run.started_at = text(rows, 11, row);
+  run.finished_at = text(rows, 12, row);
+  return run;
+}
+
+std::vector<StageRecord> read_stages(Session& session, Poco::Int64 run_id) {
+  Statement select(session);
+  select << "SELECT idx, name, status, reason, started_at, finished_at FROM stages WHERE run_id = ? "
+            "ORDER BY idx",
+      bind(run_id), now;
+  RecordSet rows(select);
+  std::vector<StageRecord> stages;
+  for (std::size_t row = 0; row < rows.rowCount(); ++row) {
+    StageRecord stage;
+    stage.index = static_cast<int>(integer(rows, 0, row));
+    stage.name = text(rows, 1, row);
+    stage.status = text(rows, 2, row);
+    stage.reason = text(rows, 3, row);
+    stage.started_at = text(rows, 4, row);
+    stage.finished_at = text(rows, 5, row);
+    stages.push_back(std::move(stage));
+  }
+  return stages;
+}
+
+// Puts each step under its stage; the foreign key guarantees the stage exists.
+void read_steps(Session& session, Poco::Int64 run_id, std::vector<StageRecord>& stages) {
+  Statement select(session);
+  select << "SELECT stage_idx, idx, name, status, exit_code, reason, started_at, finished_at FROM steps "
+            "WHERE run_id = ? ORDER BY stage_idx, idx",
+      bind(run_id), now;
+  RecordSet rows(select);
+  for (std::size_t row = 0; row < rows.rowCount(); ++row) {
+    const auto stage_index = static_cast<int>(integer(rows, 0, row));
+    StepRecord step;
+    step.index = static_cast<int>(integer(rows, 1, row));
+    step.name = text(rows, 2, row);
+    step.status = text(rows, 3, row);
+    if (auto code = nullable_integer(rows, 4, row)) step.exit_code = static_cast<int>(*code);
+    step.reason = text(rows, 5, row);
+    step.started_at = text(rows, 6, row);
+    step.finished_at = text(rows, 7, row);
+    for (auto& stage : stages) {
+      if (stage.index == stage_index) stage.steps.push_back(std::move(step));
+    }
+  }
+}
+
+void insert_run(Session& session, const NewRun& run) {
+  session << "INSERT INTO runs (repo, ref, branch, sha, pipeline, trigger, rerun_of, status, queued_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+      bind(run.repo), bind(run.ref), bind(run.branch), bind(run.sha), bind(run.pipeline), bind(run.trigger),
+      bind(to_nullable(run.rerun_of)), bind(utc_now()), now;
+}
+
+void upsert_stage(Session& session, Poco::Int64 run_id, const StageRecord& stage) {
+  session << "INSERT INTO stages (run_id, idx, name, status, reason, started_at, finished_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET "
+             "name = excluded.name, status = excluded.status, reason = excluded.reason, "
+             "started_at = excluded.started_at, finished_at = excluded.finished_at",
+      bind(run_id), bind(stage.index), bind(stage.name), bind(stage.status), bind(stage.reason),
+      bind(stage.started_at), bind(stage.finished_at), now;
+}
+
+void upsert_step(Session& session, Poco::Int64 run_id, int stage_index, const StepRecord& step) {
+  const auto exit_code =
+      step.exit_code ? Poco::Nullable<Poco::Int64>(*step.exit_code) : Poco::Nullable<Poco::Int64>();
+  session << "INSERT INTO steps (run_id, stage_idx, idx, name, status, exit_code, reason, started_at, "
+             "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, stage_idx, idx) DO UPDATE "
+             "SET name = excluded.name, status = excluded.status, exit_code = excluded.exit_code, "
+             "reason = excluded.reason, started_at = excluded.started_at, finished_at = excluded.finished_at",
+      bind(run_id), bind(stage_index), bind(step.index), bind(step.name), bind(step.status), bind(exit_code),
+      bind(step.reason), bind(step.started_at), bind(step.finished_at), now;
+}
+
+std::optional<RunStatus> read_status(Session& session, Poco::Int64 id) {
+  std::vector<std::string> found;
+  session << "SELECT status FROM runs WHERE id = ?", into(found), bind(id), now;
+  if (found.empty()) return std::nullopt;
+  return status_of(found.front(), id);
+}
+
+// Every status change is written by one of the two functions below, inside the caller's write
+// transaction, and logged by log_transition once committed.
+void write_started(Session& session, Poco::Int64 id, const std::string& pipeline) {
+  const auto owner = util::self_identity();
+  session << "UPDATE runs SET status = 'running', pipeline = ?, started_at = ?, owner_pid = ?, "
+             "owner_start_time = ? WHERE id = ?",
+      bind(pipeline), bind(utc_now()), bind(static_cast<Poco::Int64>(owner.pid)),
+      bind(static_cast<Poco::Int64>(owner.start_time)), bind(id), now;
+}
+
+void write_finished(Session& session, Poco::Int64 id, RunStatus status, const std::string& reason) {
+  session << "UPDATE runs SET status = ?, reason = ?, finished_at = ? WHERE id = ?",
+      bind(std::string(to_string(status))), bind(reason), bind(utc_now()), bind(id), now;
+}
+
+void log_transition(Poco::Int64 id, RunStatus from, RunStatus to) {
+  spdlog::info("run {}: {} -> {}", id, to_string(from), to_string(to));
+}
+
+// The ids of running runs whose owner process is gone (dead, a zombie, or its pid reused).
+std::vector<Poco::Int64> orphaned_runs(Session& session) {
+  Statement select(session);
+  select << "SELECT id, owner_pid, owner_start_time FROM runs WHERE status = 'running' ORDER BY id", now;
+  RecordSet rows(select);
+  std::vector<Poco::Int64> gone;
+  for (std::size_t row = 0; row < rows.rowCount(); ++row) {
+    const util::ProcessIdentity owner{static_cast<pid_t>(integer(rows, 1, row)),
+                                      static_cast<std::uint64_t>(integer(rows, 2, row))};
+    if (!util::is_alive(owner)) gone.push_back(integer(rows, 0, row));
+  }
+  return gone;
+}
+
+// Creates the data directory and checks that SQLite can create its files (db, -wal, -shm) there.
+util::Status prepare_data_dir(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return util::fail("cannot create data directory " + dir.string() + ": " + error.message() +
+                      ": create it, or choose a data_dir turnout may write");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return util::fail("data directory " + dir.string() + " is not writable: " + std::strerror(errno) +
+                      ": give turnout's user write access, or choose another data_dir");
+  }
+  return util::Ok{};
+}
+
+}  // namespace
+
+struct RunStore::Impl {
+  Impl(std::string db_path, Session db) : path(std::move(db_path)), session(std::move(db)) {}
+
+  // Runs `body` under the lock; every failure, thrown or returned, becomes
+  // "run store <path>: <what>: <why>".
+  template <typename Body>
+  auto locked(const std::string& what, Body&& body) -> decltype(body()) {
+    std::lock_guard lock(mutex);
+    try {
+      auto result = body();
+      if (!result) return prefixed("run store " + path + ": " + what + ": ", result.error());
+      return result;
+    } catch (const Poco::Exception& error) {
+      return util::fail("run store " + path + ": " + what + ": " + describe(error));
+    } catch (const std::exception& error) {
+      return util::fail("run store " + path + ": " + what + ": " + error.what());
+    }
+  }
+
+  std::string path;
+  std::mutex mutex;
+  Session session;
+};
+
+RunStore::RunStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RunStore::~RunStore() = default;
+
+util::Result<std::unique_ptr<RunStore>> RunStore::open(const std::string& data_dir) {
+  if (data_dir.empty()) return util::fail("run store: no data directory given");
+  const std::filesystem::path dir(data_dir);
+  const std::string path = (dir / "turnout.db").string();
+  if (auto ready = prepare_data_dir(dir); !ready) return prefixed("run store " + path + ": ", ready.error());
+  try {
+    Session session = detail::open_session(path);
+    if (auto migrated = detail::migrate(session); !migrated) {
+      return prefixed("run store " + path + ": ", migrated.error());
+    }
+    return std::unique_ptr<RunStore>(new RunStore(std::make_unique<Impl>(path, std::move(session))));
+  } catch (const Poco::Exception& error) {
+    return util::fail("run store " + path + ": " + describe(error));
+  }
+}
+
+const std::string& RunStore::path() const { return impl_->path; }
+
+util::Result<std::int64_t> RunStore::create_run(const NewRun& run) {
+  return impl_->locked("create run", [&]() -> util::Result<std::int64_t> {
+    try {
+      insert_run(impl_->session, run);
+    } catch (const Poco::Data::SQLite::ConstraintViolationException&) {
+      // The only constraint a caller can break: rerun_of must name a recorded run.
+      return util::fail("the run to rerun, " + std::to_string(run.rerun_of.value_or(0)) + ", does not exist");
+    }
+    // last_insert_rowid() is per connection, and the connection is ours while we hold the lock.
+    Poco::Int64 id = 0;
+    impl_->session << "SELECT last_insert_rowid()", into(id), now;
+    spdlog::debug("run {}: queued", id);
+    return id;
+  });
+}
+
+util::Status RunStore::start_run(std::int64_t id, const std::string& pipeline) {
+  return impl_->locked("start run " + std::to_string(id), [&]() -> util::Status {
+    Transaction transaction(impl_->session, Transaction::Kind::write);
+    const auto old = read_status(impl_->session, id);
+    if (!old) return util::fail("no such run");
+    if (*old != RunStatus::queued) {
+      return util::fail(std::string("it is ") + to_string(*old) + ", only a queued run can start");
+    }
+    write_started(impl_->session, id, pipeline);
+    transaction.commit();
+    log_transition(id, *old, RunStatus::running);
+    return util::Ok{};
+  });
+}
+
+util::Status RunStore::finish_run(std::int64_t id, RunStatus status, const std::string& reason) {
+  return impl_->locked("finish run " + std::to_string(id), [&]() -> util::Status {
+    if (!is_final(status)) return util::fail(std::string(to_string(status)) + " is not a final status");
+    Transaction transaction(impl_->session, Transaction::Kind::write);
+    const auto old = read_status(impl_->session, id);
+    if (!old) return util::fail("no such run");
+    if (is_final(*old)) {
+      spdlog::debug("run {}: already {}, not {}", id, to_string(*old), to_string(status));
+      return util::Ok{};
+    }
+    write_finished(impl_->session, id, status, reason);
+    transaction.commit();
+    log_transition(id, *old, status);
+    return util::Ok{};
+  });
+}
+
+util::Status RunStore::record_stage(std::int64_t run_id, const StageRecord& stage) {
+  const auto what = "record stage " + std::to_string(stage.index) + " of run " + std::to_string(run_id);
+  return impl_->locked(what, [&]() -> util::Status {
+    try {
+      upsert_stage(impl_->session, run_id, stage);
+    } catch (const Poco::Data::SQLite::ConstraintViolationException&) {
+      return util::fail("no such run");
+    }
+    return util::Ok{};
+  });
+}
+
+util::Status RunStore::record_step(std::int64_t run_id, int stage_index, const StepRecord& step) {
+  const auto what = "record step " + std::to_string(step.index) + " of stage " + std::to_string(stage_index) +
+                    " of run " + std::to_string(run_id);
+  return impl_->locked(what, [&]() -> util::Status {
+    try {
+      upsert_step(impl_->session, run_id, stage_index, step);
+    } catch (const Poco::Data::SQLite::ConstraintViolationException&) {
+      return util::fail("the run has no such stage: record the stage before its steps");
+    }
+    return util::Ok{};
+  });
+}
+
+util::Result<std::vector<RunRecord>> RunStore::list(int limit) {
+  return impl_->locked("list runs", [&]() -> util::Result<std::vector<RunRecord>> {
+    std::vector<RunRecord> runs;
+    if (limit <= 0) return runs;
+    Statement select(impl_->session);
+    select << "SELECT " << kRunColumns << " FROM runs ORDER BY id DESC LIMIT ?", bind(limit), now;
+    RecordSet rows(select);
+    for (std::size_t row = 0; row < rows.rowCount(); ++row) runs.push_back(run_from_row(rows, row));
+    return runs;
+  });
+}
+
+util::Result<std::optional<RunRecord>> RunStore::get(std::int64_t id) {
+  return impl_->locked("get run " + std::to_string(id), [&]() -> util::Result<std::optional<RunRecord>> {
+    auto& session = impl_->session;
+    // One read transaction: the run, its stages and its steps as of one moment.
+    Transaction transaction(session, Transaction::Kind::read);
+    Statement select(session);
+    select << "SELECT " << kRunColumns << " FROM runs WHERE id = ?", bind(static_cast<Poco::Int64>(id)), now;
+    RecordSet rows(select);
+    if (rows.rowCount() == 0) return std::optional<RunRecord>();
+    RunRecord run = run_from_row(rows, 0);
+    run.stages = read_stages(session, id);
+    read_steps(session, id, run.stages);
+    transaction.commit();
+    return std::optional<RunRecord>(std::move(run));
+  });
+}
+
+util::Result<std::vector<std::int64_t>> RunStore::mark_interrupted() {
+  return impl_->locked("mark interrupted runs", [&]() -> util::Result<std::vector<std::int64_t>> {
+    auto& session = impl_->session;
+    Transaction transaction(session, Transaction::Kind::write);
+    const auto gone = orphaned_runs(session);
+    for (const auto id : gone) write_finished(session, id, RunStatus::error, "interrupted");
+    transaction.commit();
+    for (const auto id : gone) log_transition(id, RunStatus::running, RunStatus::error);
+    return std::vector<std::int64_t>(gone.begin(), gone.end());
+  });
+}
+
+std::string utc_now() { return util::format_utc(std::chrono::system_clock::now()); }
+
+}  // namespace turnout::agent

@@ -1,0 +1,207 @@
+// turnout run --repo, runs, logs and rerun, end to end through the real binary and real repositories.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <catch2/catch.hpp>
+
+#include "tests/support/command.h"
+#include "tests/support/git_repo.h"
+#include "tests/support/temp_dir.h"
+
+using namespace turnout::test;
+
+namespace {
+
+const char* kPipelineV1 = R"(
+name: app
+stages:
+  - name: build
+    steps:
+      - name: version
+        run: echo "building $(cat VERSION) at $TURNOUT_SHA on $TURNOUT_BRANCH"
+)";
+
+struct History {
+  TempDir dir;
+  GitRepo origin{dir / "origin"};
+  std::map<std::string, std::string> env{{"TURNOUT_DATA_DIR", (dir / "data").string()}};
+
+  CommandResult turnout(const std::vector<std::string>& args) { return run_turnout(args, "", env); }
+
+  Poco::JSON::Array::Ptr runs_json() {
+    const auto result = turnout({"runs", "--json"});
+    REQUIRE(result.exit_code == 0);
+    return Poco::JSON::Parser().parse(result.out).extract<Poco::JSON::Array::Ptr>();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("run --repo builds the remote's HEAD and records it", "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  const std::string sha = h.origin.commit("VERSION", "1.0\n", "v1");
+
+  const auto result = h.turnout({"run", "--repo", h.origin.path().string()});
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("building 1.0 at " + sha + " on main"));
+
+  const auto runs = h.runs_json();
+  REQUIRE(runs->size() == 1);
+  const auto run = runs->getObject(0);
+  CHECK(run->getValue<int>("id") == 1);
+  CHECK(run->getValue<std::string>("status") == "succeeded");
+  CHECK(run->getValue<std::string>("sha") == sha);
+  CHECK(run->getValue<std::string>("branch") == "main");
+  CHECK(run->getValue<std::string>("ref") == "refs/heads/main");
+  CHECK(run->getValue<std::string>("pipeline") == "app");
+  CHECK(run->getValue<std::string>("trigger") == "cli");
+  CHECK(run->isNull("rerun_of"));
+  for (const char* key : {"repo", "queued_at", "started_at", "finished_at"}) {
+    INFO(key);
+    CHECK_FALSE(run->getValue<std::string>(key).empty());
+  }
+}
+
+TEST_CASE("the pipeline comes from the commit being built", "[integration][cli][history]") {
+  History h;
+  const std::string old_sha = h.origin.commit(".turnout.yml", kPipelineV1, "pipeline v1");
+  h.origin.commit("VERSION", "1.0\n", "v1");
+  h.origin.commit(".turnout.yml",
+                  "name: app\nstages:\n  - name: build\n    steps:\n      - run: echo second pipeline\n",
+                  "v2");
+
+  const auto newest = h.turnout({"run", "--repo", h.origin.path().string(), "--ref", "main"});
+  CHECK(newest.exit_code == 0);
+  CHECK_THAT(newest.out, Catch::Contains("second pipeline"));
+
+  // The first commit has no VERSION file: its own pipeline runs, in its own tree.
+  const auto older = h.turnout({"run", "--repo", h.origin.path().string(), "--sha", old_sha});
+  CHECK(older.exit_code == 0);
+  CHECK_THAT(older.out, Catch::Contains("building  at " + old_sha));
+  CHECK_THAT(older.out, Catch::Contains("cat: VERSION: No such file or directory"));
+  CHECK(older.out.find("second pipeline") == std::string::npos);
+}
+
+TEST_CASE("logs prints a run's log with stage and step markers", "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  h.origin.commit("VERSION", "2.0\n", "v2");
+  REQUIRE(h.turnout({"run", "--repo", h.origin.path().string()}).exit_code == 0);
+
+  const auto logs = h.turnout({"logs", "1"});
+  CHECK(logs.exit_code == 0);
+  CHECK_THAT(logs.out, Catch::Contains(" ==> stage build"));
+  CHECK_THAT(logs.out, Catch::Contains(" --> step version"));
+  CHECK_THAT(logs.out, Catch::Contains(" out building 2.0 at "));
+  CHECK_THAT(logs.out, Catch::Contains(" <-- step version succeeded"));
+  CHECK_THAT(logs.out, Catch::Contains(" === run succeeded"));
+  // Every line starts with its UTC time.
+  CHECK_THAT(logs.out, Catch::Matches(R"((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [^\n]*\n)+)"));
+
+  const auto follow = h.turnout({"logs", "1", "--follow"});  // an ended run: prints and returns
+  CHECK(follow.exit_code == 0);
+  CHECK(follow.out == logs.out);
+}
+
+TEST_CASE("rerun builds the same commit again and points at the original", "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  const std::string first = h.origin.commit("VERSION", "1.0\n", "v1");
+  REQUIRE(h.turnout({"run", "--repo", h.origin.path().string()}).exit_code == 0);
+  h.origin.commit("VERSION", "9.9\n", "newer commit that the rerun must not build");
+
+  const auto rerun = h.turnout({"rerun", "1"});
+  CHECK(rerun.exit_code == 0);
+  CHECK_THAT(rerun.out, Catch::Contains("building 1.0 at " + first));
+
+  const auto runs = h.runs_json();
+  REQUIRE(runs->size() == 2);
+  const auto newest = runs->getObject(0);
+  CHECK(newest->getValue<int>("id") == 2);
+  CHECK(newest->getValue<std::string>("trigger") == "rerun");
+  CHECK(newest->getValue<int>("rerun_of") == 1);
+  CHECK(newest->getValue<std::string>("sha") == first);
+}
+
+TEST_CASE("runs lists newest first and honours --limit", "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  h.origin.commit("VERSION", "1.0\n", "v1");
+  for (int i = 0; i < 3; ++i) REQUIRE(h.turnout({"run", "--repo", h.origin.path().string()}).exit_code == 0);
+
+  const auto table = h.turnout({"runs", "--limit", "2"});
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::StartsWith("ID "));
+  CHECK(table.out.find("\n3 ") < table.out.find("\n2 "));
+  CHECK(table.out.find("\n1 ") == std::string::npos);
+}
+
+TEST_CASE("bad history input gets one line, exit 2, and records nothing", "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  const std::string origin = h.origin.path().string();
+
+  SECTION("a remote that does not exist") {
+    const auto result = h.turnout({"run", "--repo", (h.dir / "nowhere").string()});
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("nowhere"));
+  }
+  SECTION("a malformed URL") {
+    const auto result = h.turnout({"run", "--repo", "https://"});
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("malformed repository URL"));
+  }
+  SECTION("a ref that does not exist") {
+    const auto result = h.turnout({"run", "--repo", origin, "--ref", "no-such-branch"});
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("no-such-branch"));
+  }
+  SECTION("a sha that does not exist") {
+    const auto result =
+        h.turnout({"run", "--repo", origin, "--sha", "0123456789abcdef0123456789abcdef01234567"});
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("0123456789abcdef0123456789abcdef01234567"));
+  }
+  SECTION("a run id that does not exist") {
+    for (const char* command : {"logs", "rerun"}) {
+      const auto result = h.turnout({command, "42"});
+      CHECK(result.exit_code == 2);
+      CHECK_THAT(result.err, Catch::Contains("no run 42"));
+    }
+  }
+  SECTION("a run id that is no number") {
+    const auto result = h.turnout({"logs", "abc"});
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("'abc' is not a run id"));
+  }
+  SECTION("--ref without --repo") {
+    const auto result = h.turnout({"run", "--ref", "main"});
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("need --repo"));
+  }
+  const auto runs = h.turnout({"runs"}).out;
+  CHECK(std::count(runs.begin(), runs.end(), '\n') == 1);  // the header only: nothing recorded
+}
+
+TEST_CASE("a run killed with SIGKILL mid-step is error: interrupted after the next start",
+          "[integration][cli][history]") {
+  History h;
+  const std::string mark = (h.dir / "step.pid").string();
+  h.origin.commit(
+      ".turnout.yml",
+      "name: app\nstages:\n  - name: s\n    steps:\n      - run: 'echo $$ > " + mark + "; exec sleep 1000'\n",
+      "slow");
+  h.env["MARK"] = mark;
+  const std::string script = "'" TURNOUT_BINARY "' run --repo '" + h.origin.path().string() + "' & pid=$!; " +
+                             "for i in $(seq 200); do [ -s \"$MARK\" ] && break; sleep 0.05; done; " +
+                             "kill -KILL $pid; wait $pid; echo killed=$?; kill -KILL -$(cat \"$MARK\")";
+  const auto killed = run_command({"bash", "-c", script}, h.dir.path().string(), h.env);
+  INFO(killed.out << killed.err);
+  REQUIRE_THAT(killed.out, Catch::Contains("killed=137"));
+
+  const auto runs = h.runs_json();
+  REQUIRE(runs->size() == 1);
+  CHECK(runs->getObject(0)->getValue<std::string>("status") == "error");
+  CHECK(runs->getObject(0)->getValue<std::string>("reason") == "interrupted");
+}
