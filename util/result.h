@@ -7,9 +7,19 @@
 
 namespace turnout::util {
 
+/// What sort of failure an Error is, so a caller can react without parsing its text.
+enum class ErrorKind {
+  failed,       ///< something went wrong while doing the work
+  invalid,      ///< the request itself is malformed (a bad URL, a bad id)
+  not_found,    ///< what the request names does not exist (a ref, a commit, a folder, a run)
+  unavailable,  ///< a peer could not be reached; the same request may work later
+  denied,       ///< a peer refused the credentials
+};
+
 /// An error a person can act on: what failed, on what, and what to do.
 struct Error {
-  std::string message;  ///< one line, no trailing newline
+  std::string message;                 ///< one line, no trailing newline
+  ErrorKind kind = ErrorKind::failed;  ///< see ErrorKind
 };
 
 /// Either a T or an Error. Test with `ok()` (or `if (result)`), then read `value()` or `error()`.
@@ -43,7 +53,9 @@ struct Ok {};
 /// Result of an action that returns nothing on success.
 using Status = Result<Ok>;
 
-/// Shorthand for building an error result: `return fail("...")`.
-inline Error fail(std::string message) { return Error{std::move(message)}; }
+/// Shorthand for building an error result: `return fail("...")`, `fail("...", ErrorKind::invalid)`.
+inline Error fail(std::string message, ErrorKind kind = ErrorKind::failed) {
+  return Error{std::move(message), kind};
+}
 
 }  // namespace turnout::util
