@@ -30,7 +30,7 @@ bool same(const Diagnostic& a, const Diagnostic& b) {
 }  // namespace
 
 std::string Where::in() const {
-  if (part.empty()) return "the pipeline";
+  if (part.empty()) return top;
   return owner.empty() ? part : part + " of " + owner;
 }
 
@@ -38,7 +38,7 @@ std::string Where::prefix() const { return part.empty() ? std::string() : in() +
 
 std::string Where::missing(const std::string& key) const {
   const std::string head = owner.empty() ? std::string() : owner + ": ";
-  return head + (part.empty() ? "the pipeline" : part) + " is missing '" + key + "'";
+  return head + (part.empty() ? top : part) + " is missing '" + key + "'";
 }
 
 std::optional<int> FirstSeen::add(const std::string& name, int line) {

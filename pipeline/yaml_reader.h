@@ -17,10 +17,11 @@ namespace turnout::pipeline::detail {
 
 /// Names the part of the file being read, for messages ("step 2 of stage 'build'").
 struct Where {
-  std::string part;   ///< "stage 'build'", "step 2", "`deploy.health`"; "" = the top level
-  std::string owner;  ///< the enclosing stage ("stage 'build'"); "" when none
+  std::string part;                  ///< "stage 'build'", "step 2", "`deploy.health`"; "" = the top level
+  std::string owner;                 ///< the enclosing stage ("stage 'build'"); "" when none
+  std::string top = "the pipeline";  ///< what the file is called at its top level ("the agent config")
 
-  /// "step 2 of stage 'build'", "stage 'build'", or "the pipeline" at the top level.
+  /// "step 2 of stage 'build'", "stage 'build'", or `top` ("the pipeline") at the top level.
   std::string in() const;
   /// "step 2 of stage 'build': " to put before a message; "" at the top level.
   std::string prefix() const;

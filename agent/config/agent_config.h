@@ -1,0 +1,99 @@
+#pragma once
+// The agent's own configuration, `agent.yml` (DESIGN.md, "The agent config"): where it listens,
+// where it keeps state, which repositories it builds. Validated like a pipeline: every error at
+// once, each as `FILE:LINE:COLUMN: message`. Plain data; `turnout serve` acts on it.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/config/secret_ref.h"
+#include "pipeline/loader.h"
+
+namespace turnout::agent {
+
+/// `listen:` HOST:PORT (an IPv6 host in brackets: `[::1]:8787`).
+struct ListenAddress {
+  std::string host = "127.0.0.1";  ///< without brackets
+  int port = 8787;                 ///< 1..65535
+
+  /// `127.0.0.1:8787`, `[::1]:8787`.
+  std::string to_string() const;
+};
+
+/// `tls:` the server's certificate and key, both files (resolved like every path).
+struct TlsConfig {
+  std::string cert;  ///< PEM certificate (chain)
+  std::string key;   ///< PEM private key
+};
+
+/// `log_format:` how the agent writes its log.
+enum class LogFormat { text, json };
+
+/// `text`, `json`.
+const char* to_string(LogFormat format);
+
+/// `github:` of a repo: reporting back to GitHub.
+struct GithubConfig {
+  std::string api_url = "https://api.github.com";  ///< GitHub Enterprise: `https://HOST/api/v3`
+  SecretRef token;                                 ///< `token_file` | `token_env`
+  bool statuses = true;                            ///< a commit status per stage
+  bool deployments = true;                         ///< a deployment for the deploy stage
+  std::string environment = "production";          ///< the deployments' environment
+};
+
+/// One `notify:` item of a repo: a URL told of every finished run, signed like GitHub does.
+struct NotifyTarget {
+  std::string url;   ///< http(s)
+  SecretRef secret;  ///< `secret_file` | `secret_env`; none = unsigned
+};
+
+/// One `repos:` item: a repository the agent builds.
+struct RepoConfig {
+  std::string name;                                     ///< owner/repo; matched ignoring case
+  std::string url;                                      ///< where to fetch; "" = the payload's clone_url
+  std::vector<std::string> branches{"main", "master"};  ///< glob patterns of branches that run
+  std::string pipeline = ".turnout.yml";                ///< path of the pipeline file in the repository
+  std::optional<GithubConfig> github;                   ///< none: nothing reported to GitHub
+  std::vector<NotifyTarget> notify;                     ///< in file order
+  std::string ssh_key_file;                             ///< for ssh URLs; "" = none
+  SecretRef token;                                      ///< `token_file` | `token_env`: fetch over HTTPS
+  pipeline::Position position;                          ///< of the item in agent.yml
+};
+
+/// The whole `agent.yml`, defaults filled in; every path absolute (relative ones are resolved
+/// against the config file's folder).
+struct AgentConfig {
+  std::string file;                           ///< the config file, as given to the loader
+  ListenAddress listen;                       ///< default 127.0.0.1:8787
+  std::string public_url;                     ///< for links in statuses; "" = none
+  std::string data_dir = "/var/lib/turnout";  ///< store, run logs, mirrors, releases
+  int workers = 2;                            ///< 1..64 runs at a time
+  SecretRef webhook_secret;                   ///< none: `serve` needs --insecure-no-signature
+  SecretRef api_token;                        ///< none: the API's writes are refused
+  std::optional<TlsConfig> tls;               ///< none: plain HTTP (behind a proxy)
+  LogFormat log_format = LogFormat::text;     ///< default text
+  std::vector<RepoConfig> repos;              ///< in file order, names unique ignoring case
+};
+
+/// The outcome of loading: a config when there are no errors, and every error otherwise.
+struct AgentConfigResult {
+  AgentConfig config;                        ///< valid only when errors is empty
+  std::vector<pipeline::Diagnostic> errors;  ///< all of them, in file order
+
+  /// True when the config loaded without errors.
+  bool ok() const { return errors.empty(); }
+};
+
+/// Parses and validates YAML text; `file` names it in diagnostics, and its folder is where
+/// relative paths start. An empty text is a config of defaults.
+AgentConfigResult load_agent_config_string(std::string_view text, const std::string& file);
+
+/// Reads and loads a file; an unreadable file is one diagnostic without a position.
+AgentConfigResult load_agent_config(const std::string& path);
+
+/// The repo whose name equals `full_name` ignoring case (GitHub's names are), or nullptr.
+const RepoConfig* find_repo(const AgentConfig& config, std::string_view full_name);
+
+}  // namespace turnout::agent
