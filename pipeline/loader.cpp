@@ -1,4 +1,5 @@
 #include "pipeline/loader.h"
+#include "util/read_file.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -105,23 +106,14 @@ LoadResult load_string(std::string_view text, const std::string& file) {
 }
 
 LoadResult load_file(const std::string& path) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  std::string text;
-  int error = file ? 0 : errno;
-  if (file) {
-    char buffer[8192];
-    std::size_t count = 0;
-    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
-    if (std::ferror(file.get())) error = errno;
-  }
-  if (error != 0) {
+  const auto text = util::read_whole_file(path);
+  if (!text) {
     LoadResult result;
     result.pipeline.file = path;
-    result.errors.push_back(
-        Diagnostic{path, 0, 0, std::string("cannot read pipeline file: ") + std::strerror(error)});
+    result.errors.push_back(Diagnostic{path, 0, 0, "cannot read pipeline file: " + text.error().message});
     return result;
   }
-  return load_string(text, path);
+  return load_string(text.value(), path);
 }
 
 }  // namespace turnout::pipeline

@@ -1,4 +1,5 @@
 #include "agent/config/agent_config.h"
+#include "util/read_file.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -176,23 +177,15 @@ AgentConfigResult load_agent_config_string(std::string_view text, const std::str
 }
 
 AgentConfigResult load_agent_config(const std::string& path) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  std::string text;
-  int error = file ? 0 : errno;
-  if (file) {
-    char buffer[8192];
-    std::size_t count = 0;
-    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
-    if (std::ferror(file.get())) error = errno;
-  }
-  if (error != 0) {
+  const auto text = util::read_whole_file(path);
+  if (!text) {
     AgentConfigResult result;
     result.config.file = path;
     result.errors.push_back(
-        pipeline::Diagnostic{path, 0, 0, std::string("cannot read agent config: ") + std::strerror(error)});
+        pipeline::Diagnostic{path, 0, 0, "cannot read agent config: " + text.error().message});
     return result;
   }
-  return load_agent_config_string(text, path);
+  return load_agent_config_string(text.value(), path);
 }
 
 const RepoConfig* find_repo(const AgentConfig& config, std::string_view full_name) {
