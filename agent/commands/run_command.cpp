@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <memory>
 
 #include "agent/commands/command.h"
@@ -7,6 +8,7 @@
 #include "agent/open_store.h"
 #include "agent/run_executor.h"
 #include "agent/signal_watcher.h"
+#include "git/remote_url.h"
 
 namespace turnout::agent {
 
@@ -23,6 +25,13 @@ struct RunOptions {
   std::string data_dir;
 };
 
+// A local path is recorded absolute, so that `turnout rerun` works from any folder.
+std::string absolute_if_local(const std::string& repo) {
+  const auto url = git::parse_remote_url(repo);
+  if (!url || url.value().kind != git::RemoteKind::local_path) return repo;
+  return std::filesystem::absolute(repo).lexically_normal().string();
+}
+
 util::Result<RunRequest> validate(RunOptions& options) {
   if (!options.dir.empty() && !options.repo.empty()) {
     return util::fail("give either --dir or --repo, not both");
@@ -36,7 +45,7 @@ util::Result<RunRequest> validate(RunOptions& options) {
   if (!loaded) return loaded.error();
   RunRequest request = options.request;
   request.dir = options.dir.empty() ? "." : options.dir;
-  request.remote.url = options.repo;
+  request.remote.url = absolute_if_local(options.repo);
   request.remote.ref = options.ref;
   request.remote.sha = options.sha;
   request.remote.credentials = std::move(loaded.value());

@@ -108,10 +108,11 @@ TEST_CASE("rerun builds the same commit again and points at the original", "[int
   History h;
   h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
   const std::string first = h.origin.commit("VERSION", "1.0\n", "v1");
-  REQUIRE(h.turnout({"run", "--repo", h.origin.path().string()}).exit_code == 0);
+  REQUIRE(run_turnout({"run", "--repo", "origin"}, h.dir.path().string(), h.env).exit_code == 0);
   h.origin.commit("VERSION", "9.9\n", "newer commit that the rerun must not build");
 
-  const auto rerun = h.turnout({"rerun", "1"});
+  // From another folder: a local repository was recorded by its absolute path.
+  const auto rerun = run_turnout({"rerun", "1"}, "/", h.env);
   CHECK(rerun.exit_code == 0);
   CHECK_THAT(rerun.out, Catch::Contains("building 1.0 at " + first));
 
@@ -122,6 +123,7 @@ TEST_CASE("rerun builds the same commit again and points at the original", "[int
   CHECK(newest->getValue<std::string>("trigger") == "rerun");
   CHECK(newest->getValue<int>("rerun_of") == 1);
   CHECK(newest->getValue<std::string>("sha") == first);
+  CHECK(runs->getObject(1)->getValue<std::string>("repo") == h.origin.path().string());
 }
 
 TEST_CASE("runs lists newest first and honours --limit", "[integration][cli][history]") {
