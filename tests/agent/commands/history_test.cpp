@@ -207,3 +207,23 @@ TEST_CASE("a run killed with SIGKILL mid-step is error: interrupted after the ne
   CHECK(runs->getObject(0)->getValue<std::string>("status") == "error");
   CHECK(runs->getObject(0)->getValue<std::string>("reason") == "interrupted");
 }
+
+TEST_CASE("logs --follow keeps printing until the run ends", "[integration][cli][history]") {
+  History h;
+  const std::string mark = (h.dir / "started").string();
+  h.origin.commit(".turnout.yml",
+                  "name: app\nstages:\n  - name: s\n    steps:\n      - run: 'echo first; touch " + mark +
+                      "; sleep 1; echo last'\n",
+                  "slow");
+  h.env["MARK"] = mark;
+  const std::string script = "'" TURNOUT_BINARY "' run --repo '" + h.origin.path().string() +
+                             "' > /dev/null & " +
+                             "for i in $(seq 200); do [ -e \"$MARK\" ] && break; sleep 0.05; done; " +
+                             "'" TURNOUT_BINARY "' logs 1 --follow; wait";
+  const auto followed = run_command({"bash", "-c", script}, h.dir.path().string(), h.env);
+  CHECK(followed.exit_code == 0);
+  CHECK_THAT(followed.out, Catch::Contains(" out first"));
+  // Written a second after --follow began: it waited for the run to end.
+  CHECK_THAT(followed.out, Catch::Contains(" out last"));
+  CHECK_THAT(followed.out, Catch::Contains(" === run succeeded"));
+}
