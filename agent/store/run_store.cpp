@@ -167,6 +167,28 @@ std::optional<std::pair<Poco::Int64, RunStatus>> last_run_of(Session& session,
   return std::make_pair(id, status_of(text(rows, 1, 0), id));
 }
 
+// The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
+// but may lose the last commits on a power cut. A delivery answered 202 must survive both, so
+// while this lives, commits are synced to disk (FULL).
+class SyncedCommits {
+ public:
+  explicit SyncedCommits(Session& session) : session_(session) {
+    session_ << "PRAGMA synchronous = FULL", now;
+  }
+  ~SyncedCommits() {
+    try {
+      session_ << "PRAGMA synchronous = NORMAL", now;
+    } catch (const Poco::Exception& error) {
+      spdlog::warn("run store: cannot restore synchronous = NORMAL: {}", error.displayText());
+    }
+  }
+  SyncedCommits(const SyncedCommits&) = delete;
+  SyncedCommits& operator=(const SyncedCommits&) = delete;
+
+ private:
+  Session& session_;
+};
+
 Poco::Int64 last_insert_id(Session& session) {
   Poco::Int64 id = 0;
   session << "SELECT last_insert_rowid()", into(id), now;
@@ -315,6 +337,7 @@ util::Result<std::int64_t> RunStore::create_run(const NewRun& run) {
 util::Result<QueuedDelivery> RunStore::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
   return impl_->locked("queue delivery " + delivery.delivery_id, [&]() -> util::Result<QueuedDelivery> {
     auto& session = impl_->session;
+    const SyncedCommits synced(session);
     Transaction transaction(session, Transaction::Kind::write);
     const auto previous = last_run_of(session, delivery.delivery_id);
     if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true};

@@ -307,3 +307,25 @@ TEST_CASE("serve: a bad config names file, line and column", "[integration][serv
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.err, Catch::StartsWith("turnout serve: " + file.string() + ":2:1: "));
 }
+
+TEST_CASE("serve: a client that stops sending is cut off by the read timeout", "[integration][serve][slow]") {
+  Server server;
+  Poco::Net::StreamSocket slow(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server.port)));
+  slow.setReceiveTimeout(Poco::Timespan(30, 0));
+  const std::string head = raw_webhook_head(100);
+  slow.sendBytes(head.data(), static_cast<int>(head.size()));
+  const auto started = std::chrono::steady_clock::now();
+  // Meanwhile the server answers everyone else.
+  CHECK(server.get("/healthz").status == 200);
+  char buffer[4096];
+  int received = 0;
+  try {
+    while ((received = slow.receiveBytes(buffer, sizeof(buffer))) > 0) {
+    }
+  } catch (const Poco::Exception&) {
+    // A reset is also an answer: the server let go of the connection.
+  }
+  const auto waited = std::chrono::steady_clock::now() - started;
+  CHECK(waited < std::chrono::seconds(20));
+  CHECK(server.runs()->size() == 0);
+}
