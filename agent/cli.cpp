@@ -63,7 +63,8 @@ void configure_logging() {
 }  // namespace
 
 std::vector<Command> all_commands() {
-  return {run_command(), rerun_command(), runs_command(), logs_command(), validate_command()};
+  return {serve_command(), run_command(),  rerun_command(),
+          runs_command(),  logs_command(), validate_command()};
 }
 
 int usage_error(const std::string& command, const std::string& message) {

@@ -30,6 +30,8 @@ Command runs_command();
 Command logs_command();
 /// `turnout rerun`: a recorded run again.
 Command rerun_command();
+/// `turnout serve`: the agent, the webhook's target.
+Command serve_command();
 
 /// Every subcommand, in the order `turnout --help` lists them.
 std::vector<Command> all_commands();

@@ -58,6 +58,26 @@ Migration initial_schema() {
   return {1, {kCreateRuns, "CREATE INDEX runs_status ON runs(status)", kCreateStages, kCreateSteps}};
 }
 
+// Version 2: every webhook delivery and what became of it. delivery_id is GitHub's
+// X-GitHub-Delivery, reused when a person redelivers, so it is not unique; run_id names the run
+// it queued (NULL when ignored).
+constexpr const char* kCreateDeliveries = R"sql(CREATE TABLE deliveries (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id TEXT    NOT NULL DEFAULT '',
+  received_at TEXT    NOT NULL DEFAULT '',
+  event       TEXT    NOT NULL DEFAULT '',
+  repo        TEXT    NOT NULL DEFAULT '',
+  ref         TEXT    NOT NULL DEFAULT '',
+  sha         TEXT    NOT NULL DEFAULT '',
+  result      TEXT    NOT NULL DEFAULT '',
+  reason      TEXT    NOT NULL DEFAULT '',
+  run_id      INTEGER NULL REFERENCES runs(id)
+))sql";
+
+Migration deliveries_table() {
+  return {2, {kCreateDeliveries, "CREATE INDEX deliveries_delivery_id ON deliveries(delivery_id)"}};
+}
+
 std::string too_new(int version) {
   return "turnout.db has schema version " + std::to_string(version) + ", this turnout knows up to " +
          std::to_string(latest_schema_version()) + ": upgrade turnout";
@@ -76,7 +96,7 @@ void apply(Poco::Data::Session& session, const Migration& migration) {
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
-  static const std::vector<Migration> migrations{initial_schema()};
+  static const std::vector<Migration> migrations{initial_schema(), deliveries_table()};
   return migrations;
 }
 

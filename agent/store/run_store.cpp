@@ -144,6 +144,57 @@ void insert_run(Session& session, const NewRun& run) {
       bind(to_nullable(run.rerun_of)), bind(utc_now()), now;
 }
 
+void insert_delivery(Session& session, const DeliveryRecord& delivery,
+                     const std::optional<Poco::Int64>& run_id) {
+  session
+      << "INSERT INTO deliveries (delivery_id, received_at, event, repo, ref, sha, result, reason, run_id) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      bind(delivery.delivery_id), bind(utc_now()), bind(delivery.event), bind(delivery.repo),
+      bind(delivery.ref), bind(delivery.sha), bind(delivery.result), bind(delivery.reason),
+      bind(to_nullable(run_id)), now;
+}
+
+// The run the delivery id last queued and its status; nullopt when it queued none.
+std::optional<std::pair<Poco::Int64, RunStatus>> last_run_of(Session& session,
+                                                             const std::string& delivery_id) {
+  Statement select(session);
+  select << "SELECT r.id, r.status FROM deliveries d JOIN runs r ON r.id = d.run_id "
+            "WHERE d.delivery_id = ? ORDER BY d.id DESC LIMIT 1",
+      bind(delivery_id), now;
+  RecordSet rows(select);
+  if (rows.rowCount() == 0) return std::nullopt;
+  const Poco::Int64 id = integer(rows, 0, 0);
+  return std::make_pair(id, status_of(text(rows, 1, 0), id));
+}
+
+// The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
+// but may lose the last commits on a power cut. A delivery answered 202 must survive both, so
+// while this lives, commits are synced to disk (FULL).
+class SyncedCommits {
+ public:
+  explicit SyncedCommits(Session& session) : session_(session) {
+    session_ << "PRAGMA synchronous = FULL", now;
+  }
+  ~SyncedCommits() {
+    try {
+      session_ << "PRAGMA synchronous = NORMAL", now;
+    } catch (const Poco::Exception& error) {
+      spdlog::warn("run store: cannot restore synchronous = NORMAL: {}", error.displayText());
+    }
+  }
+  SyncedCommits(const SyncedCommits&) = delete;
+  SyncedCommits& operator=(const SyncedCommits&) = delete;
+
+ private:
+  Session& session_;
+};
+
+Poco::Int64 last_insert_id(Session& session) {
+  Poco::Int64 id = 0;
+  session << "SELECT last_insert_rowid()", into(id), now;
+  return id;
+}
+
 void upsert_stage(Session& session, Poco::Int64 run_id, const StageRecord& stage) {
   session << "INSERT INTO stages (run_id, idx, name, status, reason, started_at, finished_at) "
              "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET "
@@ -280,6 +331,31 @@ util::Result<std::int64_t> RunStore::create_run(const NewRun& run) {
     impl_->session << "SELECT last_insert_rowid()", into(id), now;
     spdlog::debug("run {}: queued", id);
     return id;
+  });
+}
+
+util::Result<QueuedDelivery> RunStore::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
+  return impl_->locked("queue delivery " + delivery.delivery_id, [&]() -> util::Result<QueuedDelivery> {
+    auto& session = impl_->session;
+    const SyncedCommits synced(session);
+    Transaction transaction(session, Transaction::Kind::write);
+    const auto previous = last_run_of(session, delivery.delivery_id);
+    if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true};
+    NewRun queued = run;
+    if (previous) queued.trigger = "redelivery";
+    insert_run(session, queued);
+    const Poco::Int64 id = last_insert_id(session);
+    insert_delivery(session, delivery, id);
+    transaction.commit();
+    spdlog::debug("run {}: queued ({})", id, queued.trigger);
+    return QueuedDelivery{id, false};
+  });
+}
+
+util::Status RunStore::record_delivery(const DeliveryRecord& delivery) {
+  return impl_->locked("record delivery " + delivery.delivery_id, [&]() -> util::Status {
+    insert_delivery(impl_->session, delivery, std::nullopt);
+    return util::Ok{};
   });
 }
 

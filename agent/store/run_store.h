@@ -23,6 +23,23 @@ struct NewRun {
   std::optional<std::int64_t> rerun_of;  ///< see RunRecord
 };
 
+/// One webhook delivery as the store keeps it (table `deliveries`).
+struct DeliveryRecord {
+  std::string delivery_id;  ///< X-GitHub-Delivery; GitHub reuses it when a person redelivers
+  std::string event;        ///< X-GitHub-Event: push, ping, pull_request, ...
+  std::string repo;         ///< repository.full_name, "" when the payload has none
+  std::string ref;          ///< pushed ref, "" for other events
+  std::string sha;          ///< pushed commit (`after`), "" for other events
+  std::string result;       ///< queued, ignored, pong
+  std::string reason;       ///< why, as answered
+};
+
+/// What queue_delivery did.
+struct QueuedDelivery {
+  std::int64_t run_id = 0;  ///< the new run, or the still-active run of a duplicate
+  bool duplicate = false;   ///< true: the delivery's run is still queued or running, nothing was written
+};
+
 /// Runs, stages and steps in SQLite. Safe to use from several threads (one connection, guarded)
 /// and from several processes at once (WAL, busy timeout). Every write is one transaction.
 class RunStore {
@@ -34,6 +51,12 @@ class RunStore {
 
   /// Adds a run in status queued; returns its id.
   util::Result<std::int64_t> create_run(const NewRun& run);
+  /// Records an accepted push and its queued run in one transaction, durable on return. A
+  /// delivery id whose last run is still queued or running is a duplicate (nothing written);
+  /// one whose run has ended queues a new run with trigger `redelivery`.
+  util::Result<QueuedDelivery> queue_delivery(const DeliveryRecord& delivery, const NewRun& run);
+  /// Records a delivery that queued nothing (ignored, pong).
+  util::Status record_delivery(const DeliveryRecord& delivery);
   /// queued -> running: sets started_at, the pipeline name, and who runs it (this process: its
   /// pid and start time, so a later process can tell that it is gone).
   util::Status start_run(std::int64_t id, const std::string& pipeline);

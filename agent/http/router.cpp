@@ -1,0 +1,75 @@
+#include "agent/http/router.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
+
+namespace turnout::agent {
+
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> segments;
+  std::stringstream stream(path);
+  std::string segment;
+  while (std::getline(stream, segment, '/')) {
+    if (!segment.empty()) segments.push_back(segment);
+  }
+  return segments;
+}
+
+bool is_param(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// True when `path` fits `pattern`; the `{name}` segments are stored in `params`.
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           std::map<std::string, std::string>& params) {
+  if (pattern.size() != path.size()) return false;
+  std::map<std::string, std::string> found;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (is_param(pattern[i])) {
+      found[pattern[i].substr(1, pattern[i].size() - 2)] = path[i];
+    } else if (pattern[i] != path[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+}  // namespace
+
+std::string HttpRequest::header(const std::string& name) const {
+  const auto found = headers.find(name);
+  return found == headers.end() ? std::string() : found->second;
+}
+
+HttpResponse json_error(int status, const std::string& message) {
+  Poco::JSON::Object body;
+  body.set("error", message);
+  std::ostringstream text;
+  body.stringify(text);
+  return {status, text.str()};
+}
+
+void Router::add(const std::string& method, const std::string& pattern, HttpHandler handler) {
+  routes_.push_back({method, split_path(pattern), std::move(handler)});
+}
+
+HttpResponse Router::route(HttpRequest request) const {
+  const auto path = split_path(request.path);
+  bool path_known = false;
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> params;
+    if (!match(route.segments, path, params)) continue;
+    path_known = true;
+    if (route.method != request.method) continue;
+    request.params = std::move(params);
+    return route.handler(request);
+  }
+  if (path_known) return json_error(405, "method " + request.method + " not allowed on " + request.path);
+  return json_error(404, "no such endpoint: " + request.method + " " + request.path);
+}
+
+}  // namespace turnout::agent

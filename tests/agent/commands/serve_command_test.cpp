@@ -1,0 +1,331 @@
+// `turnout serve` end to end: the real binary on a loopback port, real HTTP, a real SQLite file.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "agent/webhook/signature.h"
+#include "tests/support/background_process.h"
+#include "tests/support/command.h"
+#include "tests/support/temp_dir.h"
+
+using namespace turnout::test;
+using turnout::agent::sign;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSecret = "a webhook secret for tests";
+const std::string kWoodpeckerSha = "366701fde727cb7a9e7f21eb88264f59f6f9b89c";
+
+fs::path fixture(const std::string& relative) {
+  return (fs::path(TURNOUT_SOURCE_DIR) / ".." / "shared" / "fixtures" / "webhooks" / "github" / relative)
+      .lexically_normal();
+}
+
+std::string config_text(int port, const fs::path& dir, bool with_secret) {
+  std::string text = "listen: 127.0.0.1:" + std::to_string(port) + "\n" +
+                     "public_url: http://ci.test\n"
+                     "data_dir: " +
+                     (dir / "data").string() + "\n";
+  if (with_secret) text += "webhook_secret_file: " + (dir / "secret").string() + "\n";
+  text +=
+      "repos:\n"
+      "  - name: woodpecker-ci/woodpecker\n"
+      "    branches: [main]\n"
+      "  - name: Codertocat/Hello-World\n"
+      "    branches: [master]\n"
+      "  - name: bradrydzewski/drone-test-go\n"
+      "    branches: [feature-branch]\n";
+  return text;
+}
+
+struct Answer {
+  int status = 0;
+  std::string body;
+
+  Poco::JSON::Object::Ptr json() const {
+    INFO(body);
+    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  }
+};
+
+// A `turnout serve` started by the test; stopped (TERM, then KILL) when this goes.
+struct Server {
+  TempDir dir;
+  int port = 0;
+  std::unique_ptr<BackgroundProcess> process;
+
+  explicit Server(bool start_now = true, const std::vector<std::string>& flags = {}) {
+    dir.write("secret", kSecret + "\n");
+    if (start_now) start(flags);
+  }
+
+  fs::path config() const { return dir / "agent.yml"; }
+
+  // Retries on another port when the chosen one was taken meanwhile.
+  void start(const std::vector<std::string>& flags = {}) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (port == 0 || attempt > 0) port = free_loopback_port();
+      dir.write("agent.yml", config_text(port, dir.path(), true));
+      std::vector<std::string> argv = {TURNOUT_BINARY, "serve", "--config", config().string()};
+      argv.insert(argv.end(), flags.begin(), flags.end());
+      process = std::make_unique<BackgroundProcess>(argv, dir / "serve.log");
+      if (wait_healthy()) return;
+      process->stop(SIGKILL);
+    }
+    FAIL("turnout serve did not become healthy: " << process->output());
+  }
+
+  bool wait_healthy() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline && process->running()) {
+      if (port_accepts(port) && get("/healthz").status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  Answer request(Poco::Net::HTTPRequest& request, const std::string& body = "") {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(30, 0));
+    request.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    Answer answer{static_cast<int>(response.getStatus()), ""};
+    Poco::StreamCopier::copyToString(in, answer.body);
+    return answer;
+  }
+
+  Answer get(const std::string& path) {
+    Poco::Net::HTTPRequest get(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    return request(get);
+  }
+
+  // A delivery as GitHub sends it; `signature` nullopt: signed with the right secret.
+  Answer post(const std::string& event, const std::string& delivery, const std::string& body,
+              std::optional<std::string> signature = std::nullopt) {
+    Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, "/webhook",
+                                Poco::Net::HTTPMessage::HTTP_1_1);
+    post.setContentType("application/json");
+    post.set("X-GitHub-Event", event);
+    post.set("X-GitHub-Delivery", delivery);
+    const std::string header = signature.value_or(sign(kSecret, body));
+    if (!header.empty()) post.set("X-Hub-Signature-256", header);
+    return request(post, body);
+  }
+
+  Answer post_fixture(const std::string& relative, const std::string& delivery) {
+    const std::string body = read_file(fixture(relative));
+    REQUIRE_FALSE(body.empty());
+    return post(fs::path(relative).parent_path().string(), delivery, body);
+  }
+
+  // Sends `bytes` as they are over a raw connection, shuts down our side when asked, and
+  // returns the status line's code (0 when none came back).
+  int raw(const std::string& bytes, bool shutdown_send) {
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    socket.setReceiveTimeout(Poco::Timespan(30, 0));
+    socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+    if (shutdown_send) socket.shutdownSend();
+    std::string received;
+    char buffer[4096];
+    int n = 0;
+    while ((n = socket.receiveBytes(buffer, sizeof(buffer))) > 0)
+      received.append(buffer, static_cast<std::size_t>(n));
+    INFO(received);
+    if (received.rfind("HTTP/1.1 ", 0) != 0) return 0;
+    return std::stoi(received.substr(9, 3));
+  }
+
+  Poco::JSON::Array::Ptr runs() {
+    const auto result = run_turnout({"runs", "--json", "--data-dir", (dir / "data").string()});
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    return Poco::JSON::Parser().parse(result.out).extract<Poco::JSON::Array::Ptr>();
+  }
+};
+
+std::string raw_webhook_head(long long content_length) {
+  return "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "X-GitHub-Event: push\r\nX-GitHub-Delivery: raw-1\r\nContent-Length: " +
+         std::to_string(content_length) + "\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("serve: a signed push is queued once, durably, and shown by runs and the API",
+          "[integration][serve]") {
+  Server server;
+  const auto queued = server.post_fixture("push/woodpecker__push-main.json", "delivery-1");
+  REQUIRE(queued.status == 202);
+  const auto answer = queued.json();
+  CHECK(answer->getValue<std::string>("result") == "queued");
+  CHECK(answer->getValue<std::string>("reason") == "push to watched branch 'main'");
+  const int id = answer->getValue<int>("run");
+  CHECK(answer->getValue<std::string>("url") == "http://ci.test/runs/" + std::to_string(id));
+
+  const auto runs = server.runs();
+  REQUIRE(runs->size() == 1);
+  const auto run = runs->getObject(0);
+  CHECK(run->getValue<int>("id") == id);
+  CHECK(run->getValue<std::string>("status") == "queued");
+  CHECK(run->getValue<std::string>("trigger") == "webhook");
+  CHECK(run->getValue<std::string>("repo") == "https://github.com/woodpecker-ci/woodpecker.git");
+  CHECK(run->getValue<std::string>("branch") == "main");
+  CHECK(run->getValue<std::string>("sha") == kWoodpeckerSha);
+
+  const auto duplicate = server.post_fixture("push/woodpecker__push-main.json", "delivery-1");
+  CHECK(duplicate.status == 200);
+  CHECK(duplicate.json()->getValue<std::string>("result") == "duplicate");
+  CHECK(duplicate.json()->getValue<int>("run") == id);
+  CHECK(server.runs()->size() == 1);
+
+  const auto api = server.get("/api/runs");
+  REQUIRE(api.status == 200);
+  const auto listed = Poco::JSON::Parser().parse(api.body).extract<Poco::JSON::Array::Ptr>();
+  REQUIRE(listed->size() == 1);
+  CHECK(listed->getObject(0)->getValue<int>("id") == id);
+  const auto one = server.get("/api/runs/" + std::to_string(id));
+  REQUIRE(one.status == 200);
+  CHECK(one.json()->getValue<std::string>("sha") == kWoodpeckerSha);
+  REQUIRE(one.json()->has("stages"));
+  CHECK(one.json()->getArray("stages")->size() == 0);
+  CHECK(server.get("/api/runs/999").status == 404);
+  CHECK(server.get("/api/runs/abc").status == 400);
+  CHECK(server.get("/nowhere").status == 404);
+  CHECK(server.get("/healthz").json()->getValue<std::string>("status") == "ok");
+}
+
+TEST_CASE("serve: bad signatures are 401 and queue nothing", "[integration][serve]") {
+  Server server;
+  const std::string body = read_file(fixture("push/woodpecker__push-main.json"));
+  const auto wrong = server.post("push", "d-wrong", body, sign("not the secret", body));
+  CHECK(wrong.status == 401);
+  CHECK_THAT(wrong.body, !Catch::Contains(kSecret));
+  CHECK(server.post("push", "d-sha1", body, "sha1=" + std::string(40, 'a')).status == 401);
+  const auto missing = server.post("push", "d-missing", body, "");
+  CHECK(missing.status == 401);
+  CHECK_THAT(missing.json()->getValue<std::string>("reason"), Catch::Contains("X-Hub-Signature-256"));
+  CHECK(server.runs()->size() == 0);
+  CHECK_THAT(server.process->output(), !Catch::Contains(kSecret));
+}
+
+TEST_CASE("serve: what starts no run is answered and ignored", "[integration][serve]") {
+  Server server;
+  const auto malformed = server.post("push", "d-bad", "{\"ref\": ");
+  CHECK(malformed.status == 400);
+  CHECK_FALSE(malformed.json()->getValue<std::string>("reason").empty());
+  const auto ping = server.post_fixture("ping/octokit__repo-hook.payload.json", "d-ping");
+  CHECK(ping.status == 200);
+  CHECK(ping.json()->getValue<std::string>("result") == "pong");
+  for (const auto* relative :
+       {"pull_request/woodpecker__closed-merged.json", "push/octokit__tag-deleted.payload.json",
+        "push/go-scm__branch-deleted.json"}) {
+    INFO(relative);
+    const auto answer = server.post_fixture(relative, std::string("d-") + relative);
+    CHECK(answer.status == 202);
+    CHECK(answer.json()->getValue<std::string>("result") == "ignored");
+  }
+  const std::string unknown = R"({"ref":"refs/heads/main","after":")" + kWoodpeckerSha +
+                              R"(","repository":{"full_name":"acme/unknown"}})";
+  const auto ignored = server.post("push", "d-unknown", unknown);
+  CHECK(ignored.status == 202);
+  CHECK(ignored.json()->getValue<std::string>("reason") == "repository 'acme/unknown' is not configured");
+  CHECK(server.runs()->size() == 0);
+}
+
+TEST_CASE("serve: bodies over 25 MiB are 413, cut-short ones 400", "[integration][serve]") {
+  Server server;
+  CHECK(server.raw(raw_webhook_head(26214401) + "{\"ref\":", false) == 413);
+  CHECK(server.raw(raw_webhook_head(1000) + "{\"ref\":\"refs/heads/main\"", true) == 400);
+  CHECK(server.runs()->size() == 0);
+  CHECK(server.get("/healthz").status == 200);
+}
+
+TEST_CASE("serve: an accepted push survives a SIGKILL right after its 202", "[integration][serve]") {
+  Server server;
+  const auto queued = server.post_fixture("push/woodpecker__push-main.json", "delivery-kill");
+  REQUIRE(queued.status == 202);
+  server.process->stop(SIGKILL);
+  server.start();
+  const auto runs = server.runs();
+  REQUIRE(runs->size() == 1);
+  CHECK(runs->getObject(0)->getValue<std::string>("status") == "queued");
+  CHECK(runs->getObject(0)->getValue<int>("id") == queued.json()->getValue<int>("run"));
+  // The delivery is remembered across the restart too.
+  CHECK(server.post_fixture("push/woodpecker__push-main.json", "delivery-kill").status == 200);
+}
+
+TEST_CASE("serve: SIGTERM stops it cleanly", "[integration][serve]") {
+  Server server(true, {"--log-format", "json"});
+  REQUIRE(server.process->send_signal(SIGTERM));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (server.process->running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK_FALSE(server.process->running());
+  const std::string log = server.process->output();
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("stopped"));
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    CHECK(Poco::JSON::Parser().parse(line).type() == typeid(Poco::JSON::Object::Ptr));
+  }
+}
+
+TEST_CASE("serve: refuses to start without a webhook secret", "[integration][serve]") {
+  TempDir dir;
+  dir.write("agent.yml", config_text(free_loopback_port(), dir.path(), false));
+  const auto result = run_turnout({"serve", "--config", (dir / "agent.yml").string()});
+  CHECK(result.exit_code == 2);
+  CHECK(
+      result.err.substr(0, result.err.find_last_not_of('\n') + 1) ==
+      "turnout serve: no webhook secret configured (webhook_secret_file or webhook_secret_env); refusing to "
+      "accept unsigned webhooks. Pass --insecure-no-signature to run without (not for production)");
+}
+
+TEST_CASE("serve: a bad config names file, line and column", "[integration][serve]") {
+  TempDir dir;
+  const auto file = dir.write("agent.yml", "listen: 127.0.0.1:1\nworkrs: 2\n");
+  const auto result = run_turnout({"serve", "--config", file.string()});
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::StartsWith("turnout serve: " + file.string() + ":2:1: "));
+}
+
+TEST_CASE("serve: a client that stops sending is cut off by the read timeout", "[integration][serve][slow]") {
+  Server server;
+  Poco::Net::StreamSocket slow(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server.port)));
+  slow.setReceiveTimeout(Poco::Timespan(30, 0));
+  const std::string head = raw_webhook_head(100);
+  slow.sendBytes(head.data(), static_cast<int>(head.size()));
+  const auto started = std::chrono::steady_clock::now();
+  // Meanwhile the server answers everyone else.
+  CHECK(server.get("/healthz").status == 200);
+  char buffer[4096];
+  int received = 0;
+  try {
+    while ((received = slow.receiveBytes(buffer, sizeof(buffer))) > 0) {
+    }
+  } catch (const Poco::Exception&) {
+    // A reset is also an answer: the server let go of the connection.
+  }
+  const auto waited = std::chrono::steady_clock::now() - started;
+  CHECK(waited < std::chrono::seconds(20));
+  CHECK(server.runs()->size() == 0);
+}

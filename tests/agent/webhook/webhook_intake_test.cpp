@@ -1,0 +1,196 @@
+// The webhook intake against a real SQLite store, without HTTP.
+#include "agent/webhook/webhook_intake.h"
+
+#include <Poco/Data/Session.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "agent/store/sqlite.h"
+#include "agent/webhook/signature.h"
+#include "tests/support/temp_dir.h"
+
+using namespace turnout::agent;
+using namespace Poco::Data::Keywords;
+using turnout::test::TempDir;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSecret = "It's a Secret to Everybody";
+const std::string kSha = "0123456789abcdef0123456789abcdef01234567";
+
+std::string push_body(const std::string& repo, const std::string& ref) {
+  return R"({"ref":")" + ref + R"(","before":")" + std::string(40, '0') + R"(","after":")" + kSha +
+         R"(","repository":{"full_name":")" + repo + R"(","clone_url":"https://github.com/)" + repo +
+         R"(.git"}})";
+}
+
+struct Intake {
+  TempDir dir;
+  AgentConfig config;
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<WebhookIntake> intake;
+
+  explicit Intake(std::optional<std::string> secret = kSecret) {
+    config.public_url = "https://ci.example.com/";
+    RepoConfig repo;
+    repo.name = "Acme/Cafeteria";
+    repo.branches = {"main"};
+    config.repos.push_back(repo);
+    auto opened = RunStore::open((dir / "data").string());
+    REQUIRE(opened.ok());
+    store = std::move(opened).value();
+    intake = std::make_unique<WebhookIntake>(config, *store, std::move(secret));
+  }
+
+  IntakeAnswer send(const std::string& event, const std::string& body, const std::string& delivery = "d-1") {
+    return intake->accept_webhook({event, delivery, sign(kSecret, body), body});
+  }
+
+  std::vector<RunRecord> runs() {
+    auto listed = store->list(100);
+    REQUIRE(listed.ok());
+    return listed.value();
+  }
+
+  int deliveries(const std::string& result) {
+    auto session = detail::open_session(store->path());
+    int count = 0;
+    session << "SELECT COUNT(*) FROM deliveries WHERE result = ?", into(count), bind(result), now;
+    return count;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("intake: an accepted push is recorded with its queued run", "[unit][webhook]") {
+  Intake t;
+  const auto answer = t.send("push", push_body("acme/cafeteria", "refs/heads/main"));
+  CHECK(answer.status == 202);
+  CHECK(answer.result == "queued");
+  CHECK(answer.reason == "push to watched branch 'main'");
+  REQUIRE(answer.run.has_value());
+  CHECK(answer.url == "https://ci.example.com/runs/" + std::to_string(*answer.run));
+  const auto runs = t.runs();
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].id == *answer.run);
+  CHECK(runs[0].status == RunStatus::queued);
+  CHECK(runs[0].trigger == "webhook");
+  CHECK(runs[0].repo == "https://github.com/acme/cafeteria.git");
+  CHECK(runs[0].ref == "refs/heads/main");
+  CHECK(runs[0].branch == "main");
+  CHECK(runs[0].sha == kSha);
+  CHECK(t.deliveries("queued") == 1);
+}
+
+TEST_CASE("intake: the config's url wins over the payload's clone_url", "[unit][webhook]") {
+  Intake t;
+  t.config.repos[0].url = "git@github.com:acme/cafeteria.git";
+  REQUIRE(t.send("push", push_body("acme/cafeteria", "refs/heads/main")).status == 202);
+  CHECK(t.runs().at(0).repo == "git@github.com:acme/cafeteria.git");
+}
+
+TEST_CASE("intake: a repeated delivery id is a duplicate until its run ends", "[unit][webhook]") {
+  Intake t;
+  const auto body = push_body("acme/cafeteria", "refs/heads/main");
+  const auto first = t.send("push", body);
+  REQUIRE(first.status == 202);
+
+  const auto again = t.send("push", body);
+  CHECK(again.status == 200);
+  CHECK(again.result == "duplicate");
+  CHECK(again.run == first.run);
+  REQUIRE(t.runs().size() == 1);
+
+  REQUIRE(t.store->start_run(*first.run, "app").ok());
+  CHECK(t.send("push", body).result == "duplicate");
+  REQUIRE(t.store->finish_run(*first.run, RunStatus::succeeded, "").ok());
+
+  const auto redelivered = t.send("push", body);
+  CHECK(redelivered.status == 202);
+  CHECK(redelivered.result == "queued");
+  REQUIRE(redelivered.run.has_value());
+  CHECK(*redelivered.run != *first.run);
+  const auto runs = t.runs();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].trigger == "redelivery");
+
+  // Another delivery of the same push is GitHub's own doing, not a redelivery.
+  CHECK(t.send("push", body, "d-2").status == 202);
+  CHECK(t.runs().at(0).trigger == "webhook");
+}
+
+TEST_CASE("intake: signatures are checked before anything else", "[unit][webhook]") {
+  Intake t;
+  const auto body = push_body("acme/cafeteria", "refs/heads/main");
+  const auto missing = t.intake->accept_webhook({"push", "d-1", "", body});
+  CHECK(missing.status == 401);
+  CHECK(missing.reason == describe(SignatureCheck::missing));
+  const auto wrong = t.intake->accept_webhook({"push", "d-1", sign("another secret", body), body});
+  CHECK(wrong.status == 401);
+  CHECK(wrong.reason == describe(SignatureCheck::mismatch));
+  CHECK(t.intake->accept_webhook({"push", "d-1", "sha1=" + std::string(40, 'a'), body}).status == 401);
+  CHECK(t.runs().empty());
+  CHECK(t.deliveries("ignored") == 0);
+}
+
+TEST_CASE("intake: without a secret nothing is checked", "[unit][webhook]") {
+  Intake t(std::nullopt);
+  const auto answer =
+      t.intake->accept_webhook({"push", "d-1", "", push_body("acme/cafeteria", "refs/heads/main")});
+  CHECK(answer.status == 202);
+}
+
+TEST_CASE("intake: bad requests are 400 with the reason and change nothing", "[unit][webhook]") {
+  Intake t;
+  const auto malformed = t.send("push", "{not json");
+  CHECK(malformed.status == 400);
+  CHECK_FALSE(malformed.reason.empty());
+  const auto no_delivery = t.send("push", push_body("acme/cafeteria", "refs/heads/main"), "");
+  CHECK(no_delivery.status == 400);
+  CHECK(no_delivery.reason == "missing X-GitHub-Delivery header");
+  CHECK(t.runs().empty());
+}
+
+TEST_CASE("intake: what does not start a run is ignored and recorded", "[unit][webhook]") {
+  Intake t;
+  const auto ping = t.send("ping", R"({"zen":"Keep it logically awesome.","hook_id":1})");
+  CHECK(ping.status == 200);
+  CHECK(ping.result == "pong");
+  struct Case {
+    std::string event, body, reason;
+  };
+  const std::vector<Case> cases = {
+      {"pull_request", R"({"action":"opened","repository":{"full_name":"acme/cafeteria"}})",
+       "event 'pull_request'"},
+      {"push", push_body("acme/other", "refs/heads/main"), "repository 'acme/other' is not configured"},
+      {"push", push_body("acme/cafeteria", "refs/heads/feature"), "branch 'feature' is not watched"},
+      {"push", push_body("acme/cafeteria", "refs/tags/v1"), "tag"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.body);
+    const auto answer = t.send(c.event, c.body);
+    CHECK(answer.status == 202);
+    CHECK(answer.result == "ignored");
+    CHECK_THAT(answer.reason, Catch::Contains(c.reason));
+    CHECK_FALSE(answer.run.has_value());
+  }
+  CHECK(t.runs().empty());
+  CHECK(t.deliveries("ignored") == static_cast<int>(cases.size()));
+  CHECK(t.deliveries("pong") == 1);
+}
+
+TEST_CASE("intake: a store that cannot write is a 500 without details", "[unit][webhook]") {
+  Intake t;
+  {
+    auto session = detail::open_session(t.store->path());
+    session << "DROP TABLE deliveries", now;
+  }
+  const auto answer = t.send("push", push_body("acme/cafeteria", "refs/heads/main"));
+  CHECK(answer.status == 500);
+  CHECK(answer.result == "error");
+  CHECK_THAT(answer.reason, !Catch::Contains(kSecret));
+  CHECK(t.runs().empty());
+}
