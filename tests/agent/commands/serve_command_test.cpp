@@ -19,6 +19,7 @@
 #include "agent/webhook/signature.h"
 #include "tests/support/background_process.h"
 #include "tests/support/command.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout::test;
@@ -32,8 +33,7 @@ const std::string kSecret = "a webhook secret for tests";
 const std::string kWoodpeckerSha = "366701fde727cb7a9e7f21eb88264f59f6f9b89c";
 
 fs::path fixture(const std::string& relative) {
-  return (fs::path(TURNOUT_SOURCE_DIR) / ".." / "shared" / "fixtures" / "webhooks" / "github" / relative)
-      .lexically_normal();
+  return turnout::test::webhook_fixtures_dir() / "github" / relative;
 }
 
 std::string config_text(int port, const fs::path& dir, bool with_secret) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
 using Catch::Matchers::Contains;
@@ -26,18 +27,12 @@ namespace fs = std::filesystem;
 const std::string kZeros(40, '0');
 const std::vector<std::string> kDefaultBranches = {"main", "master"};
 
-// The real payloads of ../shared/fixtures/webhooks (SOURCES.md), beside the repository.
-fs::path fixtures_dir() {
-  return (fs::path(TURNOUT_SOURCE_DIR) / ".." / "shared" / "fixtures" / "webhooks").lexically_normal();
-}
+fs::path fixtures_dir() { return turnout::test::webhook_fixtures_dir(); }
 
-// True when the fixtures are there; otherwise says so once per test (Catch2 v2 has no SKIP).
+// The fixtures ship with the repository: their absence is a broken checkout, not a skip.
 bool have_fixtures() {
-  if (fs::is_directory(fixtures_dir() / "github")) return true;
-  WARN("SKIPPED: webhook fixtures not found at " << fixtures_dir().string()
-                                                 << " (check out shared/ beside the repository)");
-  SUCCEED("skipped");
-  return false;
+  REQUIRE(fs::is_directory(fixtures_dir() / "github"));
+  return true;
 }
 
 // A fixture parsed with its folder's name as X-GitHub-Event, as GitHub would send it.
