@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/process_identity.h"
+
 namespace turnout::agent {
 
 StoreRecorder::StoreRecorder(RunStore& store, std::int64_t run_id) : store_(store), run_id_(run_id) {}
@@ -32,6 +34,13 @@ void StoreRecorder::step_started(const pipeline::Stage& stage, const pipeline::S
   check(store_.record_step(
       run_id_, stage_index(stage),
       {current_step_, step.name, "running", std::nullopt, "", step_started_at_[current_step_], ""}));
+}
+
+void StoreRecorder::step_process_started(const pipeline::Stage& stage, const pipeline::Step&, pid_t pgid) {
+  // Recorded so that, should this turnout be killed, the next one can end the step's group.
+  if (const auto leader = util::identify(pgid)) {
+    check(store_.record_step_group(run_id_, stage_index(stage), current_step_, *leader));
+  }
 }
 
 void StoreRecorder::step_finished(const pipeline::Stage& stage, const steps::StepResult& result) {

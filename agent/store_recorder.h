@@ -20,6 +20,7 @@ class StoreRecorder : public steps::RunObserver {
   void run_started(const pipeline::Pipeline& pipeline, const steps::RunContext& context) override;
   void stage_started(const pipeline::Stage& stage) override;
   void step_started(const pipeline::Stage& stage, const pipeline::Step& step) override;
+  void step_process_started(const pipeline::Stage& stage, const pipeline::Step& step, pid_t pgid) override;
   void step_finished(const pipeline::Stage& stage, const steps::StepResult& result) override;
   void stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) override;
 

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "steps/line_splitter.h"
 #include "steps/secret_masker.h"
@@ -427,10 +428,24 @@ util::Result<ProcessOutcome> run_process(const ProcessSpec& spec, const SecretMa
   const pid_t pid = spawn(spec, path, out.write.get(), err.write.get());
   if (pid < 0) return start_error(spec, -pid);
   Supervisor supervisor(pid, spec, cancel, start, std::move(buffer));
+  if (spec.on_started) spec.on_started(pid);
   // Only the child may hold the write ends, or we would never see end of file.
   out.write.reset();
   err.write.reset();
   return supervisor.run(out_pipe, err_pipe);
+}
+
+bool end_orphaned_group(const util::ProcessIdentity& leader, util::Duration grace) {
+  const auto now_there = util::identify(leader.pid);
+  const bool same_leader = now_there && *now_there == leader;
+  if (now_there && !same_leader) return false;  // the pid is someone else's now: hands off
+  if (!process_group_alive(leader.pid)) return false;
+  ::kill(-leader.pid, SIGTERM);
+  ::kill(-leader.pid, SIGCONT);
+  const auto deadline = Clock::now() + grace;
+  while (Clock::now() < deadline && process_group_alive(leader.pid)) std::this_thread::sleep_for(kTick);
+  if (process_group_alive(leader.pid)) ::kill(-leader.pid, SIGKILL);
+  return true;
 }
 
 }  // namespace turnout::steps

@@ -12,6 +12,7 @@
 
 #include "steps/cancel_token.h"
 #include "util/duration.h"
+#include "util/process_identity.h"
 #include "util/result.h"
 
 namespace turnout::steps {
@@ -26,6 +27,9 @@ struct ProcessSpec {
   std::vector<std::string> env;                      ///< "NAME=value", the whole environment of the child
   std::optional<util::Duration> timeout;             ///< none = no limit
   util::Duration kill_grace = util::Duration(5000);  ///< TERM, then KILL after this
+  /// Called with the child's pid (also its process group id) right after it started, so a
+  /// caller can record whose group to end should turnout itself be killed meanwhile.
+  std::function<void(pid_t)> on_started;
 };
 
 /// How a process ended.
@@ -51,5 +55,12 @@ util::Result<ProcessOutcome> run_process(const ProcessSpec& spec, const class Se
 
 /// True while any process of group `pgid` is alive (zombies do not count).
 bool process_group_alive(pid_t pgid);
+
+/// Ends what is left of the process group that `leader` started, when a turnout process that
+/// supervised it died (SIGKILL, a crash): TERM, then KILL after `grace`. The group is only
+/// signalled while it provably is that one: its leader alive with the recorded start time, or
+/// no process with the leader's pid left (then the id cannot have been given to a new group).
+/// Returns true when it found members and signalled them.
+bool end_orphaned_group(const util::ProcessIdentity& leader, util::Duration grace = util::Duration(2000));
 
 }  // namespace turnout::steps

@@ -31,6 +31,8 @@ class RunObserver {
   virtual void stage_started(const pipeline::Stage&) {}
   /// A step begins.
   virtual void step_started(const pipeline::Stage&, const pipeline::Step&) {}
+  /// The step's process started; `pgid` leads its own process group.
+  virtual void step_process_started(const pipeline::Stage&, const pipeline::Step&, pid_t /*pgid*/) {}
   /// A line of output of the running step.
   virtual void log_line(const LogLine&) {}
   /// A step ended (or was skipped).

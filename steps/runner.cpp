@@ -119,7 +119,10 @@ StageResult Runner::run_stage(const pipeline::Pipeline& pipeline, const pipeline
       const LogLine line{stage.name, step.name, stream, time, text};
       for (auto* observer : observers_) observer->log_line(line);
     };
-    StepResult step_result = run_shell_step(step, env, sink);
+    const auto started = [&](pid_t pgid) {
+      for (auto* observer : observers_) observer->step_process_started(stage, step, pgid);
+    };
+    StepResult step_result = run_shell_step(step, env, sink, started);
     for (auto* observer : observers_) observer->step_finished(stage, step_result);
     if ((step_result.status == Status::failed && !step_result.allowed_failure) ||
         step_result.status == Status::cancelled) {

@@ -28,13 +28,15 @@ std::vector<std::string> shell_argv(const std::string& script) {
   return {"bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script};
 }
 
-StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, const OutputSink& sink) {
+StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, const OutputSink& sink,
+                          std::function<void(pid_t)> on_started) {
   ProcessSpec spec;
   spec.argv = shell_argv(step.run);
   spec.cwd = (std::filesystem::path(env.context.workspace) / step.working_directory).lexically_normal();
   spec.env = step_environment(env.context, env.pipeline, env.stage, step);
   spec.timeout = step.timeout;
   spec.kill_grace = env.kill_grace;
+  spec.on_started = std::move(on_started);
 
   StepResult result;
   result.name = step.name;

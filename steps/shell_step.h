@@ -28,6 +28,8 @@ struct ShellStepEnv {
 
 /// Runs `step` in the workspace (plus its working_directory) and returns how it ended; never
 /// throws for a failing step: a step that cannot start is a failed StepResult with the reason.
-StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, const OutputSink& sink);
+/// `on_started` (may be empty) gets the step's process group id once it runs.
+StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, const OutputSink& sink,
+                          std::function<void(pid_t)> on_started = {});
 
 }  // namespace turnout::steps

@@ -95,8 +95,16 @@ void apply(Poco::Data::Session& session, const Migration& migration) {
 
 }  // namespace
 
+// Version 3: the process group of a running step (its leader's pid and start time), so that a
+// later turnout can end what a killed one left running.
+Migration step_process_groups() {
+  return {3,
+          {"ALTER TABLE steps ADD COLUMN pgid INTEGER NULL",
+           "ALTER TABLE steps ADD COLUMN pgid_start_time INTEGER NULL"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
-  static const std::vector<Migration> migrations{initial_schema(), deliveries_table()};
+  static const std::vector<Migration> migrations{initial_schema(), deliveries_table(), step_process_groups()};
   return migrations;
 }
 

@@ -457,6 +457,46 @@ util::Result<std::vector<std::int64_t>> RunStore::mark_interrupted() {
   });
 }
 
+util::Status RunStore::record_step_group(std::int64_t run_id, int stage_index, int step_index,
+                                         const util::ProcessIdentity& leader) {
+  const auto what =
+      "record the process group of step " + std::to_string(step_index) + " of run " + std::to_string(run_id);
+  return impl_->locked(what, [&]() -> util::Status {
+    impl_->session
+        << "UPDATE steps SET pgid = ?, pgid_start_time = ? WHERE run_id = ? AND stage_idx = ? AND idx = ?",
+        bind(static_cast<Poco::Int64>(leader.pid)), bind(static_cast<Poco::Int64>(leader.start_time)),
+        bind(static_cast<Poco::Int64>(run_id)), bind(stage_index), bind(step_index), now;
+    return util::Ok{};
+  });
+}
+
+util::Result<std::vector<util::ProcessIdentity>> RunStore::take_interrupted_groups(std::int64_t run_id) {
+  const auto what = "interrupted steps of run " + std::to_string(run_id);
+  return impl_->locked(what, [&]() -> util::Result<std::vector<util::ProcessIdentity>> {
+    auto& session = impl_->session;
+    Transaction transaction(session, Transaction::Kind::write);
+    Statement select(session);
+    const Poco::Int64 id = run_id;
+    select << "SELECT pgid, pgid_start_time FROM steps WHERE run_id = ? AND status = 'running' "
+              "AND pgid IS NOT NULL",
+        bind(id), now;
+    RecordSet rows(select);
+    std::vector<util::ProcessIdentity> groups;
+    for (std::size_t row = 0; row < rows.rowCount(); ++row) {
+      groups.push_back(
+          {static_cast<pid_t>(integer(rows, 0, row)), static_cast<std::uint64_t>(integer(rows, 1, row))});
+    }
+    session << "UPDATE steps SET status = 'failed', reason = 'interrupted', finished_at = ? "
+               "WHERE run_id = ? AND status = 'running'",
+        bind(utc_now()), bind(id), now;
+    session << "UPDATE stages SET status = 'failed', reason = 'interrupted', finished_at = ? "
+               "WHERE run_id = ? AND status = 'running'",
+        bind(utc_now()), bind(id), now;
+    transaction.commit();
+    return groups;
+  });
+}
+
 std::string utc_now() { return util::format_utc(std::chrono::system_clock::now()); }
 
 }  // namespace turnout::agent

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/store/run_record.h"
+#include "util/process_identity.h"
 #include "util/result.h"
 
 namespace turnout::agent {
@@ -66,6 +67,9 @@ class RunStore {
   util::Status record_stage(std::int64_t run_id, const StageRecord& stage);
   /// Records a step of stage `stage_index` (insert or update).
   util::Status record_step(std::int64_t run_id, int stage_index, const StepRecord& step);
+  /// Records the process group a running step leads (its leader's pid and start time).
+  util::Status record_step_group(std::int64_t run_id, int stage_index, int step_index,
+                                 const util::ProcessIdentity& leader);
 
   /// The newest `limit` runs, newest first, without stages.
   util::Result<std::vector<RunRecord>> list(int limit);
@@ -75,6 +79,9 @@ class RunStore {
   /// Marks `error` with reason "interrupted" every run left `running` by a process that is gone
   /// (its pid is dead, or now belongs to a process with another start time). Returns their ids.
   util::Result<std::vector<std::int64_t>> mark_interrupted();
+  /// The process groups that the steps of run `run_id` were running when it was interrupted:
+  /// the steps still `running` with a recorded group. Marks those steps failed, "interrupted".
+  util::Result<std::vector<util::ProcessIdentity>> take_interrupted_groups(std::int64_t run_id);
 
   /// The database file.
   const std::string& path() const;

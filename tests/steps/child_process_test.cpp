@@ -1,7 +1,9 @@
 #include "steps/child_process.h"
 
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -15,6 +17,9 @@
 
 #include "steps/secret_masker.h"
 #include "tests/support/temp_dir.h"
+#include "util/process_identity.h"
+
+extern char** environ;
 
 using namespace std::chrono_literals;
 using turnout::steps::CancelToken;
@@ -314,4 +319,32 @@ TEST_CASE("run_process streams 100 MB with flat memory", "[unit][steps]") {
   CHECK(lines == 1000000);
   CHECK(bytes == 99000000);
   CHECK(rss_peak - rss_before < 32 * 1024);
+}
+
+TEST_CASE("end_orphaned_group ends a recorded group, and never one whose leader pid was reused",
+          "[unit][steps]") {
+  // A `sleep 60` leading its own process group, as a step would.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  char arg0[] = "sleep";
+  char arg1[] = "60";
+  char* argv[] = {arg0, arg1, nullptr};
+  pid_t pid = -1;
+  REQUIRE(::posix_spawnp(&pid, "sleep", nullptr, &attr, argv, environ) == 0);
+  posix_spawnattr_destroy(&attr);
+  const auto leader = turnout::util::identify(pid);
+  REQUIRE(leader);
+
+  // Another start time: the pid now belongs to someone else, so hands off.
+  const turnout::util::ProcessIdentity stranger{pid, leader->start_time + 1};
+  CHECK_FALSE(turnout::steps::end_orphaned_group(stranger, std::chrono::milliseconds(200)));
+  CHECK(::kill(pid, 0) == 0);
+
+  CHECK(turnout::steps::end_orphaned_group(*leader, std::chrono::milliseconds(200)));
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFSIGNALED(status));
+  CHECK_FALSE(turnout::steps::process_group_alive(pid));
 }

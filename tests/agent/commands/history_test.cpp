@@ -2,7 +2,10 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <signal.h>
+
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "tests/support/command.h"
 #include "tests/support/git_repo.h"
@@ -20,6 +23,16 @@ stages:
       - name: version
         run: echo "building $(cat VERSION) at $TURNOUT_SHA on $TURNOUT_BRANCH"
 )";
+
+// True once `pid` has ended (a zombie has ended too; PID 1 here may never reap it), waiting up to 5 s.
+bool step_gone(const std::string& pid) {
+  for (int i = 0; i < 100; ++i) {
+    const std::string stat = read_file("/proc/" + pid + "/stat");
+    if (stat.empty() || stat.substr(stat.rfind(')') + 2, 1) == "Z") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
 
 struct History {
   TempDir dir;
@@ -197,15 +210,25 @@ TEST_CASE("a run killed with SIGKILL mid-step is error: interrupted after the ne
   h.env["MARK"] = mark;
   const std::string script = "'" TURNOUT_BINARY "' run --repo '" + h.origin.path().string() + "' & pid=$!; " +
                              "for i in $(seq 200); do [ -s \"$MARK\" ] && break; sleep 0.05; done; " +
-                             "kill -KILL $pid; wait $pid; echo killed=$?; kill -KILL -$(cat \"$MARK\")";
+                             "kill -KILL $pid; wait $pid; echo killed=$?";
   const auto killed = run_command({"bash", "-c", script}, h.dir.path().string(), h.env);
   INFO(killed.out << killed.err);
   REQUIRE_THAT(killed.out, Catch::Contains("killed=137"));
 
-  const auto runs = h.runs_json();
+  const std::string step_pid = read_file(mark).substr(0, read_file(mark).find('\n'));
+  REQUIRE_FALSE(step_pid.empty());
+  CHECK(::kill(std::stoi(step_pid), 0) == 0);  // the killed turnout left its step running
+
+  const auto runs = h.runs_json();  // the next start of any command
   REQUIRE(runs->size() == 1);
   CHECK(runs->getObject(0)->getValue<std::string>("status") == "error");
   CHECK(runs->getObject(0)->getValue<std::string>("reason") == "interrupted");
+  // ...and ended the step's whole group: no orphan survives the run.
+  CHECK(step_gone(step_pid));
+  ::kill(-std::stoi(step_pid), SIGKILL);  // whatever the outcome, leave nothing behind
+
+  const auto detail = h.turnout({"logs", "1"});
+  CHECK(detail.exit_code == 0);
 }
 
 TEST_CASE("logs --follow keeps printing until the run ends", "[integration][cli][history]") {
