@@ -1,7 +1,6 @@
 #include "steps/child_process.h"
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -16,10 +15,9 @@
 #include <vector>
 
 #include "steps/secret_masker.h"
+#include "tests/support/sleeping_child.h"
 #include "tests/support/temp_dir.h"
 #include "util/process_identity.h"
-
-extern char** environ;
 
 using namespace std::chrono_literals;
 using turnout::steps::CancelToken;
@@ -323,17 +321,8 @@ TEST_CASE("run_process streams 100 MB with flat memory", "[unit][steps]") {
 
 TEST_CASE("end_orphaned_group ends a recorded group, and never one whose leader pid was reused",
           "[unit][steps]") {
-  // A `sleep 60` leading its own process group, as a step would.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  char arg0[] = "sleep";
-  char arg1[] = "60";
-  char* argv[] = {arg0, arg1, nullptr};
-  pid_t pid = -1;
-  REQUIRE(::posix_spawnp(&pid, "sleep", nullptr, &attr, argv, environ) == 0);
-  posix_spawnattr_destroy(&attr);
+  turnout::test::SleepingChild child(turnout::test::SleepingChild::Group::own);
+  const pid_t pid = child.pid();
   const auto leader = turnout::util::identify(pid);
   REQUIRE(leader);
 
@@ -343,8 +332,6 @@ TEST_CASE("end_orphaned_group ends a recorded group, and never one whose leader 
   CHECK(::kill(pid, 0) == 0);
 
   CHECK(turnout::steps::end_orphaned_group(*leader, std::chrono::milliseconds(200)));
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  CHECK(WIFSIGNALED(status));
+  CHECK(WIFSIGNALED(child.reap()));
   CHECK_FALSE(turnout::steps::process_group_alive(pid));
 }

@@ -8,8 +8,11 @@ namespace turnout::test {
 /// whatever happens in between.
 class SleepingChild {
  public:
-  /// Starts it; throws std::runtime_error when it cannot.
-  SleepingChild();
+  /// Whose process group the child is in.
+  enum class Group { ours, own };
+  /// Starts it, in our process group or leading its own (as a step does); throws
+  /// std::runtime_error when it cannot.
+  explicit SleepingChild(Group group = Group::ours);
   /// kill_and_reap().
   ~SleepingChild();
   SleepingChild(const SleepingChild&) = delete;
@@ -21,6 +24,8 @@ class SleepingChild {
   void kill_to_zombie();
   /// SIGKILL and reap. Idempotent.
   void kill_and_reap();
+  /// Waits for it to end (someone else killed it) and reaps it; returns the waitpid status.
+  int reap();
 
  private:
   pid_t pid_ = -1;

@@ -10,6 +10,7 @@
 #include "tests/support/command.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/temp_dir.h"
+#include "util/process_identity.h"
 
 using namespace turnout::test;
 
@@ -27,8 +28,7 @@ stages:
 // True once `pid` has ended (a zombie has ended too; PID 1 here may never reap it), waiting up to 5 s.
 bool step_gone(const std::string& pid) {
   for (int i = 0; i < 100; ++i) {
-    const std::string stat = read_file("/proc/" + pid + "/stat");
-    if (stat.empty() || stat.substr(stat.rfind(')') + 2, 1) == "Z") return true;
+    if (!turnout::util::identify(std::stoi(pid))) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
@@ -215,7 +215,8 @@ TEST_CASE("a run killed with SIGKILL mid-step is error: interrupted after the ne
   INFO(killed.out << killed.err);
   REQUIRE_THAT(killed.out, Catch::Contains("killed=137"));
 
-  const std::string step_pid = read_file(mark).substr(0, read_file(mark).find('\n'));
+  const std::string written = read_file(mark);
+  const std::string step_pid = written.substr(0, written.find('\n'));
   REQUIRE_FALSE(step_pid.empty());
   CHECK(::kill(std::stoi(step_pid), 0) == 0);  // the killed turnout left its step running
 

@@ -3,6 +3,7 @@
 
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
+#include "util/process_identity.h"
 
 using namespace turnout::test;
 
@@ -31,12 +32,8 @@ std::map<std::string, std::string> data_env(const TempDir& dir) {
   return {{"TURNOUT_DATA_DIR", (dir / "data").string()}};
 }
 
-bool process_gone(const std::string& pid) {
-  std::ifstream stat("/proc/" + pid + "/stat");
-  if (!stat) return true;
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  return content.substr(content.rfind(')') + 2, 1) == "Z";  // a zombie is dead, only unreaped
-}
+// A zombie has ended too: PID 1 here may never reap it.
+bool process_gone(const std::string& pid) { return !turnout::util::identify(std::stoi(pid)); }
 
 }  // namespace
 
