@@ -51,9 +51,6 @@ util::Result<ServeSetup> validate(const ServeOptions& options) {
   ServeSetup setup{std::move(config.value()), std::nullopt};
   if (options.log_format == "json") setup.config.log_format = LogFormat::json;
   if (options.log_format == "text") setup.config.log_format = LogFormat::text;
-  if (setup.config.tls) {
-    return util::fail("tls: is not supported yet; terminate TLS in a reverse proxy in front of turnout");
-  }
   if (!setup.config.webhook_secret.configured()) {
     if (options.insecure_no_signature) return setup;
     return util::fail(kNoSecret);
@@ -86,6 +83,7 @@ int serve(const ServeSetup& setup) {
   HttpServerOptions http;
   http.host = setup.config.listen.host;
   http.port = setup.config.listen.port;
+  if (setup.config.tls) http.tls = TlsFiles{setup.config.tls->cert, setup.config.tls->key};
   auto server = HttpServer::start(http, router);
   if (!server) return usage_error("serve", server.error().message);
   spdlog::info("listening on {} (data in {}, {} repositories)", setup.config.listen.to_string(),

@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
@@ -140,6 +141,14 @@ Poco::Net::HTTPServerParams::Ptr server_params(const HttpServerOptions& options)
   return params;
 }
 
+// Bound and listening; with `tls`, every accepted connection must complete a TLS handshake
+// (done lazily in the connection's own thread, so under the same timeout as its request).
+Poco::Net::ServerSocket listen_on(const HttpServerOptions& options, const Poco::Net::Context::Ptr& tls) {
+  const Poco::Net::SocketAddress address(options.host, static_cast<Poco::UInt16>(options.port));
+  if (tls) return Poco::Net::SecureServerSocket(address, options.max_queued, tls);
+  return Poco::Net::ServerSocket(address, options.max_queued);
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -148,7 +157,8 @@ struct HttpServer::Impl {
   int port = 0;
   bool stopped = false;
 
-  explicit Impl(int threads) : pool("http", 2, threads) {}
+  // Poco's pool refuses a minimum above its maximum: `threads: 1` is a valid (if small) server.
+  explicit Impl(int threads) : pool("http", std::min(2, threads), threads) {}
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -158,10 +168,15 @@ HttpServer::~HttpServer() { stop(); }
 util::Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options,
                                                             const Router& router) {
   const std::string where = options.host + ":" + std::to_string(options.port);
+  Poco::Net::Context::Ptr tls;
+  if (options.tls) {
+    auto context = server_tls_context(*options.tls);
+    if (!context) return context.error();
+    tls = context.value();
+  }
   try {
     auto impl = std::make_unique<Impl>(options.threads);
-    Poco::Net::ServerSocket socket(
-        Poco::Net::SocketAddress(options.host, static_cast<Poco::UInt16>(options.port)), options.max_queued);
+    Poco::Net::ServerSocket socket = listen_on(options, tls);
     impl->port = socket.address().port();
     impl->server = std::make_unique<Poco::Net::HTTPServer>(new RoutingFactory(router, options.max_body_bytes),
                                                            impl->pool, socket, server_params(options));

@@ -5,9 +5,11 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/http/router.h"
+#include "agent/http/tls_context.h"
 #include "util/result.h"
 
 namespace turnout::agent {
@@ -20,6 +22,7 @@ struct HttpServerOptions {
   int max_queued = 64;                            ///< accepted connections waiting for a thread
   int timeout_seconds = 10;                       ///< receive and send timeout of every socket
   std::size_t max_body_bytes = 25 * 1024 * 1024;  ///< larger bodies are answered 413 (GitHub's own cap)
+  std::optional<TlsFiles> tls;                    ///< given: HTTPS only (TLS 1.2+); none: plain HTTP
 };
 
 /// A running HTTP server. Requests are answered by the router; a body larger than the limit
@@ -28,7 +31,7 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   /// Binds and starts serving; `router` must outlive this. Fails naming the address when it
-  /// cannot bind.
+  /// cannot bind, and naming the file when the TLS certificate or key is unusable.
   static util::Result<std::unique_ptr<HttpServer>> start(const HttpServerOptions& options,
                                                          const Router& router);
   /// stop().

@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
@@ -20,6 +21,7 @@
 #include "tests/support/background_process.h"
 #include "tests/support/command.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/self_signed_cert.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout::test;
@@ -328,4 +330,69 @@ TEST_CASE("serve: a client that stops sending is cut off by the read timeout", "
   const auto waited = std::chrono::steady_clock::now() - started;
   CHECK(waited < std::chrono::seconds(20));
   CHECK(server.runs()->size() == 0);
+}
+
+namespace {
+
+std::string tls_config_text(int port, const fs::path& dir, const SelfSignedCert& cert) {
+  return config_text(port, dir, true) + "tls:\n  cert: " + cert.cert.string() +
+         "\n  key: " + cert.key.string() + "\n";
+}
+
+// GET over HTTPS, verified against `cert` as the only CA; 0 when no answer came.
+int https_status(int port, const SelfSignedCert& cert, const std::string& path) {
+  try {
+    Poco::Net::HTTPSClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port),
+                                          client_context_trusting(cert.cert));
+    session.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest get(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(get);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    return static_cast<int>(response.getStatus());
+  } catch (const Poco::Exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("serve: with tls: it answers HTTPS", "[integration][serve][tls]") {
+  TempDir dir;
+  dir.write("secret", kSecret + "\n");
+  const auto cert = make_self_signed_cert(dir.path());
+  // Retries on another port when the chosen one was taken meanwhile.
+  std::string log;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const int port = free_loopback_port();
+    dir.write("agent.yml", tls_config_text(port, dir.path(), cert));
+    BackgroundProcess serve({TURNOUT_BINARY, "serve", "--config", (dir / "agent.yml").string()},
+                            dir / "serve.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline && serve.running() &&
+           (status = https_status(port, cert, "/healthz")) != 200) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    log = serve.output();
+    if (!serve.running()) continue;
+    INFO(log);
+    CHECK(status == 200);
+    return;
+  }
+  FAIL("turnout serve with tls: did not start on any of 5 ports: " << log);
+}
+
+TEST_CASE("serve: with tls: a missing certificate stops it with one line naming the file",
+          "[integration][serve][tls]") {
+  TempDir dir;
+  dir.write("secret", kSecret + "\n");
+  auto cert = make_self_signed_cert(dir.path());
+  cert.cert = dir / "nowhere.crt";
+  dir.write("agent.yml", tls_config_text(free_loopback_port(), dir.path(), cert));
+  const auto result = run_turnout({"serve", "--config", (dir / "agent.yml").string()});
+  CHECK(result.exit_code == 2);
+  CHECK(result.err == "turnout serve: tls: cannot read certificate " + cert.cert.string() +
+                          ": No such file or directory\n");
 }
