@@ -121,53 +121,122 @@ std::string failure_reason(const steps::RunResult& result) {
   return "";
 }
 
-}  // namespace
+// The run's log, or an `error` end for a run that cannot have one.
+std::unique_ptr<RunLog> open_log(RunStore& store, const std::string& data_dir, std::int64_t id) {
+  auto log = RunLog::create(run_log_path(data_dir, id));
+  if (log) return std::move(log.value());
+  (void)store.finish_run(id, RunStatus::error, log.error().message);
+  return nullptr;
+}
 
-RunExecutor::RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers,
-                         const steps::CancelToken& cancel)
-    : data_dir_(std::move(data_dir)), store_(store), observers_(std::move(observers)), cancel_(cancel) {}
+// How a run ends that the Runner finished: as a stop asked (superseded, interrupted...) when
+// it was cancelled by one, else as the result says.
+RunEnding ending_for(const steps::RunResult& result, const RunControl* control) {
+  if (result.status == steps::Status::cancelled && control != nullptr) {
+    if (auto asked = control->ending()) return *asked;
+  }
+  return RunEnding{run_status_for(result.status), failure_reason(result)};
+}
 
-RunOutcome RunExecutor::execute(const RunRequest& request) {
-  Prepared prepared;
-  auto fetched =
-      request.remote.url.empty() ? use_folder(request, prepared) : sync_remote(data_dir_, request, prepared);
-  if (fetched) return *fetched;
-  if (auto rejected = load_pipeline(request, prepared)) return *rejected;
+/// What a run needs besides its pipeline and context.
+struct Execution {
+  RunStore& store;
+  const std::string& data_dir;
+  std::vector<steps::RunObserver*> observers;
+  const steps::CancelToken& cancel;
+  const RunControl* control;
+};
 
+// Runs a prepared, recorded, running run to its end and records the end.
+RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& prepared,
+                        const RunRequest& request, RunLog& log) {
+  auto& context = prepared.context;
+  context.run_id = std::to_string(id);
+  if (prepared.checkout)
+    log.note("checked out " + context.sha + " (" + context.ref + ") from " + context.repo);
+  StoreRecorder recorder(execution.store, id);
+  std::vector<steps::RunObserver*> observers = execution.observers;
+  observers.push_back(&log);
+  observers.push_back(&recorder);
+  steps::RunnerOptions options;
+  options.only_stages = request.stages;
+  const auto result = steps::Runner(observers, execution.cancel, options).run(prepared.pipeline, context);
+  const auto ending = ending_for(result, execution.control);
+  if (auto finished = execution.store.finish_run(id, ending); !finished) {
+    spdlog::warn("run {}: cannot record its end: {}", id, finished.error().message);
+  }
+  return {agent::exit_code_for(result.status), id, ""};
+}
+
+// Fills what the request and the environment say into the prepared context.
+void complete_context(const RunRequest& request, Prepared& prepared) {
   auto& context = prepared.context;
   if (!request.branch.empty()) context.branch = request.branch;
   if (context.ref.empty() && !context.branch.empty()) context.ref = "refs/heads/" + context.branch;
   context.trigger = request.trigger;
   context.inherited_env = steps::inherited_environment(environ);
+}
 
+// Why a webhook run of `branch` should not run its pipeline (`on.branches`), or "".
+std::string not_on_branches(const pipeline::Pipeline& pipeline, const std::string& branch) {
+  if (pipeline.branches.empty() || branch.empty()) return "";
+  for (const auto& pattern : pipeline.branches) {
+    if (util::glob_match(pattern, branch)) return "";
+  }
+  return "branch '" + branch + "' is not in the pipeline's on.branches (" +
+         util::join(pipeline.branches, ", ") + ")";
+}
+
+}  // namespace
+
+RunExecutor::RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers)
+    : data_dir_(std::move(data_dir)), store_(store), observers_(std::move(observers)) {}
+
+RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelToken& cancel) {
+  Prepared prepared;
+  auto fetched =
+      request.remote.url.empty() ? use_folder(request, prepared) : sync_remote(data_dir_, request, prepared);
+  if (fetched) return *fetched;
+  if (auto rejected = load_pipeline(request, prepared)) return *rejected;
+  complete_context(request, prepared);
+
+  const auto& context = prepared.context;
   const NewRun record{context.repo,           context.ref,     context.branch,  context.sha,
                       prepared.pipeline.name, request.trigger, request.rerun_of};
   const auto id = store_.create_run(record);
   if (!id) return reject(kExitFailed, id.error().message);
-  context.run_id = std::to_string(id.value());
   if (auto started = store_.start_run(id.value(), prepared.pipeline.name); !started) {
     return reject(kExitFailed, started.error().message);
   }
-  auto log = RunLog::create(run_log_path(data_dir_, id.value()));
-  if (!log) {
-    (void)store_.finish_run(id.value(), RunStatus::error, log.error().message);
-    return {kExitFailed, id.value(), log.error().message};
-  }
-  if (prepared.checkout)
-    log.value()->note("checked out " + context.sha + " (" + context.ref + ") from " + context.repo);
+  auto log = open_log(store_, data_dir_, id.value());
+  if (!log) return {kExitFailed, id.value(), "cannot write the run's log"};
+  return run_recorded({store_, data_dir_, observers_, cancel, nullptr}, id.value(), prepared, request, *log);
+}
 
-  StoreRecorder recorder(store_, id.value());
+RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& request,
+                                        RunControl& control) {
+  auto log = open_log(store_, data_dir_, run.id);
+  if (!log) return {kExitFailed, run.id, "cannot write the run's log"};
+  // Nothing of this run may end without its reason in the log and the store.
+  const auto end_early = [&](RunStatus status, const std::string& why) {
+    log->note(why);
+    (void)store_.finish_run(run.id, status, why);
+    return RunOutcome{status == RunStatus::error ? kExitFailed : kExitUsage, run.id, why};
+  };
+  Prepared prepared;
+  if (auto fetched = sync_remote(data_dir_, request, prepared))
+    return end_early(RunStatus::error, fetched->message);
+  if (auto rejected = load_pipeline(request, prepared))
+    return end_early(RunStatus::failed, rejected->message);
+  (void)store_.set_pipeline(run.id, prepared.pipeline.name,
+                            pipeline::to_string(prepared.pipeline.concurrency));
+  if (auto why = not_on_branches(prepared.pipeline, run.branch); !why.empty())
+    return end_early(RunStatus::cancelled, why);
+  complete_context(request, prepared);
   std::vector<steps::RunObserver*> observers = observers_;
-  observers.push_back(log.value().get());
-  observers.push_back(&recorder);
-  steps::RunnerOptions options;
-  options.only_stages = request.stages;
-  const auto result = steps::Runner(observers, cancel_, options).run(prepared.pipeline, context);
-  if (auto finished = store_.finish_run(id.value(), run_status_for(result.status), failure_reason(result));
-      !finished) {
-    spdlog::warn("run {}: cannot record its end: {}", id.value(), finished.error().message);
-  }
-  return {agent::exit_code_for(result.status), id.value(), ""};
+  observers.push_back(&control);
+  return run_recorded({store_, data_dir_, observers, control.token(), &control}, run.id, prepared, request,
+                      *log);
 }
 
 }  // namespace turnout::agent

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/exit_code.h"
+#include "agent/run_control.h"
 #include "agent/store/run_store.h"
 #include "git/mirror_sync.h"
 #include "steps/cancel_token.h"
@@ -37,20 +38,24 @@ struct RunOutcome {
 /// Executes RunRequests against one data folder and store.
 class RunExecutor {
  public:
-  /// `store`, `observers` and `cancel` must outlive the executor; `observers` see every run
-  /// besides the run log and the store recorder that the executor adds itself.
-  RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers,
-              const steps::CancelToken& cancel);
+  /// `store` and `observers` must outlive the executor; `observers` see every run besides the
+  /// run log and the store recorder that the executor adds itself.
+  RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers);
 
   /// Gets the code, validates the pipeline and its inputs (a failure there records nothing and
   /// is kExitUsage, or kExitFailed when the remote fails at run time), then records and runs it.
-  RunOutcome execute(const RunRequest& request);
+  /// `cancel` stops it (the run ends cancelled).
+  RunOutcome execute(const RunRequest& request, const steps::CancelToken& cancel);
+
+  /// Runs `run`, which the agent's queue has already marked running. Everything that goes
+  /// wrong is recorded on it, with the reason in its log: a fetch that fails ends it `error`,
+  /// an invalid pipeline `failed`. A stop through `control` ends it as the stop asked.
+  RunOutcome execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control);
 
  private:
   std::string data_dir_;
   RunStore& store_;
   std::vector<steps::RunObserver*> observers_;
-  const steps::CancelToken& cancel_;
 };
 
 }  // namespace turnout::agent

@@ -58,6 +58,8 @@ Poco::JSON::Object::Ptr run_to_json(const RunRecord& run) {
   json->set("pipeline", run.pipeline);
   json->set("trigger", run.trigger);
   json->set("rerun_of", run.rerun_of ? Poco::Dynamic::Var(*run.rerun_of) : Poco::Dynamic::Var());
+  json->set("superseded_by",
+            run.superseded_by ? Poco::Dynamic::Var(*run.superseded_by) : Poco::Dynamic::Var());
   json->set("queued_at", run.queued_at);
   json->set("started_at", time_or_null(run.started_at));
   json->set("finished_at", time_or_null(run.finished_at));

@@ -2,14 +2,31 @@
 // The agent's HTTP surface (DESIGN.md, "HTTP surface"), as routes: each parses its request and
 // calls one function of the domain.
 
+#include <string>
+#include <vector>
+
+#include "agent/config/agent_config.h"
 #include "agent/http/router.h"
+#include "agent/metrics.h"
+#include "agent/scheduler.h"
 #include "agent/store/run_store.h"
 #include "agent/webhook/webhook_intake.h"
 
 namespace turnout::agent {
 
-/// Adds POST /webhook, GET /healthz, GET /api/runs (?limit=N, default 50) and
-/// GET /api/runs/{id}. `intake` and `store` must outlive the router.
-void add_serve_routes(Router& router, const WebhookIntake& intake, RunStore& store);
+/// What the routes act on; everything must outlive the router.
+struct ServeParts {
+  const AgentConfig& config;              ///< data_dir and public_url
+  const WebhookIntake& intake;            ///< POST /webhook
+  RunStore& store;                        ///< runs and their counts
+  Scheduler& scheduler;                   ///< reruns wake it; cancels go through it
+  Metrics& metrics;                       ///< GET /metrics
+  std::vector<std::string> write_tokens;  ///< Bearer tokens the writes accept; none: writes are refused
+};
+
+/// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),
+/// GET /api/runs/{id}, GET /api/runs/{id}/log (?offset=BYTES), and the writes
+/// POST /api/runs/{id}/rerun and POST /api/runs/{id}/cancel (Bearer token: 401 without, 403 wrong).
+void add_serve_routes(Router& router, const ServeParts& parts);
 
 }  // namespace turnout::agent

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "agent/commands/command.h"
+#include "agent/commands/log_follow.h"
 #include "agent/commands/run_lookup.h"
 #include "agent/data_dir.h"
 #include "agent/exit_code.h"
@@ -20,34 +21,6 @@ struct LogsOptions {
   std::string data_dir;
 };
 
-constexpr auto kFollowPoll = std::chrono::milliseconds(200);
-
-// Copies what the file holds beyond `offset` to stdout; returns the new offset.
-std::streamoff copy_from(const std::string& path, std::streamoff offset) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return offset;
-  in.seekg(offset);
-  char buffer[64 * 1024];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    std::fwrite(buffer, 1, static_cast<std::size_t>(in.gcount()), stdout);
-    offset += in.gcount();
-  }
-  std::fflush(stdout);
-  return offset;
-}
-
-// Prints the log as it grows until the run has ended and everything it wrote is out.
-int follow(RunStore& store, std::int64_t id, const std::string& path) {
-  std::streamoff offset = 0;
-  for (;;) {
-    const auto run = store.get(id);
-    const bool ended = run && run.value() && is_final(run.value()->status);
-    offset = copy_from(path, offset);
-    if (ended) return kExitSucceeded;
-    std::this_thread::sleep_for(kFollowPoll);
-  }
-}
-
 int show_logs(const LogsOptions& options) {
   const auto data_dir = resolve_data_dir(options.data_dir);
   auto store = open_store(data_dir);
@@ -55,10 +28,13 @@ int show_logs(const LogsOptions& options) {
   const auto run = find_run(*store.value(), options.id);
   if (!run) return usage_error("logs", run.error().message);
   const auto path = run_log_path(data_dir, run.value().id);
-  if (options.follow) return follow(*store.value(), run.value().id, path);
+  if (options.follow) {
+    follow_log(*store.value(), run.value().id, path);
+    return kExitSucceeded;
+  }
   if (!std::ifstream(path))
     return usage_error("logs", "run " + options.id + " has no log yet (" + path + ")");
-  copy_from(path, 0);
+  print_log_from(path, 0);
   return kExitSucceeded;
 }
 

@@ -1,13 +1,20 @@
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include <cstdio>
 #include <memory>
 
+#include "agent/agent_client.h"
+#include "agent/agent_presence.h"
 #include "agent/commands/command.h"
+#include "agent/commands/log_follow.h"
 #include "agent/commands/run_lookup.h"
 #include "agent/console_reporter.h"
 #include "agent/data_dir.h"
 #include "agent/exit_code.h"
 #include "agent/open_store.h"
 #include "agent/run_executor.h"
+#include "agent/run_log.h"
 #include "agent/signal_watcher.h"
 
 namespace turnout::agent {
@@ -17,6 +24,7 @@ namespace {
 struct RerunOptions {
   std::string id;
   std::string data_dir;
+  bool detach = false;
 };
 
 /// The same repository and commit as `run`, recorded as its rerun.
@@ -35,6 +43,44 @@ util::Result<RunRequest> rerun_request(const RunRecord& run) {
   return request;
 }
 
+ExitCode exit_code_for_run(RunStatus status) {
+  if (status == RunStatus::succeeded) return kExitSucceeded;
+  return status == RunStatus::cancelled ? kExitCancelled : kExitFailed;
+}
+
+// The agent's answer body as JSON; an empty object when it is not JSON.
+Poco::JSON::Object::Ptr parse_answer(const std::string& body) {
+  try {
+    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    return new Poco::JSON::Object;
+  }
+}
+
+// The agent runs the rerun, so it never overlaps the agent's own runs of that branch; this
+// process only follows its log.
+int rerun_through_agent(const AgentPresence& agent, RunStore& store, const RerunOptions& options,
+                        const RunRecord& run, const std::string& data_dir) {
+  const auto answer = post_to_agent(agent, "/api/runs/" + std::to_string(run.id) + "/rerun");
+  if (!answer) {
+    std::fprintf(stderr, "turnout rerun: %s; retry, or stop the agent to rerun here\n",
+                 answer.error().message.c_str());
+    return kExitFailed;
+  }
+  const auto json = parse_answer(answer.value().body);
+  if (answer.value().status != 202 || !json->has("run")) {
+    const auto why = json->optValue<std::string>("error", answer.value().body);
+    std::fprintf(stderr, "turnout rerun: the agent refused (HTTP %d): %s\n", answer.value().status,
+                 why.c_str());
+    return kExitFailed;
+  }
+  const auto id = json->getValue<std::int64_t>("run");
+  std::fprintf(stderr, "turnout rerun: run %lld queued on the agent at %s (rerun of run %s)\n",
+               static_cast<long long>(id), agent.url.c_str(), options.id.c_str());
+  if (options.detach) return kExitSucceeded;
+  return exit_code_for_run(follow_log(store, id, run_log_path(data_dir, id)));
+}
+
 int rerun(const RerunOptions& options) {
   const auto data_dir = resolve_data_dir(options.data_dir);
   auto store = open_store(data_dir);
@@ -43,11 +89,15 @@ int rerun(const RerunOptions& options) {
   if (!run) return usage_error("rerun", run.error().message);
   const auto request = rerun_request(run.value());
   if (!request) return usage_error("rerun", request.error().message);
+  if (const auto agent = find_serving_agent(data_dir))
+    return rerun_through_agent(*agent, *store.value(), options, run.value(), data_dir);
+  if (options.detach)
+    return usage_error("rerun", "--detach needs an agent serving " + data_dir + " (turnout serve)");
 
   steps::CancelToken cancel;
   const SignalWatcher signals(cancel);
   ConsoleReporter console(stdout, wants_color(stdout));
-  const auto outcome = RunExecutor(data_dir, *store.value(), {&console}, cancel).execute(request.value());
+  const auto outcome = RunExecutor(data_dir, *store.value(), {&console}).execute(request.value(), cancel);
   if (!outcome.message.empty()) std::fprintf(stderr, "turnout rerun: %s\n", outcome.message.c_str());
   if (outcome.run_id != 0)
     std::fprintf(stderr, "turnout rerun: run %lld reran run %s\n", static_cast<long long>(outcome.run_id),
@@ -58,13 +108,17 @@ int rerun(const RerunOptions& options) {
 }  // namespace
 
 Command rerun_command() {
-  return {"rerun", "Run a recorded run again: same repository and commit",
-          [](CLI::App& app) -> CommandHandler {
-            auto options = std::make_shared<RerunOptions>();
-            app.add_option("id", options->id, "The run's id (see turnout runs)")->required();
-            app.add_option("--data-dir", options->data_dir, "Where turnout keeps state");
-            return [options] { return rerun(*options); };
-          }};
+  return {
+      "rerun",
+      "Run a recorded run again: same repository and commit (through the agent when one serves the data dir)",
+      [](CLI::App& app) -> CommandHandler {
+        auto options = std::make_shared<RerunOptions>();
+        app.add_option("id", options->id, "The run's id (see turnout runs)")->required();
+        app.add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+        app.add_flag("--detach", options->detach,
+                     "With an agent serving the data dir: queue the rerun there and return at once");
+        return [options] { return rerun(*options); };
+      }};
 }
 
 }  // namespace turnout::agent

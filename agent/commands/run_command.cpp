@@ -58,8 +58,8 @@ int execute(const RunRequest& request, const std::string& data_dir) {
   steps::CancelToken cancel;
   const SignalWatcher signals(cancel);
   ConsoleReporter console(stdout, wants_color(stdout));
-  RunExecutor executor(data_dir, *store.value(), {&console}, cancel);
-  const auto outcome = executor.execute(request);
+  RunExecutor executor(data_dir, *store.value(), {&console});
+  const auto outcome = executor.execute(request, cancel);
   if (!outcome.message.empty()) std::fprintf(stderr, "turnout run: %s\n", outcome.message.c_str());
   return outcome.code;
 }

@@ -6,15 +6,19 @@
 #include <memory>
 #include <optional>
 
+#include "agent/agent_presence.h"
 #include "agent/commands/command.h"
 #include "agent/config/agent_config.h"
 #include "agent/exit_code.h"
 #include "agent/http/http_server.h"
+#include "agent/metrics.h"
 #include "agent/open_store.h"
+#include "agent/scheduler.h"
 #include "agent/serve_routes.h"
 #include "agent/server_logging.h"
 #include "agent/signal_watcher.h"
 #include "agent/webhook/webhook_intake.h"
+#include "util/duration.h"
 
 namespace turnout::agent {
 
@@ -69,28 +73,67 @@ void wait_for(const steps::CancelToken& token) {
   }
 }
 
+// The URL the CLI on this machine reaches the agent at: the listen address, with a wildcard
+// host replaced by loopback.
+std::string local_url(const AgentConfig& config, int port) {
+  std::string host = config.listen.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(config.tls ? "https" : "http") + "://" + host + ":" + std::to_string(port);
+}
+
+// The configured API token (when there is one) and the local one agent.json hands the CLI.
+util::Result<std::vector<std::string>> write_tokens(const AgentConfig& config, const std::string& local) {
+  std::vector<std::string> tokens{local};
+  if (!config.api_token.configured()) return tokens;
+  auto token = read_secret(config.api_token);
+  if (!token) return token.error();
+  tokens.push_back(std::move(token.value()));
+  return tokens;
+}
+
 int serve(const ServeSetup& setup) {
   // Signals are blocked in every thread from here; the watcher's own thread takes them.
   steps::CancelToken stop;
   const SignalWatcher signals(stop);
   configure_server_logging(setup.config.log_format);
-  auto store = open_store(setup.config.data_dir);
+  const AgentConfig& config = setup.config;
+  auto store = open_store(config.data_dir);
   if (!store) return usage_error("serve", store.error().message);
   if (!setup.secret) spdlog::warn("webhook signatures are NOT checked (--insecure-no-signature)");
-  const WebhookIntake intake(setup.config, *store.value(), setup.secret);
+  const std::string local_token = make_local_token();
+  auto tokens = write_tokens(config, local_token);
+  if (!tokens) return usage_error("serve", tokens.error().message);
+
+  Metrics metrics;
+  Scheduler scheduler(config, *store.value(), metrics);
+  const WebhookIntake intake(config, *store.value(), setup.secret,
+                             [&scheduler] { scheduler.notify_queued(); });
+  const ServeParts parts{config, intake, *store.value(), scheduler, metrics, std::move(tokens.value())};
   Router router;
-  add_serve_routes(router, intake, *store.value());
+  add_serve_routes(router, parts);
   HttpServerOptions http;
-  http.host = setup.config.listen.host;
-  http.port = setup.config.listen.port;
-  if (setup.config.tls) http.tls = TlsFiles{setup.config.tls->cert, setup.config.tls->key};
+  http.host = config.listen.host;
+  http.port = config.listen.port;
+  if (config.tls) http.tls = TlsFiles{config.tls->cert, config.tls->key};
   auto server = HttpServer::start(http, router);
   if (!server) return usage_error("serve", server.error().message);
-  spdlog::info("listening on {} (data in {}, {} repositories)", setup.config.listen.to_string(),
-               setup.config.data_dir, setup.config.repos.size());
+  const AgentPresence presence{util::self_identity(), local_url(config, server.value()->port()), local_token,
+                               config.tls ? config.tls->cert : ""};
+  if (auto announced = announce_presence(config.data_dir, presence); !announced)
+    spdlog::warn("turnout rerun will not find this agent: {}", announced.error().message);
+  if (!config.api_token.configured())
+    spdlog::warn("no api_token_file or api_token_env: the API's writes (rerun, cancel) are refused");
+  scheduler.start();
+  spdlog::info("listening on {}{} (data in {}, {} repositories, {} workers)", config.listen.to_string(),
+               config.tls ? " with TLS" : "", config.data_dir, config.repos.size(), config.workers);
   wait_for(stop);
-  spdlog::info("signal {} received: stopping", signals.received());
+  spdlog::info("signal {} received: no more webhooks; running steps get {} to finish", signals.received(),
+               util::format_duration(config.shutdown_grace));
   server.value()->stop();
+  withdraw_presence(config.data_dir);
+  scheduler.shutdown(config.shutdown_grace);
   spdlog::info("stopped");
   return kExitSucceeded;
 }
@@ -98,7 +141,7 @@ int serve(const ServeSetup& setup) {
 }  // namespace
 
 Command serve_command() {
-  return {"serve", "Run the agent: receive GitHub webhooks and queue runs; JSON API",
+  return {"serve", "Run the agent: receive GitHub webhooks, run the queued pipelines; JSON API and metrics",
           [](CLI::App& app) -> CommandHandler {
             auto options = std::make_shared<ServeOptions>();
             app.add_option("--config", options->config, "The agent's config file")->capture_default_str();

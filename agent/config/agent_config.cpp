@@ -27,6 +27,7 @@ const std::vector<std::string> kTopKeys = {"listen",
                                            "public_url",
                                            "data_dir",
                                            "workers",
+                                           "shutdown_grace",
                                            "webhook_secret_file",
                                            "webhook_secret_env",
                                            "api_token_file",
@@ -98,6 +99,8 @@ void read_top_key(ConfigReader& reader, const Entry& entry, AgentConfig& config)
     config.data_dir = reader.path(entry, where).value_or(config.data_dir);
   } else if (entry.key == "workers") {
     config.workers = reader.integer(entry, where, 1, 64).value_or(config.workers);
+  } else if (entry.key == "shutdown_grace") {
+    config.shutdown_grace = reader.duration(entry, where).value_or(config.shutdown_grace);
   } else if (entry.key == "webhook_secret_file" || entry.key == "webhook_secret_env") {
     reader.secret(entry, where, config.webhook_secret);
   } else if (entry.key == "api_token_file" || entry.key == "api_token_env") {
@@ -186,6 +189,13 @@ AgentConfigResult load_agent_config(const std::string& path) {
     return result;
   }
   return load_agent_config_string(text.value(), path);
+}
+
+std::string run_url(const AgentConfig& config, std::int64_t id) {
+  if (config.public_url.empty()) return "";
+  std::string base = config.public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/runs/" + std::to_string(id);
 }
 
 const RepoConfig* find_repo(const AgentConfig& config, std::string_view full_name) {

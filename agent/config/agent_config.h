@@ -3,6 +3,7 @@
 // where it keeps state, which repositories it builds. Validated like a pipeline: every error at
 // once, each as `FILE:LINE:COLUMN: message`. Plain data; `turnout serve` acts on it.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "agent/config/secret_ref.h"
 #include "pipeline/loader.h"
+#include "util/duration.h"
 
 namespace turnout::agent {
 
@@ -70,11 +72,13 @@ struct AgentConfig {
   std::string public_url;                     ///< for links in statuses; "" = none
   std::string data_dir = "/var/lib/turnout";  ///< store, run logs, mirrors, releases
   int workers = 2;                            ///< 1..64 runs at a time
-  SecretRef webhook_secret;                   ///< none: `serve` needs --insecure-no-signature
-  SecretRef api_token;                        ///< none: the API's writes are refused
-  std::optional<TlsConfig> tls;               ///< none: plain HTTP (behind a proxy)
-  LogFormat log_format = LogFormat::text;     ///< default text
-  std::vector<RepoConfig> repos;              ///< in file order, names unique ignoring case
+  /// On SIGTERM, how long running steps may go on before they are cancelled (and queued again).
+  util::Duration shutdown_grace = util::Duration(30000);
+  SecretRef webhook_secret;                ///< none: `serve` needs --insecure-no-signature
+  SecretRef api_token;                     ///< none: the API's writes are refused
+  std::optional<TlsConfig> tls;            ///< none: plain HTTP (behind a proxy)
+  LogFormat log_format = LogFormat::text;  ///< default text
+  std::vector<RepoConfig> repos;           ///< in file order, names unique ignoring case
 };
 
 /// The outcome of loading: a config when there are no errors, and every error otherwise.
@@ -92,6 +96,9 @@ AgentConfigResult load_agent_config_string(std::string_view text, const std::str
 
 /// Reads and loads a file; an unreadable file is one diagnostic without a position.
 AgentConfigResult load_agent_config(const std::string& path);
+
+/// The link to run `id` for people: public_url + "/runs/" + id; "" without a public_url.
+std::string run_url(const AgentConfig& config, std::int64_t id);
 
 /// The repo whose name equals `full_name` ignoring case (GitHub's names are), or nullptr.
 const RepoConfig* find_repo(const AgentConfig& config, std::string_view full_name);

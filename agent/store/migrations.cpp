@@ -103,8 +103,22 @@ Migration step_process_groups() {
            "ALTER TABLE steps ADD COLUMN pgid_start_time INTEGER NULL"}};
 }
 
+// Version 4: the agent's queue. `scheduled` marks the runs the agent's workers take (a CLI run
+// is recorded as queued for a moment too, and must not be taken); `repo_name` is the agent
+// config's repository; `concurrency` is the loaded pipeline's; `superseded_by` names the run
+// that replaced a superseded one.
+Migration run_queue() {
+  return {4,
+          {"ALTER TABLE runs ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE runs ADD COLUMN repo_name TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE runs ADD COLUMN concurrency TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE runs ADD COLUMN superseded_by INTEGER NULL REFERENCES runs(id)",
+           "CREATE INDEX runs_branch ON runs(repo, branch, status)"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
-  static const std::vector<Migration> migrations{initial_schema(), deliveries_table(), step_process_groups()};
+  static const std::vector<Migration> migrations{initial_schema(), deliveries_table(), step_process_groups(),
+                                                 run_queue()};
   return migrations;
 }
 

@@ -55,7 +55,11 @@ struct RunRecord {
   std::string queued_at;                 ///< ISO-8601 UTC with milliseconds
   std::string started_at;                ///< "" until it starts
   std::string finished_at;               ///< "" until it ends
-  std::vector<StageRecord> stages;       ///< filled by RunStore::get only
+  std::string repo_name;                 ///< owner/repo of the agent config's repos[] entry; "" for CLI runs
+  bool scheduled = false;                ///< true: the agent's queue runs it (webhook, API); false: a CLI run
+  std::string concurrency;               ///< the pipeline's `concurrency`, "" until it is loaded
+  std::optional<std::int64_t> superseded_by;  ///< the newer run that replaced this one
+  std::vector<StageRecord> stages;            ///< filled by RunStore::get only
 };
 
 }  // namespace turnout::agent

@@ -1,7 +1,5 @@
 #include "agent/store/run_store.h"
 
-#include "util/utc_time.h"
-
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Data/Statement.h>
@@ -19,8 +17,10 @@
 #include <mutex>
 
 #include "agent/store/migrations.h"
+#include "agent/store/run_store_impl.h"
 #include "agent/store/sqlite.h"
 #include "util/process_identity.h"
+#include "util/utc_time.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -31,68 +31,7 @@ using Poco::Data::RecordSet;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 using Transaction = detail::Transaction;
-
-constexpr const char* kRunColumns =
-    "id, repo, ref, branch, sha, pipeline, trigger, rerun_of, status, reason, queued_at, started_at, "
-    "finished_at";
-
-// SQLite's messages come as "<kind>: <text>: <text>" through Poco; say the text once.
-std::string describe(const Poco::Exception& error) {
-  std::string message = error.message();
-  const std::size_t half = message.size() >= 2 ? (message.size() - 2) / 2 : 0;
-  if (half > 0 && message.compare(half, 2, ": ") == 0 &&
-      message.compare(0, half, message, half + 2, std::string::npos) == 0) {
-    message.resize(half);
-  }
-  return message.empty() ? error.displayText() : std::string(error.name()) + ": " + message;
-}
-
-// `error` with `prefix` before its message; everything else about it (its kind) is kept.
-util::Error prefixed(const std::string& prefix, util::Error error) {
-  error.message.insert(0, prefix);
-  return error;
-}
-
-std::string text(const RecordSet& rows, std::size_t column, std::size_t row) {
-  return rows.value(column, row).convert<std::string>();
-}
-
-Poco::Int64 integer(const RecordSet& rows, std::size_t column, std::size_t row) {
-  return rows.value(column, row).convert<Poco::Int64>();
-}
-
-std::optional<Poco::Int64> nullable_integer(const RecordSet& rows, std::size_t column, std::size_t row) {
-  if (rows.isNull(column, row)) return std::nullopt;
-  return integer(rows, column, row);
-}
-
-Poco::Nullable<Poco::Int64> to_nullable(const std::optional<Poco::Int64>& value) {
-  return value ? Poco::Nullable<Poco::Int64>(*value) : Poco::Nullable<Poco::Int64>();
-}
-
-RunStatus status_of(const std::string& name, Poco::Int64 id) {
-  if (auto status = parse_run_status(name)) return *status;
-  // The schema's CHECK constraint keeps this from happening; say so loudly if it does.
-  throw Poco::DataException("run " + std::to_string(id) + " has unknown status '" + name + "'");
-}
-
-RunRecord run_from_row(const RecordSet& rows, std::size_t row) {
-  RunRecord run;
-  run.id = integer(rows, 0, row);
-  run.repo = text(rows, 1, row);
-  run.ref = text(rows, 2, row);
-  run.branch = text(rows, 3, row);
-  run.sha = text(rows, 4, row);
-  run.pipeline = text(rows, 5, row);
-  run.trigger = text(rows, 6, row);
-  run.rerun_of = nullable_integer(rows, 7, row);
-  run.status = status_of(text(rows, 8, row), run.id);
-  run.reason = text(rows, 9, row);
-  run.queued_at = text(rows, 10, row);
-  run.started_at = text(rows, 11, row);
-  run.finished_at = text(rows, 12, row);
-  return run;
-}
+using namespace detail;
 
 std::vector<StageRecord> read_stages(Session& session, Poco::Int64 run_id) {
   Statement select(session);
@@ -137,64 +76,6 @@ void read_steps(Session& session, Poco::Int64 run_id, std::vector<StageRecord>& 
   }
 }
 
-void insert_run(Session& session, const NewRun& run) {
-  session << "INSERT INTO runs (repo, ref, branch, sha, pipeline, trigger, rerun_of, status, queued_at) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-      bind(run.repo), bind(run.ref), bind(run.branch), bind(run.sha), bind(run.pipeline), bind(run.trigger),
-      bind(to_nullable(run.rerun_of)), bind(utc_now()), now;
-}
-
-void insert_delivery(Session& session, const DeliveryRecord& delivery,
-                     const std::optional<Poco::Int64>& run_id) {
-  session
-      << "INSERT INTO deliveries (delivery_id, received_at, event, repo, ref, sha, result, reason, run_id) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(delivery.delivery_id), bind(utc_now()), bind(delivery.event), bind(delivery.repo),
-      bind(delivery.ref), bind(delivery.sha), bind(delivery.result), bind(delivery.reason),
-      bind(to_nullable(run_id)), now;
-}
-
-// The run the delivery id last queued and its status; nullopt when it queued none.
-std::optional<std::pair<Poco::Int64, RunStatus>> last_run_of(Session& session,
-                                                             const std::string& delivery_id) {
-  Statement select(session);
-  select << "SELECT r.id, r.status FROM deliveries d JOIN runs r ON r.id = d.run_id "
-            "WHERE d.delivery_id = ? ORDER BY d.id DESC LIMIT 1",
-      bind(delivery_id), now;
-  RecordSet rows(select);
-  if (rows.rowCount() == 0) return std::nullopt;
-  const Poco::Int64 id = integer(rows, 0, 0);
-  return std::make_pair(id, status_of(text(rows, 1, 0), id));
-}
-
-// The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
-// but may lose the last commits on a power cut. A delivery answered 202 must survive both, so
-// while this lives, commits are synced to disk (FULL).
-class SyncedCommits {
- public:
-  explicit SyncedCommits(Session& session) : session_(session) {
-    session_ << "PRAGMA synchronous = FULL", now;
-  }
-  ~SyncedCommits() {
-    try {
-      session_ << "PRAGMA synchronous = NORMAL", now;
-    } catch (const Poco::Exception& error) {
-      spdlog::warn("run store: cannot restore synchronous = NORMAL: {}", error.displayText());
-    }
-  }
-  SyncedCommits(const SyncedCommits&) = delete;
-  SyncedCommits& operator=(const SyncedCommits&) = delete;
-
- private:
-  Session& session_;
-};
-
-Poco::Int64 last_insert_id(Session& session) {
-  Poco::Int64 id = 0;
-  session << "SELECT last_insert_rowid()", into(id), now;
-  return id;
-}
-
 void upsert_stage(Session& session, Poco::Int64 run_id, const StageRecord& stage) {
   session << "INSERT INTO stages (run_id, idx, name, status, reason, started_at, finished_at) "
              "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET "
@@ -222,25 +103,6 @@ std::optional<RunStatus> read_status(Session& session, Poco::Int64 id) {
   return status_of(found.front(), id);
 }
 
-// Every status change is written by one of the two functions below, inside the caller's write
-// transaction, and logged by log_transition once committed.
-void write_started(Session& session, Poco::Int64 id, const std::string& pipeline) {
-  const auto owner = util::self_identity();
-  session << "UPDATE runs SET status = 'running', pipeline = ?, started_at = ?, owner_pid = ?, "
-             "owner_start_time = ? WHERE id = ?",
-      bind(pipeline), bind(utc_now()), bind(static_cast<Poco::Int64>(owner.pid)),
-      bind(static_cast<Poco::Int64>(owner.start_time)), bind(id), now;
-}
-
-void write_finished(Session& session, Poco::Int64 id, RunStatus status, const std::string& reason) {
-  session << "UPDATE runs SET status = ?, reason = ?, finished_at = ? WHERE id = ?",
-      bind(std::string(to_string(status))), bind(reason), bind(utc_now()), bind(id), now;
-}
-
-void log_transition(Poco::Int64 id, RunStatus from, RunStatus to) {
-  spdlog::info("run {}: {} -> {}", id, to_string(from), to_string(to));
-}
-
 // The ids of running runs whose owner process is gone (dead, a zombie, or its pid reused).
 std::vector<Poco::Int64> orphaned_runs(Session& session) {
   Statement select(session);
@@ -253,6 +115,24 @@ std::vector<Poco::Int64> orphaned_runs(Session& session) {
     if (!util::is_alive(owner)) gone.push_back(integer(rows, 0, row));
   }
   return gone;
+}
+
+// Queues again the newest interrupted run of the agent's queue per repository and branch,
+// unless something newer of that branch is queued or running (it builds a newer commit anyway).
+// Returns (interrupted, new) pairs.
+std::vector<std::pair<Poco::Int64, Poco::Int64>> requeue_newest(Session& session,
+                                                                const std::vector<Poco::Int64>& interrupted) {
+  std::vector<std::pair<Poco::Int64, Poco::Int64>> requeued;
+  for (auto id = interrupted.rbegin(); id != interrupted.rend(); ++id) {
+    const auto run = read_run(session, *id);
+    if (!run || !run->scheduled) continue;
+    int newer = 0;
+    session << "SELECT COUNT(*) FROM runs WHERE repo = ? AND branch = ? AND id > ? AND scheduled = 1 "
+               "AND (status IN ('queued', 'running') OR (status = 'error' AND reason = 'interrupted'))",
+        into(newer), bind(run->repo), bind(run->branch), bind(run->id), now;
+    if (newer == 0) requeued.emplace_back(run->id, requeue(session, *run));
+  }
+  return requeued;
 }
 
 // Creates the data directory and checks that SQLite can create its files (db, -wal, -shm) there.
@@ -271,30 +151,6 @@ util::Status prepare_data_dir(const std::filesystem::path& dir) {
 }
 
 }  // namespace
-
-struct RunStore::Impl {
-  Impl(std::string db_path, Session db) : path(std::move(db_path)), session(std::move(db)) {}
-
-  // Runs `body` under the lock; every failure, thrown or returned, becomes
-  // "run store <path>: <what>: <why>".
-  template <typename Body>
-  auto locked(const std::string& what, Body&& body) -> decltype(body()) {
-    std::lock_guard lock(mutex);
-    try {
-      auto result = body();
-      if (!result) return prefixed("run store " + path + ": " + what + ": ", result.error());
-      return result;
-    } catch (const Poco::Exception& error) {
-      return util::fail("run store " + path + ": " + what + ": " + describe(error));
-    } catch (const std::exception& error) {
-      return util::fail("run store " + path + ": " + what + ": " + error.what());
-    }
-  }
-
-  std::string path;
-  std::mutex mutex;
-  Session session;
-};
 
 RunStore::RunStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -321,41 +177,13 @@ const std::string& RunStore::path() const { return impl_->path; }
 util::Result<std::int64_t> RunStore::create_run(const NewRun& run) {
   return impl_->locked("create run", [&]() -> util::Result<std::int64_t> {
     try {
-      insert_run(impl_->session, run);
+      const auto id = insert_run(impl_->session, run);
+      spdlog::debug("run {}: queued", id);
+      return id;
     } catch (const Poco::Data::SQLite::ConstraintViolationException&) {
       // The only constraint a caller can break: rerun_of must name a recorded run.
       return util::fail("the run to rerun, " + std::to_string(run.rerun_of.value_or(0)) + ", does not exist");
     }
-    // last_insert_rowid() is per connection, and the connection is ours while we hold the lock.
-    Poco::Int64 id = 0;
-    impl_->session << "SELECT last_insert_rowid()", into(id), now;
-    spdlog::debug("run {}: queued", id);
-    return id;
-  });
-}
-
-util::Result<QueuedDelivery> RunStore::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
-  return impl_->locked("queue delivery " + delivery.delivery_id, [&]() -> util::Result<QueuedDelivery> {
-    auto& session = impl_->session;
-    const SyncedCommits synced(session);
-    Transaction transaction(session, Transaction::Kind::write);
-    const auto previous = last_run_of(session, delivery.delivery_id);
-    if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true};
-    NewRun queued = run;
-    if (previous) queued.trigger = "redelivery";
-    insert_run(session, queued);
-    const Poco::Int64 id = last_insert_id(session);
-    insert_delivery(session, delivery, id);
-    transaction.commit();
-    spdlog::debug("run {}: queued ({})", id, queued.trigger);
-    return QueuedDelivery{id, false};
-  });
-}
-
-util::Status RunStore::record_delivery(const DeliveryRecord& delivery) {
-  return impl_->locked("record delivery " + delivery.delivery_id, [&]() -> util::Status {
-    insert_delivery(impl_->session, delivery, std::nullopt);
-    return util::Ok{};
   });
 }
 
@@ -375,18 +203,26 @@ util::Status RunStore::start_run(std::int64_t id, const std::string& pipeline) {
 }
 
 util::Status RunStore::finish_run(std::int64_t id, RunStatus status, const std::string& reason) {
+  return finish_run(id, RunEnding{status, reason});
+}
+
+util::Status RunStore::finish_run(std::int64_t id, const RunEnding& ending) {
   return impl_->locked("finish run " + std::to_string(id), [&]() -> util::Status {
-    if (!is_final(status)) return util::fail(std::string(to_string(status)) + " is not a final status");
-    Transaction transaction(impl_->session, Transaction::Kind::write);
-    const auto old = read_status(impl_->session, id);
-    if (!old) return util::fail("no such run");
-    if (is_final(*old)) {
-      spdlog::debug("run {}: already {}, not {}", id, to_string(*old), to_string(status));
+    if (!is_final(ending.status))
+      return util::fail(std::string(to_string(ending.status)) + " is not a final status");
+    auto& session = impl_->session;
+    Transaction transaction(session, Transaction::Kind::write);
+    const auto run = read_run(session, id);
+    if (!run) return util::fail("no such run");
+    if (is_final(run->status)) {
+      spdlog::debug("run {}: already {}, not {}", id, to_string(run->status), to_string(ending.status));
       return util::Ok{};
     }
-    write_finished(impl_->session, id, status, reason);
+    write_finished(session, id, ending.status, ending.reason, ending.superseded_by);
+    const auto again = ending.requeue ? std::optional<Poco::Int64>(requeue(session, *run)) : std::nullopt;
     transaction.commit();
-    log_transition(id, *old, status);
+    log_transition(id, run->status, ending.status);
+    if (again) spdlog::info("run {}: queued again as run {}", id, *again);
     return util::Ok{};
   });
 }
@@ -433,11 +269,9 @@ util::Result<std::optional<RunRecord>> RunStore::get(std::int64_t id) {
     auto& session = impl_->session;
     // One read transaction: the run, its stages and its steps as of one moment.
     Transaction transaction(session, Transaction::Kind::read);
-    Statement select(session);
-    select << "SELECT " << kRunColumns << " FROM runs WHERE id = ?", bind(static_cast<Poco::Int64>(id)), now;
-    RecordSet rows(select);
-    if (rows.rowCount() == 0) return std::optional<RunRecord>();
-    RunRecord run = run_from_row(rows, 0);
+    auto found = read_run(session, id);
+    if (!found) return std::optional<RunRecord>();
+    RunRecord run = std::move(*found);
     run.stages = read_stages(session, id);
     read_steps(session, id, run.stages);
     transaction.commit();
@@ -451,8 +285,10 @@ util::Result<std::vector<std::int64_t>> RunStore::mark_interrupted() {
     Transaction transaction(session, Transaction::Kind::write);
     const auto gone = orphaned_runs(session);
     for (const auto id : gone) write_finished(session, id, RunStatus::error, "interrupted");
+    const auto again = requeue_newest(session, gone);
     transaction.commit();
     for (const auto id : gone) log_transition(id, RunStatus::running, RunStatus::error);
+    for (const auto& [old, fresh] : again) spdlog::info("run {}: queued again as run {}", old, fresh);
     return std::vector<std::int64_t>(gone.begin(), gone.end());
   });
 }

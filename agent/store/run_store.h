@@ -22,6 +22,17 @@ struct NewRun {
   std::string pipeline;                  ///< see RunRecord
   std::string trigger;                   ///< see RunRecord
   std::optional<std::int64_t> rerun_of;  ///< see RunRecord
+  std::string repo_name{};               ///< see RunRecord
+  bool scheduled = false;                ///< see RunRecord
+};
+
+/// How a run ends: its final status and why. A run the agent had to stop before it could finish
+/// (`requeue`) is queued again in the same transaction, so its push is not lost.
+struct RunEnding {
+  RunStatus status = RunStatus::failed;         ///< a final status
+  std::string reason;                           ///< "" when it succeeded
+  std::optional<std::int64_t> superseded_by{};  ///< with status superseded: the run that replaced it
+  bool requeue = false;                         ///< queue the same commit again (trigger `requeue`)
 };
 
 /// One webhook delivery as the store keeps it (table `deliveries`).
@@ -39,6 +50,21 @@ struct DeliveryRecord {
 struct QueuedDelivery {
   std::int64_t run_id = 0;  ///< the new run, or the still-active run of a duplicate
   bool duplicate = false;   ///< true: the delivery's run is still queued or running, nothing was written
+  std::vector<std::int64_t> superseded{};  ///< older queued runs of the branch this one replaced
+};
+
+/// A running run whose pipeline says `concurrency: cancel-in-progress`, and the newer queued run
+/// of its branch that should replace it.
+struct Preemption {
+  std::int64_t running = 0;  ///< the run to cancel
+  std::int64_t newer = 0;    ///< the newest queued run of the same repository and branch
+};
+
+/// Counts for /metrics, read in one transaction.
+struct StoreStats {
+  std::vector<std::pair<std::string, std::int64_t>> deliveries_by_result;  ///< queued, ignored, pong, ...
+  std::vector<std::pair<std::string, std::int64_t>> runs_by_status;        ///< every status, 0s included
+  std::int64_t queue_depth = 0;                                            ///< runs waiting for a worker
 };
 
 /// Runs, stages and steps in SQLite. Safe to use from several threads (one connection, guarded)
@@ -54,8 +80,24 @@ class RunStore {
   util::Result<std::int64_t> create_run(const NewRun& run);
   /// Records an accepted push and its queued run in one transaction, durable on return. A
   /// delivery id whose last run is still queued or running is a duplicate (nothing written);
-  /// one whose run has ended queues a new run with trigger `redelivery`.
+  /// one whose run has ended queues a new run with trigger `redelivery`. The run is for the
+  /// agent's queue (scheduled), and unless the branch's pipeline says `concurrency: queue` it
+  /// supersedes the branch's older queued runs (status superseded, superseded_by = the new run).
   util::Result<QueuedDelivery> queue_delivery(const DeliveryRecord& delivery, const NewRun& run);
+  /// Adds a run to the agent's queue (scheduled) without superseding anything: a person asked
+  /// for it (a rerun through the API). Durable on return.
+  util::Result<std::int64_t> enqueue_run(const NewRun& run);
+  /// Takes the oldest queued run of the agent's queue whose repository and branch have no run
+  /// going, and marks it running, owned by this process; nullopt when there is none.
+  util::Result<std::optional<RunRecord>> claim_next();
+  /// Records the pipeline a running run loaded: its name and its `concurrency`.
+  util::Status set_pipeline(std::int64_t id, const std::string& name, const std::string& concurrency);
+  /// Ends a run that is still queued (cancelled, with `reason`); false when it was not queued.
+  util::Result<bool> cancel_queued(std::int64_t id, const std::string& reason);
+  /// Running `cancel-in-progress` runs that a newer queued run of their branch should replace.
+  util::Result<std::vector<Preemption>> preemptions();
+  /// Counts of deliveries and runs for /metrics.
+  util::Result<StoreStats> stats();
   /// Records a delivery that queued nothing (ignored, pong).
   util::Status record_delivery(const DeliveryRecord& delivery);
   /// queued -> running: sets started_at, the pipeline name, and who runs it (this process: its
@@ -63,6 +105,8 @@ class RunStore {
   util::Status start_run(std::int64_t id, const std::string& pipeline);
   /// Moves a run to a final status with a reason, sets finished_at. A run already final is left alone.
   util::Status finish_run(std::int64_t id, RunStatus status, const std::string& reason);
+  /// Likewise, with everything RunEnding says (superseded_by, queueing the commit again).
+  util::Status finish_run(std::int64_t id, const RunEnding& ending);
   /// Records the stage at `index` (insert or update: name, status, reason, times).
   util::Status record_stage(std::int64_t run_id, const StageRecord& stage);
   /// Records a step of stage `stage_index` (insert or update).
@@ -77,7 +121,9 @@ class RunStore {
   util::Result<std::optional<RunRecord>> get(std::int64_t id);
 
   /// Marks `error` with reason "interrupted" every run left `running` by a process that is gone
-  /// (its pid is dead, or now belongs to a process with another start time). Returns their ids.
+  /// (its pid is dead, or now belongs to a process with another start time), and queues again
+  /// the newest such run of the agent's queue per repository and branch, unless a newer run of
+  /// that branch is already queued or running. Returns the interrupted ids.
   util::Result<std::vector<std::int64_t>> mark_interrupted();
   /// The process groups that the steps of run `run_id` were running when it was interrupted:
   /// the steps still `running` with a recorded group. Marks those steps failed, "interrupted".

@@ -35,20 +35,16 @@ NewRun run_of(const PushEvent& push, const RepoConfig& repo) {
   run.branch = push.branch;
   run.sha = push.after;
   run.trigger = "webhook";
+  run.repo_name = repo.name;
+  run.scheduled = true;
   return run;
-}
-
-std::string run_url(const std::string& public_url, std::int64_t id) {
-  if (public_url.empty()) return "";
-  std::string base = public_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/runs/" + std::to_string(id);
 }
 
 }  // namespace
 
-WebhookIntake::WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret)
-    : config_(config), store_(store), secret_(std::move(secret)) {}
+WebhookIntake::WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
+                             std::function<void()> queued)
+    : config_(config), store_(store), secret_(std::move(secret)), queued_(std::move(queued)) {}
 
 IntakeAnswer WebhookIntake::accept_webhook(const IntakeRequest& request) const {
   if (secret_) {
@@ -98,7 +94,8 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
                          ? answer(200, "duplicate", "delivery already queued as run " + std::to_string(id))
                          : answer(202, "queued", decision.reason);
   out.run = id;
-  out.url = run_url(config_.public_url, id);
+  out.url = run_url(config_, id);
+  if (!queued.value().duplicate && queued_) queued_();
   spdlog::info("webhook {}: push {} {} of {}: {} run {}", request.delivery, push.ref, push.after,
                push.repository_full_name, out.result, id);
   return out;

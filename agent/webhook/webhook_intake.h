@@ -4,6 +4,7 @@
 // and writes the answer it gets back.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -34,8 +35,9 @@ struct IntakeAnswer {
 class WebhookIntake {
  public:
   /// `secret` nullopt: signatures are not checked (--insecure-no-signature). `config` and
-  /// `store` must outlive this.
-  WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret);
+  /// `store` must outlive this. `queued` is called after each run it queues (to wake workers).
+  WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
+                std::function<void()> queued = {});
 
   /// Verifies, parses and decides on one delivery; an accepted push is recorded with its
   /// queued run before this returns. Never throws; a store failure is a 500 answer.
@@ -49,6 +51,7 @@ class WebhookIntake {
   const AgentConfig& config_;
   RunStore& store_;
   std::optional<std::string> secret_;
+  std::function<void()> queued_;
 };
 
 }  // namespace turnout::agent

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "agent/webhook/signature.h"
+#include "tests/support/agent_server.h"
 #include "tests/support/background_process.h"
 #include "tests/support/command.h"
 #include "tests/support/fixtures.h"
@@ -31,12 +32,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kSecret = "a webhook secret for tests";
+const std::string& kSecret = kAgentSecret;
 const std::string kWoodpeckerSha = "366701fde727cb7a9e7f21eb88264f59f6f9b89c";
 
-fs::path fixture(const std::string& relative) {
-  return turnout::test::webhook_fixtures_dir() / "github" / relative;
-}
+fs::path fixture(const std::string& relative) { return github_fixture(relative); }
 
 std::string config_text(int port, const fs::path& dir, bool with_secret) {
   std::string text = "listen: 127.0.0.1:" + std::to_string(port) + "\n" +
@@ -55,113 +54,6 @@ std::string config_text(int port, const fs::path& dir, bool with_secret) {
   return text;
 }
 
-struct Answer {
-  int status = 0;
-  std::string body;
-
-  Poco::JSON::Object::Ptr json() const {
-    INFO(body);
-    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-  }
-};
-
-// A `turnout serve` started by the test; stopped (TERM, then KILL) when this goes.
-struct Server {
-  TempDir dir;
-  int port = 0;
-  std::unique_ptr<BackgroundProcess> process;
-
-  explicit Server(bool start_now = true, const std::vector<std::string>& flags = {}) {
-    dir.write("secret", kSecret + "\n");
-    if (start_now) start(flags);
-  }
-
-  fs::path config() const { return dir / "agent.yml"; }
-
-  // Retries on another port when the chosen one was taken meanwhile.
-  void start(const std::vector<std::string>& flags = {}) {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      if (port == 0 || attempt > 0) port = free_loopback_port();
-      dir.write("agent.yml", config_text(port, dir.path(), true));
-      std::vector<std::string> argv = {TURNOUT_BINARY, "serve", "--config", config().string()};
-      argv.insert(argv.end(), flags.begin(), flags.end());
-      process = std::make_unique<BackgroundProcess>(argv, dir / "serve.log");
-      if (wait_healthy()) return;
-      process->stop(SIGKILL);
-    }
-    FAIL("turnout serve did not become healthy: " << process->output());
-  }
-
-  bool wait_healthy() {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline && process->running()) {
-      if (port_accepts(port) && get("/healthz").status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
-  Answer request(Poco::Net::HTTPRequest& request, const std::string& body = "") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(30, 0));
-    request.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    session.sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    Answer answer{static_cast<int>(response.getStatus()), ""};
-    Poco::StreamCopier::copyToString(in, answer.body);
-    return answer;
-  }
-
-  Answer get(const std::string& path) {
-    Poco::Net::HTTPRequest get(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    return request(get);
-  }
-
-  // A delivery as GitHub sends it; `signature` nullopt: signed with the right secret.
-  Answer post(const std::string& event, const std::string& delivery, const std::string& body,
-              std::optional<std::string> signature = std::nullopt) {
-    Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, "/webhook",
-                                Poco::Net::HTTPMessage::HTTP_1_1);
-    post.setContentType("application/json");
-    post.set("X-GitHub-Event", event);
-    post.set("X-GitHub-Delivery", delivery);
-    const std::string header = signature.value_or(sign(kSecret, body));
-    if (!header.empty()) post.set("X-Hub-Signature-256", header);
-    return request(post, body);
-  }
-
-  Answer post_fixture(const std::string& relative, const std::string& delivery) {
-    const std::string body = read_file(fixture(relative));
-    REQUIRE_FALSE(body.empty());
-    return post(fs::path(relative).parent_path().string(), delivery, body);
-  }
-
-  // Sends `bytes` as they are over a raw connection, shuts down our side when asked, and
-  // returns the status line's code (0 when none came back).
-  int raw(const std::string& bytes, bool shutdown_send) {
-    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
-    socket.setReceiveTimeout(Poco::Timespan(30, 0));
-    socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
-    if (shutdown_send) socket.shutdownSend();
-    std::string received;
-    char buffer[4096];
-    int n = 0;
-    while ((n = socket.receiveBytes(buffer, sizeof(buffer))) > 0)
-      received.append(buffer, static_cast<std::size_t>(n));
-    INFO(received);
-    if (received.rfind("HTTP/1.1 ", 0) != 0) return 0;
-    return std::stoi(received.substr(9, 3));
-  }
-
-  Poco::JSON::Array::Ptr runs() {
-    const auto result = run_turnout({"runs", "--json", "--data-dir", (dir / "data").string()});
-    INFO(result.err);
-    REQUIRE(result.exit_code == 0);
-    return Poco::JSON::Parser().parse(result.out).extract<Poco::JSON::Array::Ptr>();
-  }
-};
-
 std::string raw_webhook_head(long long content_length) {
   return "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
          "X-GitHub-Event: push\r\nX-GitHub-Delivery: raw-1\r\nContent-Length: " +
@@ -170,51 +62,8 @@ std::string raw_webhook_head(long long content_length) {
 
 }  // namespace
 
-TEST_CASE("serve: a signed push is queued once, durably, and shown by runs and the API",
-          "[integration][serve]") {
-  Server server;
-  const auto queued = server.post_fixture("push/woodpecker__push-main.json", "delivery-1");
-  REQUIRE(queued.status == 202);
-  const auto answer = queued.json();
-  CHECK(answer->getValue<std::string>("result") == "queued");
-  CHECK(answer->getValue<std::string>("reason") == "push to watched branch 'main'");
-  const int id = answer->getValue<int>("run");
-  CHECK(answer->getValue<std::string>("url") == "http://ci.test/runs/" + std::to_string(id));
-
-  const auto runs = server.runs();
-  REQUIRE(runs->size() == 1);
-  const auto run = runs->getObject(0);
-  CHECK(run->getValue<int>("id") == id);
-  CHECK(run->getValue<std::string>("status") == "queued");
-  CHECK(run->getValue<std::string>("trigger") == "webhook");
-  CHECK(run->getValue<std::string>("repo") == "https://github.com/woodpecker-ci/woodpecker.git");
-  CHECK(run->getValue<std::string>("branch") == "main");
-  CHECK(run->getValue<std::string>("sha") == kWoodpeckerSha);
-
-  const auto duplicate = server.post_fixture("push/woodpecker__push-main.json", "delivery-1");
-  CHECK(duplicate.status == 200);
-  CHECK(duplicate.json()->getValue<std::string>("result") == "duplicate");
-  CHECK(duplicate.json()->getValue<int>("run") == id);
-  CHECK(server.runs()->size() == 1);
-
-  const auto api = server.get("/api/runs");
-  REQUIRE(api.status == 200);
-  const auto listed = Poco::JSON::Parser().parse(api.body).extract<Poco::JSON::Array::Ptr>();
-  REQUIRE(listed->size() == 1);
-  CHECK(listed->getObject(0)->getValue<int>("id") == id);
-  const auto one = server.get("/api/runs/" + std::to_string(id));
-  REQUIRE(one.status == 200);
-  CHECK(one.json()->getValue<std::string>("sha") == kWoodpeckerSha);
-  REQUIRE(one.json()->has("stages"));
-  CHECK(one.json()->getArray("stages")->size() == 0);
-  CHECK(server.get("/api/runs/999").status == 404);
-  CHECK(server.get("/api/runs/abc").status == 400);
-  CHECK(server.get("/nowhere").status == 404);
-  CHECK(server.get("/healthz").json()->getValue<std::string>("status") == "ok");
-}
-
 TEST_CASE("serve: bad signatures are 401 and queue nothing", "[integration][serve]") {
-  Server server;
+  AgentServer server;
   const std::string body = read_file(fixture("push/woodpecker__push-main.json"));
   const auto wrong = server.post("push", "d-wrong", body, sign("not the secret", body));
   CHECK(wrong.status == 401);
@@ -228,7 +77,7 @@ TEST_CASE("serve: bad signatures are 401 and queue nothing", "[integration][serv
 }
 
 TEST_CASE("serve: what starts no run is answered and ignored", "[integration][serve]") {
-  Server server;
+  AgentServer server;
   const auto malformed = server.post("push", "d-bad", "{\"ref\": ");
   CHECK(malformed.status == 400);
   CHECK_FALSE(malformed.json()->getValue<std::string>("reason").empty());
@@ -252,29 +101,16 @@ TEST_CASE("serve: what starts no run is answered and ignored", "[integration][se
 }
 
 TEST_CASE("serve: bodies over 25 MiB are 413, cut-short ones 400", "[integration][serve]") {
-  Server server;
+  AgentServer server;
   CHECK(server.raw(raw_webhook_head(26214401) + "{\"ref\":", false) == 413);
   CHECK(server.raw(raw_webhook_head(1000) + "{\"ref\":\"refs/heads/main\"", true) == 400);
   CHECK(server.runs()->size() == 0);
   CHECK(server.get("/healthz").status == 200);
 }
 
-TEST_CASE("serve: an accepted push survives a SIGKILL right after its 202", "[integration][serve]") {
-  Server server;
-  const auto queued = server.post_fixture("push/woodpecker__push-main.json", "delivery-kill");
-  REQUIRE(queued.status == 202);
-  server.process->stop(SIGKILL);
-  server.start();
-  const auto runs = server.runs();
-  REQUIRE(runs->size() == 1);
-  CHECK(runs->getObject(0)->getValue<std::string>("status") == "queued");
-  CHECK(runs->getObject(0)->getValue<int>("id") == queued.json()->getValue<int>("run"));
-  // The delivery is remembered across the restart too.
-  CHECK(server.post_fixture("push/woodpecker__push-main.json", "delivery-kill").status == 200);
-}
-
 TEST_CASE("serve: SIGTERM stops it cleanly", "[integration][serve]") {
-  Server server(true, {"--log-format", "json"});
+  AgentServer server("", {"main"}, false);
+  server.start({"--log-format", "json"});
   REQUIRE(server.process->send_signal(SIGTERM));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (server.process->running() && std::chrono::steady_clock::now() < deadline) {
@@ -311,7 +147,7 @@ TEST_CASE("serve: a bad config names file, line and column", "[integration][serv
 }
 
 TEST_CASE("serve: a client that stops sending is cut off by the read timeout", "[integration][serve][slow]") {
-  Server server;
+  AgentServer server;
   Poco::Net::StreamSocket slow(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server.port)));
   slow.setReceiveTimeout(Poco::Timespan(30, 0));
   const std::string head = raw_webhook_head(100);

@@ -1,0 +1,37 @@
+#pragma once
+// GET /metrics in Prometheus' text exposition format (version 0.0.4): the store's counts
+// (deliveries by result, runs by status, queue depth), the duration of the runs this agent
+// ran, and build info.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "agent/store/run_store.h"
+
+namespace turnout::agent {
+
+/// The run duration histogram, fed by the workers; the rest is read from the store per scrape.
+class Metrics {
+ public:
+  /// Upper bounds of the duration buckets, in seconds: CI runs take seconds to an hour.
+  static constexpr std::array<double, 10> kBuckets{1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+
+  /// Counts a run that ended after `seconds` (from being taken off the queue to its end).
+  void observe_run(double seconds);
+  /// Counts a webhook answered `status` (400, 401, 413, 500) that the store did not record.
+  void count_rejected(int status);
+  /// The whole exposition: `stats` (read from the store) and what this object has counted.
+  std::string render(const StoreStats& stats) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::array<std::uint64_t, kBuckets.size()> buckets_{};  // not cumulative; render() sums them
+  std::map<int, std::uint64_t> rejected_;
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+}  // namespace turnout::agent

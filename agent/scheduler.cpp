@@ -1,0 +1,133 @@
+#include "agent/scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/run_executor.h"
+
+namespace turnout::agent {
+
+namespace {
+
+// Idle workers look at the store this often even when nobody told them of a run: a run queued
+// by a process other than this agent (or again at start-up) is not announced.
+constexpr auto kPoll = std::chrono::seconds(1);
+
+// The repository's settings from agent.yml: where the pipeline is, what to fetch with.
+util::Result<RunRequest> request_for(const RunRecord& run, const AgentConfig& config) {
+  RunRequest request;
+  request.remote.url = run.repo;
+  request.remote.ref = run.ref;
+  request.remote.sha = run.sha;
+  request.branch = run.branch;
+  request.trigger = run.trigger;
+  request.rerun_of = run.rerun_of;
+  const RepoConfig* repo = find_repo(config, run.repo_name);
+  if (repo == nullptr) return request;
+  request.pipeline_file = repo->pipeline;
+  request.remote.credentials.ssh_key_file = repo->ssh_key_file;
+  if (repo->token.configured()) {
+    auto token = read_secret(repo->token);
+    if (!token) return util::fail("repository " + repo->name + ": " + token.error().message);
+    request.remote.credentials.token = std::move(token.value());
+  }
+  return request;
+}
+
+RunEnding interrupted_by_shutdown() {
+  return RunEnding{RunStatus::error, "interrupted: the agent stopped", std::nullopt, true};
+}
+
+}  // namespace
+
+Scheduler::Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics)
+    : config_(config), store_(store), metrics_(metrics) {}
+
+Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
+
+void Scheduler::start() {
+  for (int i = 0; i < config_.workers; ++i) workers_.emplace_back([this] { work(); });
+}
+
+void Scheduler::notify_queued() {
+  preempt();
+  changed_.notify_all();
+}
+
+StopAnswer Scheduler::stop_run(std::int64_t id, const RunEnding& ending) {
+  std::lock_guard lock(mutex_);
+  const auto found = running_.find(id);
+  if (found == running_.end()) return StopAnswer::not_here;
+  return found->second->stop(ending) ? StopAnswer::stopping : StopAnswer::after_deploy;
+}
+
+void Scheduler::shutdown(std::chrono::milliseconds grace) {
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  changed_.notify_all();
+  if (!changed_.wait_for(lock, grace, [this] { return running_.empty(); })) {
+    for (const auto& [id, control] : running_) {
+      spdlog::warn("run {}: still running after the {} ms grace: stopping it", id, grace.count());
+      control->stop(interrupted_by_shutdown());
+    }
+  }
+  lock.unlock();
+  for (auto& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  workers_.clear();
+}
+
+void Scheduler::work() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    auto claimed = store_.claim_next();
+    if (!claimed) spdlog::error("scheduler: {}", claimed.error().message);
+    if (!claimed || !claimed.value()) {
+      changed_.wait_for(lock, kPoll);
+      continue;
+    }
+    const RunRecord run = std::move(*claimed.value());
+    auto control = std::make_shared<RunControl>();
+    running_.emplace(run.id, control);
+    lock.unlock();
+    this->run(run, *control);
+    lock.lock();
+    running_.erase(run.id);
+    changed_.notify_all();
+  }
+}
+
+void Scheduler::run(const RunRecord& run, RunControl& control) {
+  const auto started = std::chrono::steady_clock::now();
+  spdlog::info("run {}: {} {} of {} ({})", run.id, run.ref, run.sha, run.repo, run.trigger);
+  const auto request = request_for(run, config_);
+  if (!request) {
+    (void)store_.finish_run(run.id, RunStatus::error, request.error().message);
+  } else {
+    RunExecutor executor(config_.data_dir, store_, {});
+    const auto outcome = executor.execute_claimed(run, request.value(), control);
+    if (!outcome.message.empty()) spdlog::warn("run {}: {}", run.id, outcome.message);
+  }
+  metrics_.observe_run(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+void Scheduler::preempt() {
+  const auto found = store_.preemptions();
+  if (!found) {
+    spdlog::error("scheduler: {}", found.error().message);
+    return;
+  }
+  for (const auto& preemption : found.value()) {
+    const RunEnding ending{
+        RunStatus::superseded,
+        "superseded by run " + std::to_string(preemption.newer) + " (cancelled in progress)",
+        preemption.newer};
+    const auto answer = stop_run(preemption.running, ending);
+    if (answer == StopAnswer::after_deploy) {
+      spdlog::info("run {}: superseded by run {}; stopping after its deploy stage", preemption.running,
+                   preemption.newer);
+    }
+  }
+}
+
+}  // namespace turnout::agent

@@ -1,0 +1,231 @@
+// The agent's queue in the run store: accepted pushes, supersession, claiming the next run,
+// cancelling, and the counts /metrics shows. Part of RunStore (see run_store.h).
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <spdlog/spdlog.h>
+
+#include "agent/store/run_store.h"
+#include "agent/store/run_store_impl.h"
+#include "agent/store/sqlite.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace turnout::agent {
+namespace {
+
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+using Transaction = detail::Transaction;
+using namespace detail;
+
+constexpr const char* kQueueMode = "queue";
+constexpr const char* kCancelInProgress = "cancel-in-progress";
+
+void insert_delivery(Session& session, const DeliveryRecord& delivery,
+                     const std::optional<Poco::Int64>& run_id) {
+  session
+      << "INSERT INTO deliveries (delivery_id, received_at, event, repo, ref, sha, result, reason, run_id) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      bind(delivery.delivery_id), bind(utc_now()), bind(delivery.event), bind(delivery.repo),
+      bind(delivery.ref), bind(delivery.sha), bind(delivery.result), bind(delivery.reason),
+      bind(to_nullable(run_id)), now;
+}
+
+// The run the delivery id last queued and its status; nullopt when it queued none. A run that
+// was interrupted and queued again lives on in its requeue: that one counts.
+std::optional<std::pair<Poco::Int64, RunStatus>> last_run_of(Session& session,
+                                                             const std::string& delivery_id) {
+  std::vector<Poco::Int64> found;
+  session << "SELECT run_id FROM deliveries WHERE delivery_id = ? AND run_id IS NOT NULL ORDER BY id DESC "
+             "LIMIT 1",
+      into(found), bind(delivery_id), now;
+  if (found.empty()) return std::nullopt;
+  auto run = read_run(session, found.front());
+  for (;;) {
+    std::vector<Poco::Int64> again;
+    session << "SELECT id FROM runs WHERE rerun_of = ? AND trigger = 'requeue' ORDER BY id DESC LIMIT 1",
+        into(again), bind(run->id), now;
+    if (again.empty()) break;
+    run = read_run(session, again.front());
+  }
+  return std::make_pair(run->id, run->status);
+}
+
+// The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
+// but may lose the last commits on a power cut. A delivery answered 202 must survive both, so
+// while this lives, commits are synced to disk (FULL).
+class SyncedCommits {
+ public:
+  explicit SyncedCommits(Session& session) : session_(session) {
+    session_ << "PRAGMA synchronous = FULL", now;
+  }
+  ~SyncedCommits() {
+    try {
+      session_ << "PRAGMA synchronous = NORMAL", now;
+    } catch (const Poco::Exception& error) {
+      spdlog::warn("run store: cannot restore synchronous = NORMAL: {}", error.displayText());
+    }
+  }
+  SyncedCommits(const SyncedCommits&) = delete;
+  SyncedCommits& operator=(const SyncedCommits&) = delete;
+
+ private:
+  Session& session_;
+};
+
+// The branch's `concurrency` as its newest run that loaded a pipeline says; "" (supersede,
+// the default) when none has. The pipeline lives in the commit, which nobody has fetched when
+// a push arrives, so the last one seen is the best guide.
+std::string branch_concurrency(Session& session, const std::string& repo, const std::string& branch) {
+  std::vector<std::string> found;
+  session << "SELECT concurrency FROM runs WHERE repo = ? AND branch = ? AND concurrency != '' "
+             "ORDER BY id DESC LIMIT 1",
+      into(found), bind(repo), bind(branch), now;
+  return found.empty() ? "" : found.front();
+}
+
+// Marks the older queued runs of the new run's branch superseded by it; returns their ids.
+std::vector<std::int64_t> supersede_older(Session& session, const NewRun& run, Poco::Int64 newer) {
+  std::vector<Poco::Int64> older;
+  session << "SELECT id FROM runs WHERE status = 'queued' AND scheduled = 1 AND repo = ? AND branch = ? "
+             "AND id < ? ORDER BY id",
+      into(older), bind(run.repo), bind(run.branch), bind(newer), now;
+  const std::string reason = "superseded by run " + std::to_string(newer) + " (" + run.sha + ")";
+  for (const auto id : older) write_finished(session, id, RunStatus::superseded, reason, newer);
+  return {older.begin(), older.end()};
+}
+
+std::vector<std::pair<std::string, std::int64_t>> counts(Session& session, const std::string& sql) {
+  Statement select(session);
+  select << sql, now;
+  RecordSet rows(select);
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (std::size_t row = 0; row < rows.rowCount(); ++row)
+    out.emplace_back(text(rows, 0, row), integer(rows, 1, row));
+  return out;
+}
+
+}  // namespace
+
+util::Result<QueuedDelivery> RunStore::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
+  return impl_->locked("queue delivery " + delivery.delivery_id, [&]() -> util::Result<QueuedDelivery> {
+    auto& session = impl_->session;
+    const SyncedCommits synced(session);
+    Transaction transaction(session, Transaction::Kind::write);
+    const auto previous = last_run_of(session, delivery.delivery_id);
+    if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true, {}};
+    NewRun queued = run;
+    queued.scheduled = true;
+    if (previous) queued.trigger = "redelivery";
+    const Poco::Int64 id = insert_run(session, queued);
+    insert_delivery(session, delivery, id);
+    std::vector<std::int64_t> superseded;
+    if (branch_concurrency(session, queued.repo, queued.branch) != kQueueMode)
+      superseded = supersede_older(session, queued, id);
+    transaction.commit();
+    spdlog::debug("run {}: queued ({})", id, queued.trigger);
+    for (const auto old : superseded) log_transition(old, RunStatus::queued, RunStatus::superseded);
+    return QueuedDelivery{id, false, std::move(superseded)};
+  });
+}
+
+util::Status RunStore::record_delivery(const DeliveryRecord& delivery) {
+  return impl_->locked("record delivery " + delivery.delivery_id, [&]() -> util::Status {
+    insert_delivery(impl_->session, delivery, std::nullopt);
+    return util::Ok{};
+  });
+}
+
+util::Result<std::int64_t> RunStore::enqueue_run(const NewRun& run) {
+  return impl_->locked("queue run", [&]() -> util::Result<std::int64_t> {
+    NewRun queued = run;
+    queued.scheduled = true;
+    const SyncedCommits synced(impl_->session);
+    const auto id = insert_run(impl_->session, queued);
+    spdlog::debug("run {}: queued ({})", id, queued.trigger);
+    return id;
+  });
+}
+
+util::Result<std::optional<RunRecord>> RunStore::claim_next() {
+  return impl_->locked("claim the next queued run", [&]() -> util::Result<std::optional<RunRecord>> {
+    auto& session = impl_->session;
+    Transaction transaction(session, Transaction::Kind::write);
+    std::vector<Poco::Int64> next;
+    session
+        << "SELECT id FROM runs q WHERE status = 'queued' AND scheduled = 1 AND NOT EXISTS "
+           "(SELECT 1 FROM runs r WHERE r.status = 'running' AND r.repo = q.repo AND r.branch = q.branch) "
+           "ORDER BY id LIMIT 1",
+        into(next), now;
+    if (next.empty()) return std::optional<RunRecord>();
+    auto run = read_run(session, next.front());
+    write_started(session, run->id, run->pipeline);
+    transaction.commit();
+    log_transition(run->id, RunStatus::queued, RunStatus::running);
+    run->status = RunStatus::running;
+    return run;
+  });
+}
+
+util::Status RunStore::set_pipeline(std::int64_t id, const std::string& name,
+                                    const std::string& concurrency) {
+  return impl_->locked("record the pipeline of run " + std::to_string(id), [&]() -> util::Status {
+    impl_->session << "UPDATE runs SET pipeline = ?, concurrency = ? WHERE id = ?", bind(name),
+        bind(concurrency), bind(static_cast<Poco::Int64>(id)), now;
+    return util::Ok{};
+  });
+}
+
+util::Result<bool> RunStore::cancel_queued(std::int64_t id, const std::string& reason) {
+  return impl_->locked("cancel run " + std::to_string(id), [&]() -> util::Result<bool> {
+    auto& session = impl_->session;
+    Transaction transaction(session, Transaction::Kind::write);
+    const auto run = read_run(session, id);
+    if (!run || run->status != RunStatus::queued) return false;
+    write_finished(session, id, RunStatus::cancelled, reason);
+    transaction.commit();
+    log_transition(id, RunStatus::queued, RunStatus::cancelled);
+    return true;
+  });
+}
+
+util::Result<std::vector<Preemption>> RunStore::preemptions() {
+  return impl_->locked("find runs to cancel in progress", [&]() -> util::Result<std::vector<Preemption>> {
+    Statement select(impl_->session);
+    select << "SELECT r.id, MAX(q.id) FROM runs r JOIN runs q ON q.repo = r.repo AND q.branch = r.branch "
+              "AND q.status = 'queued' AND q.scheduled = 1 AND q.id > r.id "
+              "WHERE r.status = 'running' AND r.concurrency = ? GROUP BY r.id ORDER BY r.id",
+        bind(std::string(kCancelInProgress)), now;
+    RecordSet rows(select);
+    std::vector<Preemption> found;
+    for (std::size_t row = 0; row < rows.rowCount(); ++row)
+      found.push_back({integer(rows, 0, row), integer(rows, 1, row)});
+    return found;
+  });
+}
+
+util::Result<StoreStats> RunStore::stats() {
+  return impl_->locked("count runs and deliveries", [&]() -> util::Result<StoreStats> {
+    auto& session = impl_->session;
+    Transaction transaction(session, Transaction::Kind::read);
+    StoreStats stats;
+    stats.deliveries_by_result =
+        counts(session, "SELECT result, COUNT(*) FROM deliveries GROUP BY result ORDER BY result");
+    const auto by_status = counts(session, "SELECT status, COUNT(*) FROM runs GROUP BY status");
+    // Every status, so a series does not vanish when its count drops to 0.
+    for (const auto status : {RunStatus::queued, RunStatus::running, RunStatus::succeeded, RunStatus::failed,
+                              RunStatus::cancelled, RunStatus::superseded, RunStatus::error}) {
+      std::int64_t count = 0;
+      for (const auto& [name, n] : by_status)
+        if (name == to_string(status)) count = n;
+      stats.runs_by_status.emplace_back(to_string(status), count);
+    }
+    session << "SELECT COUNT(*) FROM runs WHERE status = 'queued' AND scheduled = 1", into(stats.queue_depth),
+        now;
+    transaction.commit();
+    return stats;
+  });
+}
+
+}  // namespace turnout::agent

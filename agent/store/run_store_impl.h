@@ -1,0 +1,52 @@
+#pragma once
+// Private to the run store: the state behind RunStore, shared by the files that implement it
+// (run_store.cpp: runs and their history; run_queue.cpp: the agent's queue).
+
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
+
+#include <exception>
+#include <mutex>
+#include <string>
+
+#include "agent/store/run_store.h"
+#include "agent/store/store_rows.h"
+#include "util/result.h"
+
+namespace turnout::agent {
+
+namespace detail {
+
+/// A Poco exception's message for a person: SQLite's text said once, with the exception's name.
+std::string describe(const Poco::Exception& error);
+
+}  // namespace detail
+
+/// One connection, guarded by a mutex: SQLite connections must not be shared between threads
+/// without one, and last_insert_rowid() must belong to our own insert.
+struct RunStore::Impl {
+  /// Takes the opened session of `db_path`.
+  Impl(std::string db_path, Poco::Data::Session db) : path(std::move(db_path)), session(std::move(db)) {}
+
+  /// Runs `body` under the lock; every failure, thrown or returned, becomes
+  /// "run store <path>: <what>: <why>".
+  template <typename Body>
+  auto locked(const std::string& what, Body&& body) -> decltype(body()) {
+    std::lock_guard lock(mutex);
+    try {
+      auto result = body();
+      if (!result) return detail::prefixed("run store " + path + ": " + what + ": ", result.error());
+      return result;
+    } catch (const Poco::Exception& error) {
+      return util::fail("run store " + path + ": " + what + ": " + detail::describe(error));
+    } catch (const std::exception& error) {
+      return util::fail("run store " + path + ": " + what + ": " + error.what());
+    }
+  }
+
+  std::string path;             ///< the database file
+  std::mutex mutex;             ///< guards session
+  Poco::Data::Session session;  ///< the one connection
+};
+
+}  // namespace turnout::agent
