@@ -5,7 +5,6 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/X509Certificate.h>
@@ -32,7 +31,9 @@ std::unique_ptr<Poco::Net::HTTPClientSession> pinned_session(const Poco::URI& ur
   if (!socket.havePeerCertificate() || !socket.peerCertificate().equals(expected)) {
     throw Poco::Net::CertificateValidationException("the agent's certificate is not " + ca_file);
   }
-  return std::make_unique<Poco::Net::HTTPSClientSession>(socket);
+  // The plain session class over the secure socket: HTTPSClientSession would reset the port of
+  // this connected socket and throw.
+  return std::make_unique<Poco::Net::HTTPClientSession>(socket);
 }
 
 std::unique_ptr<Poco::Net::HTTPClientSession> session_for(const AgentPresence& agent) {

@@ -1,0 +1,218 @@
+// The agent's queue in the run store: what a push supersedes, which run a worker takes next,
+// cancelling, requeueing what an interruption stopped, and the counts /metrics reads.
+#include <Poco/Data/Session.h>
+
+#include <catch2/catch.hpp>
+
+#include "agent/store/run_store.h"
+#include "agent/store/sqlite.h"
+#include "tests/support/sleeping_child.h"
+#include "tests/support/temp_dir.h"
+#include "util/process_identity.h"
+
+using namespace turnout::agent;
+using namespace Poco::Data::Keywords;
+using turnout::test::TempDir;
+
+namespace {
+
+std::unique_ptr<RunStore> open_store(const TempDir& dir) {
+  auto store = RunStore::open(dir.path().string());
+  if (!store) FAIL(store.error().message);
+  return std::move(store).value();
+}
+
+NewRun push_of(const std::string& sha, const std::string& branch = "main") {
+  return NewRun{"/srv/app.git", "refs/heads/" + branch, branch,     sha, "",
+                "webhook",      std::nullopt,           "acme/app", true};
+}
+
+std::int64_t queue(RunStore& store, const std::string& delivery, const std::string& sha,
+                   const std::string& branch = "main") {
+  DeliveryRecord record{delivery, "push", "acme/app", "refs/heads/" + branch, sha, "queued", "push"};
+  auto queued = store.queue_delivery(record, push_of(sha, branch));
+  if (!queued) FAIL(queued.error().message);
+  return queued.value().run_id;
+}
+
+RunRecord fetch(RunStore& store, std::int64_t id) {
+  auto run = store.get(id);
+  if (!run || !run.value()) FAIL("no run " << id);
+  return *run.value();
+}
+
+std::optional<std::int64_t> claim(RunStore& store) {
+  auto claimed = store.claim_next();
+  if (!claimed) FAIL(claimed.error().message);
+  if (!claimed.value()) return std::nullopt;
+  return claimed.value()->id;
+}
+
+}  // namespace
+
+TEST_CASE("queue: a newer push supersedes the branch's queued runs, not other branches'",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue(*store, "d1", "aaa");
+  const auto other = queue(*store, "d2", "bbb", "dev");
+  DeliveryRecord record{"d3", "push", "acme/app", "refs/heads/main", "ccc", "queued", "push"};
+  const auto newer = store->queue_delivery(record, push_of("ccc"));
+  REQUIRE(newer);
+  CHECK(newer.value().superseded == std::vector<std::int64_t>{first});
+
+  const auto replaced = fetch(*store, first);
+  CHECK(replaced.status == RunStatus::superseded);
+  CHECK(replaced.superseded_by == newer.value().run_id);
+  CHECK(replaced.reason == "superseded by run " + std::to_string(newer.value().run_id) + " (ccc)");
+  CHECK(fetch(*store, other).status == RunStatus::queued);
+}
+
+TEST_CASE("queue: a worker takes the oldest run whose branch has nothing running", "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto main_run = queue(*store, "d1", "aaa");
+  const auto dev_run = queue(*store, "d2", "bbb", "dev");
+  CHECK(claim(*store) == main_run);
+  const auto taken = fetch(*store, main_run);
+  CHECK(taken.status == RunStatus::running);
+  CHECK(taken.scheduled);
+  CHECK(taken.repo_name == "acme/app");
+  // With main running, a newer main push waits; dev goes first.
+  const auto main_again = queue(*store, "d3", "ccc");
+  CHECK(claim(*store) == dev_run);
+  CHECK(claim(*store) == std::nullopt);
+  REQUIRE(store->finish_run(main_run, RunStatus::succeeded, ""));
+  CHECK(claim(*store) == main_again);
+}
+
+TEST_CASE("queue: runs of the CLI are never taken by a worker", "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  auto cli = push_of("aaa");
+  cli.scheduled = false;
+  REQUIRE(store->create_run(cli));
+  CHECK(claim(*store) == std::nullopt);
+}
+
+TEST_CASE("queue: with concurrency queue, nothing is superseded and runs go in order",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue(*store, "d1", "aaa");
+  REQUIRE(claim(*store) == first);
+  REQUIRE(store->set_pipeline(first, "app", "queue"));
+  const auto second = queue(*store, "d2", "bbb");
+  const auto third = queue(*store, "d3", "ccc");
+  CHECK(fetch(*store, second).status == RunStatus::queued);
+  REQUIRE(store->finish_run(first, RunStatus::succeeded, ""));
+  CHECK(claim(*store) == second);
+  CHECK(fetch(*store, third).status == RunStatus::queued);
+}
+
+TEST_CASE("queue: a running cancel-in-progress run is named for preemption by a newer push",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue(*store, "d1", "aaa");
+  REQUIRE(claim(*store) == first);
+  CHECK(store->preemptions().value().empty());
+  REQUIRE(store->set_pipeline(first, "app", "supersede"));
+  queue(*store, "d2", "bbb");
+  CHECK(store->preemptions().value().empty());
+  REQUIRE(store->set_pipeline(first, "app", "cancel-in-progress"));
+  const auto newest = queue(*store, "d3", "ccc");
+  const auto found = store->preemptions().value();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].running == first);
+  CHECK(found[0].newer == newest);
+}
+
+TEST_CASE("queue: cancel_queued ends a queued run only", "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue(*store, "d1", "aaa");
+  const auto other = queue(*store, "d2", "bbb", "dev");
+  REQUIRE(claim(*store) == first);
+  CHECK(store->cancel_queued(first, "no").value() == false);
+  CHECK(fetch(*store, first).status == RunStatus::running);
+  CHECK(store->cancel_queued(other, "cancelled through the API").value() == true);
+  const auto cancelled = fetch(*store, other);
+  CHECK(cancelled.status == RunStatus::cancelled);
+  CHECK(cancelled.reason == "cancelled through the API");
+}
+
+TEST_CASE("queue: a run stopped for a shutdown is queued again, and its delivery stays a duplicate",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue(*store, "d1", "aaa");
+  REQUIRE(claim(*store) == first);
+  REQUIRE(store->finish_run(
+      first, RunEnding{RunStatus::error, "interrupted: the agent stopped", std::nullopt, true}));
+  const auto runs = store->list(10).value();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].status == RunStatus::queued);
+  CHECK(runs[0].trigger == "requeue");
+  CHECK(runs[0].rerun_of == first);
+  CHECK(runs[0].sha == "aaa");
+  CHECK(runs[0].repo_name == "acme/app");
+  DeliveryRecord repeat{"d1", "push", "acme/app", "refs/heads/main", "aaa", "queued", "push"};
+  const auto again = store->queue_delivery(repeat, push_of("aaa"));
+  REQUIRE(again);
+  CHECK(again.value().duplicate);
+  CHECK(again.value().run_id == runs[0].id);
+}
+
+TEST_CASE("queue: after a crash the newest interrupted run per branch is queued again",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto older = queue(*store, "d1", "aaa");
+  const auto dev = queue(*store, "d2", "bbb", "dev");
+  turnout::test::SleepingChild child;
+  const auto owner = turnout::util::identify(child.pid());
+  REQUIRE(owner);
+  {
+    // Another agent took both and then died.
+    auto session = turnout::agent::detail::open_session((dir / "turnout.db").string());
+    session << "UPDATE runs SET status = 'running', owner_pid = ?, owner_start_time = ?",
+        bind(static_cast<Poco::Int64>(owner->pid)), bind(static_cast<Poco::Int64>(owner->start_time)), now;
+  }
+  child.kill_and_reap();
+  const auto interrupted = store->mark_interrupted();
+  REQUIRE(interrupted);
+  CHECK(interrupted.value() == std::vector<std::int64_t>{older, dev});
+  const auto runs = store->list(10).value();
+  REQUIRE(runs.size() == 4);
+  for (const auto& run : {runs[0], runs[1]}) {
+    CHECK(run.status == RunStatus::queued);
+    CHECK(run.trigger == "requeue");
+  }
+  CHECK(((runs[0].rerun_of == dev && runs[1].rerun_of == older) ||
+         (runs[0].rerun_of == older && runs[1].rerun_of == dev)));
+  // Once queued again, a second look changes nothing.
+  CHECK(store->mark_interrupted().value().empty());
+  CHECK(store->list(10).value().size() == 4);
+}
+
+TEST_CASE("queue: stats count deliveries by result, runs by status, and the queue", "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  queue(*store, "d1", "aaa");
+  queue(*store, "d2", "bbb", "dev");
+  REQUIRE(store->record_delivery({"d3", "ping", "acme/app", "", "", "pong", "ping"}));
+  REQUIRE(claim(*store));
+  const auto stats = store->stats();
+  REQUIRE(stats);
+  CHECK(stats.value().queue_depth == 1);
+  using Counts = std::vector<std::pair<std::string, std::int64_t>>;
+  CHECK(stats.value().deliveries_by_result == Counts{{"pong", 1}, {"queued", 2}});
+  CHECK(stats.value().runs_by_status == Counts{{"queued", 1},
+                                               {"running", 1},
+                                               {"succeeded", 0},
+                                               {"failed", 0},
+                                               {"cancelled", 0},
+                                               {"superseded", 0},
+                                               {"error", 0}});
+}
