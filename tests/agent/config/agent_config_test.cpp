@@ -54,6 +54,7 @@ const char kEveryKey[] = R"(listen: "[::1]:9000"
 public_url: https://ci.example.com
 data_dir: state
 workers: 4
+shutdown_grace: 2m
 webhook_secret_file: secrets/webhook
 api_token_env: TURNOUT_API_TOKEN
 tls:
@@ -111,6 +112,7 @@ TEST_CASE("agent config: every key is read", "[unit][config]") {
   CHECK(config.public_url == "https://ci.example.com");
   CHECK(config.data_dir == "/etc/turnout/state");
   CHECK(config.workers == 4);
+  CHECK(config.shutdown_grace == std::chrono::minutes(2));
   CHECK(config.webhook_secret.source == SecretRef::Source::file);
   CHECK(config.webhook_secret.name == "/etc/turnout/secrets/webhook");
   CHECK(config.webhook_secret.key == "webhook_secret_file");
@@ -129,7 +131,7 @@ TEST_CASE("agent config: every key is read", "[unit][config]") {
   CHECK(cafeteria.pipeline == "ci/turnout.yml");
   CHECK(cafeteria.ssh_key_file == "/etc/turnout/deploy_key");
   CHECK_FALSE(cafeteria.token.configured());
-  CHECK(cafeteria.position.line == 12);
+  CHECK(cafeteria.position.line == 13);
   CHECK(cafeteria.position.column == 5);
   REQUIRE(cafeteria.github.has_value());
   CHECK(cafeteria.github->api_url == "https://github.example.com/api/v3");
@@ -260,6 +262,8 @@ TEST_CASE("agent config: numbers, enums and URLs", "[unit][config]") {
   check_only_error("workers: 0\n", 1, 10, "`workers` 0 out of range 1..64");
   check_only_error("workers: 65\n", 1, 10, "`workers` 65 out of range 1..64");
   check_only_error("workers: two\n", 1, 10, "`workers` must be a whole number (got 'two')");
+  CHECK(load_ok("workers: 3\n").shutdown_grace == std::chrono::seconds(30));
+  CHECK(load_ok("shutdown_grace: 0s\n").shutdown_grace == std::chrono::seconds(0));
   check_only_error("log_format: xml\n", 1, 13, "unknown log_format 'xml' (expected text, json)");
   check_only_error("public_url: ftp://ci.example.com\n", 1, 13,
                    "`public_url` must be an http:// or https:// URL (got 'ftp://ci.example.com')");
