@@ -96,6 +96,23 @@ std::vector<std::int64_t> supersede_older(Session& session, const NewRun& run, P
   return {older.begin(), older.end()};
 }
 
+// One delivery of a batch, inside the batch's write transaction: the run it queued (and what
+// that superseded), or the still-active run of a duplicate (which writes nothing). An earlier
+// delivery of the same batch counts: it was written in this transaction.
+QueuedDelivery queue_one(Session& session, const DeliveryRecord& delivery, const NewRun& run) {
+  const auto previous = last_run_of(session, delivery.delivery_id);
+  if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true, {}};
+  NewRun queued = run;
+  queued.scheduled = true;
+  if (previous) queued.trigger = "redelivery";
+  const Poco::Int64 id = insert_run(session, queued);
+  insert_delivery(session, delivery, id);
+  std::vector<std::int64_t> superseded;
+  if (branch_concurrency(session, queued.repo, queued.branch) != kQueueMode)
+    superseded = supersede_older(session, queued, id);
+  return QueuedDelivery{id, false, std::move(superseded)};
+}
+
 std::vector<std::pair<std::string, std::int64_t>> counts(Session& session, const std::string& sql) {
   Statement select(session);
   select << sql, now;
@@ -109,25 +126,30 @@ std::vector<std::pair<std::string, std::int64_t>> counts(Session& session, const
 }  // namespace
 
 util::Result<QueuedDelivery> RunStore::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
-  return impl_->locked("queue delivery " + delivery.delivery_id, [&]() -> util::Result<QueuedDelivery> {
-    auto& session = impl_->session;
+  return impl_->deliveries.submit(PendingDelivery{delivery, run});
+}
+
+void RunStore::Impl::queue_batch(const std::vector<DeliveryBatch::Entry*>& batch) {
+  std::vector<QueuedDelivery> queued;
+  const auto what = "queue delivery " + batch.front()->item.delivery.delivery_id +
+                    (batch.size() > 1 ? " (with " + std::to_string(batch.size() - 1) + " more)" : "");
+  const auto committed = locked(what, [&]() -> util::Status {
     const SyncedCommits synced(session);
     Transaction transaction(session, Transaction::Kind::write);
-    const auto previous = last_run_of(session, delivery.delivery_id);
-    if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true, {}};
-    NewRun queued = run;
-    queued.scheduled = true;
-    if (previous) queued.trigger = "redelivery";
-    const Poco::Int64 id = insert_run(session, queued);
-    insert_delivery(session, delivery, id);
-    std::vector<std::int64_t> superseded;
-    if (branch_concurrency(session, queued.repo, queued.branch) != kQueueMode)
-      superseded = supersede_older(session, queued, id);
+    for (const auto* entry : batch)
+      queued.push_back(queue_one(session, entry->item.delivery, entry->item.run));
     transaction.commit();
-    spdlog::debug("run {}: queued ({})", id, queued.trigger);
-    for (const auto old : superseded) log_transition(old, RunStatus::queued, RunStatus::superseded);
-    return QueuedDelivery{id, false, std::move(superseded)};
+    return util::Ok{};
   });
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!committed) {
+      batch[i]->outcome = committed.error();
+      continue;
+    }
+    if (!queued[i].duplicate) spdlog::debug("run {}: queued", queued[i].run_id);
+    for (const auto old : queued[i].superseded) log_transition(old, RunStatus::queued, RunStatus::superseded);
+    batch[i]->outcome = queued[i];
+  }
 }
 
 util::Status RunStore::record_delivery(const DeliveryRecord& delivery) {

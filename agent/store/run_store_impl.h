@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "agent/store/group_commit.h"
 #include "agent/store/run_store.h"
 #include "agent/store/store_rows.h"
 #include "util/result.h"
@@ -19,6 +20,19 @@ namespace detail {
 
 /// A Poco exception's message for a person: SQLite's text said once, with the exception's name.
 std::string describe(const Poco::Exception& error);
+
+}  // namespace detail
+
+namespace detail {
+
+/// A delivery waiting in queue_delivery for the group commit that writes it.
+struct PendingDelivery {
+  const DeliveryRecord& delivery;  ///< the caller's
+  const NewRun& run;               ///< the caller's
+};
+
+/// Accepted deliveries, committed in groups (see group_commit.h).
+using DeliveryBatch = GroupCommit<PendingDelivery, util::Result<QueuedDelivery>>;
 
 }  // namespace detail
 
@@ -44,9 +58,15 @@ struct RunStore::Impl {
     }
   }
 
+  /// Commits the deliveries that queued up meanwhile in one transaction, synced to disk once
+  /// (group commit); on any failure none of them is written and each caller gets the error.
+  void queue_batch(const std::vector<detail::DeliveryBatch::Entry*>& batch);
+
   std::string path;             ///< the database file
   std::mutex mutex;             ///< guards session
   Poco::Data::Session session;  ///< the one connection
+  /// queue_delivery's group commit (committing through this object's session).
+  detail::DeliveryBatch deliveries{[this](const auto& batch) { queue_batch(batch); }};
 };
 
 }  // namespace turnout::agent

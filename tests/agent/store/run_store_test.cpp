@@ -485,3 +485,51 @@ TEST_CASE("utc_now is ISO-8601 UTC with milliseconds", "[unit][store]") {
   CHECK(is_timestamp(stamp));
   CHECK(stamp.substr(0, 2) == "20");
 }
+
+TEST_CASE("deliveries queued from many threads at once are each durable, and a repeat is a duplicate",
+          "[unit][store]") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  // 16 distinct deliveries and 8 copies of one more, all at once: they share commits (group
+  // commit), yet each gets its own answer, and only one copy of the repeated id queues a run.
+  constexpr int kDistinct = 16;
+  constexpr int kCopies = 8;
+  std::vector<QueuedDelivery> answers(kDistinct + kCopies);
+  std::vector<std::string> errors(answers.size());
+  std::vector<std::thread> senders;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    senders.emplace_back([&, i] {
+      DeliveryRecord delivery;
+      delivery.delivery_id = i < kDistinct ? "delivery-" + std::to_string(i) : "repeated";
+      delivery.event = "push";
+      delivery.result = "queued";
+      auto queued = store->queue_delivery(delivery, sample_run());
+      if (queued) answers[i] = queued.value();
+      if (!queued) errors[i] = queued.error().message;
+    });
+  }
+  for (auto& sender : senders) sender.join();
+
+  for (const auto& error : errors) CHECK(error.empty());
+  std::set<std::int64_t> runs;
+  for (int i = 0; i < kDistinct; ++i) {
+    CHECK_FALSE(answers[i].duplicate);
+    runs.insert(answers[i].run_id);
+  }
+  int duplicates = 0;
+  std::set<std::int64_t> repeated_runs;
+  for (int i = kDistinct; i < kDistinct + kCopies; ++i) {
+    duplicates += answers[i].duplicate ? 1 : 0;
+    repeated_runs.insert(answers[i].run_id);
+  }
+  CHECK(runs.size() == kDistinct);
+  CHECK(duplicates == kCopies - 1);
+  REQUIRE(repeated_runs.size() == 1);
+  CHECK(runs.count(*repeated_runs.begin()) == 0);
+  // Committed, not just answered: another connection to the file sees every one of them.
+  auto session = detail::open_session((dir / "turnout.db").string());
+  int queued = 0;
+  session << "SELECT count(*) FROM deliveries WHERE result = 'queued'", into(queued), now;
+  CHECK(queued == kDistinct + 1);
+  CHECK(open_store(dir.path())->list(100).value().size() == kDistinct + 1);
+}
