@@ -503,7 +503,10 @@ TEST_CASE("deliveries queued from many threads at once are each durable, and a r
       delivery.delivery_id = i < kDistinct ? "delivery-" + std::to_string(i) : "repeated";
       delivery.event = "push";
       delivery.result = "queued";
-      auto queued = store->queue_delivery(delivery, sample_run());
+      // A branch each: a newer push to the same branch would supersede the repeated one's run.
+      auto run = sample_run();
+      run.branch = delivery.delivery_id;
+      auto queued = store->queue_delivery(delivery, run);
       if (queued) answers[i] = queued.value();
       if (!queued) errors[i] = queued.error().message;
     });
