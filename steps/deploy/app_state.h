@@ -1,0 +1,68 @@
+#pragma once
+// What turnout knows of one blue-green app, kept in `<data>/apps/<app>/state.json` and written
+// atomically (invariant 6): which slot is live, what runs in each slot, and the journal of a
+// deploy in progress, written before each phase so a crash at any point can be reconciled.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/process_identity.h"
+#include "util/result.h"
+
+namespace turnout::steps::deploy {
+
+/// The phases of a deploy, in order; each is journalled before it starts.
+enum class Phase { prepare, start, health, switch_traffic, verify, drain, stop_old, done };
+
+/// `prepare`, `start`, `health`, `switch`, `verify`, `drain`, `stop-old`, `done`.
+const char* to_string(Phase phase);
+/// The phase named `text`; nullopt for anything else.
+std::optional<Phase> parse_phase(const std::string& text);
+
+/// One slot of the app.
+struct SlotState {
+  int port = 0;  ///< its port
+  std::optional<util::ProcessIdentity>
+      process;           ///< agent-supervised: its process; none otherwise or when stopped
+  bool running = false;  ///< started and not stopped (for outside supervisors too)
+  std::string sha;       ///< the commit it runs
+  std::string release;   ///< its release directory
+  std::string run_id;    ///< the run that deployed it
+  std::string since;     ///< ISO-8601 UTC: when it was started
+};
+
+/// A deploy in progress: enough to finish or undo it after a crash.
+struct Journal {
+  std::string run_id;            ///< the deploying run
+  std::string sha;               ///< the commit being deployed
+  std::string target;            ///< the slot being deployed to (blue or green)
+  std::string from;              ///< the slot live when it began; "" for a first deploy
+  Phase phase = Phase::prepare;  ///< the phase started last
+  std::string started_at;        ///< ISO-8601 UTC
+};
+
+/// The whole state of an app.
+struct AppState {
+  std::string app;                         ///< its name
+  std::string live;                        ///< the live slot ("blue", "green"); "" before the first deploy
+  std::string previous;                    ///< the slot live before it; "" when none
+  std::map<std::string, SlotState> slots;  ///< by name: "blue", "green"
+  std::optional<Journal> journal;          ///< the unfinished deploy, if any
+};
+
+/// `<data_dir>/apps/<app>`.
+std::string app_dir(const std::string& data_dir, const std::string& app);
+
+/// Reads `<app_dir>/state.json`; an app never deployed (no file) is an empty AppState named
+/// after the folder. A file that is not a valid state is an error naming it.
+util::Result<AppState> load_app_state(const std::string& app_dir);
+
+/// Writes `<app_dir>/state.json` atomically (creating the folder).
+util::Status save_app_state(const std::string& app_dir, const AppState& state);
+
+/// The names of every app with a state under `<data_dir>/apps`, sorted.
+std::vector<std::string> list_apps(const std::string& data_dir);
+
+}  // namespace turnout::steps::deploy

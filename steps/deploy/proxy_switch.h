@@ -1,0 +1,43 @@
+#pragma once
+// Switching traffic between slots (DESIGN.md invariant 5): the `nginx` backend owns one small
+// include file holding the live upstream, written atomically and tested before reload; the
+// `command` backend runs a user's commands (HAProxy's runtime API, a cloud load balancer).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+#include "util/result.h"
+
+namespace turnout::steps::deploy {
+
+/// What proxy commands run with.
+struct ProxyEnv {
+  std::vector<std::string>
+      env;          ///< the whole environment, "NAME=value" (PORT and TURNOUT_SLOT are added per call)
+  std::string cwd;  ///< where commands run
+};
+
+/// A backend that points traffic at one local port.
+class ProxySwitch {
+ public:
+  virtual ~ProxySwitch() = default;
+  /// Points traffic at 127.0.0.1:`port` (slot `slot`). nginx: writes the upstream file
+  /// atomically (`server 127.0.0.1:PORT;`), runs the test command, then the reload command; if
+  /// either fails, the previous file is put back (and reloaded when the reload had run) and the
+  /// error names the failing command with its output. command: runs `switch` with PORT and
+  /// TURNOUT_SLOT set; its exit status decides.
+  virtual util::Status switch_to(int port, const std::string& slot) = 0;
+  /// The port traffic goes to now, read back from the proxy: the upstream file's server line, or
+  /// what the `current` command prints. nullopt when it points nowhere yet (no file, empty output).
+  virtual util::Result<std::optional<int>> current() const = 0;
+  /// "nginx (/etc/nginx/conf.d/app.upstream.conf)" or "command": for status output and logs.
+  virtual std::string describe() const = 0;
+};
+
+/// The backend `config` names (exactly one of nginx and command is set).
+std::unique_ptr<ProxySwitch> make_proxy_switch(const pipeline::Proxy& config, ProxyEnv env);
+
+}  // namespace turnout::steps::deploy
