@@ -169,11 +169,13 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
 }
 
 // Fills what the request and the environment say into the prepared context.
-void complete_context(const RunRequest& request, Prepared& prepared) {
+void complete_context(const RunRequest& request, const std::string& data_dir, Prepared& prepared) {
   auto& context = prepared.context;
+  context.data_dir = data_dir;
   if (!request.branch.empty()) context.branch = request.branch;
   if (context.ref.empty() && !context.branch.empty()) context.ref = "refs/heads/" + context.branch;
   context.trigger = request.trigger;
+  context.pipeline_file = request.pipeline_file;
   context.inherited_env = steps::inherited_environment(environ);
 }
 
@@ -198,7 +200,7 @@ RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelTo
       request.remote.url.empty() ? use_folder(request, prepared) : sync_remote(data_dir_, request, prepared);
   if (fetched) return *fetched;
   if (auto rejected = load_pipeline(request, prepared)) return *rejected;
-  complete_context(request, prepared);
+  complete_context(request, data_dir_, prepared);
 
   const auto& context = prepared.context;
   const NewRun record{context.repo,           context.ref,     context.branch,  context.sha,
@@ -232,7 +234,7 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
                             pipeline::to_string(prepared.pipeline.concurrency));
   if (auto why = not_on_branches(prepared.pipeline, run.branch); !why.empty())
     return end_early(RunStatus::cancelled, why);
-  complete_context(request, prepared);
+  complete_context(request, data_dir_, prepared);
   std::vector<steps::RunObserver*> observers = observers_;
   observers.push_back(&control);
   return run_recorded({store_, data_dir_, observers, control.token(), &control}, run.id, prepared, request,

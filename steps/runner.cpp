@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "steps/deploy_step.h"
 #include "steps/secret_masker.h"
 #include "steps/shell_step.h"
 #include "util/strings.h"
@@ -99,13 +100,10 @@ StageResult Runner::run_stage(const pipeline::Pipeline& pipeline, const pipeline
   StageResult result;
   result.name = stage.name;
   result.status = Status::succeeded;
-  if (stage.deploy) {
-    // The blue-green executor arrives with the deploy issue; until then say so plainly.
-    result.status = Status::failed;
-    result.reason = "deploy stages are not supported by this build of turnout yet";
-  }
+  // A deploy stage is reported as one step, `deploy <app>`.
+  const std::vector<pipeline::Step> steps = stage.deploy ? std::vector{deploy_step_of(stage)} : stage.steps;
   const ShellStepEnv env{context, pipeline, stage, masker, cancel_, options_.kill_grace};
-  for (const auto& step : stage.steps) {
+  for (const auto& step : steps) {
     if (result.status != Status::succeeded) {
       const bool cancelled = result.status == Status::cancelled;
       result.steps.push_back(
@@ -122,7 +120,8 @@ StageResult Runner::run_stage(const pipeline::Pipeline& pipeline, const pipeline
     const auto started = [&](pid_t pgid) {
       for (auto* observer : observers_) observer->step_process_started(stage, step, pgid);
     };
-    StepResult step_result = run_shell_step(step, env, sink, started);
+    StepResult step_result =
+        stage.deploy ? run_deploy_step(step, env, sink) : run_shell_step(step, env, sink, started);
     for (auto* observer : observers_) observer->step_finished(stage, step_result);
     if ((step_result.status == Status::failed && !step_result.allowed_failure) ||
         step_result.status == Status::cancelled) {

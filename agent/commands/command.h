@@ -32,6 +32,8 @@ Command logs_command();
 Command rerun_command();
 /// `turnout serve`: the agent, the webhook's target.
 Command serve_command();
+/// `turnout deploy`: operate blue-green apps by hand.
+Command deploy_command();
 
 /// Every subcommand, in the order `turnout --help` lists them.
 std::vector<Command> all_commands();

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "agent/agent_presence.h"
+#include "agent/app_deploy.h"
 #include "agent/commands/command.h"
 #include "agent/config/agent_config.h"
 #include "agent/exit_code.h"
@@ -102,6 +103,7 @@ int serve(const ServeSetup& setup) {
   auto store = open_store(config.data_dir);
   if (!store) return usage_error("serve", store.error().message);
   if (!setup.secret) spdlog::warn("webhook signatures are NOT checked (--insecure-no-signature)");
+  reconcile_all_apps(config.data_dir);
   const std::string local_token = make_local_token();
   auto tokens = write_tokens(config, local_token);
   if (!tokens) return usage_error("serve", tokens.error().message);

@@ -25,12 +25,13 @@ std::optional<Phase> parse_phase(const std::string& text);
 struct SlotState {
   int port = 0;  ///< its port
   std::optional<util::ProcessIdentity>
-      process;           ///< agent-supervised: its process; none otherwise or when stopped
-  bool running = false;  ///< started and not stopped (for outside supervisors too)
-  std::string sha;       ///< the commit it runs
-  std::string release;   ///< its release directory
-  std::string run_id;    ///< the run that deployed it
-  std::string since;     ///< ISO-8601 UTC: when it was started
+      process;                ///< agent-supervised: its process; none otherwise or when stopped
+  bool running = false;       ///< started and not stopped (for outside supervisors too)
+  std::string sha;            ///< the commit it runs
+  std::string release;        ///< its release directory
+  std::string pipeline_file;  ///< the pipeline it was deployed with (inside the release)
+  std::string run_id;         ///< the run that deployed it
+  std::string since;          ///< ISO-8601 UTC: when it was started
 };
 
 /// A deploy in progress: enough to finish or undo it after a crash.

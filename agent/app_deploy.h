@@ -1,0 +1,32 @@
+#pragma once
+// A deployed app as the hand operations (`turnout deploy ...`, the agent's start-up) need it:
+// its state, and the `deploy:` it was deployed with, read back from the pipeline file kept in
+// its live (or newest) release, so that rollback and bootup run the same commands a deploy ran.
+
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+#include "steps/deploy/app_state.h"
+#include "steps/deploy/blue_green.h"
+#include "util/result.h"
+
+namespace turnout::agent {
+
+/// One app, ready to operate.
+struct AppDeploy {
+  steps::deploy::AppState state;   ///< as state.json says
+  pipeline::Pipeline pipeline;     ///< the pipeline its deploy came from
+  pipeline::Deploy deploy;         ///< the stage's `deploy:`
+  steps::deploy::DeploySite site;  ///< data dir and the commands' environment
+};
+
+/// Loads app `app` of `data_dir`. Fails naming what is missing: no such app, no release with a
+/// pipeline, no deploy stage for the app in it.
+util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app);
+
+/// Finishes or undoes the unfinished deploy of every app with a journal (after a crash), logging
+/// what it did. Used at the agent's start.
+void reconcile_all_apps(const std::string& data_dir);
+
+}  // namespace turnout::agent

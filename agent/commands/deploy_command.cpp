@@ -1,0 +1,189 @@
+// `turnout deploy status|rollback|switch|bootup`: operating blue-green apps by hand.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "agent/app_deploy.h"
+#include "agent/commands/command.h"
+#include "agent/data_dir.h"
+#include "agent/exit_code.h"
+#include "agent/signal_watcher.h"
+#include "steps/deploy/health_probe.h"
+#include "steps/deploy/proxy_switch.h"
+#include "steps/deploy/slot_process.h"
+
+namespace turnout::agent {
+
+namespace {
+
+namespace deploy = steps::deploy;
+
+struct DeployOptions {
+  std::string app;
+  std::string slot;
+  std::string data_dir;
+  bool json = false;
+};
+
+// What `status` shows of one slot.
+Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, const std::string& name) {
+  const auto& slot = app.state.slots.at(name);
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  const bool alive = slot.running && (!slot.process || deploy::slot_alive(*slot.process));
+  json->set("slot", name);
+  json->set("port", slot.port);
+  json->set("pid", slot.process ? Poco::Dynamic::Var(slot.process->pid) : Poco::Dynamic::Var());
+  json->set("alive", alive);
+  const auto probe = alive ? deploy::probe_once(app.deploy.health, slot.port, {app.site.env, slot.release})
+                           : deploy::ProbeResult{};
+  json->set("healthy", probe.healthy);
+  if (alive && !probe.healthy) json->set("unhealthy_because", probe.reason);
+  json->set("sha", slot.sha);
+  json->set("release", slot.release);
+  json->set("since", slot.since);
+  return json;
+}
+
+Poco::JSON::Object::Ptr app_json(const AppDeploy& app) {
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("app", app.state.app);
+  const auto& live = app.state.live;
+  json->set("live", live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(slot_json(app, live)));
+  const auto idle = live.empty() ? std::string("green") : deploy::other_slot(live);
+  json->set("idle", slot_json(app, idle));
+  const auto proxy = deploy::make_proxy_switch(app.deploy.proxy, {app.site.env, app.state.app});
+  const auto current = proxy->current();
+  json->set("proxy", proxy->describe());
+  json->set("proxy_port",
+            current && current.value() ? Poco::Dynamic::Var(*current.value()) : Poco::Dynamic::Var());
+  if (!current) json->set("proxy_error", current.error().message);
+  if (app.state.journal) {
+    json->set("unfinished_deploy", "run " + app.state.journal->run_id + " of " + app.state.journal->sha +
+                                       " to slot " + app.state.journal->target + ", during " +
+                                       deploy::to_string(app.state.journal->phase));
+  }
+  return json;
+}
+
+void print_app(const Poco::JSON::Object::Ptr& json) {
+  std::printf("%s\n", json->getValue<std::string>("app").c_str());
+  for (const auto* role : {"live", "idle"}) {
+    if (json->isNull(role)) {
+      std::printf("  %-6s none\n", role);
+      continue;
+    }
+    const auto slot = json->getObject(role);
+    std::printf("  %-6s %-5s port %d  %s  %s  %s  %s\n", role, slot->getValue<std::string>("slot").c_str(),
+                slot->getValue<int>("port"), slot->getValue<bool>("alive") ? "running" : "stopped",
+                slot->getValue<bool>("healthy") ? "healthy" : "not healthy",
+                slot->getValue<std::string>("sha").substr(0, 12).c_str(),
+                slot->getValue<std::string>("since").c_str());
+  }
+  const auto port = json->get("proxy_port");
+  std::printf("  proxy  %s -> %s\n", json->getValue<std::string>("proxy").c_str(),
+              port.isEmpty() ? "nothing" : ("port " + port.convert<std::string>()).c_str());
+  if (json->has("unfinished_deploy"))
+    std::printf("  unfinished deploy: %s\n", json->getValue<std::string>("unfinished_deploy").c_str());
+}
+
+int status(const DeployOptions& options, const std::string& data_dir) {
+  const auto apps = options.app.empty() ? deploy::list_apps(data_dir) : std::vector<std::string>{options.app};
+  Poco::JSON::Array::Ptr all = new Poco::JSON::Array;
+  for (const auto& name : apps) {
+    auto app = load_app_deploy(data_dir, name);
+    if (!app) return usage_error("deploy status", app.error().message);
+    all->add(app_json(app.value()));
+  }
+  if (options.json) {
+    all->stringify(std::cout);
+    std::cout << '\n';
+  } else if (apps.empty()) {
+    std::printf("no apps deployed in %s\n", data_dir.c_str());
+  } else {
+    for (std::size_t i = 0; i < all->size(); ++i) print_app(all->getObject(static_cast<unsigned>(i)));
+  }
+  return kExitSucceeded;
+}
+
+// rollback, switch and bootup: one operation on one app, its log on stdout.
+int operate(const std::string& command, const std::string& app_name, const std::string& data_dir,
+            const std::function<deploy::DeployOutcome(const AppDeploy&, const steps::CancelToken&,
+                                                      const deploy::DeployLog&)>& operation) {
+  auto app = load_app_deploy(data_dir, app_name);
+  if (!app) return usage_error(command, app.error().message);
+  steps::CancelToken cancel;
+  const SignalWatcher signals(cancel);
+  const deploy::DeployLog log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
+  const auto outcome = operation(app.value(), cancel, log);
+  if (outcome.ok) return kExitSucceeded;
+  std::fprintf(stderr, "turnout %s: %s\n", command.c_str(), outcome.reason.c_str());
+  return outcome.cancelled ? kExitCancelled : kExitFailed;
+}
+
+int rollback(const DeployOptions& options, const std::string& data_dir) {
+  return operate("deploy rollback", options.app, data_dir, [](const AppDeploy& app, auto& cancel, auto& log) {
+    if (app.state.previous.empty())
+      return deploy::DeployOutcome{false, false, "there is no previous slot to roll back to", app.state.live};
+    return deploy::switch_to_slot(app.deploy, app.site, app.state.previous, cancel, log);
+  });
+}
+
+int switch_slot(const DeployOptions& options, const std::string& data_dir) {
+  return operate("deploy switch", options.app, data_dir, [&](const AppDeploy& app, auto& cancel, auto& log) {
+    return deploy::switch_to_slot(app.deploy, app.site, options.slot, cancel, log);
+  });
+}
+
+int bootup(const DeployOptions& options, const std::string& data_dir) {
+  const auto apps = options.app.empty() ? deploy::list_apps(data_dir) : std::vector<std::string>{options.app};
+  int worst = kExitSucceeded;
+  for (const auto& name : apps) {
+    std::printf("%s:\n", name.c_str());
+    const int code =
+        operate("deploy bootup", name, data_dir, [](const AppDeploy& app, auto& cancel, auto& log) {
+          return deploy::boot_live_slot(app.deploy, app.site, cancel, log);
+        });
+    if (code != kExitSucceeded) worst = code;
+  }
+  return worst;
+}
+
+}  // namespace
+
+Command deploy_command() {
+  return {"deploy", "Operate blue-green apps: status, rollback, switch SLOT, bootup",
+          [](CLI::App& app) -> CommandHandler {
+            auto options = std::make_shared<DeployOptions>();
+            app.require_subcommand(1);
+            app.add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+            auto* status_app =
+                app.add_subcommand("status", "Each app: live and idle slot, proxy, unfinished deploy");
+            status_app->add_option("--app", options->app, "Only this app");
+            status_app->add_flag("--json", options->json, "As JSON");
+            auto* rollback_app = app.add_subcommand("rollback", "Point traffic back at the previous slot");
+            rollback_app->add_option("--app", options->app, "The app")->required();
+            auto* switch_app =
+                app.add_subcommand("switch", "Point traffic at a slot (started first if needed)");
+            switch_app->add_option("slot", options->slot, "blue or green")
+                ->required()
+                ->check(CLI::IsMember({"blue", "green"}));
+            switch_app->add_option("--app", options->app, "The app")->required();
+            auto* bootup_app = app.add_subcommand(
+                "bootup", "After a reboot: start each app's live slot, point the proxy at it");
+            bootup_app->add_option("--app", options->app, "Only this app");
+            for (auto* sub : {status_app, rollback_app, switch_app, bootup_app})
+              sub->add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+            return [options, status_app, rollback_app, switch_app] {
+              const auto data_dir = resolve_data_dir(options->data_dir);
+              if (status_app->parsed()) return status(*options, data_dir);
+              if (rollback_app->parsed()) return rollback(*options, data_dir);
+              if (switch_app->parsed()) return switch_slot(*options, data_dir);
+              return bootup(*options, data_dir);
+            };
+          }};
+}
+
+}  // namespace turnout::agent

@@ -1,0 +1,167 @@
+#include "steps/deploy/app_state.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <sstream>
+#include <utility>
+
+#include "util/atomic_file.h"
+#include "util/read_file.h"
+
+namespace turnout::steps::deploy {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Poco::JSON::Object;
+
+constexpr std::array<std::pair<Phase, const char*>, 8> kPhaseNames{{
+    {Phase::prepare, "prepare"},
+    {Phase::start, "start"},
+    {Phase::health, "health"},
+    {Phase::switch_traffic, "switch"},
+    {Phase::verify, "verify"},
+    {Phase::drain, "drain"},
+    {Phase::stop_old, "stop-old"},
+    {Phase::done, "done"},
+}};
+
+std::string state_file(const std::string& dir) { return (fs::path(dir) / "state.json").string(); }
+
+Object::Ptr slot_to_json(const SlotState& slot) {
+  Object::Ptr json = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("port", slot.port);
+  json->set("running", slot.running);
+  if (slot.process) {
+    json->set("pid", slot.process->pid);
+    json->set("start_time", slot.process->start_time);
+  }
+  json->set("sha", slot.sha);
+  json->set("release", slot.release);
+  json->set("pipeline_file", slot.pipeline_file);
+  json->set("run_id", slot.run_id);
+  json->set("since", slot.since);
+  return json;
+}
+
+SlotState slot_from_json(const Object::Ptr& json) {
+  SlotState slot;
+  slot.port = json->getValue<int>("port");
+  slot.running = json->optValue<bool>("running", false);
+  if (json->has("pid")) {
+    slot.process =
+        util::ProcessIdentity{json->getValue<int>("pid"), json->getValue<Poco::UInt64>("start_time")};
+  }
+  slot.sha = json->optValue<std::string>("sha", "");
+  slot.release = json->optValue<std::string>("release", "");
+  slot.pipeline_file = json->optValue<std::string>("pipeline_file", "");
+  slot.run_id = json->optValue<std::string>("run_id", "");
+  slot.since = json->optValue<std::string>("since", "");
+  return slot;
+}
+
+Object::Ptr journal_to_json(const Journal& journal) {
+  Object::Ptr json = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("run_id", journal.run_id);
+  json->set("sha", journal.sha);
+  json->set("target", journal.target);
+  json->set("from", journal.from);
+  json->set("phase", to_string(journal.phase));
+  json->set("started_at", journal.started_at);
+  return json;
+}
+
+Journal journal_from_json(const Object::Ptr& json) {
+  Journal journal;
+  journal.run_id = json->optValue<std::string>("run_id", "");
+  journal.sha = json->optValue<std::string>("sha", "");
+  journal.target = json->getValue<std::string>("target");
+  journal.from = json->optValue<std::string>("from", "");
+  const auto phase = parse_phase(json->getValue<std::string>("phase"));
+  if (!phase) throw Poco::DataFormatException("unknown phase '" + json->getValue<std::string>("phase") + "'");
+  journal.phase = *phase;
+  journal.started_at = json->optValue<std::string>("started_at", "");
+  return journal;
+}
+
+AppState state_from_json(const Object::Ptr& json, const std::string& fallback_name) {
+  AppState state;
+  state.app = json->optValue<std::string>("app", fallback_name);
+  state.live = json->optValue<std::string>("live", "");
+  state.previous = json->optValue<std::string>("previous", "");
+  if (const auto slots = json->getObject("slots")) {
+    for (const auto& name : slots->getNames()) state.slots[name] = slot_from_json(slots->getObject(name));
+  }
+  if (json->has("journal") && !json->isNull("journal"))
+    state.journal = journal_from_json(json->getObject("journal"));
+  return state;
+}
+
+}  // namespace
+
+const char* to_string(Phase phase) {
+  for (const auto& [value, name] : kPhaseNames) {
+    if (value == phase) return name;
+  }
+  return "unknown";
+}
+
+std::optional<Phase> parse_phase(const std::string& text) {
+  for (const auto& [value, name] : kPhaseNames) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
+}
+
+std::string app_dir(const std::string& data_dir, const std::string& app) {
+  return (fs::path(data_dir) / "apps" / app).string();
+}
+
+util::Result<AppState> load_app_state(const std::string& dir) {
+  const auto path = state_file(dir);
+  const auto name = fs::path(dir).filename().string();
+  std::error_code missing;
+  if (!fs::exists(path, missing)) return AppState{name, "", "", {}, std::nullopt};
+  const auto text = util::read_whole_file(path);
+  if (!text) return text.error();
+  try {
+    const auto json = Poco::JSON::Parser().parse(text.value()).extract<Object::Ptr>();
+    return state_from_json(json, name);
+  } catch (const Poco::Exception& error) {
+    return util::fail(path + " is not a deploy state turnout can read: " + error.displayText() +
+                      "; fix or move it, then run `turnout deploy status`");
+  }
+}
+
+util::Status save_app_state(const std::string& dir, const AppState& state) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return util::fail("cannot create " + dir + ": " + error.message());
+  Object json(Poco::JSON_PRESERVE_KEY_ORDER);
+  json.set("app", state.app);
+  json.set("live", state.live);
+  json.set("previous", state.previous);
+  Object::Ptr slots = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  for (const auto& [name, slot] : state.slots) slots->set(name, slot_to_json(slot));
+  json.set("slots", slots);
+  if (state.journal) json.set("journal", journal_to_json(*state.journal));
+  std::ostringstream text;
+  json.stringify(text, 2);
+  return util::write_file_atomically(state_file(dir), text.str() + "\n");
+}
+
+std::vector<std::string> list_apps(const std::string& data_dir) {
+  std::vector<std::string> apps;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::path(data_dir) / "apps", error)) {
+    if (fs::exists(entry.path() / "state.json")) apps.push_back(entry.path().filename().string());
+  }
+  std::sort(apps.begin(), apps.end());
+  return apps;
+}
+
+}  // namespace turnout::steps::deploy

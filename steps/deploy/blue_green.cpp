@@ -1,0 +1,364 @@
+#include "steps/deploy/blue_green.h"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "steps/deploy/health_probe.h"
+#include "steps/deploy/proxy_switch.h"
+#include "steps/deploy/release_dir.h"
+#include "steps/deploy/slot_process.h"
+#include "util/duration.h"
+#include "util/utc_time.h"
+
+namespace turnout::steps::deploy {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// An outside supervisor's start or stop command (docker run -d, systemctl start) returns soon.
+constexpr auto kCommandTimeout = std::chrono::minutes(5);
+// How long a stopped slot gets between TERM and KILL.
+constexpr auto kStopGrace = std::chrono::seconds(10);
+
+std::string now_utc() { return util::format_utc(std::chrono::system_clock::now()); }
+
+int port_of(const pipeline::Deploy& deploy, const std::string& slot) {
+  return slot == "green" ? deploy.slots.green : deploy.slots.blue;
+}
+
+// `base` with each of `vars` set, replacing an earlier value of the same name.
+std::vector<std::string> with_vars(std::vector<std::string> base,
+                                   const std::vector<std::pair<std::string, std::string>>& vars) {
+  for (const auto& [name, value] : vars) {
+    const auto prefix = name + "=";
+    std::erase_if(base,
+                  [&](const std::string& entry) { return entry.compare(0, prefix.size(), prefix) == 0; });
+    base.push_back(prefix + value);
+  }
+  return base;
+}
+
+/// One app's deploy state and the means to act on it, for the operations below.
+class App {
+ public:
+  App(const pipeline::Deploy& deploy, const DeploySite& site, const DeployLog& log)
+      : deploy_(deploy),
+        site_(site),
+        log_(log),
+        dir_(app_dir(site.data_dir, deploy.app)),
+        proxy_(make_proxy_switch(deploy.proxy, ProxyEnv{site.env, dir_})) {}
+
+  util::Status load() {
+    auto loaded = load_app_state(dir_);
+    if (!loaded) return loaded.error();
+    state = std::move(loaded.value());
+    state.app = deploy_.app;
+    for (const auto* name : {"blue", "green"}) state.slots[name].port = port_of(deploy_, name);
+    return util::Ok{};
+  }
+
+  util::Status save() { return save_app_state(dir_, state); }
+
+  // Journals `phase` before it starts (invariant 6).
+  util::Status enter(Phase phase) {
+    state.journal->phase = phase;
+    log_("--- deploy: " + std::string(to_string(phase)));
+    return save();
+  }
+
+  std::vector<std::string> slot_env(const std::string& slot) const {
+    const auto& s = state.slots.at(slot);
+    return with_vars(site_.env, {{"PORT", std::to_string(s.port)},
+                                 {"TURNOUT_SLOT", slot},
+                                 {"TURNOUT_RELEASE_DIR", s.release},
+                                 {"TURNOUT_SHA", s.sha}});
+  }
+
+  SlotLaunch launch(const std::string& slot) const {
+    const auto& s = state.slots.at(slot);
+    return SlotLaunch{deploy_.start, deploy_.stop, s.release, slot_env(slot),
+                      (fs::path(dir_) / (slot + ".log")).string()};
+  }
+
+  bool alive(const std::string& slot) const {
+    const auto found = state.slots.find(slot);
+    if (found == state.slots.end() || !found->second.running) return false;
+    return !found->second.process || slot_alive(*found->second.process);
+  }
+
+  ProbeResult probe(const std::string& slot) const {
+    const auto& s = state.slots.at(slot);
+    return probe_once(deploy_.health, s.port, ProbeEnv{slot_env(slot), s.release});
+  }
+
+  bool healthy(const std::string& slot) const { return alive(slot) && probe(slot).healthy; }
+
+  util::Status start(const std::string& slot) {
+    auto& s = state.slots[slot];
+    log_("starting slot " + slot + " (port " + std::to_string(s.port) + ") from " + s.release);
+    auto started = start_slot(launch(slot), util::Duration(kCommandTimeout));
+    if (!started) return started.error();
+    s.process = started.value();
+    s.running = true;
+    s.since = now_utc();
+    return save();
+  }
+
+  void stop(const std::string& slot) {
+    auto& s = state.slots[slot];
+    if (!s.running) return;
+    log_("stopping slot " + slot + " (port " + std::to_string(s.port) + ")");
+    if (auto stopped = stop_slot(launch(slot), s.process, util::Duration(kStopGrace)); !stopped)
+      log_("cannot stop slot " + slot + ": " + stopped.error().message);
+    s.running = false;
+    s.process.reset();
+  }
+
+  HealthOutcome wait_healthy(const std::string& slot, const CancelToken& cancel) {
+    const auto& s = state.slots.at(slot);
+    const int attempts = deploy_.health.attempts;
+    return wait_until_healthy(deploy_.health, s.port, ProbeEnv{slot_env(slot), s.release}, cancel,
+                              [&](int attempt, const std::string& reason) {
+                                log_("probe " + std::to_string(attempt) + "/" + std::to_string(attempts) +
+                                     " of slot " + slot + " failed: " + reason);
+                              });
+  }
+
+  util::Status point_proxy_at(const std::string& slot) {
+    log_("switching " + proxy_->describe() + " to slot " + slot + " (port " +
+         std::to_string(state.slots.at(slot).port) + ")");
+    return proxy_->switch_to(state.slots.at(slot).port, slot);
+  }
+
+  std::optional<int> proxy_port() const {
+    auto current = proxy_->current();
+    if (!current) {
+      log_("cannot read where the proxy points: " + current.error().message);
+      return std::nullopt;
+    }
+    return current.value();
+  }
+
+  void prune() {
+    std::set<std::string> protect;
+    for (const auto& name : {state.live, state.previous}) {
+      if (!name.empty()) protect.insert(state.slots[name].release);
+    }
+    for (const auto& removed :
+         prune_releases((fs::path(dir_) / "releases").string(), deploy_.keep_releases, protect))
+      log_("removed old release " + removed);
+  }
+
+  const pipeline::Deploy& deploy() const { return deploy_; }
+  const std::string& dir() const { return dir_; }
+  void log(const std::string& line) const { log_(line); }
+
+  AppState state;
+
+ private:
+  const pipeline::Deploy& deploy_;
+  const DeploySite& site_;
+  const DeployLog& log_;
+  std::string dir_;
+  std::unique_ptr<ProxySwitch> proxy_;
+};
+
+DeployOutcome failed(std::string reason, std::string live) {
+  return {false, false, std::move(reason), std::move(live)};
+}
+
+// Ends a deploy that failed before traffic moved: the new slot is stopped, the journal closed,
+// the live slot untouched.
+DeployOutcome abandon(App& app, const std::string& target, const std::string& reason,
+                      bool cancelled = false) {
+  app.stop(target);
+  app.state.journal.reset();
+  if (auto saved = app.save(); !saved) app.log("cannot save the deploy state: " + saved.error().message);
+  app.log("deploy failed: " + reason);
+  auto outcome = failed(reason, app.state.live);
+  outcome.cancelled = cancelled;
+  return outcome;
+}
+
+// After the switch: keeps probing the new slot for `verify`; a failure puts traffic back.
+std::optional<std::string> verify(App& app, const std::string& target) {
+  const auto& deploy = app.deploy();
+  const auto until = std::chrono::steady_clock::now() + deploy.verify;
+  do {
+    const auto result = app.alive(target) ? app.probe(target) : ProbeResult{false, "the process is gone"};
+    if (!result.healthy) return result.reason;
+    std::this_thread::sleep_for(deploy.health.interval);
+  } while (std::chrono::steady_clock::now() < until);
+  return std::nullopt;
+}
+
+DeployOutcome roll_back_after_switch(App& app, const std::string& target, const std::string& from,
+                                     const std::string& reason) {
+  std::string message = "slot " + target + " failed after the switch: " + reason;
+  if (!from.empty() && app.healthy(from)) {
+    if (auto back = app.point_proxy_at(from); back) {
+      app.state.live = from;
+      app.state.previous = target;
+      message += "; traffic is back on slot " + from;
+    } else {
+      message += "; switching back to slot " + from + " failed too: " + back.error().message;
+    }
+  }
+  app.stop(target);
+  app.state.journal.reset();
+  (void)app.save();
+  app.log("deploy failed: " + message);
+  return failed(message, app.state.live);
+}
+
+// The phases from the switch on; the caller has the new slot started and healthy.
+DeployOutcome switch_and_finish(App& app, const std::string& target, const std::string& from) {
+  if (auto entered = app.enter(Phase::switch_traffic); !entered)
+    return abandon(app, target, entered.error().message);
+  if (auto switched = app.point_proxy_at(target); !switched)
+    return abandon(app, target, "switch: " + switched.error().message + "; traffic stays on the live slot");
+  app.state.previous = from;
+  app.state.live = target;
+  if (auto entered = app.enter(Phase::verify); !entered) app.log(entered.error().message);
+  if (auto broken = verify(app, target)) return roll_back_after_switch(app, target, from, *broken);
+  (void)app.enter(Phase::drain);
+  std::this_thread::sleep_for(app.deploy().drain);
+  (void)app.enter(Phase::stop_old);
+  if (!app.deploy().keep_previous && !from.empty()) app.stop(from);
+  app.prune();
+  app.state.journal.reset();
+  if (auto saved = app.save(); !saved) return failed(saved.error().message, target);
+  app.log("deploy done: slot " + target + " is live" +
+          (from.empty()
+               ? ""
+               : ", slot " + from + (app.deploy().keep_previous ? " kept for rollback" : " stopped")));
+  return {true, false, "", target};
+}
+
+std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
+
+}  // namespace
+
+std::string other_slot(const std::string& slot) { return slot == "blue" ? "green" : "blue"; }
+
+DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
+                                const DeployInput& input, const CancelToken& cancel, const DeployLog& log) {
+  if (auto reconciled = reconcile(deploy, site, log); !reconciled)
+    return failed(reconciled.error().message, "");
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
+  const std::string from = app.state.live;
+  const std::string target = from.empty() ? "blue" : other_slot(from);
+  app.state.journal = Journal{input.run_id, input.sha, target, from, Phase::prepare, now_utc()};
+  log("deploying " + short_sha(input.sha) + " to slot " + target + " (port " +
+      std::to_string(port_of(deploy, target)) + ")" +
+      (from.empty() ? ", the first deploy" : "; slot " + from + " stays live until the switch"));
+  if (auto saved = app.save(); !saved) return failed(saved.error().message, from);
+
+  auto release = make_release(input.workspace, (fs::path(app.dir()) / "releases").string(),
+                              short_sha(input.sha) + "-" + input.run_id);
+  if (!release) return abandon(app, target, "release: " + release.error().message);
+  if (auto entered = app.enter(Phase::start); !entered) return abandon(app, target, entered.error().message);
+  app.stop(target);  // the idle slot may still run an older version kept for rollback
+  auto& slot = app.state.slots[target];
+  slot.sha = input.sha;
+  slot.release = release.value();
+  slot.run_id = input.run_id;
+  slot.pipeline_file = (fs::path(release.value()) / input.pipeline_file).string();
+  if (auto started = app.start(target); !started)
+    return abandon(app, target, "start: " + started.error().message);
+
+  if (auto entered = app.enter(Phase::health); !entered) return abandon(app, target, entered.error().message);
+  const auto health = app.wait_healthy(target, cancel);
+  if (health.cancelled) return abandon(app, target, "cancelled before the switch", true);
+  if (!health.healthy) {
+    return abandon(app, target,
+                   "slot " + target + " never became healthy (" + std::to_string(health.attempts) +
+                       " probes): " + health.last_reason + "; slot " + (from.empty() ? "none" : from) +
+                       " stays live");
+  }
+  return switch_and_finish(app, target, from);
+}
+
+util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,
+                                    const DeployLog& log) {
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return loaded.error();
+  if (!app.state.journal) return std::string();
+  const Journal journal = *app.state.journal;
+  const std::string what = "the deploy of " + short_sha(journal.sha) + " (run " + journal.run_id +
+                           ") to slot " + journal.target + " was interrupted during " +
+                           to_string(journal.phase);
+  const auto pointed = app.proxy_port();
+  const bool switched = journal.phase >= Phase::verify || (journal.phase == Phase::switch_traffic &&
+                                                           pointed == port_of(deploy, journal.target));
+  std::string done;
+  if (switched && app.healthy(journal.target)) {
+    app.state.live = journal.target;
+    app.state.previous = journal.from;
+    if (pointed != port_of(deploy, journal.target)) (void)app.point_proxy_at(journal.target);
+    if (!deploy.keep_previous && !journal.from.empty()) app.stop(journal.from);
+    done = "finished it: slot " + journal.target + " is live";
+  } else {
+    app.stop(journal.target);
+    app.state.live = journal.from;
+    app.state.previous = "";
+    if (!journal.from.empty() && pointed != port_of(deploy, journal.from) && app.healthy(journal.from))
+      (void)app.point_proxy_at(journal.from);
+    done = "undid it: slot " + journal.target + " stopped, " +
+           (journal.from.empty() ? std::string("nothing is live") : "slot " + journal.from + " is live");
+  }
+  app.state.journal.reset();
+  if (auto saved = app.save(); !saved) return saved.error();
+  const auto message = what + "; " + done;
+  log(message);
+  return message;
+}
+
+DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
+                             const CancelToken& cancel, const DeployLog& log) {
+  if (slot != "blue" && slot != "green") return failed("unknown slot '" + slot + "' (blue or green)", "");
+  if (auto reconciled = reconcile(deploy, site, log); !reconciled)
+    return failed(reconciled.error().message, "");
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
+  const auto& wanted = app.state.slots[slot];
+  if (wanted.release.empty()) return failed("slot " + slot + " has never been deployed", app.state.live);
+  if (!app.alive(slot)) {
+    if (auto started = app.start(slot); !started)
+      return failed("start: " + started.error().message, app.state.live);
+    const auto health = app.wait_healthy(slot, cancel);
+    if (!health.healthy) {
+      app.stop(slot);
+      (void)app.save();
+      return failed("slot " + slot + " never became healthy: " + health.last_reason, app.state.live);
+    }
+  } else if (const auto probe = app.probe(slot); !probe.healthy) {
+    return failed("slot " + slot + " runs but is not healthy: " + probe.reason, app.state.live);
+  }
+  if (auto switched = app.point_proxy_at(slot); !switched)
+    return failed(switched.error().message, app.state.live);
+  if (app.state.live != slot) {
+    app.state.previous = app.state.live;
+    app.state.live = slot;
+  }
+  if (auto saved = app.save(); !saved) return failed(saved.error().message, slot);
+  log("slot " + slot + " (" + short_sha(wanted.sha) + ") is live");
+  return {true, false, "", slot};
+}
+
+DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& site,
+                             const CancelToken& cancel, const DeployLog& log) {
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
+  if (app.state.live.empty()) return {true, false, "", ""};
+  const std::string live = app.state.live;
+  // After a reboot the recorded process is gone; an outside supervisor may have restarted it.
+  if (!app.healthy(live)) app.state.slots[live].running = app.alive(live) || app.probe(live).healthy;
+  return switch_to_slot(deploy, site, live, cancel, log);
+}
+
+}  // namespace turnout::steps::deploy

@@ -1,0 +1,68 @@
+#pragma once
+// The blue-green deploy (DESIGN.md, "Blue-green deploy"): release, start the idle slot, health,
+// switch, verify, drain, stop or keep the old slot, prune; each phase journalled before it
+// starts, so reconcile() can finish or undo a deploy that a crash interrupted. Also the hand
+// operations: switching to a slot (rollback) and starting the live slots after a reboot.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+#include "steps/cancel_token.h"
+#include "steps/deploy/app_state.h"
+#include "util/result.h"
+
+namespace turnout::steps::deploy {
+
+/// Receives the deploy's log lines (phases, each failed probe, what reconcile did).
+using DeployLog = std::function<void(const std::string& line)>;
+
+/// Where a deploy happens and what its commands run with.
+struct DeploySite {
+  std::string data_dir;          ///< turnout's data folder; the app lives in apps/<app>/
+  std::vector<std::string> env;  ///< base environment of start/stop/probe/proxy commands, "NAME=value"
+};
+
+/// What one deploy releases.
+struct DeployInput {
+  std::string workspace;      ///< the checkout to release
+  std::string pipeline_file;  ///< the pipeline's path relative to the workspace
+  std::string run_id;         ///< the deploying run
+  std::string sha;            ///< the commit
+};
+
+/// How a deploy or a hand operation ended.
+struct DeployOutcome {
+  bool ok = false;         ///< it did what it was asked
+  bool cancelled = false;  ///< stopped by the cancel token before the switch
+  std::string reason;      ///< why not, for a person; "" when ok
+  std::string live;        ///< the live slot afterwards ("" when none)
+};
+
+/// Deploys `input` as `deploy` says. Never leaves traffic on a slot that failed its health
+/// check; `cancel` is honoured until the switch, after which the deploy always finishes or
+/// rolls back.
+DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
+                                const DeployInput& input, const CancelToken& cancel, const DeployLog& log);
+
+/// Finishes or undoes the unfinished deploy of `deploy.app`, if its journal says there is one,
+/// so that the proxy points at a healthy slot and the journal is closed. Returns what it did
+/// ("" when there was nothing to do).
+util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,
+                                    const DeployLog& log);
+
+/// Points traffic at `slot` (rollback, `turnout deploy switch`): at once when it runs and is
+/// healthy, else after starting it from its release and a health check.
+DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
+                             const CancelToken& cancel, const DeployLog& log);
+
+/// After a reboot: starts the live slot from its release when it is not running, health-checks
+/// it and points the proxy at it.
+DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& site,
+                             const CancelToken& cancel, const DeployLog& log);
+
+/// The other slot's name: blue <-> green.
+std::string other_slot(const std::string& slot);
+
+}  // namespace turnout::steps::deploy

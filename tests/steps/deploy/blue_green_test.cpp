@@ -1,0 +1,254 @@
+// The blue-green deploy end to end with real parts: Debian's nginx in front (its own prefix and
+// port), the test app (tests/fixtures/app) in the slots, real processes, real files.
+#include "steps/deploy/blue_green.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "steps/deploy/app_state.h"
+#include "steps/deploy/slot_process.h"
+#include "tests/support/background_process.h"
+#include "tests/support/nginx.h"
+#include "tests/support/temp_dir.h"
+
+using namespace turnout;
+using namespace turnout::steps::deploy;
+using turnout::test::NginxServer;
+using turnout::test::TempDir;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// GET http://127.0.0.1:port/ ; "" when it fails.
+std::string get_body(int port, int* status = nullptr) {
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/", Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    if (status != nullptr) *status = static_cast<int>(response.getStatus());
+    return response.getStatus() == 200 ? body : "";
+  } catch (const Poco::Exception&) {
+    return "";
+  }
+}
+
+// A deployable app behind a real nginx: everything a test needs to deploy versions of it.
+struct Stand {
+  TempDir dir;
+  std::unique_ptr<NginxServer> nginx;
+  pipeline::Deploy deploy;
+  std::vector<std::string> lines;  // the deploy's log
+  steps::CancelToken cancel;
+
+  explicit Stand(bool keep_previous = true) {
+    dir.write("workspace/app.txt", "the app's files\n");
+    deploy.app = "web";
+    deploy.slots = {test::free_loopback_port(), test::free_loopback_port()};
+    deploy.start = "exec \"$TEST_APP\"";
+    deploy.health.path = "/health";
+    deploy.health.interval = util::Duration(100);
+    deploy.health.timeout = util::Duration(2000);
+    deploy.health.attempts = 100;
+    deploy.verify = util::Duration(500);
+    deploy.drain = util::Duration(200);
+    deploy.keep_previous = keep_previous;
+    deploy.keep_releases = 2;
+    nginx = std::make_unique<NginxServer>([this](int port) {
+      return "upstream web { include " + upstream().string() + "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
+             "; location / { proxy_pass http://web; proxy_next_upstream off; } }\n";
+    });
+    pipeline::NginxProxy proxy;
+    proxy.upstream_file = upstream().string();
+    const std::string flags = " -p " + nginx->prefix().string() + " -c " + nginx->config_file().string();
+    proxy.test = "nginx -t -q" + flags;
+    proxy.reload = "nginx -s reload" + flags;
+    deploy.proxy.nginx = proxy;
+  }
+
+  ~Stand() {
+    // Slots are their own sessions: stop what the deploys started.
+    auto state = load_app_state(app_dir(data().string(), "web"));
+    if (!state) return;
+    for (const auto& [name, slot] : state.value().slots) {
+      if (slot.process) (void)stop_slot(SlotLaunch{}, slot.process, util::Duration(2000));
+    }
+  }
+
+  fs::path upstream() const {
+    // nginx needs the file at start: a port nobody listens on until the first deploy.
+    const auto path = dir / "web.upstream.conf";
+    if (!fs::exists(path)) dir.write("web.upstream.conf", "server 127.0.0.1:1;\n");
+    return path;
+  }
+  fs::path data() const { return dir / "data"; }
+
+  DeploySite site(const std::string& version, const std::map<std::string, std::string>& extra = {}) const {
+    std::vector<std::string> env = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "TEST_APP=" TURNOUT_TEST_APP,
+                                    "APP_VERSION=" + version};
+    for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
+    return {data().string(), env};
+  }
+
+  DeployOutcome deploy_version(const std::string& version, const std::map<std::string, std::string>& extra = {}) {
+    static int run = 0;
+    const DeployInput input{(dir / "workspace").string(), ".turnout.yml", std::to_string(++run),
+                            "0123456789ab" + version};
+    return deploy_blue_green(deploy, site(version, extra), input, cancel,
+                             [this](const std::string& line) { lines.push_back(line); });
+  }
+
+  // Waits until nginx answers `version` (a reload takes effect asynchronously).
+  bool serves(const std::string& version) {
+    for (int i = 0; i < 200; ++i) {
+      if (get_body(nginx->port()) == version + "\n") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  AppState state() const { return load_app_state(app_dir(data().string(), "web")).value(); }
+
+  std::string log() const {
+    std::string text;
+    for (const auto& line : lines) text += line + "\n";
+    return text;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("blue-green: deploys go to the idle slot, switch nginx, keep the old slot for rollback",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  const auto first = stand.deploy_version("v1");
+  INFO(stand.log());
+  REQUIRE(first.ok);
+  CHECK(first.live == "blue");
+  CHECK(stand.serves("v1"));
+
+  const auto second = stand.deploy_version("v2");
+  REQUIRE(second.ok);
+  CHECK(second.live == "green");
+  CHECK(stand.serves("v2"));
+  const auto state = stand.state();
+  CHECK(state.live == "green");
+  CHECK(state.previous == "blue");
+  CHECK_FALSE(state.journal);
+  REQUIRE(state.slots.at("blue").process);
+  CHECK(slot_alive(*state.slots.at("blue").process));  // kept for an instant rollback
+  CHECK(fs::exists(fs::path(state.slots.at("green").release) / "app.txt"));
+
+  const auto back = switch_to_slot(stand.deploy, stand.site("v1"), "blue", stand.cancel,
+                                   [&](const std::string& line) { stand.lines.push_back(line); });
+  REQUIRE(back.ok);
+  CHECK(stand.serves("v1"));
+  CHECK(stand.state().live == "blue");
+}
+
+TEST_CASE("blue-green: a version that never gets healthy leaves the live slot untouched",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  stand.deploy.health.attempts = 5;
+  REQUIRE(stand.deploy_version("v1").ok);
+  const auto live_before = stand.state().slots.at("blue");
+  const auto broken = stand.deploy_version("v2", {{"APP_HEALTH", "fail"}});
+  INFO(stand.log());
+  CHECK_FALSE(broken.ok);
+  CHECK_THAT(broken.reason, Catch::Contains("never became healthy"));
+  CHECK_THAT(broken.reason, Catch::Contains("status 503"));
+  CHECK_THAT(stand.log(), Catch::Contains("probe 1/5 of slot green failed: status 503"));
+  CHECK(stand.serves("v1"));
+  const auto state = stand.state();
+  CHECK(state.live == "blue");
+  CHECK_FALSE(state.journal);
+  CHECK_FALSE(state.slots.at("green").running);
+  CHECK(state.slots.at("blue").process == live_before.process);
+}
+
+TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving", "[integration][deploy][nginx]") {
+  Stand stand;
+  REQUIRE(stand.deploy_version("v1").ok);
+  const auto before = test::read_file(stand.upstream());
+  stand.deploy.proxy.nginx->test = "echo 'emerg: the test says no' >&2; exit 1";
+  const auto refused = stand.deploy_version("v2");
+  INFO(stand.log());
+  CHECK_FALSE(refused.ok);
+  CHECK_THAT(refused.reason, Catch::Contains("the test says no"));
+  CHECK(test::read_file(stand.upstream()) == before);
+  CHECK(stand.serves("v1"));
+  CHECK(stand.state().live == "blue");
+  CHECK_FALSE(stand.state().slots.at("green").running);
+}
+
+TEST_CASE("blue-green: a new slot that dies while verified is switched away from", "[integration][deploy][nginx]") {
+  Stand stand;
+  stand.deploy.verify = util::Duration(10000);
+  REQUIRE(stand.deploy_version("v1").ok);
+  const auto dying = stand.deploy_version("v2", {{"APP_DIE_AFTER", "1"}});
+  INFO(stand.log());
+  CHECK_FALSE(dying.ok);
+  CHECK_THAT(dying.reason, Catch::Contains("failed after the switch"));
+  CHECK_THAT(dying.reason, Catch::Contains("traffic is back on slot blue"));
+  CHECK(stand.serves("v1"));
+  CHECK(stand.state().live == "blue");
+}
+
+TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback", "[integration][deploy][nginx][slow]") {
+  for (const bool keep_previous : {true, false}) {
+    DYNAMIC_SECTION("keep_previous " << keep_previous) {
+      Stand stand(keep_previous);
+      REQUIRE(stand.deploy_version("v1").ok);
+      REQUIRE(stand.serves("v1"));
+      std::atomic<bool> done{false};
+      std::atomic<int> failures{0};
+      std::atomic<int> answers{0};
+      std::map<std::string, int> seen;
+      std::string last_failure;
+      std::thread client([&] {
+        while (!done) {
+          int status = 0;
+          const auto body = get_body(stand.nginx->port(), &status);
+          if (body.empty()) {
+            ++failures;
+            last_failure = "status " + std::to_string(status);
+          } else {
+            ++answers;
+            ++seen[body];
+          }
+        }
+      });
+      const auto v2 = stand.deploy_version("v2");
+      const auto v3 = stand.deploy_version("v3");
+      std::string previous = stand.state().previous;
+      const auto back = switch_to_slot(stand.deploy, stand.site("v2"), previous, stand.cancel,
+                                       [&](const std::string& line) { stand.lines.push_back(line); });
+      const bool rolled_back = stand.serves("v2");
+      done = true;
+      client.join();
+      INFO(stand.log() << "last failure: " << last_failure);
+      CHECK(v2.ok);
+      CHECK(v3.ok);
+      CHECK(back.ok);
+      CHECK(rolled_back);
+      CHECK(failures == 0);
+      CHECK(answers > 0);
+      // Each switch was visible to the client.
+      CHECK(seen["v1\n"] > 0);
+      CHECK(seen["v3\n"] > 0);
+      CHECK(seen["v2\n"] > 0);
+    }
+  }
+}
