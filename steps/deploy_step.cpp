@@ -35,6 +35,7 @@ StepResult run_deploy_step(const pipeline::Step& step, const ShellStepEnv& env, 
     const auto outcome = deploy::deploy_blue_green(*env.stage.deploy, site, input, env.cancel, log);
     result.status = outcome.ok ? Status::succeeded : outcome.cancelled ? Status::cancelled : Status::failed;
     result.reason = outcome.reason;
+    env.masker.mask(result.reason);  // command output quoted in a reason may hold a secret
   }
   result.duration = std::chrono::duration_cast<util::Duration>(std::chrono::steady_clock::now() - started);
   return result;
