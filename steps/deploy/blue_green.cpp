@@ -1,5 +1,10 @@
 #include "steps/deploy/blue_green.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -22,6 +27,29 @@ namespace fs = std::filesystem;
 constexpr auto kCommandTimeout = std::chrono::minutes(5);
 // How long a stopped slot gets between TERM and KILL.
 constexpr auto kStopGrace = std::chrono::seconds(10);
+
+// One operation on an app at a time, across threads and processes (two branches' runs, the
+// CLI): an exclusive flock on apps/<app>/deploy.lock, held while this lives.
+class AppLock {
+ public:
+  explicit AppLock(const std::string& dir) {
+    std::error_code ignored;
+    fs::create_directories(dir, ignored);
+    fd_ = ::open((fs::path(dir) / "deploy.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) {
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  ~AppLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  AppLock(const AppLock&) = delete;
+  AppLock& operator=(const AppLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 std::string now_utc() { return util::format_utc(std::chrono::system_clock::now()); }
 
@@ -240,13 +268,84 @@ DeployOutcome switch_and_finish(App& app, const std::string& target, const std::
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
+util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const DeploySite& site,
+                                           const DeployLog& log) {
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return loaded.error();
+  if (!app.state.journal) return std::string();
+  const Journal journal = *app.state.journal;
+  const std::string what = "the deploy of " + short_sha(journal.sha) + " (run " + journal.run_id +
+                           ") to slot " + journal.target + " was interrupted during " +
+                           to_string(journal.phase);
+  const auto pointed = app.proxy_port();
+  const bool switched = journal.phase >= Phase::verify || (journal.phase == Phase::switch_traffic &&
+                                                           pointed == port_of(deploy, journal.target));
+  std::string done;
+  if (switched && app.healthy(journal.target)) {
+    app.state.live = journal.target;
+    app.state.previous = journal.from;
+    // The file may say so while nginx never reloaded it: apply it again.
+    if (auto pointed_again = app.point_proxy_at(journal.target); !pointed_again)
+      app.log(pointed_again.error().message);
+    if (!deploy.keep_previous && !journal.from.empty()) app.stop(journal.from);
+    done = "finished it: slot " + journal.target + " is live";
+  } else {
+    app.stop(journal.target);
+    app.state.live = journal.from;
+    app.state.previous = "";
+    if (!journal.from.empty() && app.healthy(journal.from)) {
+      if (auto back = app.point_proxy_at(journal.from); !back) app.log(back.error().message);
+    }
+    done = "undid it: slot " + journal.target + " stopped, " +
+           (journal.from.empty() ? std::string("nothing is live") : "slot " + journal.from + " is live");
+  }
+  app.state.journal.reset();
+  if (auto saved = app.save(); !saved) return saved.error();
+  const auto message = what + "; " + done;
+  log(message);
+  return message;
+}
+
+DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
+                            const CancelToken& cancel, const DeployLog& log) {
+  if (slot != "blue" && slot != "green") return failed("unknown slot '" + slot + "' (blue or green)", "");
+  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
+    return failed(reconciled.error().message, "");
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
+  const auto& wanted = app.state.slots[slot];
+  if (wanted.release.empty()) return failed("slot " + slot + " has never been deployed", app.state.live);
+  if (!app.alive(slot)) {
+    if (auto started = app.start(slot); !started)
+      return failed("start: " + started.error().message, app.state.live);
+    const auto health = app.wait_healthy(slot, cancel);
+    if (!health.healthy) {
+      app.stop(slot);
+      (void)app.save();
+      return failed("slot " + slot + " never became healthy: " + health.last_reason, app.state.live);
+    }
+  } else if (const auto probe = app.probe(slot); !probe.healthy) {
+    return failed("slot " + slot + " runs but is not healthy: " + probe.reason, app.state.live);
+  }
+  if (auto switched = app.point_proxy_at(slot); !switched)
+    return failed(switched.error().message, app.state.live);
+  if (app.state.live != slot) {
+    app.state.previous = app.state.live;
+    app.state.live = slot;
+  }
+  if (auto saved = app.save(); !saved) return failed(saved.error().message, slot);
+  log("slot " + slot + " (" + short_sha(wanted.sha) + ") is live");
+  return {true, false, "", slot};
+}
+
 }  // namespace
 
 std::string other_slot(const std::string& slot) { return slot == "blue" ? "green" : "blue"; }
 
 DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
                                 const DeployInput& input, const CancelToken& cancel, const DeployLog& log) {
-  if (auto reconciled = reconcile(deploy, site, log); !reconciled)
+  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
     return failed(reconciled.error().message, "");
   App app(deploy, site, log);
   if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
@@ -285,80 +384,28 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
 
 util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,
                                     const DeployLog& log) {
-  App app(deploy, site, log);
-  if (auto loaded = app.load(); !loaded) return loaded.error();
-  if (!app.state.journal) return std::string();
-  const Journal journal = *app.state.journal;
-  const std::string what = "the deploy of " + short_sha(journal.sha) + " (run " + journal.run_id +
-                           ") to slot " + journal.target + " was interrupted during " +
-                           to_string(journal.phase);
-  const auto pointed = app.proxy_port();
-  const bool switched = journal.phase >= Phase::verify || (journal.phase == Phase::switch_traffic &&
-                                                           pointed == port_of(deploy, journal.target));
-  std::string done;
-  if (switched && app.healthy(journal.target)) {
-    app.state.live = journal.target;
-    app.state.previous = journal.from;
-    if (pointed != port_of(deploy, journal.target)) (void)app.point_proxy_at(journal.target);
-    if (!deploy.keep_previous && !journal.from.empty()) app.stop(journal.from);
-    done = "finished it: slot " + journal.target + " is live";
-  } else {
-    app.stop(journal.target);
-    app.state.live = journal.from;
-    app.state.previous = "";
-    if (!journal.from.empty() && pointed != port_of(deploy, journal.from) && app.healthy(journal.from))
-      (void)app.point_proxy_at(journal.from);
-    done = "undid it: slot " + journal.target + " stopped, " +
-           (journal.from.empty() ? std::string("nothing is live") : "slot " + journal.from + " is live");
-  }
-  app.state.journal.reset();
-  if (auto saved = app.save(); !saved) return saved.error();
-  const auto message = what + "; " + done;
-  log(message);
-  return message;
+  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  return reconcile_locked(deploy, site, log);
 }
 
 DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
                              const CancelToken& cancel, const DeployLog& log) {
-  if (slot != "blue" && slot != "green") return failed("unknown slot '" + slot + "' (blue or green)", "");
-  if (auto reconciled = reconcile(deploy, site, log); !reconciled)
-    return failed(reconciled.error().message, "");
-  App app(deploy, site, log);
-  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
-  const auto& wanted = app.state.slots[slot];
-  if (wanted.release.empty()) return failed("slot " + slot + " has never been deployed", app.state.live);
-  if (!app.alive(slot)) {
-    if (auto started = app.start(slot); !started)
-      return failed("start: " + started.error().message, app.state.live);
-    const auto health = app.wait_healthy(slot, cancel);
-    if (!health.healthy) {
-      app.stop(slot);
-      (void)app.save();
-      return failed("slot " + slot + " never became healthy: " + health.last_reason, app.state.live);
-    }
-  } else if (const auto probe = app.probe(slot); !probe.healthy) {
-    return failed("slot " + slot + " runs but is not healthy: " + probe.reason, app.state.live);
-  }
-  if (auto switched = app.point_proxy_at(slot); !switched)
-    return failed(switched.error().message, app.state.live);
-  if (app.state.live != slot) {
-    app.state.previous = app.state.live;
-    app.state.live = slot;
-  }
-  if (auto saved = app.save(); !saved) return failed(saved.error().message, slot);
-  log("slot " + slot + " (" + short_sha(wanted.sha) + ") is live");
-  return {true, false, "", slot};
+  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  return switch_locked(deploy, site, slot, cancel, log);
 }
 
 DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& site,
                              const CancelToken& cancel, const DeployLog& log) {
+  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
+    return failed(reconciled.error().message, "");
   App app(deploy, site, log);
   if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
   if (app.state.live.empty()) return {true, false, "", ""};
   const std::string live = app.state.live;
   // After a reboot the recorded process is gone; an outside supervisor may have restarted it.
   if (!app.healthy(live)) app.state.slots[live].running = app.alive(live) || app.probe(live).healthy;
-  return switch_to_slot(deploy, site, live, cancel, log);
+  return switch_locked(deploy, site, live, cancel, log);
 }
 
 }  // namespace turnout::steps::deploy

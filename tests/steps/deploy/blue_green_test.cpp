@@ -67,7 +67,8 @@ struct Stand {
     deploy.keep_previous = keep_previous;
     deploy.keep_releases = 2;
     nginx = std::make_unique<NginxServer>([this](int port) {
-      return "upstream web { include " + upstream().string() + "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
+      return "upstream web { include " + upstream().string() +
+             "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
              "; location / { proxy_pass http://web; proxy_next_upstream off; } }\n";
     });
     pipeline::NginxProxy proxy;
@@ -102,7 +103,8 @@ struct Stand {
     return {data().string(), env};
   }
 
-  DeployOutcome deploy_version(const std::string& version, const std::map<std::string, std::string>& extra = {}) {
+  DeployOutcome deploy_version(const std::string& version,
+                               const std::map<std::string, std::string>& extra = {}) {
     static int run = 0;
     const DeployInput input{(dir / "workspace").string(), ".turnout.yml", std::to_string(++run),
                             "0123456789ab" + version};
@@ -178,7 +180,8 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   CHECK(state.slots.at("blue").process == live_before.process);
 }
 
-TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving", "[integration][deploy][nginx]") {
+TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving",
+          "[integration][deploy][nginx]") {
   Stand stand;
   REQUIRE(stand.deploy_version("v1").ok);
   const auto before = test::read_file(stand.upstream());
@@ -193,7 +196,8 @@ TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving
   CHECK_FALSE(stand.state().slots.at("green").running);
 }
 
-TEST_CASE("blue-green: a new slot that dies while verified is switched away from", "[integration][deploy][nginx]") {
+TEST_CASE("blue-green: a new slot that dies while verified is switched away from",
+          "[integration][deploy][nginx]") {
   Stand stand;
   stand.deploy.verify = util::Duration(10000);
   REQUIRE(stand.deploy_version("v1").ok);
@@ -206,7 +210,8 @@ TEST_CASE("blue-green: a new slot that dies while verified is switched away from
   CHECK(stand.state().live == "blue");
 }
 
-TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback", "[integration][deploy][nginx][slow]") {
+TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
+          "[integration][deploy][nginx][slow]") {
   for (const bool keep_previous : {true, false}) {
     DYNAMIC_SECTION("keep_previous " << keep_previous) {
       Stand stand(keep_previous);
