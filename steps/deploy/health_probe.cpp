@@ -1,0 +1,208 @@
+#include "steps/deploy/health_probe.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <istream>
+#include <string_view>
+#include <thread>
+
+#include "steps/child_process.h"
+#include "steps/secret_masker.h"
+#include "steps/shell_step.h"
+#include "util/duration.h"
+
+namespace turnout::steps::deploy {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A slot listens on loopback only; the proxy in front of it is what the world sees.
+const std::string kHost = "127.0.0.1";
+constexpr std::size_t kBodyPrefix = 200;
+// A probe command has nothing to clean up: TERM, and KILL soon after.
+constexpr util::Duration kCommandKillGrace(1000);
+// Only when poll(2) itself fails (ENOMEM): wait in ticks rather than spin.
+constexpr util::Duration kPollRetry(50);
+
+ProbeResult healthy() { return {true, ""}; }
+
+ProbeResult unhealthy(std::string reason) { return {false, std::move(reason)}; }
+
+std::string timed_out(const pipeline::HealthCheck& check) {
+  return "timed out after " + util::format_duration(check.timeout);
+}
+
+// Poco reads a zero Timespan as "no timeout"; a probe always has one.
+Poco::Timespan timespan(util::Duration duration) {
+  return Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(duration.count(), 1) * 1000);
+}
+
+// The reason for the network exception being handled (call it only inside a catch block).
+std::string network_failure(const pipeline::HealthCheck& check) {
+  try {
+    throw;
+  } catch (const Poco::Net::ConnectionRefusedException&) {
+    return "connection refused";
+  } catch (const Poco::TimeoutException&) {
+    return timed_out(check);
+  } catch (const Poco::Net::NoMessageException&) {
+    return "connection closed without a response";
+  } catch (const Poco::Net::ConnectionResetException&) {
+    return "connection reset";
+  } catch (const Poco::Net::MessageException& error) {
+    return "not an HTTP response (" + error.message() + ")";
+  } catch (const Poco::Exception& error) {
+    return error.displayText();
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+}
+
+// Up to `limit` bytes of `body` on one line: line breaks, tabs and other control bytes, and the
+// spaces around them, become one space, so an HTML error page reads as a sentence in a log.
+std::string body_prefix(std::istream& body, std::size_t limit) {
+  std::string bytes(limit, '\0');
+  // A body that stops coming (timeout, reset) sets badbit, never throws: we keep what arrived.
+  body.read(bytes.data(), static_cast<std::streamsize>(limit));
+  bytes.resize(static_cast<std::size_t>(body.gcount()));
+  std::string line;
+  for (const char c : bytes) {
+    const bool blank = c == ' ' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    if (!blank) {
+      line += c;
+    } else if (!line.empty() && line.back() != ' ') {
+      line += ' ';
+    }
+  }
+  if (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+bool expected_status(const pipeline::HealthCheck& check, int status) {
+  return check.status ? status == *check.status : status >= 200 && status < 300;
+}
+
+ProbeResult probe_http(const pipeline::HealthCheck& check, int port) {
+  const auto deadline = Clock::now() + check.timeout;
+  try {
+    Poco::Net::HTTPClientSession session(kHost, static_cast<Poco::UInt16>(port));
+    session.setTimeout(timespan(check.timeout));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, check.path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("User-Agent", "turnout-health-probe");
+    session.sendRequest(request);
+    // Connecting and sending took part of the budget; the answer gets what is left of it.
+    session.socket().setReceiveTimeout(
+        timespan(std::chrono::duration_cast<util::Duration>(deadline - Clock::now())));
+    Poco::Net::HTTPResponse response;
+    std::istream& body = session.receiveResponse(response);
+    const int status = static_cast<int>(response.getStatus());
+    if (expected_status(check, status)) return healthy();
+    const std::string prefix = body_prefix(body, kBodyPrefix);
+    return unhealthy("status " + std::to_string(status) + (prefix.empty() ? "" : ": " + prefix));
+  } catch (...) {
+    return unhealthy(network_failure(check));
+  }
+}
+
+ProbeResult probe_tcp(const pipeline::HealthCheck& check, int port) {
+  try {
+    Poco::Net::StreamSocket socket;
+    socket.connect(Poco::Net::SocketAddress(kHost, static_cast<Poco::UInt16>(port)), timespan(check.timeout));
+    return healthy();
+  } catch (...) {
+    return unhealthy(network_failure(check));
+  }
+}
+
+ProbeResult probe_command(const pipeline::HealthCheck& check, const ProbeEnv& env,
+                          const CancelToken& cancel) {
+  ProcessSpec spec;
+  spec.argv = shell_argv(check.command);
+  spec.cwd = env.cwd;
+  spec.env = env.env;
+  spec.timeout = check.timeout;
+  spec.kill_grace = kCommandKillGrace;
+  // The output is dropped: ProbeEnv carries no secrets to mask it with, and a reason is logged.
+  const SecretMasker no_secrets;
+  const auto outcome = run_process(
+      spec, no_secrets, [](Stream, auto, std::string_view) {}, cancel);
+  if (!outcome) return unhealthy(outcome.error().message);
+  const ProcessOutcome& ended = outcome.value();
+  if (ended.cancelled) return unhealthy("cancelled");
+  if (ended.timed_out) return unhealthy(timed_out(check));
+  if (ended.signal != 0) return unhealthy(std::string("killed by signal ") + sigabbrev_np(ended.signal));
+  if (ended.exit_code != 0) return unhealthy("exited " + std::to_string(ended.exit_code));
+  return healthy();
+}
+
+ProbeResult probe(const pipeline::HealthCheck& check, int port, const ProbeEnv& env,
+                  const CancelToken& cancel) {
+  switch (check.kind) {
+    case pipeline::ProbeKind::http:
+      return probe_http(check, port);
+    case pipeline::ProbeKind::tcp:
+      return probe_tcp(check, port);
+    case pipeline::ProbeKind::command:
+      return probe_command(check, env, cancel);
+  }
+  return unhealthy("unknown probe kind");
+}
+
+// Waits `wait`, or less when `cancel` is set meanwhile; returns false when it was.
+bool wait_unless_cancelled(util::Duration wait, const CancelToken& cancel) {
+  const auto deadline = Clock::now() + wait;
+  pollfd cancelled{cancel.fd(), POLLIN, 0};
+  while (!cancel.cancelled()) {
+    const auto left = std::chrono::ceil<util::Duration>(deadline - Clock::now());
+    if (left.count() <= 0) return true;
+    const int timeout = static_cast<int>(std::min<util::Duration::rep>(left.count(), INT_MAX));
+    if (::poll(&cancelled, 1, timeout) < 0 && errno != EINTR)
+      std::this_thread::sleep_for(std::min(left, kPollRetry));
+  }
+  return false;
+}
+
+}  // namespace
+
+ProbeResult probe_once(const pipeline::HealthCheck& check, int port, const ProbeEnv& env) {
+  const CancelToken never;
+  return probe(check, port, env, never);
+}
+
+HealthOutcome wait_until_healthy(
+    const pipeline::HealthCheck& check, int port, const ProbeEnv& env, const CancelToken& cancel,
+    const std::function<void(int attempt, const std::string& reason)>& on_failure) {
+  HealthOutcome outcome;
+  while (outcome.attempts < check.attempts && !cancel.cancelled()) {
+    if (outcome.attempts > 0 && !wait_unless_cancelled(check.interval, cancel)) break;
+    const ProbeResult result = probe(check, port, env, cancel);
+    ++outcome.attempts;
+    if (result.healthy) {
+      outcome.healthy = true;
+      return outcome;
+    }
+    // A probe cut short by the cancellation failed for that reason alone: nothing to report.
+    if (cancel.cancelled()) break;
+    outcome.last_reason = result.reason;
+    on_failure(outcome.attempts, result.reason);
+  }
+  outcome.cancelled = cancel.cancelled();
+  return outcome;
+}
+
+}  // namespace turnout::steps::deploy

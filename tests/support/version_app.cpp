@@ -1,0 +1,40 @@
+#include "tests/support/version_app.h"
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace turnout::test {
+
+namespace {
+
+constexpr int kPortTries = 3;
+constexpr auto kStartWait = std::chrono::seconds(20);
+
+// Waits until `app` printed its "listening on PORT" line (true) or exited (false).
+bool comes_up(BackgroundProcess& app, int port) {
+  const std::string listening = "listening on " + std::to_string(port) + " ";
+  const auto deadline = std::chrono::steady_clock::now() + kStartWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (app.output().find(listening) != std::string::npos) return true;
+    if (!app.running()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("turnout_test_app did not listen within 20s: " + app.output());
+}
+
+}  // namespace
+
+VersionApp::VersionApp(const std::filesystem::path& log_file, const std::map<std::string, std::string>& env) {
+  for (int attempt = 1; attempt <= kPortTries; ++attempt) {
+    port_ = free_loopback_port();
+    auto app_env = env;
+    app_env["PORT"] = std::to_string(port_);
+    process_ =
+        std::make_unique<BackgroundProcess>(std::vector<std::string>{TURNOUT_TEST_APP}, log_file, app_env);
+    if (comes_up(*process_, port_)) return;
+  }
+  throw std::runtime_error("turnout_test_app did not start: " + process_->output());
+}
+
+}  // namespace turnout::test
