@@ -23,13 +23,14 @@ void StoreRecorder::run_started(const pipeline::Pipeline& pipeline, const steps:
 
 void StoreRecorder::stage_started(const pipeline::Stage& stage) {
   stage_started_at_ = utc_now();
-  step_started_at_.assign(stage.steps.size(), "");
+  // A deploy stage runs as one step that is not in stage.steps (see steps/deploy_step.h).
+  step_started_at_.assign(stage.deploy ? 1 : stage.steps.size(), "");
   check(store_.record_stage(run_id_,
                             {stage_index(stage), stage.name, "running", "", stage_started_at_, "", {}}));
 }
 
 void StoreRecorder::step_started(const pipeline::Stage& stage, const pipeline::Step& step) {
-  current_step_ = static_cast<int>(&step - stage.steps.data());
+  current_step_ = stage.deploy ? 0 : static_cast<int>(&step - stage.steps.data());
   step_started_at_[current_step_] = utc_now();
   check(store_.record_step(
       run_id_, stage_index(stage),

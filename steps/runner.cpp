@@ -101,7 +101,10 @@ StageResult Runner::run_stage(const pipeline::Pipeline& pipeline, const pipeline
   result.name = stage.name;
   result.status = Status::succeeded;
   // A deploy stage is reported as one step, `deploy <app>`.
-  const std::vector<pipeline::Step> steps = stage.deploy ? std::vector{deploy_step_of(stage)} : stage.steps;
+  const std::vector<pipeline::Step> deploy_steps =
+      stage.deploy ? std::vector{deploy_step_of(stage)} : std::vector<pipeline::Step>{};
+  // A reference into the stage's own steps: observers tell a step by its place in stage.steps.
+  const auto& steps = stage.deploy ? deploy_steps : stage.steps;
   const ShellStepEnv env{context, pipeline, stage, masker, cancel_, options_.kill_grace};
   for (const auto& step : steps) {
     if (result.status != Status::succeeded) {

@@ -68,8 +68,9 @@ struct Site {
 
   std::string data() const { return (dir / "data").string(); }
 
-  // The pipeline for `version`; `deploy_extra` holds more keys of `deploy:` (indented 6).
-  void write_pipeline(const std::string& version, const std::string& deploy_extra = "",
+  // The pipeline for `version`; `timing` is the deploy's `verify` and `drain` keys.
+  void write_pipeline(const std::string& version,
+                      const std::string& timing = "      verify: 300ms\n      drain: 100ms\n",
                       const std::string& app_env = "", const std::string& test_prefix = "") {
     const std::string flags = " -p " + nginx->prefix().string() + " -c " + nginx->config_file().string();
     dir.write("ws/.turnout.yml",
@@ -79,9 +80,8 @@ struct Site {
                   std::to_string(blue) + ", green: " + std::to_string(green) +
                   " }\n      start: exec " TURNOUT_TEST_APP
                   "\n"
-                  "      health: { path: /health, interval: 100ms, timeout: 2s, attempts: 300 }\n"
-                  "      verify: 300ms\n      drain: 100ms\n" +
-                  deploy_extra + "      proxy:\n        nginx:\n          upstream_file: " +
+                  "      health: { path: /health, interval: 100ms, timeout: 2s, attempts: 300 }\n" +
+                  timing + "      proxy:\n        nginx:\n          upstream_file: " +
                   (dir / "web.upstream.conf").string() + "\n          test: " + test_prefix + "nginx -t -q" +
                   flags + "\n          reload: nginx -s reload" + flags + "\n");
   }
@@ -155,20 +155,21 @@ TEST_CASE("deploy: turnout killed with SIGKILL in a phase is reconciled at the n
           "[integration][deploy][nginx][slow]") {
   struct Case {
     const char* phase;
-    std::string deploy_extra, app_env, test_prefix;
+    std::string timing, app_env, test_prefix;
     const char* served_after;  // which version the proxy must point at once reconciled
   };
+  const std::string kQuick = "      verify: 300ms\n      drain: 100ms\n";
   const std::vector<Case> cases = {
-      {"health", "", "  APP_HEALTH: after:30\n", "", "v1"},
-      {"switch", "", "", "sleep 3; ", "v2"},  // the new slot passed its health check: finished
-      {"verify", "      verify: 30s\n", "", "", "v2"},
-      {"drain", "      drain: 30s\n", "", "", "v2"},
+      {"health", kQuick, "  APP_HEALTH: after:30\n", "", "v1"},
+      {"switch", kQuick, "", "sleep 3; ", "v2"},  // the new slot passed its health check: finished
+      {"verify", "      verify: 30s\n      drain: 100ms\n", "", "", "v2"},
+      {"drain", "      verify: 300ms\n      drain: 30s\n", "", "", "v2"},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION("killed during " << c.phase) {
       Site site;
       REQUIRE(site.deploy("v1").exit_code == 0);
-      site.write_pipeline("v2", c.deploy_extra, c.app_env, c.test_prefix);
+      site.write_pipeline("v2", c.timing, c.app_env, c.test_prefix);
       std::vector<std::string> argv = {TURNOUT_BINARY, "run",      "--dir", (site.dir / "ws").string(),
                                        "--data-dir",   site.data()};
       BackgroundProcess run(argv, site.dir / "run.log");

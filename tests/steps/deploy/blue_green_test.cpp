@@ -171,7 +171,7 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   CHECK_FALSE(broken.ok);
   CHECK_THAT(broken.reason, Catch::Contains("never became healthy"));
   CHECK_THAT(broken.reason, Catch::Contains("status 503"));
-  CHECK_THAT(stand.log(), Catch::Contains("probe 1/5 of slot green failed: status 503"));
+  CHECK_THAT(stand.log(), Catch::Contains("/5 of slot green failed: status 503"));
   CHECK(stand.serves("v1"));
   const auto state = stand.state();
   CHECK(state.live == "blue");
