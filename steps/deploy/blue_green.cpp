@@ -379,6 +379,9 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
                        " probes): " + health.last_reason + "; slot " + (from.empty() ? "none" : from) +
                        " stays live");
   }
+  // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
+  app.log("slot " + target + " healthy after " + std::to_string(health.attempts) +
+          (health.attempts == 1 ? " probe" : " probes"));
   return switch_and_finish(app, target, from);
 }
 

@@ -139,6 +139,7 @@ TEST_CASE("blue-green: deploys go to the idle slot, switch nginx, keep the old s
   INFO(stand.log());
   REQUIRE(first.ok);
   CHECK(first.live == "blue");
+  CHECK_THAT(stand.log(), Catch::Contains("slot blue healthy after "));  // bench/switch times from it
   CHECK(stand.serves("v1"));
 
   const auto second = stand.deploy_version("v2");
