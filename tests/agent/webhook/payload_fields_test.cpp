@@ -70,6 +70,20 @@ TEST_CASE("payload fields: strings keep NULs and decode surrogate pairs", "[unit
   CHECK(read(R"({"ref":"\ud83d\ude00"})")[0].text == "\xf0\x9f\x98\x80");
 }
 
+TEST_CASE("payload fields: only well-formed UTF-8 is read", "[unit][webhook]") {
+  for (const std::string good :
+       {"\xc2\x80", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf"}) {
+    CHECK(read("{\"ref\":\"" + good + "\"}")[0].text == good);
+  }
+  // Overlong forms, surrogates, past U+10FFFF, stray and cut-short sequences.
+  for (const std::string bad :
+       {"\xc0\xaf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80",
+        "\xf5\x80\x80\x80", "\x80", "\xff", "\xe2\x82", "\xe2\x28\xa1"}) {
+    INFO(bad);
+    CHECK_THAT(refusal("{\"ref\":\"" + bad + "\",\"id\":1}"), Contains("not UTF-8 (at byte 8)"));
+  }
+}
+
 TEST_CASE("payload fields: what is not one JSON object is refused with a reason", "[unit][webhook]") {
   CHECK_THAT(refusal(""), StartsWith("is not valid JSON: "));
   CHECK_THAT(refusal(R"({"ref":"a",})"), StartsWith("is not valid JSON: "));
