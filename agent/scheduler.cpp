@@ -83,9 +83,9 @@ void Scheduler::shutdown(std::chrono::milliseconds grace) {
 void Scheduler::work() {
   // libgit2 stays initialised while this worker takes one run after another. Each run's sync
   // opens a session of its own, and the last one to close shut libgit2 down, so the next run
-  // had mbedTLS parse the whole CA store again: a quarter of the agent's CPU under a flood of
-  // pushes. After a poll interval without work it is let go: an idle agent does not keep the
-  // ~3 MiB it takes.
+  // had mbedTLS parse the whole CA store again: up to a quarter of the agent's CPU under a
+  // flood of pushes. After a poll interval without work it is let go: an idle agent does not
+  // keep the ~3 MiB it takes.
   std::optional<git::Libgit2Session> libgit2;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
