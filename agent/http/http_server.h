@@ -18,7 +18,7 @@ namespace turnout::agent {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";                 ///< address to bind
   int port = 8787;                                ///< 0: any free port
-  int threads = 16;                               ///< connections served at once
+  int threads = 64;                               ///< connections served at once
   int max_queued = 64;                            ///< accepted connections waiting for a thread
   int timeout_seconds = 10;                       ///< receive and send timeout of every socket
   std::size_t max_body_bytes = 25 * 1024 * 1024;  ///< larger bodies are answered 413 (GitHub's own cap)

@@ -116,9 +116,17 @@ Migration run_queue() {
            "CREATE INDEX runs_branch ON runs(repo, branch, status)"}};
 }
 
+// Version 5: every accepted push asks for its branch's newest `concurrency`. Only the runs that
+// loaded a pipeline have one, so runs_branch made that a walk over all the branch's runs, one
+// more on every push (on a branch whose runs never got as far, that was every run); this index
+// holds just those runs, newest last.
+Migration branch_concurrency() {
+  return {5, {"CREATE INDEX runs_branch_concurrency ON runs(repo, branch) WHERE concurrency != ''"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations{initial_schema(), deliveries_table(), step_process_groups(),
-                                                 run_queue()};
+                                                 run_queue(), branch_concurrency()};
   return migrations;
 }
 

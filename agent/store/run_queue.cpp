@@ -22,24 +22,21 @@ using namespace detail;
 constexpr const char* kQueueMode = "queue";
 constexpr const char* kCancelInProgress = "cancel-in-progress";
 
-void insert_delivery(Session& session, const DeliveryRecord& delivery,
+constexpr const char* kInsertDelivery =
+    "INSERT INTO deliveries (delivery_id, received_at, event, repo, ref, sha, result, reason, run_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+void insert_delivery(PreparedStatement& insert, const DeliveryRecord& delivery,
                      const std::optional<Poco::Int64>& run_id) {
-  session
-      << "INSERT INTO deliveries (delivery_id, received_at, event, repo, ref, sha, result, reason, run_id) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(delivery.delivery_id), bind(utc_now()), bind(delivery.event), bind(delivery.repo),
-      bind(delivery.ref), bind(delivery.sha), bind(delivery.result), bind(delivery.reason),
-      bind(to_nullable(run_id)), now;
+  insert.execute({delivery.delivery_id, utc_now(), delivery.event, delivery.repo, delivery.ref, delivery.sha,
+                  delivery.result, delivery.reason, nullable(run_id)});
 }
 
 // The run the delivery id last queued and its status; nullopt when it queued none. A run that
 // was interrupted and queued again lives on in its requeue: that one counts.
-std::optional<std::pair<Poco::Int64, RunStatus>> last_run_of(Session& session,
+std::optional<std::pair<Poco::Int64, RunStatus>> last_run_of(Session& session, IntakeStatements& sql,
                                                              const std::string& delivery_id) {
-  std::vector<Poco::Int64> found;
-  session << "SELECT run_id FROM deliveries WHERE delivery_id = ? AND run_id IS NOT NULL ORDER BY id DESC "
-             "LIMIT 1",
-      into(found), bind(delivery_id), now;
+  const auto found = sql.last_delivery_run.integers({delivery_id});
   if (found.empty()) return std::nullopt;
   auto run = read_run(session, found.front());
   for (;;) {
@@ -55,6 +52,8 @@ std::optional<std::pair<Poco::Int64, RunStatus>> last_run_of(Session& session,
 // The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
 // but may lose the last commits on a power cut. A delivery answered 202 must survive both, so
 // while this lives, commits are synced to disk (FULL).
+// (Compiled anew each time, unlike the intake's other statements: SQLite applies `synchronous`
+// while compiling the PRAGMA, so a compiled one run again does not reliably set it.)
 class SyncedCommits {
  public:
   explicit SyncedCommits(Session& session) : session_(session) {
@@ -77,39 +76,33 @@ class SyncedCommits {
 // The branch's `concurrency` as its newest run that loaded a pipeline says; "" (supersede,
 // the default) when none has. The pipeline lives in the commit, which nobody has fetched when
 // a push arrives, so the last one seen is the best guide.
-std::string branch_concurrency(Session& session, const std::string& repo, const std::string& branch) {
-  std::vector<std::string> found;
-  session << "SELECT concurrency FROM runs WHERE repo = ? AND branch = ? AND concurrency != '' "
-             "ORDER BY id DESC LIMIT 1",
-      into(found), bind(repo), bind(branch), now;
-  return found.empty() ? "" : found.front();
+std::string branch_concurrency(IntakeStatements& sql, const std::string& repo, const std::string& branch) {
+  return sql.branch_concurrency.first_text({repo, branch}).value_or("");
 }
 
 // Marks the older queued runs of the new run's branch superseded by it; returns their ids.
-std::vector<std::int64_t> supersede_older(Session& session, const NewRun& run, Poco::Int64 newer) {
-  std::vector<Poco::Int64> older;
-  session << "SELECT id FROM runs WHERE status = 'queued' AND scheduled = 1 AND repo = ? AND branch = ? "
-             "AND id < ? ORDER BY id",
-      into(older), bind(run.repo), bind(run.branch), bind(newer), now;
+std::vector<std::int64_t> supersede_older(IntakeStatements& sql, const NewRun& run, Poco::Int64 newer) {
+  const auto older = sql.older_queued.integers({run.repo, run.branch, newer});
   const std::string reason = "superseded by run " + std::to_string(newer) + " (" + run.sha + ")";
-  for (const auto id : older) write_finished(session, id, RunStatus::superseded, reason, newer);
-  return {older.begin(), older.end()};
+  for (const auto id : older) write_finished(sql.write_finished, id, RunStatus::superseded, reason, newer);
+  return older;
 }
 
 // One delivery of a batch, inside the batch's write transaction: the run it queued (and what
 // that superseded), or the still-active run of a duplicate (which writes nothing). An earlier
 // delivery of the same batch counts: it was written in this transaction.
-QueuedDelivery queue_one(Session& session, const DeliveryRecord& delivery, const NewRun& run) {
-  const auto previous = last_run_of(session, delivery.delivery_id);
+QueuedDelivery queue_one(Session& session, IntakeStatements& sql, const DeliveryRecord& delivery,
+                         const NewRun& run) {
+  const auto previous = last_run_of(session, sql, delivery.delivery_id);
   if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true, {}};
   NewRun queued = run;
   queued.scheduled = true;
   if (previous) queued.trigger = "redelivery";
-  const Poco::Int64 id = insert_run(session, queued);
-  insert_delivery(session, delivery, id);
+  const Poco::Int64 id = insert_run(sql.insert_run, queued);
+  insert_delivery(sql.insert_delivery, delivery, id);
   std::vector<std::int64_t> superseded;
-  if (branch_concurrency(session, queued.repo, queued.branch) != kQueueMode)
-    superseded = supersede_older(session, queued, id);
+  if (branch_concurrency(sql, queued.repo, queued.branch) != kQueueMode)
+    superseded = supersede_older(sql, queued, id);
   return QueuedDelivery{id, false, std::move(superseded)};
 }
 
@@ -125,6 +118,29 @@ std::vector<std::pair<std::string, std::int64_t>> counts(Session& session, const
 
 }  // namespace
 
+namespace detail {
+
+IntakeStatements::IntakeStatements(Session& session)
+    : last_delivery_run(session,
+                        "SELECT run_id FROM deliveries WHERE delivery_id = ? AND run_id IS NOT NULL "
+                        "ORDER BY id DESC LIMIT 1"),
+      insert_run(session, kInsertRun),
+      insert_delivery(session, kInsertDelivery),
+      branch_concurrency(session,
+                         "SELECT concurrency FROM runs WHERE repo = ? AND branch = ? AND concurrency != '' "
+                         "ORDER BY id DESC LIMIT 1"),
+      older_queued(
+          session,
+          "SELECT id FROM runs WHERE status = 'queued' AND scheduled = 1 AND repo = ? AND branch = ? "
+          "AND id < ? ORDER BY id"),
+      write_finished(session, kWriteFinished),
+      preemptions(session,
+                  "SELECT r.id, MAX(q.id) FROM runs r JOIN runs q ON q.repo = r.repo AND q.branch = r.branch "
+                  "AND q.status = 'queued' AND q.scheduled = 1 AND q.id > r.id "
+                  "WHERE r.status = 'running' AND r.concurrency = ? GROUP BY r.id ORDER BY r.id") {}
+
+}  // namespace detail
+
 util::Result<QueuedDelivery> RunStore::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
   return impl_->deliveries.submit(PendingDelivery{delivery, run});
 }
@@ -137,7 +153,7 @@ void RunStore::Impl::queue_batch(const std::vector<DeliveryBatch::Entry*>& batch
     const SyncedCommits synced(session);
     Transaction transaction(session, Transaction::Kind::write);
     for (const auto* entry : batch)
-      queued.push_back(queue_one(session, entry->item.delivery, entry->item.run));
+      queued.push_back(queue_one(session, intake, entry->item.delivery, entry->item.run));
     transaction.commit();
     return util::Ok{};
   });
@@ -154,7 +170,7 @@ void RunStore::Impl::queue_batch(const std::vector<DeliveryBatch::Entry*>& batch
 
 util::Status RunStore::record_delivery(const DeliveryRecord& delivery) {
   return impl_->locked("record delivery " + delivery.delivery_id, [&]() -> util::Status {
-    insert_delivery(impl_->session, delivery, std::nullopt);
+    insert_delivery(impl_->intake.insert_delivery, delivery, std::nullopt);
     return util::Ok{};
   });
 }
@@ -214,15 +230,9 @@ util::Result<bool> RunStore::cancel_queued(std::int64_t id, const std::string& r
 
 util::Result<std::vector<Preemption>> RunStore::preemptions() {
   return impl_->locked("find runs to cancel in progress", [&]() -> util::Result<std::vector<Preemption>> {
-    Statement select(impl_->session);
-    select << "SELECT r.id, MAX(q.id) FROM runs r JOIN runs q ON q.repo = r.repo AND q.branch = r.branch "
-              "AND q.status = 'queued' AND q.scheduled = 1 AND q.id > r.id "
-              "WHERE r.status = 'running' AND r.concurrency = ? GROUP BY r.id ORDER BY r.id",
-        bind(std::string(kCancelInProgress)), now;
-    RecordSet rows(select);
     std::vector<Preemption> found;
-    for (std::size_t row = 0; row < rows.rowCount(); ++row)
-      found.push_back({integer(rows, 0, row), integer(rows, 1, row)});
+    for (const auto& row : impl_->intake.preemptions.integer_rows({kCancelInProgress}, 2))
+      found.push_back({row[0], row[1]});
     return found;
   });
 }

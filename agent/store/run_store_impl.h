@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/store/group_commit.h"
+#include "agent/store/prepared_statement.h"
 #include "agent/store/run_store.h"
 #include "agent/store/store_rows.h"
 #include "util/result.h"
@@ -33,6 +34,22 @@ struct PendingDelivery {
 
 /// Accepted deliveries, committed in groups (see group_commit.h).
 using DeliveryBatch = GroupCommit<PendingDelivery, util::Result<QueuedDelivery>>;
+
+/// The statements every accepted push runs (queue_delivery, then preemptions), compiled once
+/// for the store's connection (run_queue.cpp holds their SQL).
+struct IntakeStatements {
+  /// Compiles nothing yet (see PreparedStatement).
+  explicit IntakeStatements(Poco::Data::Session& session);
+  PreparedStatement last_delivery_run;   ///< the run a delivery id queued last
+  PreparedStatement insert_run;          ///< kInsertRun
+  PreparedStatement insert_delivery;     ///< a row of deliveries
+  PreparedStatement branch_concurrency;  ///< the newest `concurrency` of a branch's runs
+  PreparedStatement older_queued;        ///< a branch's queued runs older than a run
+  PreparedStatement write_finished;      ///< kWriteFinished
+  /// running cancel-in-progress runs and their newest queued successor (the scheduler asks
+  /// after every accepted push)
+  PreparedStatement preemptions;
+};
 
 }  // namespace detail
 
@@ -63,8 +80,10 @@ struct RunStore::Impl {
   void queue_batch(const std::vector<detail::DeliveryBatch::Entry*>& batch);
 
   std::string path;             ///< the database file
-  std::mutex mutex;             ///< guards session
+  std::mutex mutex;             ///< guards session and intake
   Poco::Data::Session session;  ///< the one connection
+  /// queue_delivery's statements; declared after the session, so finalized before it closes.
+  detail::IntakeStatements intake{session};
   /// queue_delivery's group commit (committing through this object's session).
   detail::DeliveryBatch deliveries{[this](const auto& batch) { queue_batch(batch); }};
 };

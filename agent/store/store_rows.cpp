@@ -88,15 +88,20 @@ std::optional<RunRecord> read_run(Session& session, Poco::Int64 id) {
   return run_from_row(rows, 0);
 }
 
+const char* const kInsertRun =
+    "INSERT INTO runs (repo, ref, branch, sha, pipeline, trigger, rerun_of, status, queued_at, repo_name, "
+    "scheduled) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)";
+
+Poco::Int64 insert_run(PreparedStatement& insert, const NewRun& run) {
+  insert.execute({run.repo, run.ref, run.branch, run.sha, run.pipeline, run.trigger, nullable(run.rerun_of),
+                  utc_now(), run.repo_name, run.scheduled ? 1 : 0});
+  // Per connection, and the connection is ours while the caller holds the lock.
+  return insert.last_insert_rowid();
+}
+
 Poco::Int64 insert_run(Session& session, const NewRun& run) {
-  session << "INSERT INTO runs (repo, ref, branch, sha, pipeline, trigger, rerun_of, status, queued_at, "
-             "repo_name, scheduled) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-      bind(run.repo), bind(run.ref), bind(run.branch), bind(run.sha), bind(run.pipeline), bind(run.trigger),
-      bind(to_nullable(run.rerun_of)), bind(utc_now()), bind(run.repo_name), bind(run.scheduled ? 1 : 0), now;
-  // last_insert_rowid() is per connection, and the connection is ours while the caller holds the lock.
-  Poco::Int64 id = 0;
-  session << "SELECT last_insert_rowid()", into(id), now;
-  return id;
+  PreparedStatement insert(session, kInsertRun);
+  return insert_run(insert, run);
 }
 
 // Every status change is written by one of the two functions below, inside the caller's write
@@ -109,11 +114,18 @@ void write_started(Session& session, Poco::Int64 id, const std::string& pipeline
       bind(static_cast<Poco::Int64>(owner.start_time)), bind(id), now;
 }
 
+const char* const kWriteFinished =
+    "UPDATE runs SET status = ?, reason = ?, finished_at = ?, superseded_by = ? WHERE id = ?";
+
+void write_finished(PreparedStatement& update, Poco::Int64 id, RunStatus status, const std::string& reason,
+                    const std::optional<Poco::Int64>& superseded_by) {
+  update.execute({to_string(status), reason, utc_now(), nullable(superseded_by), id});
+}
+
 void write_finished(Session& session, Poco::Int64 id, RunStatus status, const std::string& reason,
                     const std::optional<Poco::Int64>& superseded_by) {
-  session << "UPDATE runs SET status = ?, reason = ?, finished_at = ?, superseded_by = ? WHERE id = ?",
-      bind(std::string(to_string(status))), bind(reason), bind(utc_now()), bind(to_nullable(superseded_by)),
-      bind(id), now;
+  PreparedStatement update(session, kWriteFinished);
+  write_finished(update, id, status, reason, superseded_by);
 }
 
 void log_transition(Poco::Int64 id, RunStatus from, RunStatus to) {

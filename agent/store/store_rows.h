@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/store/prepared_statement.h"
 #include "agent/store/run_record.h"
 #include "agent/store/run_store.h"
 #include "util/result.h"
@@ -37,12 +38,21 @@ RunRecord run_from_row(const Poco::Data::RecordSet& rows, std::size_t row);
 /// The run `id` (without stages), or nullopt.
 std::optional<RunRecord> read_run(Poco::Data::Session& session, Poco::Int64 id);
 
+/// The SQL of insert_run, for a PreparedStatement kept by the caller.
+extern const char* const kInsertRun;
 /// Inserts `run` as queued; returns its id.
 Poco::Int64 insert_run(Poco::Data::Session& session, const NewRun& run);
+/// insert_run through `insert`, a PreparedStatement of kInsertRun.
+Poco::Int64 insert_run(PreparedStatement& insert, const NewRun& run);
 /// queued -> running, owned by this process.
 void write_started(Poco::Data::Session& session, Poco::Int64 id, const std::string& pipeline);
 /// -> a final status; `superseded_by` is set when given.
 void write_finished(Poco::Data::Session& session, Poco::Int64 id, RunStatus status, const std::string& reason,
+                    const std::optional<Poco::Int64>& superseded_by = std::nullopt);
+/// The SQL of write_finished, for a PreparedStatement kept by the caller.
+extern const char* const kWriteFinished;
+/// write_finished through `update`, a PreparedStatement of kWriteFinished.
+void write_finished(PreparedStatement& update, Poco::Int64 id, RunStatus status, const std::string& reason,
                     const std::optional<Poco::Int64>& superseded_by = std::nullopt);
 /// Logs `run 42: running -> succeeded`; call it once the change is committed.
 void log_transition(Poco::Int64 id, RunStatus from, RunStatus to);

@@ -1,25 +1,56 @@
 #include "agent/webhook/github_event.h"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include <algorithm>
-#include <exception>
-#include <optional>
+#include <cstddef>
 #include <utility>
 
+#include "agent/webhook/payload_fields.h"
 #include "util/strings.h"
 
 namespace turnout::agent {
 
 namespace {
 
-using Poco::JSON::Object;
-
 const std::string_view kBranchPrefix = "refs/heads/";
 const std::string_view kTagPrefix = "refs/tags/";
 constexpr std::size_t kMaxEventName = 64;
+
+// The payload fields the agent reads, in the order of kPaths.
+enum class Field {
+  ref,
+  before,
+  after,
+  compare,
+  deleted,
+  created,
+  forced,
+  zen,
+  hook_id,
+  repository_full_name,
+  repository_clone_url,
+  repository_ssh_url,
+  pusher_name,
+  head_commit_message,
+};
+
+constexpr PayloadPath kPaths[] = {
+    {"", "ref"},
+    {"", "before"},
+    {"", "after"},
+    {"", "compare"},
+    {"", "deleted"},
+    {"", "created"},
+    {"", "forced"},
+    {"", "zen"},
+    {"", "hook_id"},
+    {"repository", "full_name"},
+    {"repository", "clone_url"},
+    {"repository", "ssh_url"},
+    {"pusher", "name"},
+    {"head_commit", "message"},
+};
+
+using Fields = std::vector<PayloadValue>;
 
 util::Error invalid(std::string message) { return util::fail(std::move(message), util::ErrorKind::invalid); }
 
@@ -30,35 +61,18 @@ bool is_event_name(std::string_view name) {
   });
 }
 
-// The object at a dotted path (`repository`, `pusher`), or null when any part is absent or
-// not an object.
-Object::Ptr object_at(const Object::Ptr& root, std::string_view path) {
-  Object::Ptr node = root;
-  while (node && !path.empty()) {
-    const auto dot = path.find('.');
-    node = node->getObject(std::string(path.substr(0, dot)));
-    path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
-  }
-  return node;
+const PayloadValue& at(const Fields& fields, Field field) { return fields[static_cast<std::size_t>(field)]; }
+
+// The field's string; "" when absent, null or not a string.
+std::string text_of(const Fields& fields, Field field) {
+  const PayloadValue& value = at(fields, field);
+  return value.kind == PayloadValue::Kind::string ? value.text : std::string();
 }
 
-// The string at a dotted path (`repository.full_name`); nullopt when absent, null or not a string.
-std::optional<std::string> string_at(const Object::Ptr& root, std::string_view path) {
-  const auto dot = path.rfind('.');
-  const auto parent = dot == std::string_view::npos ? root : object_at(root, path.substr(0, dot));
-  if (!parent) return std::nullopt;
-  const auto value = parent->get(std::string(dot == std::string_view::npos ? path : path.substr(dot + 1)));
-  if (!value.isString()) return std::nullopt;
-  return value.extract<std::string>();
-}
-
-std::string text_at(const Object::Ptr& root, std::string_view path) {
-  return string_at(root, path).value_or("");
-}
-
-bool flag_at(const Object::Ptr& root, const std::string& key) {
-  const auto value = root->get(key);
-  return value.type() == typeid(bool) && value.extract<bool>();
+// True only for a JSON `true`.
+bool flag_of(const Fields& fields, Field field) {
+  const PayloadValue& value = at(fields, field);
+  return value.kind == PayloadValue::Kind::boolean && value.flag;
 }
 
 // A commit id: 40 hex digits (SHA-1), or 64 in a SHA-256 repository.
@@ -67,74 +81,49 @@ bool is_commit_id(std::string_view text) {
   return (text.size() == 40 || text.size() == 64) && std::all_of(text.begin(), text.end(), hex);
 }
 
-util::Result<Object::Ptr> parse_object(std::string_view body) {
-  Poco::Dynamic::Var parsed;
-  try {
-    Poco::JSON::Parser parser;
-    parsed = parser.parse(std::string(body));
-  } catch (const Poco::Exception& error) {
-    return invalid("webhook body is not valid JSON: " + error.message());
-  }
-  if (parsed.type() != typeid(Object::Ptr)) return invalid("webhook body must be a JSON object");
-  return parsed.extract<Object::Ptr>();
-}
-
 void split_ref(PushEvent& push) {
   const std::string_view ref = push.ref;
   if (ref.substr(0, kBranchPrefix.size()) == kBranchPrefix) push.branch = ref.substr(kBranchPrefix.size());
   if (ref.substr(0, kTagPrefix.size()) == kTagPrefix) push.tag = ref.substr(kTagPrefix.size());
 }
 
-util::Result<PushEvent> read_push(const Object::Ptr& root) {
+util::Result<PushEvent> read_push(const Fields& fields) {
   PushEvent push;
-  for (const char* required : {"ref", "repository.full_name", "after"}) {
-    if (text_at(root, required).empty()) {
-      return invalid(std::string("push event is missing '") + required + "' (or it is not a string)");
+  const std::pair<Field, const char*> required[] = {
+      {Field::ref, "ref"}, {Field::repository_full_name, "repository.full_name"}, {Field::after, "after"}};
+  for (const auto& [field, name] : required) {
+    if (text_of(fields, field).empty()) {
+      return invalid(std::string("push event is missing '") + name + "' (or it is not a string)");
     }
   }
-  push.ref = text_at(root, "ref");
-  push.repository_full_name = text_at(root, "repository.full_name");
-  push.after = text_at(root, "after");
+  push.ref = text_of(fields, Field::ref);
+  push.repository_full_name = text_of(fields, Field::repository_full_name);
+  push.after = text_of(fields, Field::after);
   if (!is_commit_id(push.after)) return invalid("push event's 'after' is not a commit id");
-  push.clone_url = text_at(root, "repository.clone_url");
-  push.ssh_url = text_at(root, "repository.ssh_url");
-  push.before = text_at(root, "before");
-  push.pusher = text_at(root, "pusher.name");
-  push.head_commit_message = text_at(root, "head_commit.message");
-  push.compare_url = text_at(root, "compare");
-  push.deleted = flag_at(root, "deleted");
-  push.created = flag_at(root, "created");
-  push.forced = flag_at(root, "forced");
+  push.clone_url = text_of(fields, Field::repository_clone_url);
+  push.ssh_url = text_of(fields, Field::repository_ssh_url);
+  push.before = text_of(fields, Field::before);
+  push.pusher = text_of(fields, Field::pusher_name);
+  push.head_commit_message = text_of(fields, Field::head_commit_message);
+  push.compare_url = text_of(fields, Field::compare);
+  push.deleted = flag_of(fields, Field::deleted);
+  push.created = flag_of(fields, Field::created);
+  push.forced = flag_of(fields, Field::forced);
   split_ref(push);
   return push;
 }
 
-PingEvent read_ping(const Object::Ptr& root) {
+// hook_id is 0 unless it is an integer (or `true`, 1, as Poco's conversion had it); one past
+// int64 is refused, as it was when that conversion threw on it.
+util::Result<PingEvent> read_ping(const Fields& fields) {
   PingEvent ping;
-  ping.zen = text_at(root, "zen");
-  const auto id = root->get("hook_id");
-  if (id.isInteger()) ping.hook_id = id.convert<Poco::Int64>();
+  ping.zen = text_of(fields, Field::zen);
+  const PayloadValue& id = at(fields, Field::hook_id);
+  if (id.kind == PayloadValue::Kind::too_large)
+    return invalid("webhook body could not be read: 'hook_id' is out of range (more than 2^63 - 1)");
+  if (id.kind == PayloadValue::Kind::integer) ping.hook_id = id.integer;
+  if (id.kind == PayloadValue::Kind::boolean) ping.hook_id = id.flag ? 1 : 0;
   return ping;
-}
-
-util::Result<ParsedEvent> parse(std::string_view event_header, std::string_view body) {
-  if (event_header.empty()) return invalid("missing X-GitHub-Event header");
-  if (!is_event_name(event_header)) return invalid("X-GitHub-Event is not an event name");
-  auto root = parse_object(body);
-  if (!root) return root.error();
-  ParsedEvent event;
-  event.event = std::string(event_header);
-  event.repository = text_at(root.value(), "repository.full_name");
-  if (event.event == "ping") {
-    event.kind = EventKind::ping;
-    event.ping = read_ping(root.value());
-  } else if (event.event == "push") {
-    auto push = read_push(root.value());
-    if (!push) return push.error();
-    event.kind = EventKind::push;
-    event.push = std::move(push).value();
-  }
-  return event;
 }
 
 }  // namespace
@@ -152,15 +141,26 @@ const char* to_string(EventKind kind) {
 }
 
 util::Result<ParsedEvent> parse_github_event(std::string_view event_header, std::string_view body) {
-  // Poco's Var conversions throw on surprises (a hook id past 2^63); a delivery is bad input,
-  // never a crash of the handler.
-  try {
-    return parse(event_header, body);
-  } catch (const Poco::Exception& error) {
-    return invalid("webhook body could not be read: " + error.message());
-  } catch (const std::exception& error) {
-    return invalid(std::string("webhook body could not be read: ") + error.what());
+  if (event_header.empty()) return invalid("missing X-GitHub-Event header");
+  if (!is_event_name(event_header)) return invalid("X-GitHub-Event is not an event name");
+  auto fields = read_payload_fields(body, kPaths);
+  if (!fields) return invalid("webhook body " + fields.error().message);
+  const Fields& read = fields.value();
+  ParsedEvent event;
+  event.event = std::string(event_header);
+  event.repository = text_of(read, Field::repository_full_name);
+  if (event.event == "ping") {
+    auto ping = read_ping(read);
+    if (!ping) return ping.error();
+    event.kind = EventKind::ping;
+    event.ping = std::move(ping).value();
+  } else if (event.event == "push") {
+    auto push = read_push(read);
+    if (!push) return push.error();
+    event.kind = EventKind::push;
+    event.push = std::move(push).value();
   }
+  return event;
 }
 
 Decision decide(const PushEvent& push, const std::vector<std::string>& watched) {

@@ -16,7 +16,8 @@ enum class SignatureCheck {
   mismatch,         ///< well-formed, but not the body's HMAC: wrong secret or altered body
 };
 
-/// The lowercase hex HMAC-SHA256 of `body` keyed with `secret` (64 characters).
+/// The lowercase hex HMAC-SHA256 of `body` keyed with `secret` (64 characters), by OpenSSL's
+/// libcrypto. Throws std::runtime_error only if libcrypto itself fails (a broken install).
 std::string hmac_sha256_hex(std::string_view secret, std::string_view body);
 
 /// `sha256=` + hmac_sha256_hex(secret, body): the header value GitHub would send for `body`.

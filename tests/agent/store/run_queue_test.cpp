@@ -1,6 +1,8 @@
 // The agent's queue in the run store: what a push supersedes, which run a worker takes next,
 // cancelling, requeueing what an interruption stopped, and the counts /metrics reads.
+#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
 
 #include <catch2/catch.hpp>
 
@@ -215,4 +217,48 @@ TEST_CASE("queue: stats count deliveries by result, runs by status, and the queu
                                                {"cancelled", 0},
                                                {"superseded", 0},
                                                {"error", 0}});
+}
+
+TEST_CASE("queue: the branch's concurrency comes from its newest run with a pipeline, however old",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue(*store, "d1", "aaa");
+  REQUIRE(claim(*store) == first);
+  REQUIRE(store->set_pipeline(first, "app", "supersede"));
+  REQUIRE(store->finish_run(first, RunStatus::succeeded, ""));
+  const auto second = queue(*store, "d2", "bbb");
+  REQUIRE(claim(*store) == second);
+  REQUIRE(store->set_pipeline(second, "app", "queue"));
+  REQUIRE(store->finish_run(second, RunStatus::failed, ""));
+  // Runs that never loaded a pipeline (a missing commit, say) do not change it.
+  std::vector<std::int64_t> queued;
+  for (int i = 0; i < 5; ++i) queued.push_back(queue(*store, "e" + std::to_string(i), "ccc"));
+  for (const auto id : queued) CHECK(fetch(*store, id).status == RunStatus::queued);
+  // Nor do other branches'.
+  const auto dev = queue(*store, "f1", "ddd", "dev");
+  REQUIRE(claim(*store) == queued.front());
+  REQUIRE(store->set_pipeline(dev, "app", "supersede"));
+  queue(*store, "f2", "eee");
+  CHECK(fetch(*store, queued.back()).status == RunStatus::queued);
+}
+
+TEST_CASE("queue: finding the branch's concurrency reads only runs that loaded a pipeline",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  auto session = detail::open_session(store->path());
+  std::string plan;
+  Poco::Data::Statement explain(session);
+  // The query of run_queue.cpp's branch_concurrency, as every accepted push runs it.
+  explain << "EXPLAIN QUERY PLAN SELECT concurrency FROM runs WHERE repo = ? AND branch = ? AND concurrency "
+             "!= '' "
+             "ORDER BY id DESC LIMIT 1",
+      bind(std::string("/srv/app.git")), bind(std::string("main")), now;
+  Poco::Data::RecordSet rows(explain);
+  for (std::size_t row = 0; row < rows.rowCount(); ++row)
+    plan += rows.value(3, row).convert<std::string>() + "\n";
+  INFO(plan);
+  CHECK_THAT(plan, Catch::Contains("USING INDEX runs_branch_concurrency"));
+  CHECK_THAT(plan, !Catch::Contains("TEMP B-TREE"));
 }
