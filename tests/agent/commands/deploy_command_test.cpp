@@ -3,10 +3,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -17,6 +13,7 @@
 #include "steps/deploy/slot_process.h"
 #include "tests/support/background_process.h"
 #include "tests/support/command.h"
+#include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
 #include "tests/support/temp_dir.h"
 
@@ -26,21 +23,6 @@ using namespace turnout::test;
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string get_body(int port) {
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/", Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-    return response.getStatus() == 200 ? body : "";
-  } catch (const Poco::Exception&) {
-    return "";
-  }
-}
 
 // A workspace with a deploy pipeline, a data dir and a real nginx in front of the app's slots.
 struct Site {
@@ -99,7 +81,7 @@ struct Site {
 
   bool serves(const std::string& version) {
     for (int i = 0; i < 200; ++i) {
-      if (get_body(nginx->port()) == version + "\n") return true;
+      if (http_get_body(nginx->port()) == version + "\n") return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;

@@ -2,11 +2,6 @@
 // port), the test app (tests/fixtures/app) in the slots, real processes, real files.
 #include "steps/deploy/blue_green.h"
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -16,34 +11,19 @@
 #include "steps/deploy/app_state.h"
 #include "steps/deploy/slot_process.h"
 #include "tests/support/background_process.h"
+#include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout;
 using namespace turnout::steps::deploy;
+using turnout::test::http_get_body;
 using turnout::test::NginxServer;
 using turnout::test::TempDir;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// GET http://127.0.0.1:port/ ; "" when it fails.
-std::string get_body(int port, int* status = nullptr) {
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/", Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-    if (status != nullptr) *status = static_cast<int>(response.getStatus());
-    return response.getStatus() == 200 ? body : "";
-  } catch (const Poco::Exception&) {
-    return "";
-  }
-}
 
 // A deployable app behind a real nginx: everything a test needs to deploy versions of it.
 struct Stand {
@@ -115,7 +95,7 @@ struct Stand {
   // Waits until nginx answers `version` (a reload takes effect asynchronously).
   bool serves(const std::string& version) {
     for (int i = 0; i < 200; ++i) {
-      if (get_body(nginx->port()) == version + "\n") return true;
+      if (http_get_body(nginx->port()) == version + "\n") return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
@@ -226,7 +206,7 @@ TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
       std::thread client([&] {
         while (!done) {
           int status = 0;
-          const auto body = get_body(stand.nginx->port(), &status);
+          const auto body = http_get_body(stand.nginx->port(), "/", &status);
           if (body.empty()) {
             ++failures;
             last_failure = "status " + std::to_string(status);
