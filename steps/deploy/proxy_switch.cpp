@@ -5,14 +5,13 @@
 
 #include <cerrno>
 #include <charconv>
-#include <csignal>
 #include <cstring>
-#include <deque>
 #include <sstream>
 #include <stdexcept>
 
 #include "steps/cancel_token.h"
 #include "steps/child_process.h"
+#include "steps/deploy/short_command.h"
 #include "steps/secret_masker.h"
 #include "steps/shell_step.h"
 #include "util/atomic_file.h"
@@ -32,18 +31,7 @@ using util::Status;
 // A proxy command that hangs (a reload waiting on a lock, a load balancer's API not answering)
 // must not hold the deploy forever; every proxy operation is quick when it works.
 constexpr util::Duration kCommandTimeout = std::chrono::seconds(30);
-constexpr std::size_t kTailLines = 10;        // of output, in an error message
-constexpr std::size_t kLongestLine = 300;     // bytes of one line in an error message
-constexpr std::size_t kLongestStdout = 4096;  // kept of a `current` command's stdout
-constexpr mode_t kNewFileMode = 0644;         // nginx's master and workers must read it
-
-/// How one proxy command ended, with what it printed.
-struct CommandRun {
-  bool succeeded = false;        ///< exited 0 within the timeout
-  std::string ending;            ///< "exited 1", "timed out after 30s", "killed by signal KILL"
-  std::string out;               ///< stdout (its first kLongestStdout bytes)
-  std::deque<std::string> tail;  ///< the last kTailLines lines of stdout and stderr, in order
-};
+constexpr mode_t kNewFileMode = 0644;  // nginx's master and workers must read it
 
 std::string trim(std::string_view text) {
   const auto begin = text.find_first_not_of(" \t\r\n");
@@ -61,22 +49,11 @@ std::string one_line(std::string_view text) {
   return line;
 }
 
-std::string clipped(std::string_view text, std::size_t longest) {
-  if (text.size() <= longest) return std::string(text);
-  return std::string(text.substr(0, longest)) + "...";
-}
-
 /// " (exited 1): line | line" or " (exited 1) with no output".
 std::string ending_and_output(const CommandRun& run) {
   const std::string ending = " (" + run.ending + ")";
   if (run.tail.empty()) return ending + " with no output";
-  return ending + ": " + util::join(std::vector<std::string>(run.tail.begin(), run.tail.end()), " | ");
-}
-
-std::string describe_ending(const ProcessOutcome& outcome) {
-  if (outcome.timed_out) return "timed out after " + util::format_duration(kCommandTimeout);
-  if (outcome.signal != 0) return std::string("killed by signal ") + sigabbrev_np(outcome.signal);
-  return "exited " + std::to_string(outcome.exit_code);
+  return ending + ": " + joined_tail(run);
 }
 
 /// `env` with PORT and TURNOUT_SLOT set to these values (replacing any the caller had).
@@ -89,33 +66,10 @@ std::vector<std::string> with_slot(std::vector<std::string> env, int port, const
   return env;
 }
 
-/// Runs `bash -c command` as a step would, with a timeout. Fails only when it cannot start.
+/// Runs a proxy command (fails only when it cannot start).
 Result<CommandRun> run_proxy_command(const std::string& command, std::vector<std::string> env,
                                      const std::string& cwd) {
-  ProcessSpec spec;
-  spec.argv = shell_argv(command);
-  spec.env = std::move(env);
-  spec.cwd = cwd;
-  spec.timeout = kCommandTimeout;
-
-  CommandRun run;
-  const SecretMasker no_secrets;  // ProxyEnv carries none; a caller masks the error it logs
-  const CancelToken never;
-  const auto outcome = run_process(
-      spec, no_secrets,
-      [&](Stream stream, auto, std::string_view line) {
-        if (stream == Stream::out && run.out.size() < kLongestStdout) {
-          run.out.append(line.substr(0, kLongestStdout - run.out.size())).push_back('\n');
-        }
-        if (trim(line).empty()) return;
-        run.tail.push_back(clipped(line, kLongestLine));
-        if (run.tail.size() > kTailLines) run.tail.pop_front();
-      },
-      never);
-  if (!outcome) return outcome.error();
-  run.succeeded = outcome.value().exit_code == 0 && !outcome.value().timed_out;
-  run.ending = describe_ending(outcome.value());
-  return run;
+  return run_short_command({command, std::move(env), cwd, kCommandTimeout});
 }
 
 /// Runs `command` and turns anything but a clean exit into an error: "<what> (`command`)
@@ -177,7 +131,7 @@ Result<std::optional<int>> parse_upstream(const std::string& file, const std::st
     const auto found = server_line_port(text);
     const std::string where = file + ":" + std::to_string(number) + ": ";
     if (!found) {
-      return fail(where + "expected `server 127.0.0.1:PORT;`, found `" + clipped(text, kLongestLine) +
+      return fail(where + "expected `server 127.0.0.1:PORT;`, found `" + clipped_line(text) +
                   "`; write that line by hand or switch again");
     }
     if (port && *port != *found) {
@@ -284,7 +238,7 @@ class CommandSwitch final : public ProxySwitch {
     const std::string printed = trim(run.value().out);
     if (printed.empty()) return std::optional<int>();
     if (const auto port = parse_port(printed)) return std::optional<int>(*port);
-    return fail(label + " printed `" + clipped(one_line(printed), kLongestLine) +
+    return fail(label + " printed `" + clipped_line(one_line(printed)) +
                 "`, not a port (it must print the live port, or nothing when there is none)");
   }
 

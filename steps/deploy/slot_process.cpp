@@ -1,4 +1,5 @@
 #include "steps/deploy/slot_process.h"
+#include "steps/deploy/short_command.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,7 +12,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <string_view>
 #include <thread>
@@ -36,9 +36,6 @@ constexpr auto kKillWait = std::chrono::seconds(10);
 // A `stop:` command (docker stop, systemctl stop) itself waits up to the app's grace before it
 // kills; this much more is its own overhead. stop_slot has no timeout of its own to use.
 constexpr auto kStopCommandSlack = std::chrono::seconds(30);
-// Lines of a failed command's output kept for its error, and the length kept of each.
-constexpr std::size_t kOutputLines = 10;
-constexpr std::size_t kOutputLineLength = 300;
 constexpr std::string_view kTrackingId = "RUNNER_TRACKING_ID=";
 
 std::string error_text(int error) { return std::strerror(error); }
@@ -67,39 +64,20 @@ std::optional<util::Error> check_directory(const std::string& cwd) {
 // ---------------------------------------------------------------------------------------------
 // Outside supervisor: `start` and `stop` are commands that return.
 
-std::string describe(const ProcessOutcome& outcome, util::Duration timeout) {
-  if (outcome.timed_out) return "timed out after " + util::format_duration(timeout);
-  if (outcome.signal != 0) return std::string("was killed by signal ") + sigabbrev_np(outcome.signal);
-  return "exited " + std::to_string(outcome.exit_code);
-}
-
-std::string last_output(const std::deque<std::string>& lines) {
-  if (lines.empty()) return "; it printed nothing";
-  std::string text = "; its last output: ";
-  for (std::size_t i = 0; i < lines.size(); ++i) text += (i == 0 ? "" : " | ") + lines[i];
-  return text;
+std::string last_output(const CommandRun& run) {
+  return run.tail.empty() ? "; it printed nothing" : "; its last output: " + joined_tail(run);
 }
 
 util::Status run_command(const char* what, const std::string& script, const SlotLaunch& launch,
                          util::Duration timeout) {
-  ProcessSpec spec;
-  spec.argv = shell_argv(script);
-  spec.cwd = launch.cwd;
-  spec.env = slot_environment(launch.env);
-  spec.timeout = timeout;
-  std::deque<std::string> lines;
-  const auto keep = [&lines](Stream, auto, std::string_view line) {
-    lines.emplace_back(line.substr(0, kOutputLineLength));
-    if (lines.size() > kOutputLines) lines.pop_front();
-  };
   // The launch carries no secrets to mask; the caller masks the error text it reports.
-  const CancelToken never;
-  const auto outcome = run_process(spec, SecretMasker{}, keep, never);
+  const auto run = run_short_command({script, slot_environment(launch.env), launch.cwd, timeout});
   const std::string name = std::string("the slot's ") + what + " command";
-  if (!outcome) return util::fail("cannot run " + name + ": " + outcome.error().message);
-  if (outcome.value().exit_code == 0 && !outcome.value().timed_out) return util::Ok{};
-  return util::fail(name + " " + describe(outcome.value(), timeout) + " (in " + launch.cwd + ")" +
-                    last_output(lines));
+  if (!run) return util::fail("cannot run " + name + ": " + run.error().message);
+  if (run.value().succeeded) return util::Ok{};
+  const auto& ending = run.value().ending;
+  return util::fail(name + " " + (ending.starts_with("killed") ? "was " : "") + ending + " (in " +
+                    launch.cwd + ")" + last_output(run.value()));
 }
 
 // ---------------------------------------------------------------------------------------------
