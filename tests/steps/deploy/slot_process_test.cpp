@@ -188,6 +188,9 @@ TEST_CASE("slot: a supervised slot gets its environment without RUNNER_TRACKING_
   SlotGuard guard;
   const auto slot = start(launch, guard);
   ::close(leaky);
+  // Until bash has exec'd `sleep`, the slot is still our forked copy (our environment, its channel).
+  REQUIRE(eventually(
+      [&] { return turnout::test::read_file("/proc/" + std::to_string(slot.pid) + "/comm") == "sleep\n"; }));
   const auto env = environ_of(slot.pid);
   CHECK(std::find(env.begin(), env.end(), "APP_MODE=blue-green") != env.end());
   CHECK(std::find(env.begin(), env.end(), "PORT=20201") != env.end());
