@@ -1,7 +1,9 @@
 #include "steps/deploy/release_dir.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,24 +26,36 @@ util::Error copy_error(const fs::path& path, const std::string& reason) {
   return util::fail("cannot make the release: " + path.string() + ": " + reason);
 }
 
-// A copy instead of a link gets the link's mode and times too, so a release looks the same
-// whichever way its files came.
-util::Status copy_regular(const fs::path& from, const fs::path& to, const struct stat& info) {
-  std::error_code error;
-  fs::copy_file(from, to, fs::copy_options::none, error);
-  if (error) return copy_error(from, error.message());
+// A release must not share its files' inodes with the workspace: the next checkout (libgit2
+// opens changed files with O_TRUNC) and the next build (`cp`, compilers, bundlers writing in
+// place) rewrite workspace files in place, which would change the live release under the running
+// slot and make a rollback start the new code. So each file is cloned where the file system can
+// share blocks copy-on-write (FICLONE: btrfs, XFS), and copied where it cannot.
+util::Status clone_or_copy(const fs::path& from, const fs::path& to, const struct stat& info) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return copy_error(from, error_text(errno));
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (out < 0) {
+    const int error = errno;
+    ::close(in);
+    return copy_error(to, error_text(error));
+  }
+  bool copied = ::ioctl(out, FICLONE, in) == 0;
+  for (off_t left = info.st_size; !copied;) {
+    const ssize_t sent = ::copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(left), 0);
+    if (sent < 0) break;
+    left -= sent;
+    copied = left <= 0 || sent == 0;
+  }
+  const int error = copied ? 0 : errno;
+  ::close(in);
+  if (::close(out) != 0 && copied) return copy_error(to, error_text(errno));
+  if (!copied) return copy_error(from, error_text(error));
+  // The copy gets the original's mode and times, so a release looks like its workspace.
   if (::chmod(to.c_str(), info.st_mode & 07777) != 0) return copy_error(to, error_text(errno));
   const struct timespec times[2] = {info.st_atim, info.st_mtim};
   if (::utimensat(AT_FDCWD, to.c_str(), times, 0) != 0) return copy_error(to, error_text(errno));
   return util::Ok{};
-}
-
-util::Status link_or_copy(const fs::path& from, const fs::path& to, const struct stat& info) {
-  if (::link(from.c_str(), to.c_str()) == 0) return util::Ok{};
-  // EXDEV: another file system. EPERM: fs.protected_hardlinks refuses a file we do not own.
-  // EMLINK: the file has as many links as its file system allows.
-  if (errno == EXDEV || errno == EPERM || errno == EMLINK) return copy_regular(from, to, info);
-  return copy_error(from, error_text(errno));
 }
 
 util::Status recreate_symlink(const fs::path& from, const fs::path& to) {
@@ -58,7 +72,7 @@ util::Status copy_entry(const fs::path& from, const fs::path& to) {
   struct stat info {};
   if (::lstat(from.c_str(), &info) != 0) return copy_error(from, error_text(errno));
   if (S_ISLNK(info.st_mode)) return recreate_symlink(from, to);
-  if (S_ISREG(info.st_mode)) return link_or_copy(from, to, info);
+  if (S_ISREG(info.st_mode)) return clone_or_copy(from, to, info);
   if (!S_ISDIR(info.st_mode)) return util::Ok{};  // sockets, fifos, devices: nothing to deploy
   if (::mkdir(to.c_str(), 0700) != 0) return copy_error(to, error_text(errno));
   if (auto status = copy_tree(from, to, false); !status) return status;
