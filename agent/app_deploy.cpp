@@ -24,6 +24,40 @@ const steps::deploy::SlotState* describing_slot(const steps::deploy::AppState& s
 
 }  // namespace
 
+namespace {
+
+// `state` with the deploy of the pipeline kept in `slot`'s release and the environment its
+// commands got there.
+util::Result<AppDeploy> deploy_of_slot(steps::deploy::AppState state, const steps::deploy::SlotState& slot,
+                                       const std::string& data_dir) {
+  const std::string app = state.app;
+  auto loaded = pipeline::load_file(slot.pipeline_file);
+  if (!loaded.ok()) return util::fail(loaded.errors.front().to_string(), util::ErrorKind::invalid);
+  AppDeploy out{std::move(state), std::move(loaded.pipeline), {}, {}};
+  const pipeline::Stage* stage = nullptr;
+  for (const auto& candidate : out.pipeline.stages) {
+    if (candidate.deploy && candidate.deploy->app == app) stage = &candidate;
+  }
+  if (stage == nullptr) {
+    return util::fail(slot.pipeline_file + " has no deploy stage for app '" + app + "'",
+                      util::ErrorKind::invalid);
+  }
+  out.deploy = *stage->deploy;
+  steps::RunContext context;
+  context.workspace = slot.release;
+  context.run_id = slot.run_id;
+  context.sha = slot.sha;
+  context.trigger = "cli";
+  context.data_dir = data_dir;
+  context.inherited_env = steps::inherited_environment(environ);
+  pipeline::Step step;
+  step.name = "deploy " + app;
+  out.site = {data_dir, steps::step_environment(context, out.pipeline, *stage, step)};
+  return out;
+}
+
+}  // namespace
+
 util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app) {
   auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data_dir, app));
   if (!state) return state.error();
@@ -33,29 +67,31 @@ util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::
         "no app '" + app + "' has been deployed with data dir " + data_dir + " (see turnout deploy status)",
         util::ErrorKind::not_found);
   }
-  auto loaded = pipeline::load_file(slot->pipeline_file);
-  if (!loaded.ok()) return util::fail(loaded.errors.front().to_string(), util::ErrorKind::invalid);
-  AppDeploy out{std::move(state.value()), std::move(loaded.pipeline), {}, {}};
-  const pipeline::Stage* stage = nullptr;
-  for (const auto& candidate : out.pipeline.stages) {
-    if (candidate.deploy && candidate.deploy->app == app) stage = &candidate;
-  }
-  if (stage == nullptr) {
-    return util::fail(slot->pipeline_file + " has no deploy stage for app '" + app + "'",
-                      util::ErrorKind::invalid);
-  }
-  out.deploy = *stage->deploy;
-  steps::RunContext context;
-  context.workspace = slot->release;
-  context.run_id = slot->run_id;
-  context.sha = slot->sha;
-  context.trigger = "cli";
-  context.data_dir = data_dir;
-  context.inherited_env = steps::inherited_environment(environ);
-  pipeline::Step step;
-  step.name = "deploy " + app;
-  out.site = {data_dir, steps::step_environment(context, out.pipeline, *stage, step)};
-  return out;
+  const steps::deploy::SlotState described = *slot;
+  return deploy_of_slot(std::move(state.value()), described, data_dir);
+}
+
+util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app,
+                                        const std::string& slot) {
+  auto live = load_app_deploy(data_dir, app);
+  if (!live) return live;
+  const auto found = live.value().state.slots.find(slot);
+  if (found == live.value().state.slots.end() || found->second.pipeline_file.empty()) return live;
+  const steps::deploy::SlotState own = found->second;
+  auto of_slot = deploy_of_slot(live.value().state, own, data_dir);
+  if (!of_slot) return of_slot;
+  of_slot.value().deploy.proxy = live.value().deploy.proxy;
+  return of_slot;
+}
+
+steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::CancelToken& cancel,
+                                       const steps::deploy::DeployLog& log) {
+  if (app.state.previous.empty())
+    return {false, false, "there is no previous slot to roll back to", app.state.live};
+  const auto previous = load_app_deploy(app.site.data_dir, app.state.app, app.state.previous);
+  if (!previous) return {false, false, previous.error().message, app.state.live};
+  return steps::deploy::switch_to_slot(previous.value().deploy, previous.value().site, app.state.previous,
+                                       cancel, log);
 }
 
 void reconcile_all_apps(const std::string& data_dir) {

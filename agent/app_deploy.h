@@ -25,6 +25,19 @@ struct AppDeploy {
 /// pipeline, no deploy stage for the app in it.
 util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app);
 
+/// The same, but with the `deploy:` and environment of the release `slot` runs (or would run):
+/// starting that slot again runs its own version's commands with its own variables (the
+/// proxy stays the live one's: traffic is where it is now). Falls back to the live slot's.
+util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app,
+                                        const std::string& slot);
+
+/// Points `app`'s traffic back at its previous slot: at once when that slot still runs and is
+/// healthy, else after starting it from its release (with its own pipeline's commands) and
+/// health-checking it. Fails, changing
+/// nothing, when there is no previous slot.
+steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::CancelToken& cancel,
+                                       const steps::deploy::DeployLog& log);
+
 /// Finishes or undoes the unfinished deploy of every app with a journal (after a crash), logging
 /// what it did. Used at the agent's start.
 void reconcile_all_apps(const std::string& data_dir);

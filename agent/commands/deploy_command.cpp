@@ -7,13 +7,11 @@
 #include <memory>
 
 #include "agent/app_deploy.h"
+#include "agent/app_status.h"
 #include "agent/commands/command.h"
 #include "agent/data_dir.h"
 #include "agent/exit_code.h"
 #include "agent/signal_watcher.h"
-#include "steps/deploy/health_probe.h"
-#include "steps/deploy/proxy_switch.h"
-#include "steps/deploy/slot_process.h"
 
 namespace turnout::agent {
 
@@ -27,46 +25,6 @@ struct DeployOptions {
   std::string data_dir;
   bool json = false;
 };
-
-// What `status` shows of one slot.
-Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, const std::string& name) {
-  const auto& slot = app.state.slots.at(name);
-  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  const bool alive = slot.running && (!slot.process || deploy::slot_alive(*slot.process));
-  json->set("slot", name);
-  json->set("port", slot.port);
-  json->set("pid", slot.process ? Poco::Dynamic::Var(slot.process->pid) : Poco::Dynamic::Var());
-  json->set("alive", alive);
-  const auto probe = alive ? deploy::probe_once(app.deploy.health, slot.port, {app.site.env, slot.release})
-                           : deploy::ProbeResult{};
-  json->set("healthy", probe.healthy);
-  if (alive && !probe.healthy) json->set("unhealthy_because", probe.reason);
-  json->set("sha", slot.sha);
-  json->set("release", slot.release);
-  json->set("since", slot.since);
-  return json;
-}
-
-Poco::JSON::Object::Ptr app_json(const AppDeploy& app) {
-  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  json->set("app", app.state.app);
-  const auto& live = app.state.live;
-  json->set("live", live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(slot_json(app, live)));
-  const auto idle = live.empty() ? std::string("green") : deploy::other_slot(live);
-  json->set("idle", slot_json(app, idle));
-  const auto proxy = deploy::make_proxy_switch(app.deploy.proxy, {app.site.env, app.state.app});
-  const auto current = proxy->current();
-  json->set("proxy", proxy->describe());
-  json->set("proxy_port",
-            current && current.value() ? Poco::Dynamic::Var(*current.value()) : Poco::Dynamic::Var());
-  if (!current) json->set("proxy_error", current.error().message);
-  if (app.state.journal) {
-    json->set("unfinished_deploy", "run " + app.state.journal->run_id + " of " + app.state.journal->sha +
-                                       " to slot " + app.state.journal->target + ", during " +
-                                       deploy::to_string(app.state.journal->phase));
-  }
-  return json;
-}
 
 void print_app(const Poco::JSON::Object::Ptr& json) {
   std::printf("%s\n", json->getValue<std::string>("app").c_str());
@@ -95,7 +53,7 @@ int status(const DeployOptions& options, const std::string& data_dir) {
   for (const auto& name : apps) {
     auto app = load_app_deploy(data_dir, name);
     if (!app) return usage_error("deploy status", app.error().message);
-    all->add(app_json(app.value()));
+    all->add(app_status_json(app.value()));
   }
   if (options.json) {
     all->stringify(std::cout);
@@ -108,11 +66,13 @@ int status(const DeployOptions& options, const std::string& data_dir) {
   return kExitSucceeded;
 }
 
-// rollback, switch and bootup: one operation on one app, its log on stdout.
+// rollback, switch and bootup: one operation on one app, its log on stdout; `slot` names the
+// slot whose release's commands it runs ("" = the live one's).
 int operate(const std::string& command, const std::string& app_name, const std::string& data_dir,
             const std::function<deploy::DeployOutcome(const AppDeploy&, const steps::CancelToken&,
-                                                      const deploy::DeployLog&)>& operation) {
-  auto app = load_app_deploy(data_dir, app_name);
+                                                      const deploy::DeployLog&)>& operation,
+            const std::string& slot = "") {
+  auto app = load_app_deploy(data_dir, app_name, slot);
   if (!app) return usage_error(command, app.error().message);
   steps::CancelToken cancel;
   const SignalWatcher signals(cancel);
@@ -124,17 +84,16 @@ int operate(const std::string& command, const std::string& app_name, const std::
 }
 
 int rollback(const DeployOptions& options, const std::string& data_dir) {
-  return operate("deploy rollback", options.app, data_dir, [](const AppDeploy& app, auto& cancel, auto& log) {
-    if (app.state.previous.empty())
-      return deploy::DeployOutcome{false, false, "there is no previous slot to roll back to", app.state.live};
-    return deploy::switch_to_slot(app.deploy, app.site, app.state.previous, cancel, log);
-  });
+  return operate("deploy rollback", options.app, data_dir, roll_back);
 }
 
 int switch_slot(const DeployOptions& options, const std::string& data_dir) {
-  return operate("deploy switch", options.app, data_dir, [&](const AppDeploy& app, auto& cancel, auto& log) {
-    return deploy::switch_to_slot(app.deploy, app.site, options.slot, cancel, log);
-  });
+  return operate(
+      "deploy switch", options.app, data_dir,
+      [&](const AppDeploy& app, auto& cancel, auto& log) {
+        return deploy::switch_to_slot(app.deploy, app.site, options.slot, cancel, log);
+      },
+      options.slot);
 }
 
 int bootup(const DeployOptions& options, const std::string& data_dir) {

@@ -290,6 +290,9 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
     if (!deploy.keep_previous && !journal.from.empty()) app.stop(journal.from);
     done = "finished it: slot " + journal.target + " is live";
   } else {
+    // An outside supervisor may have started the slot before turnout died there (its start had
+    // not returned, so nothing recorded it): its stop command is safe to run either way.
+    if (journal.phase == Phase::start && !deploy.stop.empty()) app.state.slots[journal.target].running = true;
     app.stop(journal.target);
     app.state.live = journal.from;
     app.state.previous = "";

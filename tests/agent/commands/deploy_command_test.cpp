@@ -13,6 +13,7 @@
 #include "steps/deploy/slot_process.h"
 #include "tests/support/background_process.h"
 #include "tests/support/command.h"
+#include "tests/support/deploy_site.h"
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
 #include "tests/support/temp_dir.h"
@@ -22,75 +23,7 @@ using namespace turnout::test;
 
 namespace {
 
-namespace fs = std::filesystem;
-
-// A workspace with a deploy pipeline, a data dir and a real nginx in front of the app's slots.
-struct Site {
-  TempDir dir;
-  int blue = free_loopback_port();
-  int green = free_loopback_port();
-  std::unique_ptr<NginxServer> nginx;
-
-  Site() {
-    dir.write("web.upstream.conf", "server 127.0.0.1:1;\n");
-    nginx = std::make_unique<NginxServer>([this](int port) {
-      return "upstream web { include " + (dir / "web.upstream.conf").string() +
-             "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
-             "; location / { proxy_pass http://web; } }\n";
-    });
-  }
-
-  ~Site() {
-    auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data(), "web"));
-    if (!state) return;
-    for (const auto& [name, slot] : state.value().slots) {
-      if (slot.process) (void)steps::deploy::stop_slot({}, slot.process, util::Duration(2000));
-    }
-  }
-
-  std::string data() const { return (dir / "data").string(); }
-
-  // The pipeline for `version`; `timing` is the deploy's `verify` and `drain` keys.
-  void write_pipeline(const std::string& version,
-                      const std::string& timing = "      verify: 300ms\n      drain: 100ms\n",
-                      const std::string& app_env = "", const std::string& test_prefix = "") {
-    const std::string flags = " -p " + nginx->prefix().string() + " -c " + nginx->config_file().string();
-    dir.write("ws/.turnout.yml",
-              "name: web\nenv:\n  APP_VERSION: " + version + "\n" + app_env +
-                  "stages:\n  - name: deploy\n    deploy:\n      app: web\n"
-                  "      slots: { blue: " +
-                  std::to_string(blue) + ", green: " + std::to_string(green) +
-                  " }\n      start: exec " TURNOUT_TEST_APP
-                  "\n"
-                  "      health: { path: /health, interval: 100ms, timeout: 2s, attempts: 300 }\n" +
-                  timing + "      proxy:\n        nginx:\n          upstream_file: " +
-                  (dir / "web.upstream.conf").string() + "\n          test: " + test_prefix + "nginx -t -q" +
-                  flags + "\n          reload: nginx -s reload" + flags + "\n");
-  }
-
-  CommandResult turnout(std::vector<std::string> args) {
-    args.push_back("--data-dir");
-    args.push_back(data());
-    return run_turnout(args);
-  }
-
-  CommandResult deploy(const std::string& version) {
-    write_pipeline(version);
-    return turnout({"run", "--dir", (dir / "ws").string()});
-  }
-
-  bool serves(const std::string& version) {
-    for (int i = 0; i < 200; ++i) {
-      if (http_get_body(nginx->port()) == version + "\n") return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
-  steps::deploy::AppState state() const {
-    return steps::deploy::load_app_state(steps::deploy::app_dir(data(), "web")).value();
-  }
-};
+using Site = DeploySite;
 
 }  // namespace
 
@@ -137,23 +70,34 @@ TEST_CASE("deploy: turnout killed with SIGKILL in a phase is reconciled at the n
           "[integration][deploy][nginx][slow]") {
   struct Case {
     const char* phase;
-    std::string timing, app_env, test_prefix;
+    DeployKnobs knobs;
     const char* served_after;  // the version served once reconciled; "" = the live one, either is right
   };
-  const std::string kQuick = "      verify: 300ms\n      drain: 100ms\n";
+  DeployKnobs slow_health, slow_switch, slow_verify, slow_drain, slow_start;
+  slow_health.app_env = "  APP_HEALTH: after:30\n";
+  slow_switch.test_prefix = "sleep 3; ";
+  slow_verify.timing = "      verify: 30s\n      drain: 100ms\n";
+  slow_drain.timing = "      verify: 300ms\n      drain: 30s\n";
+  // An outside supervisor (docker run -d, systemctl start) still busy when turnout dies: its
+  // slot is up, and the stop command must take it down again.
+  slow_start.outside_supervisor = true;
+  slow_start.start_suffix = "; sleep 3";
   const std::vector<Case> cases = {
-      {"health", kQuick, "  APP_HEALTH: after:30\n", "", "v1"},
+      {"start", slow_start, "v1"},
+      {"health", slow_health, "v1"},
       // Killed before or after the file was written: either way a healthy slot serves, and it is the live
       // one.
-      {"switch", kQuick, "", "sleep 3; ", ""},
-      {"verify", "      verify: 30s\n      drain: 100ms\n", "", "", "v2"},
-      {"drain", "      verify: 300ms\n      drain: 30s\n", "", "", "v2"},
+      {"switch", slow_switch, ""},
+      {"verify", slow_verify, "v2"},
+      {"drain", slow_drain, "v2"},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION("killed during " << c.phase) {
       Site site;
-      REQUIRE(site.deploy("v1").exit_code == 0);
-      site.write_pipeline("v2", c.timing, c.app_env, c.test_prefix);
+      DeployKnobs first;
+      first.outside_supervisor = c.knobs.outside_supervisor;
+      REQUIRE(site.deploy("v1", first).exit_code == 0);
+      site.write_pipeline("v2", c.knobs);
       std::vector<std::string> argv = {TURNOUT_BINARY, "run",      "--dir", (site.dir / "ws").string(),
                                        "--data-dir",   site.data()};
       BackgroundProcess run(argv, site.dir / "run.log");
@@ -161,6 +105,8 @@ TEST_CASE("deploy: turnout killed with SIGKILL in a phase is reconciled at the n
       for (int i = 0; i < 600 && !reached; ++i) {
         const auto state = site.state();
         reached = state.journal && steps::deploy::to_string(state.journal->phase) == std::string(c.phase);
+        // Killed once the outside supervisor has the new slot up and is still busy.
+        if (c.knobs.outside_supervisor) reached = reached && site.outside_pid("green") > 0;
         if (!reached) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       REQUIRE(reached);
@@ -175,6 +121,37 @@ TEST_CASE("deploy: turnout killed with SIGKILL in a phase is reconciled at the n
       const std::string expected = *c.served_after != '\0' ? c.served_after : live == "green" ? "v2" : "v1";
       CHECK(live == (expected == "v2" ? "green" : "blue"));
       CHECK(site.serves(expected));
+      if (c.knobs.outside_supervisor) CHECK(site.outside_pid("green") == 0);  // its stop command ran
     }
   }
+}
+
+TEST_CASE("deploy: an outside supervisor's start and stop commands run each version and the rollback",
+          "[integration][deploy][nginx]") {
+  Site site;
+  DeployKnobs outside;
+  outside.outside_supervisor = true;
+  outside.timing += "      keep_previous: false\n";
+  const auto v1 = site.deploy("v1", outside);
+  INFO(v1.out << v1.err);
+  REQUIRE(v1.exit_code == 0);
+  CHECK(site.serves("v1"));
+  const int blue_pid = site.outside_pid("blue");
+  CHECK(blue_pid > 0);
+  CHECK_FALSE(site.state().slots.at("blue").process);  // not the agent's process to watch
+
+  const auto v2 = site.deploy("v2", outside);
+  INFO(v2.out << v2.err);
+  REQUIRE(v2.exit_code == 0);
+  CHECK(site.serves("v2"));
+  CHECK(site.outside_pid("green") > 0);
+  CHECK(site.outside_pid("blue") == 0);  // keep_previous: false ran blue's stop
+
+  // The previous slot is stopped: rollback starts it again through the supervisor, then switches.
+  const auto rollback = site.turnout({"deploy", "rollback", "--app", "web"});
+  INFO(rollback.out << rollback.err);
+  CHECK(rollback.exit_code == 0);
+  CHECK(site.serves("v1"));
+  CHECK(site.outside_pid("blue") > 0);
+  CHECK(site.outside_pid("blue") != blue_pid);
 }
