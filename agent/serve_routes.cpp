@@ -3,10 +3,15 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
 
+#include "agent/app_deploy.h"
+#include "agent/app_status.h"
 #include "agent/run_json.h"
 #include "agent/run_log.h"
 #include "agent/webhook/signature.h"
@@ -173,6 +178,60 @@ HttpResponse cancel(const ServeParts& parts, const HttpRequest& request) {
                         " is run by another turnout process (turnout run), not this agent: stop it there");
 }
 
+// The app named by the path's {app}: a 404 for one never deployed here.
+util::Result<AppDeploy> find_app(const ServeParts& parts, const HttpRequest& request) {
+  const std::string& name = request.params.at("app");
+  const auto apps = steps::deploy::list_apps(parts.config.data_dir);
+  if (std::find(apps.begin(), apps.end(), name) == apps.end())
+    return util::fail("no app '" + name + "' has been deployed by this agent", util::ErrorKind::not_found);
+  return load_app_deploy(parts.config.data_dir, name);
+}
+
+HttpResponse app_error(const util::Error& error) {
+  return json_error(error.kind == util::ErrorKind::not_found ? 404 : 500, error.message);
+}
+
+HttpResponse list_apps(const ServeParts& parts) {
+  Poco::JSON::Array all;
+  for (const auto& name : steps::deploy::list_apps(parts.config.data_dir)) {
+    auto app = load_app_deploy(parts.config.data_dir, name);
+    if (app) all.add(app_status_json(app.value()));
+  }
+  std::ostringstream text;
+  all.stringify(text);
+  return {200, text.str()};
+}
+
+HttpResponse get_app(const ServeParts& parts, const HttpRequest& request) {
+  const auto app = find_app(parts, request);
+  if (!app) return app_error(app.error());
+  return {200, stringify(*app_status_json(app.value()))};
+}
+
+// Synchronous: a rollback to a running slot takes one proxy reload; one that must start the
+// slot first takes its health checks, and the caller wants to know how it ended.
+HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
+  if (auto refused = refuse_write(parts, request)) return *refused;
+  const auto app = find_app(parts, request);
+  if (!app) return app_error(app.error());
+  const std::string& name = app.value().state.app;
+  Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
+  const auto log = [&](const std::string& line) {
+    spdlog::info("app {}: {}", name, line);
+    lines->add(line);
+  };
+  const steps::CancelToken never;
+  spdlog::info("app {}: rollback asked through the API", name);
+  const auto outcome = roll_back(app.value(), never, log);
+  Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+  body.set("result", outcome.ok ? "rolled back" : "failed");
+  if (!outcome.ok) body.set("reason", outcome.reason);
+  body.set("live", outcome.live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(outcome.live));
+  body.set("log", lines);
+  if (!outcome.ok) spdlog::warn("app {}: rollback failed: {}", name, outcome.reason);
+  return {outcome.ok ? 200 : 409, stringify(body)};
+}
+
 HttpResponse metrics(const ServeParts& parts) {
   const auto stats = parts.store.stats();
   if (!stats) return json_error(500, stats.error().message);
@@ -195,6 +254,11 @@ void add_serve_routes(Router& router, const ServeParts& parts) {
              [&parts](const HttpRequest& request) { return rerun(parts, request); });
   router.add("POST", "/api/runs/{id}/cancel",
              [&parts](const HttpRequest& request) { return cancel(parts, request); });
+  router.add("GET", "/api/apps", [&parts](const HttpRequest&) { return list_apps(parts); });
+  router.add("GET", "/api/apps/{app}",
+             [&parts](const HttpRequest& request) { return get_app(parts, request); });
+  router.add("POST", "/api/apps/{app}/rollback",
+             [&parts](const HttpRequest& request) { return rollback(parts, request); });
 }
 
 }  // namespace turnout::agent

@@ -26,7 +26,9 @@ struct ServeParts {
 
 /// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),
 /// GET /api/runs/{id}, GET /api/runs/{id}/log (?offset=BYTES), and the writes
-/// POST /api/runs/{id}/rerun and POST /api/runs/{id}/cancel (Bearer token: 401 without, 403 wrong).
+/// POST /api/runs/{id}/rerun and POST /api/runs/{id}/cancel (Bearer token: 401 without, 403 wrong);
+/// GET /api/apps, GET /api/apps/{app} (as `turnout deploy status --json`) and
+/// POST /api/apps/{app}/rollback (Bearer token; answers when the rollback has ended).
 void add_serve_routes(Router& router, const ServeParts& parts);
 
 }  // namespace turnout::agent

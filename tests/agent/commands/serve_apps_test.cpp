@@ -1,0 +1,67 @@
+// The agent deploys what is pushed to it, shows its apps at /api/apps and rolls one back
+// through POST /api/apps/{app}/rollback: real agent, real nginx, the test app in the slots.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "tests/support/agent_server.h"
+#include "tests/support/deploy_site.h"
+
+using namespace turnout::test;
+
+namespace {
+
+// Pushes `version` of the deploy pipeline and waits for its run to end; returns the sha.
+std::string deploy_through_agent(AgentServer& server, const DeploySite& site, const std::string& version) {
+  const auto sha = server.app.commit(".turnout.yml", site.pipeline(version), version);
+  const auto answer = server.push(sha, "deploy-" + version);
+  REQUIRE(answer.status == 202);
+  const auto run = server.wait_until_ended(answer.json()->getValue<int>("run"));
+  INFO(server.get("/api/runs/" + std::to_string(run->getValue<int>("id")) + "/log").body);
+  REQUIRE(run->getValue<std::string>("status") == "succeeded");
+  return sha;
+}
+
+}  // namespace
+
+TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through the API",
+          "[integration][serve][deploy][nginx][api]") {
+  AgentServer server("workers: 1\napi_token_env: TURNOUT_TEST_API_TOKEN\n", {"main"}, false);
+  ::setenv("TURNOUT_TEST_API_TOKEN", "the-api-token", 1);
+  DeploySite site;
+  site.data_dir = server.data();
+  server.start();
+  const auto v1 = deploy_through_agent(server, site, "v1");
+  const auto v2 = deploy_through_agent(server, site, "v2");
+  CHECK(site.serves("v2"));
+
+  const auto all = server.get("/api/apps");
+  CHECK(all.status == 200);
+  CHECK_THAT(all.body, Catch::StartsWith("[{\"app\":\"web\""));
+  const auto app = server.get("/api/apps/web");
+  REQUIRE(app.status == 200);
+  const auto live = app.json()->getObject("live");
+  CHECK(live->getValue<std::string>("slot") == "green");
+  CHECK(live->getValue<std::string>("sha") == v2);
+  CHECK(live->getValue<bool>("healthy"));
+  CHECK(app.json()->getValue<int>("proxy_port") == site.green);
+  CHECK(server.get("/api/apps/nope").status == 404);
+  CHECK(server.get("/api/apps/..").status == 404);
+
+  CHECK(server.post_api("/api/apps/web/rollback").status == 401);
+  CHECK(server.post_api("/api/apps/web/rollback", "Bearer wrong").status == 403);
+  CHECK(server.post_api("/api/apps/nope/rollback", "Bearer the-api-token").status == 404);
+  CHECK(site.serves("v2"));  // refused writes changed nothing
+
+  const auto rollback = server.post_api("/api/apps/web/rollback", "Bearer the-api-token");
+  INFO(rollback.body);
+  CHECK(rollback.status == 200);
+  CHECK(rollback.json()->getValue<std::string>("result") == "rolled back");
+  CHECK(rollback.json()->getValue<std::string>("live") == "blue");
+  CHECK(site.serves("v1"));
+  const auto after = server.get("/api/apps/web").json();
+  CHECK(after->getObject("live")->getValue<std::string>("sha") == v1);
+
+  // Rolled back to blue, the previous slot is green: a second rollback is a roll forward.
+  CHECK(server.post_api("/api/apps/web/rollback", "Bearer the-api-token").status == 200);
+  CHECK(site.serves("v2"));
+}
