@@ -2,17 +2,17 @@
 # shellcheck shell=bash
 
 # Sets the variable named VAR to a loopback port that nothing listens on now and that this
-# script has not handed out before (a refused connection through bash's /dev/tcp means a free port). A port can still be
-# taken between this check and its use; the callers' error then names it.
+# script has not handed out before (bash's /dev/tcp: a refused connection means a free port).
+# A port can still be taken between this check and its use; the callers' error then names it.
 free_port_taken=" "
 free_port() {  # VAR
-  local port
+  local candidate
   while :; do
-    port=$((20000 + RANDOM % 40000))
-    [[ "$free_port_taken" == *" $port "* ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-    free_port_taken+="$port "
-    printf -v "$1" '%s' "$port"
+    candidate=$((20000 + RANDOM % 40000))
+    [[ "$free_port_taken" == *" $candidate "* ]] && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue
+    free_port_taken+="$candidate "
+    printf -v "$1" "%s" "$candidate"
     return
   done
 }
