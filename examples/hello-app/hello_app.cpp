@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,9 +42,10 @@ std::string requested_path(const std::string& request) {
 
 void answer(int fd, int status, const std::string& body) {
   const char* reason = status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request";
-  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
-                               "\r\nContent-Type: text/plain\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const std::string response =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason +
+      "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
   std::size_t sent = 0;
   while (sent < response.size()) {
     const ssize_t n = ::send(fd, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
@@ -109,8 +111,7 @@ int main() {
   }
   const std::string slot = env_or("TURNOUT_SLOT", "none");
   const std::string sha = env_or("TURNOUT_SHA", "unknown").substr(0, 7);
-  const std::string home_page =
-      "hello-app " APP_VERSION " (slot " + slot + ", commit " + sha + ")\n";
+  const std::string home_page = "hello-app " APP_VERSION " (slot " + slot + ", commit " + sha + ")\n";
 
   // Signals are taken by one thread with sigwait; every other thread has them blocked.
   sigset_t stop_signals;
