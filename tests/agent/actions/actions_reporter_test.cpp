@@ -262,7 +262,8 @@ TEST_CASE("an invalid pipeline is annotated at its file and line, and its reason
   const auto view = as_runner_sees(result.out);
   const auto stpes = std::find_if(view.commands.begin(), view.commands.end(), [](const std::string& command) {
     return command.starts_with(
-        "::error file=.turnout.yml,line=4,col=5,title=invalid pipeline::unknown key 'stpes' in stage 'build'");
+        "::error file=.turnout.yml,line=4,col=5,title=invalid pipeline::unknown key 'stpes' in stage "
+        "'build'");
   });
   CHECK(stpes != view.commands.end());
   CHECK(std::all_of(view.commands.begin(), view.commands.end(), [](const std::string& command) {
@@ -309,6 +310,22 @@ TEST_CASE("a checkout at another commit than GITHUB_SHA is a warning", "[integra
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.out, Catch::Contains("::warning title=turnout run::GITHUB_SHA is " + other +
                                          " but the workspace has " + job.sha + " checked out"));
+}
+
+TEST_CASE("a run the runner cancels ends cancelled: exit 130, output result=cancelled, groups closed",
+          "[integration][actions]") {
+  const Job job("name: c\nstages:\n  - name: s\n    steps:\n      - run: 'touch started; sleep 1000'\n");
+  // As the runner does when a job is cancelled: a signal to turnout, which ends its step's group.
+  const std::string script = "'" TURNOUT_BINARY
+                             "' run & pid=$!; "
+                             "for i in $(seq 100); do [ -e started ] && break; sleep 0.1; done; "
+                             "kill -TERM $pid; wait $pid; echo exit=$?";
+  const auto result = run_command({"bash", "-c", script}, job.repo.path().string(), job.env());
+  INFO(result.out << result.err);
+  CHECK_THAT(result.out, Catch::Contains("exit=130"));
+  CHECK(groups(as_runner_sees(result.out)) == std::vector<std::string>{"::group::s", "::endgroup::"});
+  CHECK(job.outputs().at("result") == "cancelled");
+  CHECK_THAT(job.summary(), Catch::Contains("### turnout: c 🚫 cancelled"));
 }
 
 namespace {
