@@ -35,11 +35,18 @@ class ActionsReporter : public steps::RunObserver {
   /// Writes commands to `out` (not owned) and the files that `env` names.
   ActionsReporter(std::FILE* out, ActionsEnvironment env);
 
+  /// `::add-mask::` for each secret value, before anything else; a warning when the checkout is
+  /// not at GITHUB_SHA.
   void run_started(const pipeline::Pipeline& pipeline, const steps::RunContext& context) override;
+  /// `::group::STAGE`.
   void stage_started(const pipeline::Stage& stage) override;
+  /// `::stop-commands::TOKEN`: the step's output is shown as text, never taken as commands.
   void step_started(const pipeline::Stage& stage, const pipeline::Step& step) override;
+  /// `::TOKEN::` (commands again), then `::error` for a failed step, `::warning` for one allowed to fail.
   void step_finished(const pipeline::Stage& stage, const steps::StepResult& result) override;
+  /// `::endgroup::` for a stage that opened one (a skipped stage did not).
   void stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) override;
+  /// Appends the job summary and the outputs; a file that cannot be written is a `::warning`.
   void run_finished(const steps::RunResult& result) override;
 
   /// A run that never started (nothing ran): one `::error` per problem (with file and line
