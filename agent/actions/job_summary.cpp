@@ -115,7 +115,10 @@ std::string render_job_summary(const JobSummary& summary, std::size_t limit) {
   for (const auto& line : rows) all += line.size();
   // The note is sized for the largest count it may print, so adding it can never overflow.
   const std::size_t note = truncation_note(rows.size(), summary.run_id).size();
-  if (all > budget) budget = budget > note ? budget - note : 0;
+  if (all > budget) {
+    if (budget < note) return text + tail;  // no room even to say that rows were left out
+    budget -= note;
+  }
   std::size_t kept = 0;
   for (const auto& line : rows) {
     if (line.size() > budget) break;

@@ -223,6 +223,22 @@ TEST_CASE("a run under a runner groups stages, masks secrets first, and writes s
   CHECK_THAT(runs, Catch::Contains("\"branch\":\"main\""));
 }
 
+TEST_CASE("each line of a multi-line secret is masked, escaped as command data", "[integration][actions]") {
+  const Job job("name: m\nsecrets: [CERT]\nstages:\n  - name: s\n    steps: [{ run: 'echo \"$CERT\"' }]\n");
+  const auto result = job.run({}, {{"CERT", "first-100%\nsecond-line"}});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto lines = lines_of(result.out);
+  REQUIRE(lines.size() > 2);
+  CHECK(lines[0] == "::add-mask::second-line");  // longest first, as the masker orders them
+  CHECK(lines[1] == "::add-mask::first-100%25");
+  for (std::size_t i = 2; i < lines.size(); ++i) {
+    CHECK(lines[i].find("first-100") == std::string::npos);
+    CHECK(lines[i].find("second-line") == std::string::npos);
+  }
+  CHECK(index_of(lines, "    ***") < lines.size());
+}
+
 TEST_CASE("a failed step is an error annotation, one allowed to fail a warning", "[integration][actions]") {
   const Job job(R"(name: f
 stages:
@@ -294,7 +310,7 @@ TEST_CASE("a runner environment without GITHUB_WORKSPACE is one line and exit 2"
   CHECK_FALSE(std::filesystem::exists(job.repo.path() / "ran"));
 }
 
-TEST_CASE("--dir under a runner is a plain local run", "[integration][actions]") {
+TEST_CASE("a run given --dir under a runner is a plain local run", "[integration][actions]") {
   const Job job("name: n\nstages:\n  - name: s\n    steps: [{ run: touch ran }]\n");
   const auto result = job.run({"--dir", job.repo.path().string()});
   CHECK(result.exit_code == 0);
