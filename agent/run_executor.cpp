@@ -9,7 +9,6 @@
 #include "agent/run_log.h"
 #include "agent/store_recorder.h"
 #include "git/repository_info.h"
-#include "pipeline/loader.h"
 #include "steps/environment.h"
 #include "steps/runner.h"
 #include "util/strings.h"
@@ -95,7 +94,9 @@ std::optional<RunOutcome> load_pipeline(const RunRequest& request, Prepared& pre
   if (!loaded.ok()) {
     std::vector<std::string> lines;
     for (const auto& error : loaded.errors) lines.push_back(error.to_string());
-    return reject(kExitUsage, util::join(lines, "\n"));
+    auto rejected = reject(kExitUsage, util::join(lines, "\n"));
+    rejected.problems = std::move(loaded.errors);
+    return rejected;
   }
   prepared.pipeline = std::move(loaded.pipeline);
   if (auto rejected = check_stages(request, prepared.pipeline)) return rejected;
@@ -113,14 +114,6 @@ RunStatus run_status_for(steps::Status status) {
   }
 }
 
-std::string failure_reason(const steps::RunResult& result) {
-  for (const auto& stage : result.stages) {
-    if (stage.status == steps::Status::failed && !stage.allowed_failure)
-      return stage.name + ": " + stage.reason;
-  }
-  return "";
-}
-
 // The run's log, or an `error` end for a run that cannot have one.
 std::unique_ptr<RunLog> open_log(RunStore& store, const std::string& data_dir, std::int64_t id) {
   auto log = RunLog::create(run_log_path(data_dir, id));
@@ -135,7 +128,7 @@ RunEnding ending_for(const steps::RunResult& result, const RunControl* control) 
   if (result.status == steps::Status::cancelled && control != nullptr) {
     if (auto asked = control->ending()) return *asked;
   }
-  return RunEnding{run_status_for(result.status), failure_reason(result)};
+  return RunEnding{run_status_for(result.status), steps::run_failure_reason(result)};
 }
 
 /// What a run needs besides its pipeline and context.

@@ -11,6 +11,7 @@
 #include "agent/run_control.h"
 #include "agent/store/run_store.h"
 #include "git/mirror_sync.h"
+#include "pipeline/loader.h"
 #include "steps/cancel_token.h"
 #include "steps/run_observer.h"
 
@@ -33,6 +34,8 @@ struct RunOutcome {
   ExitCode code = kExitFailed;  ///< for the process
   std::int64_t run_id = 0;      ///< 0 when nothing was recorded (bad input)
   std::string message;          ///< one line for the person when nothing ran; "" otherwise
+  std::vector<pipeline::Diagnostic> problems =
+      {};  ///< when the pipeline did not load: each with its position
 };
 
 /// Executes RunRequests against one data folder and store.

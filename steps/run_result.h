@@ -38,4 +38,8 @@ struct RunResult {
   std::vector<StageResult> stages;  ///< the stages that were selected, in order
 };
 
+/// Why `result` failed, as `stage: reason` of the first stage that failed and was not allowed
+/// to; "" when none did.
+std::string run_failure_reason(const RunResult& result);
+
 }  // namespace turnout::steps

@@ -1,6 +1,8 @@
 #include <filesystem>
 #include <memory>
+#include <optional>
 
+#include "agent/actions/actions_reporter.h"
 #include "agent/commands/command.h"
 #include "agent/console_reporter.h"
 #include "agent/data_dir.h"
@@ -52,16 +54,53 @@ util::Result<RunRequest> validate(RunOptions& options) {
   return request;
 }
 
-int execute(const RunRequest& request, const std::string& data_dir) {
+// Under a GitHub Actions runner (and no --dir/--repo: those ask for a plain local run, as
+// turnout's own tests in its CI do), the code is the job's checkout and the output speaks the
+// runner's language.
+bool actions_mode(const RunOptions& options) {
+  return options.dir.empty() && options.repo.empty() && actions::running_under_actions();
+}
+
+// The job's checkout as the folder to run; `when.branches` sees the workflow's branch.
+void use_job_checkout(const actions::ActionsEnvironment& env, RunRequest& request) {
+  request.dir = env.workspace;
+  if (request.branch.empty()) request.branch = env.branch;
+  request.trigger = "actions";
+}
+
+int execute(const RunRequest& request, const std::string& data_dir,
+            const std::optional<actions::ActionsEnvironment>& actions_env) {
   auto store = open_store(data_dir);
   if (!store) return usage_error("run", store.error().message);
   steps::CancelToken cancel;
   const SignalWatcher signals(cancel);
   ConsoleReporter console(stdout, wants_color(stdout));
-  RunExecutor executor(data_dir, *store.value(), {&console});
+  std::optional<actions::ActionsReporter> actions;
+  std::vector<steps::RunObserver*> observers{&console};
+  if (actions_env) {
+    actions.emplace(stdout, *actions_env);
+    observers.insert(observers.begin(), &*actions);  // its commands precede the console's lines
+  }
+  RunExecutor executor(data_dir, *store.value(), observers);
   const auto outcome = executor.execute(request, cancel);
-  if (!outcome.message.empty()) std::fprintf(stderr, "turnout run: %s\n", outcome.message.c_str());
+  if (!outcome.message.empty()) {
+    if (actions && outcome.run_id == 0) actions->run_rejected(outcome.message, outcome.problems);
+    std::fprintf(stderr, "turnout run: %s\n", outcome.message.c_str());
+  }
   return outcome.code;
+}
+
+int run(RunOptions& options) {
+  std::optional<actions::ActionsEnvironment> actions_env;
+  if (actions_mode(options)) {
+    auto env = actions::read_actions_environment();
+    if (!env) return usage_error("run", env.error().message);
+    actions_env = std::move(env.value());
+  }
+  auto request = validate(options);
+  if (!request) return usage_error("run", request.error().message);
+  if (actions_env) use_job_checkout(*actions_env, request.value());
+  return execute(request.value(), resolve_data_dir(options.data_dir), actions_env);
 }
 
 }  // namespace
@@ -89,11 +128,7 @@ Command run_command() {
                            "Branch for `when.branches` (default: the checked-out one)");
             app.add_option("--data-dir", options->data_dir,
                            "Where turnout keeps state (default $TURNOUT_DATA_DIR or ~/.local/share/turnout)");
-            return [options] {
-              auto request = validate(*options);
-              if (!request) return usage_error("run", request.error().message);
-              return execute(request.value(), resolve_data_dir(options->data_dir));
-            };
+            return [options] { return run(*options); };
           }};
 }
 
