@@ -409,8 +409,14 @@ DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& s
   if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
   if (app.state.live.empty()) return {true, false, "", ""};
   const std::string live = app.state.live;
-  // After a reboot the recorded process is gone; an outside supervisor may have restarted it.
-  if (!app.healthy(live)) app.state.slots[live].running = app.alive(live) || app.probe(live).healthy;
+  // After a reboot the recorded process is gone. An outside supervisor's slot is known only by
+  // its answers: one that does not answer is started again with its start command.
+  if (!app.healthy(live)) {
+    auto& slot = app.state.slots[live];
+    slot.running = slot.process ? app.alive(live) : app.probe(live).healthy;
+    if (auto saved = app.save(); !saved)
+      return failed(saved.error().message, live);  // switch_locked reads it
+  }
   return switch_locked(deploy, site, live, cancel, log);
 }
 

@@ -154,4 +154,15 @@ TEST_CASE("deploy: an outside supervisor's start and stop commands run each vers
   CHECK(site.serves("v1"));
   CHECK(site.outside_pid("blue") > 0);
   CHECK(site.outside_pid("blue") != blue_pid);
+
+  // A reboot took the live slot's process: bootup runs the supervisor's start again.
+  const int before_reboot = site.outside_pid("blue");
+  ::kill(before_reboot, SIGKILL);
+  std::filesystem::remove(site.dir / "outside-blue.pid");
+  const auto boot = site.turnout({"deploy", "bootup"});
+  INFO(boot.out << boot.err);
+  CHECK(boot.exit_code == 0);
+  CHECK(site.serves("v1"));
+  CHECK(site.outside_pid("blue") > 0);
+  CHECK(site.outside_pid("blue") != before_reboot);
 }
