@@ -38,7 +38,8 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
   json->set("live", live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(slot_json(app, live)));
   const auto idle = live.empty() ? std::string("green") : deploy::other_slot(live);
   json->set("idle", slot_json(app, idle));
-  const auto proxy = deploy::make_proxy_switch(app.deploy.proxy, {app.site.env, app.state.app});
+  const auto proxy = deploy::make_proxy_switch(
+      app.deploy.proxy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app)});
   const auto current = proxy->current();
   json->set("proxy", proxy->describe());
   json->set("proxy_port",
