@@ -126,7 +126,8 @@ int serve(const ServeSetup& setup) {
   if (auto announced = announce_presence(config.data_dir, presence); !announced)
     spdlog::warn("turnout rerun will not find this agent: {}", announced.error().message);
   if (!config.api_token.configured())
-    spdlog::warn("no api_token_file or api_token_env: the API's writes (rerun, cancel) are refused");
+    spdlog::warn(
+        "no api_token_file or api_token_env: the API's writes (rerun, cancel, rollback) are refused");
   scheduler.start();
   spdlog::info("listening on {}{} (data in {}, {} repositories, {} workers)", config.listen.to_string(),
                config.tls ? " with TLS" : "", config.data_dir, config.repos.size(), config.workers);
