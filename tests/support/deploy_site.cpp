@@ -60,13 +60,19 @@ std::string DeploySite::pipeline(const std::string& version, const DeployKnobs& 
   const std::string flags = " -p " + nginx->prefix().string() + " -c " + nginx->config_file().string();
   const std::string start = knobs.outside_supervisor ? outside_commands(dir.path(), knobs.start_suffix)
                                                      : "      start: exec " TURNOUT_TEST_APP "\n";
+  const std::string port_file = (dir / "live-port").string();
+  const std::string proxy =
+      knobs.command_proxy
+          ? "      proxy:\n        command:\n          switch: echo $PORT > " + port_file +
+                "\n          current: cat " + port_file + "\n"
+          : "      proxy:\n        nginx:\n          upstream_file: " + (dir / "web.upstream.conf").string() +
+                "\n          test: " + knobs.test_prefix + "nginx -t -q" + flags +
+                "\n          reload: nginx -s reload" + flags + "\n";
   return "name: web\nenv:\n  APP_VERSION: " + version + "\n" + knobs.app_env +
          "stages:\n  - name: deploy\n    deploy:\n      app: web\n      slots: { blue: " +
          std::to_string(blue) + ", green: " + std::to_string(green) + " }\n" + start +
          "      health: { path: /health, interval: 100ms, timeout: 2s, attempts: 300 }\n" + knobs.timing +
-         "      proxy:\n        nginx:\n          upstream_file: " + (dir / "web.upstream.conf").string() +
-         "\n          test: " + knobs.test_prefix + "nginx -t -q" + flags +
-         "\n          reload: nginx -s reload" + flags + "\n";
+         proxy;
 }
 
 void DeploySite::write_pipeline(const std::string& version, const DeployKnobs& knobs) {

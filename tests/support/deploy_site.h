@@ -22,6 +22,7 @@ struct DeployKnobs {
   std::string test_prefix;          ///< put before the proxy's test command ("sleep 3; ")
   bool outside_supervisor = false;  ///< `start` and `stop` as an outside supervisor's commands
   std::string start_suffix;         ///< put after an outside supervisor's start ("; sleep 3")
+  bool command_proxy = false;       ///< a command backend keeping the live port in a file, not nginx
 };
 
 /// nginx, two slot ports, a data dir and a workspace `ws/` for app `web`.

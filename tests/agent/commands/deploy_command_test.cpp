@@ -166,3 +166,20 @@ TEST_CASE("deploy: an outside supervisor's start and stop commands run each vers
   CHECK(site.outside_pid("blue") > 0);
   CHECK(site.outside_pid("blue") != before_reboot);
 }
+
+TEST_CASE("deploy: status reads a command proxy back, running its current command in the app's folder",
+          "[integration][deploy]") {
+  Site site;
+  DeployKnobs command;
+  command.command_proxy = true;
+  const auto v1 = site.deploy("v1", command);
+  INFO(v1.out << v1.err);
+  REQUIRE(v1.exit_code == 0);
+  const auto status = site.turnout({"deploy", "status", "--json"});
+  INFO(status.out << status.err);
+  REQUIRE(status.exit_code == 0);
+  const auto app = Poco::JSON::Parser().parse(status.out).extract<Poco::JSON::Array::Ptr>()->getObject(0);
+  CHECK(app->getValue<std::string>("proxy") == "command");
+  CHECK_FALSE(app->has("proxy_error"));
+  CHECK(app->getValue<int>("proxy_port") == site.blue);
+}
