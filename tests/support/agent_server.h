@@ -52,6 +52,9 @@ class AgentServer {
   GitRepo app;                                 ///< the repository the agent builds
   int port = 0;                                ///< where it listens
   std::unique_ptr<BackgroundProcess> process;  ///< the agent
+  /// Appended to the repository's item in agent.yml, each line indented by 4 spaces (e.g.
+  /// "github: {...}\n"); set it before start().
+  std::string repo_extra;
 
   /// Starts (or starts again) the agent and waits until /healthz answers; retries on another
   /// port when the chosen one was taken meanwhile.

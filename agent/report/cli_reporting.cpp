@@ -1,0 +1,47 @@
+#include "agent/report/cli_reporting.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+namespace turnout::agent {
+
+util::Result<std::unique_ptr<CliReporting>> CliReporting::open(const std::string& config_path,
+                                                               std::string repo_name, RunStore& store) {
+  auto loaded = load_agent_config(config_path);
+  if (!loaded.ok()) return util::fail(loaded.errors.front().to_string(), util::ErrorKind::invalid);
+  if (repo_name.empty()) {
+    const char* from_actions = std::getenv("GITHUB_REPOSITORY");
+    repo_name = from_actions == nullptr ? "" : from_actions;
+  }
+  if (repo_name.empty())
+    return util::fail("--report needs the repository: --github-repo OWNER/REPO (or $GITHUB_REPOSITORY)",
+                      util::ErrorKind::invalid);
+  const RepoConfig* repo = find_repo(loaded.config, repo_name);
+  if (repo == nullptr)
+    return util::fail("--report: repository " + repo_name + " is not in " + config_path,
+                      util::ErrorKind::invalid);
+  const std::string name = repo->name;
+  return std::unique_ptr<CliReporting>(new CliReporting(std::move(loaded.config), name, store));
+}
+
+CliReporting::CliReporting(AgentConfig config, std::string repo_name, RunStore& store)
+    : config_(std::move(config)),
+      repo_name_(std::move(repo_name)),
+      store_(store),
+      sender_(config_, store_, nullptr),
+      reporting_(config_, store_),
+      observer_(reporting_.observer(repo_name_)) {}
+
+std::vector<steps::RunObserver*> CliReporting::observers() {
+  if (!observer_) return {};
+  return {observer_.get()};
+}
+
+void CliReporting::finish(std::int64_t run_id, std::chrono::seconds timeout) {
+  if (run_id != 0) reporting_.run_ended(run_id, repo_name_);
+  const auto left = sender_.drain(std::chrono::steady_clock::now() + timeout);
+  if (left > 0) spdlog::warn("{} reports not sent yet: they stay queued in {}", left, store_.path());
+}
+
+}  // namespace turnout::agent
