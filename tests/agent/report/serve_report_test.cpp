@@ -66,7 +66,7 @@ void wait_for_final(const FakeGithub& fake, AgentServer& server, const std::stri
 
 std::int64_t pending_reports(AgentServer& server) {
   const auto metrics = server.get("/metrics").body;
-  const std::string name = "turnout_reports_pending ";
+  const std::string name = "\nturnout_reports_pending ";
   const auto at = metrics.find(name);
   REQUIRE(at != std::string::npos);
   return std::stoll(metrics.substr(at + name.size()));
