@@ -115,7 +115,8 @@ void StatusObserver::report_rollback(const pipeline::Stage& stage) {
   if (!state || state.value().live.empty()) return;
   const auto live = state.value().slots.find(state.value().live);
   if (live == state.value().slots.end() || live->second.sha.empty() || live->second.sha == sha_) return;
-  const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name + " rollback";
+  // The failed deployment's key: the rollback goes out after that deployment's failure.
+  const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;
   const auto description = "rollback: " + stage.deploy->app + " back on " + short_sha(live->second.sha) +
                            " after " + short_sha(sha_) + " failed";
   const auto rollback = deployment(key, live->second.sha, description);

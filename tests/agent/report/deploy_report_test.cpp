@@ -1,0 +1,137 @@
+// A deploy stage as GitHub sees it, through `turnout run --report`: a deployment of the commit
+// with its statuses, and a deploy that failed after the switch reported as a new deployment of
+// the commit traffic went back to. Real nginx, the real test app, a fake GitHub.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "steps/deploy/app_state.h"
+#include "steps/deploy/slot_process.h"
+#include "tests/support/background_process.h"
+#include "tests/support/command.h"
+#include "tests/support/fake_github.h"
+#include "tests/support/git_repo.h"
+#include "tests/support/nginx.h"
+#include "tests/support/temp_dir.h"
+
+using namespace turnout;
+using namespace turnout::test;
+
+namespace {
+
+// A git workspace with a deploy pipeline behind a real nginx, and an agent.yml whose
+// repository acme/web reports to a fake GitHub.
+struct Site {
+  TempDir dir;
+  GitRepo ws{dir / "ws"};
+  FakeGithub github;
+  int blue = free_loopback_port();
+  int green = free_loopback_port();
+  std::unique_ptr<NginxServer> nginx;
+
+  Site() {
+    dir.write("web.upstream.conf", "server 127.0.0.1:1;\n");
+    nginx = std::make_unique<NginxServer>([this](int port) {
+      return "upstream web { include " + (dir / "web.upstream.conf").string() +
+             "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
+             "; location / { proxy_pass http://web; } }\n";
+    });
+    dir.write("token", kGithubToken + "\n");
+    dir.write("agent.yml", "public_url: http://ci.test\ndata_dir: " + data() +
+                               "\nrepos:\n  - name: acme/web\n    github: {api_url: " + github.url() +
+                               ", token_file: " + (dir / "token").string() + ", environment: staging}\n");
+  }
+
+  ~Site() {
+    auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data(), "web"));
+    if (!state) return;
+    for (const auto& [name, slot] : state.value().slots) {
+      if (slot.process) (void)steps::deploy::stop_slot({}, slot.process, util::Duration(2000));
+    }
+  }
+
+  std::string data() const { return (dir / "data").string(); }
+
+  // Commits the pipeline of `version` (with `app_env` in the pipeline's env) and runs it.
+  std::pair<std::string, CommandResult> deploy(const std::string& version, const std::string& app_env = "") {
+    const std::string flags = " -p " + nginx->prefix().string() + " -c " + nginx->config_file().string();
+    const auto sha = ws.commit(
+        ".turnout.yml",
+        "name: web\nenv:\n  APP_VERSION: " + version + "\n" + app_env +
+            "stages:\n  - name: deploy\n    deploy:\n      app: web\n      slots: { blue: " +
+            std::to_string(blue) + ", green: " + std::to_string(green) +
+            " }\n      start: exec " TURNOUT_TEST_APP
+            "\n      health: { path: /health, interval: 100ms, timeout: 2s, attempts: 300 }\n"
+            "      verify: 3s\n      drain: 100ms\n      proxy:\n        nginx:\n          upstream_file: " +
+            (dir / "web.upstream.conf").string() + "\n          test: nginx -t -q" + flags +
+            "\n          reload: nginx -s reload" + flags + "\n",
+        version);
+    auto result = run_turnout({"run", "--dir", ws.path().string(), "--data-dir", data(), "--report",
+                               "--config", (dir / "agent.yml").string(), "--github-repo", "acme/web"});
+    return {sha, result};
+  }
+
+  // The deployment requests (creations and statuses) GitHub accepted, in order.
+  std::vector<GithubRequest> deployments() const {
+    std::vector<GithubRequest> found;
+    for (auto& request : github.requests_to("/repos/acme/web/deployments"))
+      if (request.answered < 300) found.push_back(request);
+    return found;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("report: a deploy is a GitHub deployment; a rollback after the switch is a new one",
+          "[integration][report][deploy][nginx]") {
+  Site site;
+  const auto [v1, first] = site.deploy("v1");
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  auto deployments = site.deployments();
+  REQUIRE(deployments.size() == 3);
+  const auto& created = deployments[0];
+  CHECK(created.path == "/repos/acme/web/deployments");
+  CHECK(created.field("ref") == v1);
+  CHECK(created.field("environment") == "staging");
+  CHECK(created.field("task") == "deploy");
+  CHECK_FALSE(created.json->getValue<bool>("auto_merge"));
+  CHECK(created.json->getArray("required_contexts")->size() == 0);
+  CHECK_THAT(deployments[1].path, Catch::Matches("/repos/acme/web/deployments/[0-9]+/statuses"));
+  CHECK(deployments[1].field("state") == "in_progress");
+  CHECK(deployments[2].field("state") == "success");
+  CHECK(deployments[2].path == deployments[1].path);
+  CHECK(deployments[2].field("log_url") == "http://ci.test/runs/1");
+  CHECK(deployments[2].field("environment_url") == "http://ci.test");
+  const auto requests = site.github.requests();
+  CHECK(states_of(requests, "turnout/web", v1) == std::vector<std::string>{"pending", "success"});
+  CHECK(states_of(requests, "turnout/web/deploy", v1) == std::vector<std::string>{"pending", "success"});
+
+  // v2 dies a second after it starts: during verify, after the switch; traffic goes back to v1.
+  const auto [v2, second] = site.deploy("v2", "  APP_DIE_AFTER: \"1\"\n");
+  INFO(second.out << second.err);
+  CHECK(second.exit_code == 1);
+  deployments = site.deployments();
+  REQUIRE(deployments.size() == 8);
+  CHECK(deployments[3].field("ref") == v2);
+  CHECK(deployments[4].field("state") == "in_progress");
+  CHECK(deployments[5].field("state") == "failure");
+  CHECK(deployments[6].field("ref") == v1);
+  CHECK_THAT(deployments[6].field("description"),
+             Catch::StartsWith("rollback: web back on " + v1.substr(0, 7)));
+  CHECK(deployments[7].field("state") == "success");
+  CHECK(deployments[7].path != deployments[4].path);
+  CHECK(states_of(site.github.requests(), "turnout/web/deploy", v2) ==
+        std::vector<std::string>{"pending", "failure"});
+  CHECK(site.github.problems().empty());
+}
+
+TEST_CASE("report: turnout run --report needs a repository the config has", "[integration][report][cli]") {
+  Site site;
+  site.ws.commit("README", "x", "init");
+  const auto unknown =
+      run_turnout({"run", "--dir", site.ws.path().string(), "--data-dir", site.data(), "--report", "--config",
+                   (site.dir / "agent.yml").string(), "--github-repo", "acme/other"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("repository acme/other is not in"));
+  CHECK(site.github.requests().empty());
+}
