@@ -172,6 +172,15 @@ Poco::JSON::Object::Ptr AgentServer::wait_until_ended(int id, std::chrono::secon
   }
 }
 
+void AgentServer::wait_until_working(int id) {
+  for (int i = 0; i < 1200; ++i) {
+    const auto found = run(id);
+    if (found->getValue<std::string>("status") == "running" && found->getArray("stages")->size() > 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL("run " << id << " never started working\n" << process->output());
+}
+
 void AgentServer::wait_for(const std::function<bool(const Poco::JSON::Array::Ptr&)>& done,
                            std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

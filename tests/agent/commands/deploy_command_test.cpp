@@ -16,6 +16,7 @@
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/version_app.h"
 
 using namespace turnout;
 using namespace turnout::test;
@@ -40,13 +41,7 @@ struct Site {
     });
   }
 
-  ~Site() {
-    auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data(), "web"));
-    if (!state) return;
-    for (const auto& [name, slot] : state.value().slots) {
-      if (slot.process) (void)steps::deploy::stop_slot({}, slot.process, util::Duration(2000));
-    }
-  }
+  ~Site() { stop_app_slots(data(), "web"); }
 
   std::string data() const { return (dir / "data").string(); }
 

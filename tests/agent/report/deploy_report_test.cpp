@@ -4,14 +4,13 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "steps/deploy/app_state.h"
-#include "steps/deploy/slot_process.h"
 #include "tests/support/background_process.h"
 #include "tests/support/command.h"
 #include "tests/support/fake_github.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/nginx.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/version_app.h"
 
 using namespace turnout;
 using namespace turnout::test;
@@ -41,13 +40,7 @@ struct Site {
                                ", token_file: " + (dir / "token").string() + ", environment: staging}\n");
   }
 
-  ~Site() {
-    auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data(), "web"));
-    if (!state) return;
-    for (const auto& [name, slot] : state.value().slots) {
-      if (slot.process) (void)steps::deploy::stop_slot({}, slot.process, util::Duration(2000));
-    }
-  }
+  ~Site() { stop_app_slots(data(), "web"); }
 
   std::string data() const { return (dir / "data").string(); }
 

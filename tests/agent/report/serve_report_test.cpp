@@ -72,15 +72,6 @@ std::int64_t pending_reports(AgentServer& server) {
   return std::stoll(metrics.substr(at + name.size()));
 }
 
-void wait_until_working(AgentServer& server, int id) {
-  for (int i = 0; i < 1200; ++i) {
-    const auto run = server.run(id);
-    if (status(run) == "running" && run->getArray("stages")->size() > 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  FAIL("run " << id << " never started working\n" << server.process->output());
-}
-
 std::size_t count(const std::string& text, const std::string& part) {
   std::size_t n = 0;
   for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
@@ -140,7 +131,7 @@ TEST_CASE("serve reports: a superseded run's status names the commit that replac
   const auto last = server.app.commit("n.txt", "2", "last");
   server.start();
   const int first_run = run_id(server.push(first, "s-1"));
-  wait_until_working(server, first_run);
+  server.wait_until_working(first_run);
   const int middle_run = run_id(server.push(middle, "s-2"));
   const int last_run = run_id(server.push(last, "s-3"));
   CHECK(status(server.run(middle_run)) == "superseded");
