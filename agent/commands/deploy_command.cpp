@@ -10,6 +10,8 @@
 #include "agent/commands/command.h"
 #include "agent/data_dir.h"
 #include "agent/exit_code.h"
+#include "agent/open_store.h"
+#include "agent/report/cli_reporting.h"
 #include "agent/signal_watcher.h"
 #include "steps/deploy/health_probe.h"
 #include "steps/deploy/proxy_switch.h"
@@ -26,6 +28,9 @@ struct DeployOptions {
   std::string slot;
   std::string data_dir;
   bool json = false;
+  bool report = false;      // rollback --report (agent/report/cli_reporting.h)
+  std::string config;       // --config
+  std::string github_repo;  // --github-repo
 };
 
 // What `status` shows of one slot.
@@ -108,6 +113,16 @@ int status(const DeployOptions& options, const std::string& data_dir) {
   return kExitSucceeded;
 }
 
+// `deploy rollback --report`: the store of the data folder and the config's repository.
+util::Result<std::unique_ptr<CliReporting>> open_rollback_reporting(const DeployOptions& options,
+                                                                    const std::string& data_dir,
+                                                                    std::unique_ptr<RunStore>& store) {
+  auto opened = open_store(data_dir);
+  if (!opened) return opened.error();
+  store = std::move(opened).value();
+  return CliReporting::open(options.config, options.github_repo, *store);
+}
+
 // rollback, switch and bootup: one operation on one app, its log on stdout.
 int operate(const std::string& command, const std::string& app_name, const std::string& data_dir,
             const std::function<deploy::DeployOutcome(const AppDeploy&, const steps::CancelToken&,
@@ -124,11 +139,25 @@ int operate(const std::string& command, const std::string& app_name, const std::
 }
 
 int rollback(const DeployOptions& options, const std::string& data_dir) {
-  return operate("deploy rollback", options.app, data_dir, [](const AppDeploy& app, auto& cancel, auto& log) {
-    if (app.state.previous.empty())
-      return deploy::DeployOutcome{false, false, "there is no previous slot to roll back to", app.state.live};
-    return deploy::switch_to_slot(app.deploy, app.site, app.state.previous, cancel, log);
-  });
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<CliReporting> reporting;
+  if (options.report) {
+    auto opened = open_rollback_reporting(options, data_dir, store);
+    if (!opened) return usage_error("deploy rollback", opened.error().message);
+    reporting = std::move(opened).value();
+  }
+  std::string sha;
+  const int code = operate(
+      "deploy rollback", options.app, data_dir, [&sha](const AppDeploy& app, auto& cancel, auto& log) {
+        if (app.state.previous.empty())
+          return deploy::DeployOutcome{false, false, "there is no previous slot to roll back to",
+                                       app.state.live};
+        const auto slot = app.state.slots.find(app.state.previous);
+        if (slot != app.state.slots.end()) sha = slot->second.sha;
+        return deploy::switch_to_slot(app.deploy, app.site, app.state.previous, cancel, log);
+      });
+  if (code == kExitSucceeded && reporting) reporting->rolled_back(options.app, sha);
+  return code;
 }
 
 int switch_slot(const DeployOptions& options, const std::string& data_dir) {
@@ -165,6 +194,12 @@ Command deploy_command() {
             status_app->add_flag("--json", options->json, "As JSON");
             auto* rollback_app = app.add_subcommand("rollback", "Point traffic back at the previous slot");
             rollback_app->add_option("--app", options->app, "The app")->required();
+            rollback_app->add_flag("--report", options->report,
+                                   "Report the rollback to GitHub as a deployment, as the config says");
+            rollback_app->add_option("--config", options->config, "With --report: the agent's config file")
+                ->default_val("agent.yml");
+            rollback_app->add_option("--github-repo", options->github_repo,
+                                     "With --report: the config's repository (default $GITHUB_REPOSITORY)");
             auto* switch_app =
                 app.add_subcommand("switch", "Point traffic at a slot (started first if needed)");
             switch_app->add_option("slot", options->slot, "blue or green")

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "agent/report/commit_status.h"
+
 namespace turnout::agent {
 
 util::Result<std::unique_ptr<CliReporting>> CliReporting::open(const std::string& config_path,
@@ -38,8 +40,22 @@ std::vector<steps::RunObserver*> CliReporting::observers() {
   return {observer_.get()};
 }
 
+void CliReporting::rolled_back(const std::string& app, const std::string& sha, std::chrono::seconds timeout) {
+  const RepoReporting* repo = reporting_.find(repo_name_);
+  if (repo == nullptr || !repo->deployments || sha.empty()) return;
+  const auto description = "rollback: " + app + " back on " + short_sha(sha) + " (turnout deploy rollback)";
+  const auto key = "rollback " + app + " " + sha;
+  if (const auto made = reporting_.deployment(*repo, key, sha, description, 0))
+    reporting_.deployment_status(*repo, key, *made, DeploymentState::success, description, 0);
+  send(timeout);
+}
+
 void CliReporting::finish(std::int64_t run_id, std::chrono::seconds timeout) {
   if (run_id != 0) reporting_.run_ended(run_id, repo_name_);
+  send(timeout);
+}
+
+void CliReporting::send(std::chrono::seconds timeout) {
   const auto left = sender_.drain(std::chrono::steady_clock::now() + timeout);
   if (left > 0) spdlog::warn("{} reports not sent yet: they stay queued in {}", left, store_.path());
 }

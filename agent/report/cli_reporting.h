@@ -1,5 +1,6 @@
 #pragma once
-// `turnout run --report --config agent.yml`: a foreground run reports like the agent's runs do.
+// `turnout run --report --config agent.yml`: a foreground run reports like the agent's runs do;
+// `turnout deploy rollback --report` reports the rollback as a deployment of the older commit.
 // The repository is the config's repos[] entry named by --github-repo, else by
 // $GITHUB_REPOSITORY (set on GitHub Actions runners). Reports go through the same durable
 // queue; at the end the run waits a short while for them to go out, and whatever is still
@@ -29,11 +30,16 @@ class CliReporting {
 
   /// The observers to give the run (none when the repository reports nothing to GitHub).
   std::vector<steps::RunObserver*> observers();
+  /// `turnout deploy rollback --report`: traffic of `app` went back to commit `sha`, reported as
+  /// a new, successful deployment of it; then sends what is queued, for up to `timeout`.
+  void rolled_back(const std::string& app, const std::string& sha,
+                   std::chrono::seconds timeout = std::chrono::seconds(30));
   /// Queues the end of run `run_id` and sends what is queued, for up to `timeout`.
   void finish(std::int64_t run_id, std::chrono::seconds timeout = std::chrono::seconds(30));
 
  private:
   CliReporting(AgentConfig config, std::string repo_name, RunStore& store);
+  void send(std::chrono::seconds timeout);
 
   AgentConfig config_;
   std::string repo_name_;

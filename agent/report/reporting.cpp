@@ -157,6 +157,23 @@ void Reporting::notify(const RunRecord& run, const RepoReporting& repo) {
     enqueue({repo.repo, "notify " + url, ReportKind::notify, url, body, std::nullopt, run.id});
 }
 
+std::optional<std::int64_t> Reporting::deployment(const RepoReporting& repo, const std::string& key,
+                                                  const std::string& sha, const std::string& description,
+                                                  std::int64_t run_id) {
+  return enqueue({repo.repo, key, ReportKind::deployment, deployments_url(repo.api_url, repo.repo),
+                  deployment_body(sha, repo.environment, description), std::nullopt,
+                  run_id == 0 ? std::nullopt : std::optional<std::int64_t>(run_id)});
+}
+
+void Reporting::deployment_status(const RepoReporting& repo, const std::string& key, std::int64_t deployment,
+                                  DeploymentState state, const std::string& description,
+                                  std::int64_t run_id) {
+  const auto log_url = run_id == 0 ? std::string() : run_url(config_, run_id);
+  enqueue({repo.repo, key, ReportKind::deployment_status, deployment_statuses_url(repo.api_url, repo.repo),
+           deployment_status_body(state, description, log_url, repo.public_url), deployment,
+           run_id == 0 ? std::nullopt : std::optional<std::int64_t>(run_id)});
+}
+
 std::unique_ptr<steps::RunObserver> Reporting::observer(const std::string& repo_name) {
   const RepoReporting* repo = find(repo_name);
   if (repo == nullptr || (!repo->statuses && !repo->deployments)) return nullptr;

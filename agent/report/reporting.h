@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/config/agent_config.h"
+#include "agent/report/deployment_report.h"
 #include "agent/store/run_store.h"
 #include "steps/run_observer.h"
 
@@ -51,6 +52,15 @@ class Reporting {
   /// An observer that reports run `repo_name`'s start, stages and deployments; nullptr when
   /// that repository reports nothing to GitHub.
   std::unique_ptr<steps::RunObserver> observer(const std::string& repo_name);
+  /// Queues a deployment of `sha` to `repo`'s environment, ordered under `key`; returns its
+  /// report's id (nullopt when it could not be queued). `run_id` 0: no run did it.
+  std::optional<std::int64_t> deployment(const RepoReporting& repo, const std::string& key,
+                                         const std::string& sha, const std::string& description,
+                                         std::int64_t run_id);
+  /// Queues a status of the deployment queued as report `deployment`, ordered under `key`; its
+  /// log_url is run `run_id`'s link (none for 0), its environment_url the agent's public_url.
+  void deployment_status(const RepoReporting& repo, const std::string& key, std::int64_t deployment,
+                         DeploymentState state, const std::string& description, std::int64_t run_id);
   /// Queues `report`; a store failure is logged (the run goes on). Returns its id.
   std::optional<std::int64_t> enqueue(const NewReport& report);
   /// The agent's config.

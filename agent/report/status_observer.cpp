@@ -73,35 +73,23 @@ void StatusObserver::status(const std::string& stage, CommitState state, const s
                       std::nullopt, run_id_});
 }
 
-std::optional<std::int64_t> StatusObserver::deployment(const std::string& key, const std::string& sha,
-                                                       const std::string& description) {
-  return reporting_.enqueue({repo_.repo, key, ReportKind::deployment,
-                             deployments_url(repo_.api_url, repo_.repo),
-                             deployment_body(sha, repo_.environment, description), std::nullopt, run_id_});
-}
-
-void StatusObserver::deployment_status(const std::string& key, std::int64_t deployment, DeploymentState state,
-                                       const std::string& description) {
-  reporting_.enqueue(
-      {repo_.repo, key, ReportKind::deployment_status, deployment_statuses_url(repo_.api_url, repo_.repo),
-       deployment_status_body(state, description, run_url(reporting_.config(), run_id_), repo_.public_url),
-       deployment, run_id_});
-}
-
 void StatusObserver::start_deployment(const pipeline::Stage& stage) {
   if (sha_.empty()) return;
   const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;
-  deployment_ = deployment(key, sha_, "run " + std::to_string(run_id_) + ": " + stage.deploy->app);
+  deployment_ = reporting_.deployment(repo_, key, sha_,
+                                      "run " + std::to_string(run_id_) + ": " + stage.deploy->app, run_id_);
   if (deployment_)
-    deployment_status(key, *deployment_, DeploymentState::in_progress, stage.name + " running");
+    reporting_.deployment_status(repo_, key, *deployment_, DeploymentState::in_progress,
+                                 stage.name + " running", run_id_);
 }
 
 void StatusObserver::end_deployment(const pipeline::Stage& stage, const steps::StageResult& result) {
   if (!deployment_) return;
   const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;
   const bool ok = result.status == steps::Status::succeeded;
-  deployment_status(key, *deployment_, ok ? DeploymentState::success : DeploymentState::failure,
-                    stage_end_text(result));
+  reporting_.deployment_status(repo_, key, *deployment_,
+                               ok ? DeploymentState::success : DeploymentState::failure,
+                               stage_end_text(result), run_id_);
   deployment_.reset();
   // Only a deploy that failed after the switch moved traffic back (steps/deploy/blue_green.cpp
   // says so in its reason); one that failed before it never moved traffic at all.
@@ -119,8 +107,9 @@ void StatusObserver::report_rollback(const pipeline::Stage& stage) {
   const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;
   const auto description = "rollback: " + stage.deploy->app + " back on " + short_sha(live->second.sha) +
                            " after " + short_sha(sha_) + " failed";
-  const auto rollback = deployment(key, live->second.sha, description);
-  if (rollback) deployment_status(key, *rollback, DeploymentState::success, description);
+  const auto rollback = reporting_.deployment(repo_, key, live->second.sha, description, run_id_);
+  if (rollback)
+    reporting_.deployment_status(repo_, key, *rollback, DeploymentState::success, description, run_id_);
   spdlog::info("run {}: deploy of {} rolled back to {}: reported as a new deployment", run_id_,
                short_sha(sha_), short_sha(live->second.sha));
 }

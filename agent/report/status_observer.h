@@ -30,10 +30,6 @@ class StatusObserver : public steps::RunObserver {
   void start_deployment(const pipeline::Stage& stage);
   void end_deployment(const pipeline::Stage& stage, const steps::StageResult& result);
   void report_rollback(const pipeline::Stage& stage);
-  std::optional<std::int64_t> deployment(const std::string& key, const std::string& sha,
-                                         const std::string& description);
-  void deployment_status(const std::string& key, std::int64_t deployment, DeploymentState state,
-                         const std::string& description);
 
   Reporting& reporting_;
   const RepoReporting& repo_;

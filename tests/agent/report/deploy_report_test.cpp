@@ -128,3 +128,27 @@ TEST_CASE("report: turnout run --report needs a repository the config has", "[in
   CHECK_THAT(unknown.err, Catch::Contains("repository acme/other is not in"));
   CHECK(site.github.requests().empty());
 }
+
+TEST_CASE("report: turnout deploy rollback --report is a new deployment of the older commit",
+          "[integration][report][deploy][nginx]") {
+  Site site;
+  const auto [v1, first] = site.deploy("v1");
+  REQUIRE(first.exit_code == 0);
+  const auto [v2, second] = site.deploy("v2");
+  REQUIRE(second.exit_code == 0);
+  const auto before = site.deployments().size();
+  const auto rollback =
+      run_turnout({"deploy", "rollback", "--app", "web", "--data-dir", site.data(), "--report", "--config",
+                   (site.dir / "agent.yml").string(), "--github-repo", "acme/web"});
+  INFO(rollback.out << rollback.err);
+  REQUIRE(rollback.exit_code == 0);
+  const auto deployments = site.deployments();
+  REQUIRE(deployments.size() == before + 2);
+  CHECK(deployments[before].field("ref") == v1);
+  CHECK(deployments[before].field("environment") == "staging");
+  CHECK(deployments[before].field("description") ==
+        "rollback: web back on " + v1.substr(0, 7) + " (turnout deploy rollback)");
+  CHECK(deployments[before + 1].field("state") == "success");
+  CHECK(site.github.problems().empty());
+  CHECK(v2 != v1);
+}
