@@ -126,7 +126,10 @@ void Scheduler::run(const RunRecord& run, RunControl& control) {
     if (!outcome.message.empty()) spdlog::warn("run {}: {}", run.id, outcome.message);
   }
   // From the store, whatever ended it: a stop says superseded by which run, a fetch its error.
-  if (reporting_ != nullptr) reporting_->run_ended(run.id, run.repo_name);
+  if (reporting_ != nullptr) {
+    const auto asked = control.ending();
+    reporting_->run_ended(run.id, run.repo_name, asked && asked->requeue);
+  }
   metrics_.observe_run(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 

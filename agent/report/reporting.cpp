@@ -122,7 +122,7 @@ void Reporting::run_queued(std::int64_t id, const NewRun& run) {
            std::nullopt, id});
 }
 
-void Reporting::run_ended(std::int64_t id, const std::string& repo_name) {
+void Reporting::run_ended(std::int64_t id, const std::string& repo_name, bool queued_again) {
   const RepoReporting* repo = find(repo_name);
   if (repo == nullptr) return;
   const auto found = store_.get(id);
@@ -131,18 +131,20 @@ void Reporting::run_ended(std::int64_t id, const std::string& repo_name) {
     return;
   }
   const RunRecord& run = *found.value();
-  if (repo->statuses && !run.sha.empty()) report_run_status(run, *repo);
-  notify(run, *repo);
+  const bool again = queued_again && run.status == RunStatus::error;
+  if (repo->statuses && !run.sha.empty()) report_run_status(run, *repo, again);
+  if (!again) notify(run, *repo);
 }
 
-void Reporting::report_run_status(const RunRecord& run, const RepoReporting& repo) {
+void Reporting::report_run_status(const RunRecord& run, const RepoReporting& repo, bool queued_again) {
   const auto name = pipeline_name(run, repo);
   if (name.empty()) return;  // nothing was reported of it: no name, no context
   std::string newer_sha;
   if (run.superseded_by) {
     if (auto newer = store_.get(*run.superseded_by); newer && newer.value()) newer_sha = newer.value()->sha;
   }
-  const auto text = run_end_text(run, newer_sha);
+  auto text = run_end_text(run, newer_sha);
+  if (queued_again) text = {CommitState::pending, "interrupted (" + run.reason + "): queued again"};
   const auto context = status_context(name);
   enqueue({repo.repo, status_order_key(run.sha, context), ReportKind::status,
            statuses_url(repo.api_url, repo.repo, run.sha),

@@ -48,7 +48,9 @@ class Reporting {
   /// from an earlier run of the repository: the pipeline itself is not fetched yet).
   void run_queued(std::int64_t id, const NewRun& run);
   /// Run `id` has ended (superseded at intake included): its final status, and the notifications.
-  void run_ended(std::int64_t id, const std::string& repo_name);
+  /// `queued_again`: a stop asked for its commit to be queued again (the agent stopping), so
+  /// an `error` end is reported as `pending` instead, and nobody is notified yet.
+  void run_ended(std::int64_t id, const std::string& repo_name, bool queued_again = false);
   /// An observer that reports run `repo_name`'s start, stages and deployments; nullptr when
   /// that repository reports nothing to GitHub.
   std::unique_ptr<steps::RunObserver> observer(const std::string& repo_name);
@@ -67,7 +69,7 @@ class Reporting {
   const AgentConfig& config() const { return config_; }
 
  private:
-  void report_run_status(const RunRecord& run, const RepoReporting& repo);
+  void report_run_status(const RunRecord& run, const RepoReporting& repo, bool queued_again);
   void notify(const RunRecord& run, const RepoReporting& repo);
   std::string pipeline_name(const RunRecord& run, const RepoReporting& repo);
 

@@ -223,3 +223,33 @@ TEST_CASE("serve reports: a missing or empty token file warns once and the pipel
   CHECK(pending_reports(server) == 0);
   CHECK(fake.requests().empty());
 }
+
+TEST_CASE("serve reports: a run the agent's stop interrupts stays pending, and its rerun reports the end",
+          "[integration][serve][report]") {
+  FakeGithub fake;
+  AgentServer server("", {"main"}, false);
+  configure(server, fake);
+  const auto gate = server.dir / "gate";
+  const auto sha = server.app.commit(".turnout.yml", two_stages(0, gate_wait(gate)), "app");
+  server.start();
+  const int id = run_id(server.push(sha, "i-1"));
+  server.wait_until_working(id);
+  server.process->stop(SIGTERM);  // the step outlives the 1s grace: interrupted, queued again
+  REQUIRE_FALSE(server.process->running());
+  server.dir.write("gate", "");
+  server.start();
+  wait_for_final(fake, server, "turnout/app", sha);
+  const auto statuses = statuses_for(fake.requests(), "turnout/app", sha);
+  INFO(server.process->output());
+  std::vector<std::string> states;
+  for (const auto& request : statuses) states.push_back(request.field("state"));
+  CHECK(std::count(states.begin(), states.end(), "error") == 0);
+  CHECK(states.back() == "success");
+  const bool told = std::any_of(statuses.begin(), statuses.end(), [](const GithubRequest& request) {
+    return request.field("description").find("queued again") != std::string::npos;
+  });
+  CHECK(told);
+  // Only the run that finished is notified.
+  CHECK(fake.wait_for([&](const auto&) { return fake.requests_to("/notify/chat").size() == 1; }));
+  CHECK(fake.requests_to("/notify/chat").front().json->getValue<std::string>("status") == "succeeded");
+}
