@@ -34,11 +34,8 @@ struct Site {
 
   Site() {
     dir.write("web.upstream.conf", "server 127.0.0.1:1;\n");
-    nginx = std::make_unique<NginxServer>([this](int port) {
-      return "upstream web { include " + (dir / "web.upstream.conf").string() +
-             "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
-             "; location / { proxy_pass http://web; } }\n";
-    });
+    nginx = std::make_unique<NginxServer>(
+        [this](int port) { return proxy_site(dir / "web.upstream.conf", port); });
   }
 
   ~Site() { stop_app_slots(data(), "web"); }

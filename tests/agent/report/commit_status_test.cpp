@@ -55,6 +55,8 @@ TEST_CASE("report: contexts name the pipeline and the stage", "[unit][report]") 
   CHECK(status_context("cafeteria", "test") == "turnout/cafeteria/test");
   CHECK(statuses_url("https://api.github.com", "acme/app", "abc") ==
         "https://api.github.com/repos/acme/app/statuses/abc");
+  CHECK(statuses_url("https://ghe.example.com/api/v3", "acme/app", "abc") ==
+        "https://ghe.example.com/api/v3/repos/acme/app/statuses/abc");
   CHECK(failure_description("test", "unit", "exited 1") == "test failed: step \"unit\" exited 1");
   CHECK(failure_description("build", "", "timed out") == "build failed: timed out");
 }

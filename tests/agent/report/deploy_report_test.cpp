@@ -29,11 +29,8 @@ struct Site {
 
   Site() {
     dir.write("web.upstream.conf", "server 127.0.0.1:1;\n");
-    nginx = std::make_unique<NginxServer>([this](int port) {
-      return "upstream web { include " + (dir / "web.upstream.conf").string() +
-             "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
-             "; location / { proxy_pass http://web; } }\n";
-    });
+    nginx = std::make_unique<NginxServer>(
+        [this](int port) { return proxy_site(dir / "web.upstream.conf", port); });
     dir.write("token", kGithubToken + "\n");
     dir.write("agent.yml", "public_url: http://ci.test\ndata_dir: " + data() +
                                "\nrepos:\n  - name: acme/web\n    github: {api_url: " + github.url() +
