@@ -111,7 +111,16 @@ void ReportSender::loop() {
 std::chrono::milliseconds ReportSender::idle_wait() {
   const auto next = store_.next_report_due();
   if (!next || !next.value()) return options_.poll;
-  const auto until = std::chrono::milliseconds(*next.value() - unix_ms_now());
+  const auto now = unix_ms_now();
+  auto until = std::chrono::milliseconds(*next.value() - now);
+  // Due, yet nothing went out: what is due waits for a rate limit. Look again when the first
+  // limit ends rather than every few milliseconds.
+  if (until.count() <= 0) {
+    until = options_.poll;
+    for (const auto& [repo, blocked] : blocked_until_) {
+      if (blocked > now) until = std::min(until, std::chrono::milliseconds(blocked - now));
+    }
+  }
   return std::clamp(until, std::chrono::milliseconds(10), options_.poll);
 }
 
