@@ -33,9 +33,9 @@ class CliReporting {
   /// `turnout deploy rollback --report`: traffic of `app` went back to commit `sha`, reported as
   /// a new, successful deployment of it; then sends what is queued, for up to `timeout`.
   void rolled_back(const std::string& app, const std::string& sha,
-                   std::chrono::seconds timeout = std::chrono::seconds(30));
+                   std::chrono::seconds timeout = std::chrono::seconds(10));
   /// Queues the end of run `run_id` and sends what is queued, for up to `timeout`.
-  void finish(std::int64_t run_id, std::chrono::seconds timeout = std::chrono::seconds(30));
+  void finish(std::int64_t run_id, std::chrono::seconds timeout = std::chrono::seconds(10));
 
  private:
   CliReporting(AgentConfig config, std::string repo_name, RunStore& store);
