@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "agent/report/commit_status.h"
 
@@ -33,7 +34,15 @@ CliReporting::CliReporting(AgentConfig config, std::string repo_name, RunStore& 
       store_(store),
       sender_(config_, store_, nullptr),
       reporting_(config_, store_),
-      observer_(reporting_.observer(repo_name_)) {}
+      observer_(reporting_.observer(repo_name_)) {
+  // A run's link (public_url/runs/ID) names a run of the agent's store: this run is one only
+  // when it is recorded there too. The environment_url of deployments keeps the public_url.
+  std::error_code error;
+  const auto ours =
+      std::filesystem::weakly_canonical(std::filesystem::path(store_.path()).parent_path(), error);
+  const auto agents = std::filesystem::weakly_canonical(config_.data_dir, error);
+  if (ours != agents) config_.public_url.clear();
+}
 
 std::vector<steps::RunObserver*> CliReporting::observers() {
   if (!observer_) return {};

@@ -149,3 +149,26 @@ TEST_CASE("report: turnout deploy rollback --report is a new deployment of the o
   CHECK(site.github.problems().empty());
   CHECK(v2 != v1);
 }
+
+TEST_CASE("report: turnout run --report finds the repository by $GITHUB_REPOSITORY",
+          "[integration][report][cli]") {
+  Site site;
+  const auto sha = site.ws.commit(".turnout.yml",
+                                  "name: lib\nstages:\n  - name: test\n    steps:\n      - name: unit\n"
+                                  "        run: exit 4\n",
+                                  "failing tests");
+  // Another data folder than the agent's: the run has no page there to link to.
+  const auto elsewhere = (site.dir / "cli-data").string();
+  const auto run = run_turnout({"run", "--dir", site.ws.path().string(), "--data-dir", elsewhere, "--report",
+                                "--config", (site.dir / "agent.yml").string()},
+                               "", {{"GITHUB_REPOSITORY", "acme/web"}});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  const auto requests = site.github.requests();
+  CHECK(states_of(requests, "turnout/lib", sha) == std::vector<std::string>{"pending", "failure"});
+  CHECK(states_of(requests, "turnout/lib/test", sha) == std::vector<std::string>{"pending", "failure"});
+  CHECK(statuses_for(requests, "turnout/lib/test", sha).back().field("description") ==
+        "test failed: step \"unit\" exited 4");
+  CHECK_FALSE(statuses_for(requests, "turnout/lib", sha).back().json->has("target_url"));
+  CHECK(site.github.problems().empty());
+}
