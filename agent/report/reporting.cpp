@@ -115,11 +115,22 @@ void Reporting::run_queued(std::int64_t id, const NewRun& run) {
   auto name = store_.latest_pipeline(repo->repo);
   if (!name || name.value().empty()) return;  // the first push: its status comes when it starts
   const auto context = status_context(name.value());
+  const std::lock_guard lock(started_mutex_);
+  if (started_.count(id) > 0) return;  // a worker was quicker: "running" is said already
   enqueue({repo->repo, status_order_key(run.sha, context), ReportKind::status,
            statuses_url(repo->api_url, repo->repo, run.sha),
            status_body(CommitState::pending, context, "queued as run " + std::to_string(id),
                        run_url(config_, id)),
            std::nullopt, id});
+}
+
+void Reporting::run_started(std::int64_t id, const std::function<void()>& report) {
+  // Enough to cover the runs whose intake may still be reporting them queued.
+  constexpr std::size_t kRemembered = 4096;
+  const std::lock_guard lock(started_mutex_);
+  started_.insert(id);
+  while (started_.size() > kRemembered) started_.erase(started_.begin());
+  report();
 }
 
 void Reporting::run_ended(std::int64_t id, const std::string& repo_name, bool queued_again) {

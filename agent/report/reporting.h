@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,10 @@ class Reporting {
   /// A push queued run `id`: a pending status for the run (when the pipeline's name is known
   /// from an earlier run of the repository: the pipeline itself is not fetched yet).
   void run_queued(std::int64_t id, const NewRun& run);
+  /// Run `id` started: `report` queues what says so. Serialised with run_queued(), so that a
+  /// run's "queued" status, when a worker took the run first, is left out rather than sent
+  /// after its "running" one.
+  void run_started(std::int64_t id, const std::function<void()>& report);
   /// Run `id` has ended (superseded at intake included): its final status, and the notifications.
   /// `queued_again`: a stop asked for its commit to be queued again (the agent stopping), so
   /// an `error` end is reported as `pending` instead, and nobody is notified yet.
@@ -78,6 +84,8 @@ class Reporting {
   std::function<void()> queued_;
   std::int64_t bound_;
   std::vector<RepoReporting> repos_;
+  std::mutex started_mutex_;        // guards started_
+  std::set<std::int64_t> started_;  // the runs that started lately (bounded)
 };
 
 /// The order key of the statuses of `context` on commit `sha`: they go out in order.

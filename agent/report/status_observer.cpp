@@ -49,7 +49,9 @@ void StatusObserver::run_started(const pipeline::Pipeline& pipeline, const steps
   sha_ = context.sha;
   data_dir_ = context.data_dir;
   run_id_ = std::strtoll(context.run_id.c_str(), nullptr, 10);
-  if (repo_.statuses) status("", CommitState::pending, "running as run " + context.run_id);
+  reporting_.run_started(run_id_, [&] {
+    if (repo_.statuses) status("", CommitState::pending, "running as run " + context.run_id);
+  });
 }
 
 void StatusObserver::stage_started(const pipeline::Stage& stage) {

@@ -100,12 +100,13 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
                          : answer(202, "queued", decision.reason);
   out.run = id;
   out.url = run_url(config_, id);
-  if (!queued.value().duplicate && queued_) queued_();
   // After the answer is durable: a report lost to a crash here is one status, never the push.
+  // Before the workers are woken, so that the run's "queued" usually precedes its "running".
   if (!queued.value().duplicate && reporting_ != nullptr) {
     reporting_->run_queued(id, run);
     for (const auto old : queued.value().superseded) reporting_->run_ended(old, repo->name);
   }
+  if (!queued.value().duplicate && queued_) queued_();
   spdlog::info("webhook {}: push {} {} of {}: {} run {}", request.delivery, push.ref, push.after,
                push.repository_full_name, out.result, id);
   return out;
