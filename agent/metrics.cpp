@@ -40,6 +40,11 @@ void Metrics::observe_run(double seconds) {
   sum_ += seconds;
 }
 
+void Metrics::count_report(const std::string& result) {
+  std::lock_guard lock(mutex_);
+  ++reports_[result];
+}
+
 void Metrics::count_rejected(int status) {
   std::lock_guard lock(mutex_);
   ++rejected_[status];
@@ -56,12 +61,18 @@ std::string Metrics::render(const StoreStats& stats) const {
   labelled(out, "turnout_runs", "status", stats.runs_by_status);
   head(out, "turnout_queue_depth", "gauge", "Runs queued for the agent's workers.");
   out << "turnout_queue_depth " << stats.queue_depth << '\n';
+  head(out, "turnout_reports_pending", "gauge", "Reports to GitHub and notify URLs waiting to be sent.");
+  out << "turnout_reports_pending " << stats.reports_pending << '\n';
 
   std::lock_guard lock(mutex_);
   head(out, "turnout_webhook_rejected_total", "counter",
        "Webhook requests refused (bad signature, body or size) since start.");
   for (const auto& [status, count] : rejected_)
     out << "turnout_webhook_rejected_total{code=\"" << status << "\"} " << count << '\n';
+  head(out, "turnout_reports_total", "counter",
+       "Attempts to send a report since start: sent, failed (tried again later) or dropped.");
+  for (const auto& [result, count] : reports_)
+    out << "turnout_reports_total{result=\"" << result << "\"} " << count << '\n';
   head(out, "turnout_run_duration_seconds", "histogram", "How long the runs this agent ran took.");
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {

@@ -1,6 +1,6 @@
 #pragma once
 // GET /metrics in Prometheus' text exposition format (version 0.0.4): the store's counts
-// (deliveries by result, runs by status, queue depth), the duration of the runs this agent
+// (deliveries by result, runs by status, queue depth, pending reports), the duration of the runs this agent
 // ran, and build info.
 
 #include <array>
@@ -23,6 +23,8 @@ class Metrics {
   void observe_run(double seconds);
   /// Counts a webhook answered `status` (400, 401, 413, 500) that the store did not record.
   void count_rejected(int status);
+  /// Counts an attempt to send a report: `sent`, `failed` (to be tried again) or `dropped`.
+  void count_report(const std::string& result);
   /// The whole exposition: `stats` (read from the store) and what this object has counted.
   std::string render(const StoreStats& stats) const;
 
@@ -30,6 +32,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::array<std::uint64_t, kBuckets.size()> buckets_{};  // not cumulative; render() sums them
   std::map<int, std::uint64_t> rejected_;
+  std::map<std::string, std::uint64_t> reports_{{"dropped", 0}, {"failed", 0}, {"sent", 0}};
   std::uint64_t count_ = 0;
   double sum_ = 0;
 };

@@ -42,8 +42,8 @@ RunEnding interrupted_by_shutdown() {
 
 }  // namespace
 
-Scheduler::Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics)
-    : config_(config), store_(store), metrics_(metrics) {}
+Scheduler::Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting)
+    : config_(config), store_(store), metrics_(metrics), reporting_(reporting) {}
 
 Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
 
@@ -118,9 +118,17 @@ void Scheduler::run(const RunRecord& run, RunControl& control) {
   if (!request) {
     (void)store_.finish_run(run.id, RunStatus::error, request.error().message);
   } else {
-    RunExecutor executor(config_.data_dir, store_, {});
+    const auto reporter = reporting_ != nullptr ? reporting_->observer(run.repo_name) : nullptr;
+    std::vector<steps::RunObserver*> observers;
+    if (reporter) observers.push_back(reporter.get());
+    RunExecutor executor(config_.data_dir, store_, observers);
     const auto outcome = executor.execute_claimed(run, request.value(), control);
     if (!outcome.message.empty()) spdlog::warn("run {}: {}", run.id, outcome.message);
+  }
+  // From the store, whatever ended it: a stop says superseded by which run, a fetch its error.
+  if (reporting_ != nullptr) {
+    const auto asked = control.ending();
+    reporting_->run_ended(run.id, run.repo_name, asked && asked->requeue);
   }
   metrics_.observe_run(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }

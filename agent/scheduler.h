@@ -15,6 +15,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/metrics.h"
+#include "agent/report/reporting.h"
 #include "agent/run_control.h"
 #include "agent/store/run_store.h"
 
@@ -30,8 +31,9 @@ enum class StopAnswer {
 /// Runs the agent's queue with a fixed set of worker threads.
 class Scheduler {
  public:
-  /// `config`, `store` and `metrics` must outlive the scheduler. Nothing runs before start().
-  Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics);
+  /// `config`, `store`, `metrics` and `reporting` (null: nothing is reported) must outlive the
+  /// scheduler. Nothing runs before start().
+  Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting = nullptr);
   /// shutdown() with no grace, if it was not called.
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -56,6 +58,7 @@ class Scheduler {
   const AgentConfig& config_;
   RunStore& store_;
   Metrics& metrics_;
+  Reporting* reporting_;
   std::mutex mutex_;
   std::condition_variable changed_;  // a run queued or ended, or stopping
   bool stopping_ = false;

@@ -11,6 +11,8 @@
 #include "agent/commands/command.h"
 #include "agent/data_dir.h"
 #include "agent/exit_code.h"
+#include "agent/open_store.h"
+#include "agent/report/cli_reporting.h"
 #include "agent/signal_watcher.h"
 
 namespace turnout::agent {
@@ -24,6 +26,9 @@ struct DeployOptions {
   std::string slot;
   std::string data_dir;
   bool json = false;
+  bool report = false;      // rollback --report (agent/report/cli_reporting.h)
+  std::string config;       // --config
+  std::string github_repo;  // --github-repo
 };
 
 void print_app(const Poco::JSON::Object::Ptr& json) {
@@ -66,6 +71,16 @@ int status(const DeployOptions& options, const std::string& data_dir) {
   return kExitSucceeded;
 }
 
+// `deploy rollback --report`: the store of the data folder and the config's repository.
+util::Result<std::unique_ptr<CliReporting>> open_rollback_reporting(const DeployOptions& options,
+                                                                    const std::string& data_dir,
+                                                                    std::unique_ptr<RunStore>& store) {
+  auto opened = open_store(data_dir);
+  if (!opened) return opened.error();
+  store = std::move(opened).value();
+  return CliReporting::open(options.config, options.github_repo, *store);
+}
+
 // rollback, switch and bootup: one operation on one app, its log on stdout; `slot` names the
 // slot whose release's commands it runs ("" = the live one's).
 int operate(const std::string& command, const std::string& app_name, const std::string& data_dir,
@@ -84,7 +99,22 @@ int operate(const std::string& command, const std::string& app_name, const std::
 }
 
 int rollback(const DeployOptions& options, const std::string& data_dir) {
-  return operate("deploy rollback", options.app, data_dir, roll_back);
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<CliReporting> reporting;
+  if (options.report) {
+    auto opened = open_rollback_reporting(options, data_dir, store);
+    if (!opened) return usage_error("deploy rollback", opened.error().message);
+    reporting = std::move(opened).value();
+  }
+  std::string sha;
+  const int code = operate("deploy rollback", options.app, data_dir,
+                           [&sha](const AppDeploy& app, auto& cancel, auto& log) {
+                             const auto slot = app.state.slots.find(app.state.previous);
+                             if (slot != app.state.slots.end()) sha = slot->second.sha;
+                             return roll_back(app, cancel, log);
+                           });
+  if (code == kExitSucceeded && reporting) reporting->rolled_back(options.app, sha);
+  return code;
 }
 
 int switch_slot(const DeployOptions& options, const std::string& data_dir) {
@@ -124,6 +154,12 @@ Command deploy_command() {
             status_app->add_flag("--json", options->json, "As JSON");
             auto* rollback_app = app.add_subcommand("rollback", "Point traffic back at the previous slot");
             rollback_app->add_option("--app", options->app, "The app")->required();
+            rollback_app->add_flag("--report", options->report,
+                                   "Report the rollback to GitHub as a deployment, as the config says");
+            rollback_app->add_option("--config", options->config, "With --report: the agent's config file")
+                ->default_val("agent.yml");
+            rollback_app->add_option("--github-repo", options->github_repo,
+                                     "With --report: the config's repository (default $GITHUB_REPOSITORY)");
             auto* switch_app =
                 app.add_subcommand("switch", "Point traffic at a slot (started first if needed)");
             switch_app->add_option("slot", options->slot, "blue or green")

@@ -8,6 +8,7 @@
 #include "agent/data_dir.h"
 #include "agent/exit_code.h"
 #include "agent/open_store.h"
+#include "agent/report/cli_reporting.h"
 #include "agent/run_executor.h"
 #include "agent/signal_watcher.h"
 #include "git/remote_url.h"
@@ -25,6 +26,9 @@ struct RunOptions {
   git::CredentialSource credentials;
   RunRequest request;
   std::string data_dir;
+  bool report = false;      // --report: to GitHub and notify: as agent.yml says (cli_reporting.h)
+  std::string config;       // --config
+  std::string github_repo;  // --github-repo
 };
 
 // A local path is recorded absolute, so that `turnout rerun` works from any folder.
@@ -68,10 +72,16 @@ void use_job_checkout(const actions::ActionsEnvironment& env, RunRequest& reques
   request.trigger = "actions";
 }
 
-int execute(const RunRequest& request, const std::string& data_dir,
+int execute(const RunRequest& request, const std::string& data_dir, const RunOptions& options,
             const std::optional<actions::ActionsEnvironment>& actions_env) {
   auto store = open_store(data_dir);
   if (!store) return usage_error("run", store.error().message);
+  std::unique_ptr<CliReporting> reporting;
+  if (options.report) {
+    auto opened = CliReporting::open(options.config, options.github_repo, *store.value());
+    if (!opened) return usage_error("run", opened.error().message);
+    reporting = std::move(opened).value();
+  }
   steps::CancelToken cancel;
   const SignalWatcher signals(cancel);
   ConsoleReporter console(stdout, wants_color(stdout));
@@ -81,12 +91,15 @@ int execute(const RunRequest& request, const std::string& data_dir,
     actions.emplace(stdout, *actions_env);
     observers.insert(observers.begin(), &*actions);  // its commands precede the console's lines
   }
+  if (reporting)
+    for (auto* observer : reporting->observers()) observers.push_back(observer);
   RunExecutor executor(data_dir, *store.value(), observers);
   const auto outcome = executor.execute(request, cancel);
   if (!outcome.message.empty()) {
     if (actions && outcome.run_id == 0) actions->run_rejected(outcome.message, outcome.problems);
     std::fprintf(stderr, "turnout run: %s\n", outcome.message.c_str());
   }
+  if (reporting) reporting->finish(outcome.run_id);
   return outcome.code;
 }
 
@@ -100,7 +113,7 @@ int run(RunOptions& options) {
   auto request = validate(options);
   if (!request) return usage_error("run", request.error().message);
   if (actions_env) use_job_checkout(*actions_env, request.value());
-  return execute(request.value(), resolve_data_dir(options.data_dir), actions_env);
+  return execute(request.value(), resolve_data_dir(options.data_dir), options, actions_env);
 }
 
 }  // namespace
@@ -128,6 +141,12 @@ Command run_command() {
                            "Branch for `when.branches` (default: the checked-out one)");
             app.add_option("--data-dir", options->data_dir,
                            "Where turnout keeps state (default $TURNOUT_DATA_DIR or ~/.local/share/turnout)");
+            app.add_flag("--report", options->report,
+                         "Report to GitHub and notify: URLs as the config's repository says");
+            app.add_option("--config", options->config, "With --report: the agent's config file")
+                ->default_val("agent.yml");
+            app.add_option("--github-repo", options->github_repo,
+                           "With --report: the config's repository, OWNER/REPO (default $GITHUB_REPOSITORY)");
             return [options] { return run(*options); };
           }};
 }

@@ -14,6 +14,8 @@
 #include "agent/http/http_server.h"
 #include "agent/metrics.h"
 #include "agent/open_store.h"
+#include "agent/report/report_sender.h"
+#include "agent/report/reporting.h"
 #include "agent/scheduler.h"
 #include "agent/serve_routes.h"
 #include "agent/server_logging.h"
@@ -109,9 +111,11 @@ int serve(const ServeSetup& setup) {
   if (!tokens) return usage_error("serve", tokens.error().message);
 
   Metrics metrics;
-  Scheduler scheduler(config, *store.value(), metrics);
-  const WebhookIntake intake(config, *store.value(), setup.secret,
-                             [&scheduler] { scheduler.notify_queued(); });
+  ReportSender sender(config, *store.value(), &metrics);
+  Reporting reporting(config, *store.value(), [&sender] { sender.wake(); });
+  Scheduler scheduler(config, *store.value(), metrics, &reporting);
+  const WebhookIntake intake(
+      config, *store.value(), setup.secret, [&scheduler] { scheduler.notify_queued(); }, &reporting);
   const ServeParts parts{config, intake, *store.value(), scheduler, metrics, std::move(tokens.value())};
   Router router;
   add_serve_routes(router, parts);
@@ -129,6 +133,7 @@ int serve(const ServeSetup& setup) {
     spdlog::warn(
         "no api_token_file or api_token_env: the API's writes (rerun, cancel, rollback) are refused");
   scheduler.start();
+  sender.start();
   spdlog::info("listening on {}{} (data in {}, {} repositories, {} workers)", config.listen.to_string(),
                config.tls ? " with TLS" : "", config.data_dir, config.repos.size(), config.workers);
   wait_for(stop);
@@ -137,6 +142,7 @@ int serve(const ServeSetup& setup) {
   server.value()->stop();
   withdraw_presence(config.data_dir);
   scheduler.shutdown(config.shutdown_grace);
+  sender.stop();  // what it has not sent stays queued in the store for the next start
   spdlog::info("stopped");
   return kExitSucceeded;
 }

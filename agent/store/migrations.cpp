@@ -124,9 +124,36 @@ Migration branch_concurrency() {
   return {5, {"CREATE INDEX runs_branch_concurrency ON runs(repo, branch) WHERE concurrency != ''"}};
 }
 
+// Version 6: reports to GitHub and to `notify:` URLs waiting to be sent, kept here so that a
+// restart loses none. A report goes out only when no older pending one has its order_key (a
+// commit and a context); depends_on names the deployment a deployment status belongs to, and
+// result_id keeps GitHub's id of a sent deployment. No foreign keys: old sent rows are pruned.
+constexpr const char* kCreateReports = R"sql(CREATE TABLE reports (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id          INTEGER NULL,
+  repo            TEXT    NOT NULL DEFAULT '',
+  order_key       TEXT    NOT NULL DEFAULT '',
+  kind            TEXT    NOT NULL CHECK (kind IN ('status', 'deployment', 'deployment_status', 'notify')),
+  url             TEXT    NOT NULL DEFAULT '',
+  body            TEXT    NOT NULL DEFAULT '',
+  depends_on      INTEGER NULL,
+  result_id       INTEGER NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dropped')),
+  last_error      TEXT    NOT NULL DEFAULT '',
+  created_at      TEXT    NOT NULL DEFAULT ''
+))sql";
+
+Migration reports_table() {
+  return {6,
+          {kCreateReports, "CREATE INDEX reports_pending ON reports(order_key, id) WHERE state = 'pending'"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
-  static const std::vector<Migration> migrations{initial_schema(), deliveries_table(), step_process_groups(),
-                                                 run_queue(), branch_concurrency()};
+  static const std::vector<Migration> migrations{initial_schema(),      deliveries_table(),
+                                                 step_process_groups(), run_queue(),
+                                                 branch_concurrency(),  reports_table()};
   return migrations;
 }
 

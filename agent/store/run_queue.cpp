@@ -255,6 +255,7 @@ util::Result<StoreStats> RunStore::stats() {
     }
     session << "SELECT COUNT(*) FROM runs WHERE status = 'queued' AND scheduled = 1", into(stats.queue_depth),
         now;
+    session << "SELECT COUNT(*) FROM reports WHERE state = 'pending'", into(stats.reports_pending), now;
     transaction.commit();
     return stats;
   });

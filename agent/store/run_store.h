@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/store/report_record.h"
 #include "agent/store/run_record.h"
 #include "util/process_identity.h"
 #include "util/result.h"
@@ -65,6 +66,7 @@ struct StoreStats {
   std::vector<std::pair<std::string, std::int64_t>> deliveries_by_result;  ///< queued, ignored, pong, ...
   std::vector<std::pair<std::string, std::int64_t>> runs_by_status;        ///< every status, 0s included
   std::int64_t queue_depth = 0;                                            ///< runs waiting for a worker
+  std::int64_t reports_pending = 0;                                        ///< reports waiting to be sent
 };
 
 /// Runs, stages and steps in SQLite. Safe to use from several threads (one connection, guarded)
@@ -128,6 +130,30 @@ class RunStore {
   /// The process groups that the steps of run `run_id` were running when it was interrupted:
   /// the steps still `running` with a recorded group. Marks those steps failed, "interrupted".
   util::Result<std::vector<util::ProcessIdentity>> take_interrupted_groups(std::int64_t run_id);
+
+  /// Queues a report (reporting.h); when `bound` reports are already pending, the oldest
+  /// pending commit status (else the oldest report) is dropped to make room, with a log line.
+  /// Returns the new report's id.
+  util::Result<std::int64_t> enqueue_report(const NewReport& report, std::int64_t bound);
+  /// Up to `limit` pending reports due at `now_ms` (Unix ms) whose order_key has no older
+  /// pending report, oldest first, each with the state of the report it depends on.
+  util::Result<std::vector<ReportRecord>> due_reports(std::int64_t now_ms, int limit);
+  /// The earliest next_attempt_at of the pending reports; nullopt when none is pending.
+  util::Result<std::optional<std::int64_t>> next_report_due();
+  /// Ends report `id` as `state` (sent or dropped) with `note` (why it was dropped) and, for a
+  /// sent deployment, GitHub's id of it.
+  util::Status end_report(std::int64_t id, ReportState state, const std::string& note,
+                          std::optional<std::int64_t> result_id = std::nullopt);
+  /// Puts report `id` off until `next_attempt_ms`, noting `error`; `count` adds a failed attempt.
+  util::Status retry_report(std::int64_t id, std::int64_t next_attempt_ms, const std::string& error,
+                            bool count);
+  /// Every report of run `run_id`, oldest first (for tests and people).
+  util::Result<std::vector<ReportRecord>> reports_of_run(std::int64_t run_id);
+  /// Deletes the sent and dropped reports but the newest `keep` (never one a pending report
+  /// depends on); returns how many went.
+  util::Result<std::int64_t> prune_reports(std::int64_t keep);
+  /// The newest pipeline name a run of agent-config repository `repo_name` loaded; "" if none.
+  util::Result<std::string> latest_pipeline(const std::string& repo_name);
 
   /// The database file.
   const std::string& path() const;

@@ -43,8 +43,12 @@ NewRun run_of(const PushEvent& push, const RepoConfig& repo) {
 }  // namespace
 
 WebhookIntake::WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
-                             std::function<void()> queued)
-    : config_(config), store_(store), secret_(std::move(secret)), queued_(std::move(queued)) {}
+                             std::function<void()> queued, Reporting* reporting)
+    : config_(config),
+      store_(store),
+      secret_(std::move(secret)),
+      queued_(std::move(queued)),
+      reporting_(reporting) {}
 
 IntakeAnswer WebhookIntake::accept_webhook(const IntakeRequest& request) const {
   if (secret_) {
@@ -84,7 +88,8 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
   DeliveryRecord delivery = delivery_of(request, event);
   delivery.result = "queued";
   delivery.reason = decision.reason;
-  const auto queued = store_.queue_delivery(delivery, run_of(push, *repo));
+  const NewRun run = run_of(push, *repo);
+  const auto queued = store_.queue_delivery(delivery, run);
   if (!queued) {
     spdlog::error("webhook {}: {}", request.delivery, queued.error().message);
     return answer(500, "error", "the run could not be recorded; GitHub may redeliver");
@@ -95,6 +100,12 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
                          : answer(202, "queued", decision.reason);
   out.run = id;
   out.url = run_url(config_, id);
+  // After the answer is durable: a report lost to a crash here is one status, never the push.
+  // Before the workers are woken, so that the run's "queued" usually precedes its "running".
+  if (!queued.value().duplicate && reporting_ != nullptr) {
+    reporting_->run_queued(id, run);
+    for (const auto old : queued.value().superseded) reporting_->run_ended(old, repo->name);
+  }
   if (!queued.value().duplicate && queued_) queued_();
   spdlog::info("webhook {}: push {} {} of {}: {} run {}", request.delivery, push.ref, push.after,
                push.repository_full_name, out.result, id);

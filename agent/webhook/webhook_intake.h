@@ -9,6 +9,7 @@
 #include <string>
 
 #include "agent/config/agent_config.h"
+#include "agent/report/reporting.h"
 #include "agent/store/run_store.h"
 #include "agent/webhook/github_event.h"
 
@@ -34,10 +35,11 @@ struct IntakeAnswer {
 /// Accepts webhook deliveries for one agent config into one store.
 class WebhookIntake {
  public:
-  /// `secret` nullopt: signatures are not checked (--insecure-no-signature). `config` and
-  /// `store` must outlive this. `queued` is called after each run it queues (to wake workers).
+  /// `secret` nullopt: signatures are not checked (--insecure-no-signature). `config`,
+  /// `store` and `reporting` (null: nothing is reported) must outlive this. `queued` is called
+  /// after each run it queues (to wake workers).
   WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
-                std::function<void()> queued = {});
+                std::function<void()> queued = {}, Reporting* reporting = nullptr);
 
   /// Verifies, parses and decides on one delivery; an accepted push is recorded with its
   /// queued run before this returns. Never throws; a store failure is a 500 answer.
@@ -52,6 +54,7 @@ class WebhookIntake {
   RunStore& store_;
   std::optional<std::string> secret_;
   std::function<void()> queued_;
+  Reporting* reporting_;
 };
 
 }  // namespace turnout::agent

@@ -20,6 +20,20 @@ namespace fs = std::filesystem;
 
 const std::string kAgentSecret = "a webhook secret for tests";
 
+namespace {
+
+std::string indented(const std::string& lines) {
+  std::string out;
+  for (std::size_t start = 0; start < lines.size();) {
+    const auto end = lines.find('\n', start);
+    out += "    " + lines.substr(start, end - start) + "\n";
+    start = end == std::string::npos ? lines.size() : end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 Poco::JSON::Object::Ptr Answer::json() const {
   INFO(body);
   return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
@@ -53,7 +67,7 @@ void AgentServer::start(const std::vector<std::string>& flags) {
                                "\nwebhook_secret_file: " + (dir / "secret").string() +
                                "\nshutdown_grace: 1s\n" + extra_ +
                                "repos:\n  - name: woodpecker-ci/woodpecker\n    url: " + app.url() +
-                               "\n    branches: [" + branches + "]\n");
+                               "\n    branches: [" + branches + "]\n" + indented(repo_extra));
     std::vector<std::string> argv = {TURNOUT_BINARY, "serve", "--config", config().string()};
     argv.insert(argv.end(), flags.begin(), flags.end());
     process = std::make_unique<BackgroundProcess>(argv, dir / "serve.log");
@@ -156,6 +170,15 @@ Poco::JSON::Object::Ptr AgentServer::wait_until_ended(int id, std::chrono::secon
       FAIL("run " << id << " is still " << status << "\n" << process->output());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+void AgentServer::wait_until_working(int id) {
+  for (int i = 0; i < 1200; ++i) {
+    const auto found = run(id);
+    if (found->getValue<std::string>("status") == "running" && found->getArray("stages")->size() > 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL("run " << id << " never started working\n" << process->output());
 }
 
 void AgentServer::wait_for(const std::function<bool(const Poco::JSON::Array::Ptr&)>& done,

@@ -52,6 +52,9 @@ class AgentServer {
   GitRepo app;                                 ///< the repository the agent builds
   int port = 0;                                ///< where it listens
   std::unique_ptr<BackgroundProcess> process;  ///< the agent
+  /// Appended to the repository's item in agent.yml, each line indented by 4 spaces (e.g.
+  /// "github: {...}\n"); set it before start().
+  std::string repo_extra;
 
   /// Starts (or starts again) the agent and waits until /healthz answers; retries on another
   /// port when the chosen one was taken meanwhile.
@@ -84,6 +87,9 @@ class AgentServer {
   Poco::JSON::Object::Ptr run(int id);
   /// Waits (up to `timeout`) until run `id` has a final status; returns the run.
   Poco::JSON::Object::Ptr wait_until_ended(int id, std::chrono::seconds timeout = std::chrono::seconds(120));
+  /// Waits (up to 2 minutes) until run `id` has a step running (its pipeline is loaded and its
+  /// work started); fails the test when it never does.
+  void wait_until_working(int id);
   /// Waits (up to `timeout`) until `done(runs())` holds; fails the test when it never does.
   void wait_for(const std::function<bool(const Poco::JSON::Array::Ptr&)>& done,
                 std::chrono::seconds timeout = std::chrono::seconds(120));

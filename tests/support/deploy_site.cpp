@@ -4,9 +4,9 @@
 #include <fstream>
 #include <thread>
 
-#include "steps/deploy/slot_process.h"
 #include "tests/support/background_process.h"
 #include "tests/support/http_get.h"
+#include "tests/support/version_app.h"
 
 namespace turnout::test {
 
@@ -32,20 +32,12 @@ std::string outside_commands(const std::filesystem::path& dir, const std::string
 
 DeploySite::DeploySite() : blue(free_loopback_port()), green(free_loopback_port()) {
   dir.write("web.upstream.conf", "server 127.0.0.1:1;\n");
-  nginx = std::make_unique<NginxServer>([this](int port) {
-    return "upstream web { include " + (dir / "web.upstream.conf").string() +
-           "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
-           "; location / { proxy_pass http://web; } }\n";
-  });
+  nginx =
+      std::make_unique<NginxServer>([this](int port) { return proxy_site(dir / "web.upstream.conf", port); });
 }
 
 DeploySite::~DeploySite() {
-  auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data(), "web"));
-  if (state) {
-    for (const auto& [name, slot] : state.value().slots) {
-      if (slot.process) (void)steps::deploy::stop_slot({}, slot.process, util::Duration(2000));
-    }
-  }
+  stop_app_slots(data(), "web");
   // An outside supervisor's slots are the test app, if that pid still is.
   for (const char* slot : {"blue", "green"}) {
     std::error_code error;

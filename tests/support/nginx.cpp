@@ -141,4 +141,10 @@ void NginxServer::reload(const Fragment& fragment) {
   reload();
 }
 
+std::string proxy_site(const std::filesystem::path& upstream_file, int port) {
+  return "upstream web { include " + upstream_file.string() +
+         "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
+         "; location / { proxy_pass http://web; } }\n";
+}
+
 }  // namespace turnout::test

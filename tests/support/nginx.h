@@ -66,4 +66,8 @@ class NginxServer {
   std::unique_ptr<BackgroundProcess> process_;
 };
 
+/// An http-block fragment for deploy tests: upstream `web` holding what `upstream_file`
+/// (turnout's include file) says, proxied to from 127.0.0.1:`port`.
+std::string proxy_site(const std::filesystem::path& upstream_file, int port);
+
 }  // namespace turnout::test

@@ -4,6 +4,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "steps/deploy/app_state.h"
+#include "steps/deploy/slot_process.h"
+
 namespace turnout::test {
 
 namespace {
@@ -35,6 +38,14 @@ VersionApp::VersionApp(const std::filesystem::path& log_file, const std::map<std
     if (comes_up(*process_, port_)) return;
   }
   throw std::runtime_error("turnout_test_app did not start: " + process_->output());
+}
+
+void stop_app_slots(const std::string& data_dir, const std::string& app) {
+  auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data_dir, app));
+  if (!state) return;
+  for (const auto& [name, slot] : state.value().slots) {
+    if (slot.process) (void)steps::deploy::stop_slot({}, slot.process, util::Duration(2000));
+  }
 }
 
 }  // namespace turnout::test

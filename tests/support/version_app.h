@@ -30,4 +30,8 @@ class VersionApp {
   std::unique_ptr<BackgroundProcess> process_;
 };
 
+/// Stops every agent-supervised slot of `app` under `data_dir` that a test's deploys left
+/// running (what a test does before its folders go). Nothing when the app has no state.
+void stop_app_slots(const std::string& data_dir, const std::string& app);
+
 }  // namespace turnout::test

@@ -17,6 +17,7 @@
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/version_app.h"
 
 using namespace turnout;
 using namespace turnout::test;

@@ -59,16 +59,6 @@ bool all_ended(const Poco::JSON::Array::Ptr& runs) {
   return true;
 }
 
-// Waits until run `id` has a step running (its pipeline is loaded and its work started).
-void wait_until_working(AgentServer& server, int id) {
-  for (int i = 0; i < 1200; ++i) {
-    const auto run = server.run(id);
-    if (status(run) == "running" && run->getArray("stages")->size() > 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  FAIL("run " << id << " never started working\n" << server.process->output());
-}
-
 }  // namespace
 
 TEST_CASE("serve: a push runs its pipeline to success, with log and metrics",
@@ -242,7 +232,7 @@ TEST_CASE("serve: with concurrency: cancel-in-progress, a newer push stops the r
   const auto new_sha = server.app.commit("n.txt", "2", "newer");
   server.start();
   const int old_run = run_id(server.push(old_sha, "c-1"));
-  wait_until_working(server, old_run);
+  server.wait_until_working(old_run);
   const int new_run = run_id(server.push(new_sha, "c-2"));
   const auto stopped = server.wait_until_ended(old_run);
   CHECK(status(stopped) == "superseded");
@@ -279,7 +269,7 @@ TEST_CASE("serve: rerun and cancel need the API token", "[integration][serve][sc
   CHECK(cancel_queued.status == 200);
   CHECK(status(server.run(queued)) == "cancelled");
 
-  wait_until_working(server, id);
+  server.wait_until_working(id);
   const auto cancel_running = server.post_api(base + "/cancel", bearer);
   CHECK(cancel_running.status == 202);
   const auto cancelled = server.wait_until_ended(id);
@@ -330,7 +320,7 @@ TEST_CASE("serve: SIGTERM stops running steps after the grace, queues their comm
   server.app.git({"branch", "dev"});
   server.start();
   const int running = run_id(server.push(sha, "t-main", "main"));
-  wait_until_working(server, running);
+  server.wait_until_working(running);
   const int waiting = run_id(server.push(sha, "t-dev", "dev"));
   CHECK(status(server.run(waiting)) == "queued");
 

@@ -1,0 +1,72 @@
+#include "agent/report/cli_reporting.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "agent/report/commit_status.h"
+
+namespace turnout::agent {
+
+util::Result<std::unique_ptr<CliReporting>> CliReporting::open(const std::string& config_path,
+                                                               std::string repo_name, RunStore& store) {
+  auto loaded = load_agent_config(config_path);
+  if (!loaded.ok()) return util::fail(loaded.errors.front().to_string(), util::ErrorKind::invalid);
+  if (repo_name.empty()) {
+    const char* from_actions = std::getenv("GITHUB_REPOSITORY");
+    repo_name = from_actions == nullptr ? "" : from_actions;
+  }
+  if (repo_name.empty())
+    return util::fail("--report needs the repository: --github-repo OWNER/REPO (or $GITHUB_REPOSITORY)",
+                      util::ErrorKind::invalid);
+  const RepoConfig* repo = find_repo(loaded.config, repo_name);
+  if (repo == nullptr)
+    return util::fail("--report: repository " + repo_name + " is not in " + config_path,
+                      util::ErrorKind::invalid);
+  const std::string name = repo->name;
+  return std::unique_ptr<CliReporting>(new CliReporting(std::move(loaded.config), name, store));
+}
+
+CliReporting::CliReporting(AgentConfig config, std::string repo_name, RunStore& store)
+    : config_(std::move(config)),
+      repo_name_(std::move(repo_name)),
+      store_(store),
+      sender_(config_, store_, nullptr),
+      reporting_(config_, store_),
+      observer_(reporting_.observer(repo_name_)) {
+  // A run's link (public_url/runs/ID) names a run of the agent's store: this run is one only
+  // when it is recorded there too. The environment_url of deployments keeps the public_url.
+  std::error_code error;
+  const auto ours =
+      std::filesystem::weakly_canonical(std::filesystem::path(store_.path()).parent_path(), error);
+  const auto agents = std::filesystem::weakly_canonical(config_.data_dir, error);
+  if (ours != agents) config_.public_url.clear();
+}
+
+std::vector<steps::RunObserver*> CliReporting::observers() {
+  if (!observer_) return {};
+  return {observer_.get()};
+}
+
+void CliReporting::rolled_back(const std::string& app, const std::string& sha, std::chrono::seconds timeout) {
+  const RepoReporting* repo = reporting_.find(repo_name_);
+  if (repo == nullptr || !repo->deployments || sha.empty()) return;
+  const auto description = "rollback: " + app + " back on " + short_sha(sha) + " (turnout deploy rollback)";
+  const auto key = "rollback " + app + " " + sha;
+  if (const auto made = reporting_.deployment(*repo, key, sha, description, 0))
+    reporting_.deployment_status(*repo, key, *made, DeploymentState::success, description, 0);
+  send(timeout);
+}
+
+void CliReporting::finish(std::int64_t run_id, std::chrono::seconds timeout) {
+  if (run_id != 0) reporting_.run_ended(run_id, repo_name_);
+  send(timeout);
+}
+
+void CliReporting::send(std::chrono::seconds timeout) {
+  const auto left = sender_.drain(std::chrono::steady_clock::now() + timeout);
+  if (left > 0) spdlog::warn("{} reports not sent yet: they stay queued in {}", left, store_.path());
+}
+
+}  // namespace turnout::agent

@@ -1,0 +1,196 @@
+#include "agent/report/reporting.h"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/report/commit_status.h"
+#include "agent/report/run_summary.h"
+#include "agent/report/status_observer.h"
+#include "util/duration.h"
+
+namespace turnout::agent {
+
+namespace {
+
+struct StatusText {
+  CommitState state = CommitState::error;
+  std::string description;
+};
+
+std::string without_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// The GitHub side of `repo`, when it reports there and its token can be read now.
+void read_github(const RepoConfig& repo, RepoReporting& out) {
+  if (!repo.github || (!repo.github->statuses && !repo.github->deployments)) return;
+  if (auto token = read_secret(repo.github->token); !token) {
+    spdlog::warn("repository {}: not reporting to GitHub: {}; its pipelines run without reporting", repo.name,
+                 token.error().message);
+    return;
+  }
+  out.api_url = without_trailing_slash(repo.github->api_url);
+  out.statuses = repo.github->statuses;
+  out.deployments = repo.github->deployments;
+  out.environment = repo.github->environment;
+}
+
+std::string failed_stage_text(const RunRecord& run) {
+  for (const auto& stage : run.stages) {
+    if (stage.status != "failed") continue;
+    for (const auto& step : stage.steps) {
+      if (step.status == "failed") return failure_description(stage.name, step.name, step.reason);
+    }
+    return failure_description(stage.name, "", stage.reason);
+  }
+  return "failed" + (run.reason.empty() ? std::string() : ": " + run.reason);
+}
+
+StatusText run_end_text(const RunRecord& run, const std::string& newer_sha) {
+  const auto took = util::format_duration(util::Duration(elapsed_ms(run.started_at, run.finished_at)));
+  switch (run.status) {
+    case RunStatus::succeeded:
+      return {CommitState::success, "passed in " + took};
+    case RunStatus::failed:
+      return {CommitState::failure, failed_stage_text(run)};
+    case RunStatus::superseded:
+      return {CommitState::error,
+              "superseded by " + (newer_sha.empty() ? "a newer push" : short_sha(newer_sha)) +
+                  (run.superseded_by ? " (run " + std::to_string(*run.superseded_by) + ")" : "")};
+    case RunStatus::cancelled:
+      return {CommitState::error, "cancelled" + (run.reason.empty() ? "" : ": " + run.reason)};
+    default:
+      return {CommitState::error, "error: " + run.reason};
+  }
+}
+
+}  // namespace
+
+std::string status_order_key(const std::string& sha, const std::string& context) {
+  return "status " + sha + " " + context;
+}
+
+Reporting::Reporting(const AgentConfig& config, RunStore& store, std::function<void()> queued,
+                     std::int64_t bound)
+    : config_(config), store_(store), queued_(std::move(queued)), bound_(bound) {
+  for (const auto& repo : config.repos) {
+    RepoReporting reporting;
+    reporting.repo = repo.name;
+    reporting.public_url = without_trailing_slash(config.public_url);
+    read_github(repo, reporting);
+    for (const auto& target : repo.notify) reporting.notify.push_back(target.url);
+    if (reporting.statuses || reporting.deployments || !reporting.notify.empty())
+      repos_.push_back(std::move(reporting));
+  }
+}
+
+const RepoReporting* Reporting::find(const std::string& repo_name) const {
+  const RepoConfig* configured = find_repo(config_, repo_name);
+  if (configured == nullptr) return nullptr;
+  for (const auto& repo : repos_) {
+    if (repo.repo == configured->name) return &repo;
+  }
+  return nullptr;
+}
+
+std::optional<std::int64_t> Reporting::enqueue(const NewReport& report) {
+  auto id = store_.enqueue_report(report, bound_);
+  if (!id) {
+    spdlog::warn("run {}: cannot queue a report: {}", report.run_id.value_or(0), id.error().message);
+    return std::nullopt;
+  }
+  if (queued_) queued_();
+  return id.value();
+}
+
+std::string Reporting::pipeline_name(const RunRecord& run, const RepoReporting& repo) {
+  if (!run.pipeline.empty()) return run.pipeline;
+  auto latest = store_.latest_pipeline(repo.repo);
+  return latest ? latest.value() : std::string();
+}
+
+void Reporting::run_queued(std::int64_t id, const NewRun& run) {
+  const RepoReporting* repo = find(run.repo_name);
+  if (repo == nullptr || !repo->statuses || run.sha.empty()) return;
+  auto name = store_.latest_pipeline(repo->repo);
+  if (!name || name.value().empty()) return;  // the first push: its status comes when it starts
+  const auto context = status_context(name.value());
+  const std::lock_guard lock(started_mutex_);
+  if (started_.count(id) > 0) return;  // a worker was quicker: "running" is said already
+  enqueue({repo->repo, status_order_key(run.sha, context), ReportKind::status,
+           statuses_url(repo->api_url, repo->repo, run.sha),
+           status_body(CommitState::pending, context, "queued as run " + std::to_string(id),
+                       run_url(config_, id)),
+           std::nullopt, id});
+}
+
+void Reporting::run_started(std::int64_t id, const std::function<void()>& report) {
+  // Enough to cover the runs whose intake may still be reporting them queued.
+  constexpr std::size_t kRemembered = 4096;
+  const std::lock_guard lock(started_mutex_);
+  started_.insert(id);
+  while (started_.size() > kRemembered) started_.erase(started_.begin());
+  report();
+}
+
+void Reporting::run_ended(std::int64_t id, const std::string& repo_name, bool queued_again) {
+  const RepoReporting* repo = find(repo_name);
+  if (repo == nullptr) return;
+  const auto found = store_.get(id);
+  if (!found || !found.value()) {
+    spdlog::warn("run {}: cannot report its end: {}", id, found ? "no such run" : found.error().message);
+    return;
+  }
+  const RunRecord& run = *found.value();
+  const bool again = queued_again && run.status == RunStatus::error;
+  if (repo->statuses && !run.sha.empty()) report_run_status(run, *repo, again);
+  if (!again) notify(run, *repo);
+}
+
+void Reporting::report_run_status(const RunRecord& run, const RepoReporting& repo, bool queued_again) {
+  const auto name = pipeline_name(run, repo);
+  if (name.empty()) return;  // nothing was reported of it: no name, no context
+  std::string newer_sha;
+  if (run.superseded_by) {
+    if (auto newer = store_.get(*run.superseded_by); newer && newer.value()) newer_sha = newer.value()->sha;
+  }
+  auto text = run_end_text(run, newer_sha);
+  if (queued_again) text = {CommitState::pending, "interrupted (" + run.reason + "): queued again"};
+  const auto context = status_context(name);
+  enqueue({repo.repo, status_order_key(run.sha, context), ReportKind::status,
+           statuses_url(repo.api_url, repo.repo, run.sha),
+           status_body(text.state, context, text.description, run_url(config_, run.id)), std::nullopt,
+           run.id});
+}
+
+void Reporting::notify(const RunRecord& run, const RepoReporting& repo) {
+  if (repo.notify.empty()) return;
+  const auto body = run_summary(run, repo.repo, run_url(config_, run.id));
+  for (const auto& url : repo.notify)
+    enqueue({repo.repo, "notify " + url, ReportKind::notify, url, body, std::nullopt, run.id});
+}
+
+std::optional<std::int64_t> Reporting::deployment(const RepoReporting& repo, const std::string& key,
+                                                  const std::string& sha, const std::string& description,
+                                                  std::int64_t run_id) {
+  return enqueue({repo.repo, key, ReportKind::deployment, deployments_url(repo.api_url, repo.repo),
+                  deployment_body(sha, repo.environment, description), std::nullopt,
+                  run_id == 0 ? std::nullopt : std::optional<std::int64_t>(run_id)});
+}
+
+void Reporting::deployment_status(const RepoReporting& repo, const std::string& key, std::int64_t deployment,
+                                  DeploymentState state, const std::string& description,
+                                  std::int64_t run_id) {
+  const auto log_url = run_id == 0 ? std::string() : run_url(config_, run_id);
+  enqueue({repo.repo, key, ReportKind::deployment_status, deployment_statuses_url(repo.api_url, repo.repo),
+           deployment_status_body(state, description, log_url, repo.public_url), deployment,
+           run_id == 0 ? std::nullopt : std::optional<std::int64_t>(run_id)});
+}
+
+std::unique_ptr<steps::RunObserver> Reporting::observer(const std::string& repo_name) {
+  const RepoReporting* repo = find(repo_name);
+  if (repo == nullptr || (!repo->statuses && !repo->deployments)) return nullptr;
+  return std::make_unique<StatusObserver>(*this, *repo);
+}
+
+}  // namespace turnout::agent
