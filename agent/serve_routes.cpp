@@ -208,6 +208,16 @@ HttpResponse get_app(const ServeParts& parts, const HttpRequest& request) {
   return {200, stringify(*app_status_json(app.value()))};
 }
 
+// The repository of the run that deployed `slot` reports the rollback as a deployment.
+void report_rollback(const ServeParts& parts, const AppDeploy& app, const std::string& slot) {
+  const auto found = app.state.slots.find(slot);
+  if (parts.reporting == nullptr || found == app.state.slots.end()) return;
+  const auto run_id = positive(found->second.run_id);
+  const auto run = run_id ? parts.store.get(*run_id) : util::Result<std::optional<RunRecord>>(std::nullopt);
+  if (!run || !run.value() || run.value()->repo_name.empty()) return;
+  parts.reporting->rolled_back(run.value()->repo_name, app.state.app, found->second.sha, "the agent's API");
+}
+
 // Synchronous: a rollback to a running slot takes one proxy reload; one that must start the
 // slot first takes its health checks, and the caller wants to know how it ended.
 HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
@@ -229,6 +239,7 @@ HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
   body.set("live", outcome.live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(outcome.live));
   body.set("log", lines);
   if (!outcome.ok) spdlog::warn("app {}: rollback failed: {}", name, outcome.reason);
+  if (outcome.ok) report_rollback(parts, app.value(), outcome.live);
   return {outcome.ok ? 200 : 409, stringify(body)};
 }
 

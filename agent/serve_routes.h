@@ -8,6 +8,7 @@
 #include "agent/config/agent_config.h"
 #include "agent/http/router.h"
 #include "agent/metrics.h"
+#include "agent/report/reporting.h"
 #include "agent/scheduler.h"
 #include "agent/store/run_store.h"
 #include "agent/webhook/webhook_intake.h"
@@ -22,6 +23,7 @@ struct ServeParts {
   Scheduler& scheduler;                   ///< reruns wake it; cancels go through it
   Metrics& metrics;                       ///< GET /metrics
   std::vector<std::string> write_tokens;  ///< Bearer tokens the writes accept; none: writes are refused
+  Reporting* reporting = nullptr;         ///< a rollback is reported as a deployment; none: not reported
 };
 
 /// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),

@@ -116,7 +116,8 @@ int serve(const ServeSetup& setup) {
   Scheduler scheduler(config, *store.value(), metrics, &reporting);
   const WebhookIntake intake(
       config, *store.value(), setup.secret, [&scheduler] { scheduler.notify_queued(); }, &reporting);
-  const ServeParts parts{config, intake, *store.value(), scheduler, metrics, std::move(tokens.value())};
+  const ServeParts parts{config,    intake, *store.value(), scheduler, metrics, std::move(tokens.value()),
+                         &reporting};
   Router router;
   add_serve_routes(router, parts);
   HttpServerOptions http;

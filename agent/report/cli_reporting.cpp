@@ -50,12 +50,7 @@ std::vector<steps::RunObserver*> CliReporting::observers() {
 }
 
 void CliReporting::rolled_back(const std::string& app, const std::string& sha, std::chrono::seconds timeout) {
-  const RepoReporting* repo = reporting_.find(repo_name_);
-  if (repo == nullptr || !repo->deployments || sha.empty()) return;
-  const auto description = "rollback: " + app + " back on " + short_sha(sha) + " (turnout deploy rollback)";
-  const auto key = "rollback " + app + " " + sha;
-  if (const auto made = reporting_.deployment(*repo, key, sha, description, 0))
-    reporting_.deployment_status(*repo, key, *made, DeploymentState::success, description, 0);
+  reporting_.rolled_back(repo_name_, app, sha, "turnout deploy rollback");
   send(timeout);
 }
 

@@ -178,6 +178,16 @@ std::optional<std::int64_t> Reporting::deployment(const RepoReporting& repo, con
                   run_id == 0 ? std::nullopt : std::optional<std::int64_t>(run_id)});
 }
 
+void Reporting::rolled_back(const std::string& repo_name, const std::string& app, const std::string& sha,
+                            const std::string& via) {
+  const RepoReporting* repo = find(repo_name);
+  if (repo == nullptr || !repo->deployments || sha.empty()) return;
+  const auto description = "rollback: " + app + " back on " + short_sha(sha) + " (" + via + ")";
+  const auto key = "rollback " + app + " " + sha;
+  if (const auto made = deployment(*repo, key, sha, description, 0))
+    deployment_status(*repo, key, *made, DeploymentState::success, description, 0);
+}
+
 void Reporting::deployment_status(const RepoReporting& repo, const std::string& key, std::int64_t deployment,
                                   DeploymentState state, const std::string& description,
                                   std::int64_t run_id) {

@@ -69,6 +69,10 @@ class Reporting {
   /// log_url is run `run_id`'s link (none for 0), its environment_url the agent's public_url.
   void deployment_status(const RepoReporting& repo, const std::string& key, std::int64_t deployment,
                          DeploymentState state, const std::string& description, std::int64_t run_id);
+  /// Traffic of `app` went back to commit `sha` by hand (`via`: "turnout deploy rollback", "the
+  /// API"): a successful deployment of `sha` for repository `repo_name`, when it reports them.
+  void rolled_back(const std::string& repo_name, const std::string& app, const std::string& sha,
+                   const std::string& via);
   /// Queues `report`; a store failure is logged (the run goes on). Returns its id.
   std::optional<std::int64_t> enqueue(const NewReport& report);
   /// The agent's config.

@@ -5,6 +5,7 @@
 
 #include "tests/support/agent_server.h"
 #include "tests/support/deploy_site.h"
+#include "tests/support/fake_github.h"
 
 using namespace turnout::test;
 
@@ -27,6 +28,10 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
           "[integration][serve][deploy][nginx][api]") {
   AgentServer server("workers: 1\napi_token_env: TURNOUT_TEST_API_TOKEN\n", {"main"}, false);
   ::setenv("TURNOUT_TEST_API_TOKEN", "the-api-token", 1);
+  FakeGithub github;
+  server.dir.write("token", kGithubToken + "\n");
+  server.repo_extra = "github: {api_url: " + github.url() +
+                      ", token_file: " + (server.dir / "token").string() + ", statuses: false}\n";
   DeploySite site;
   site.data_dir = server.data();
   server.start();
@@ -60,6 +65,21 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
   CHECK(site.serves("v1"));
   const auto after = server.get("/api/apps/web").json();
   CHECK(after->getObject("live")->getValue<std::string>("sha") == v1);
+  // Reported as a successful deployment of the older commit.
+  const bool reported = github.wait_for([&](const std::vector<GithubRequest>& requests) {
+    bool created = false, succeeded = false;
+    for (const auto& request : requests) {
+      if (request.path == "/repos/woodpecker-ci/woodpecker/deployments" && request.field("ref") == v1 &&
+          request.field("description").find("rollback") != std::string::npos)
+        created = true;
+      if (created && request.path.find("/statuses") != std::string::npos &&
+          request.field("state") == "success")
+        succeeded = true;
+    }
+    return succeeded;
+  });
+  CHECK(reported);
+  CHECK(github.problems().empty());
 
   // Rolled back to blue, the previous slot is green: a second rollback is a roll forward.
   CHECK(server.post_api("/api/apps/web/rollback", "Bearer the-api-token").status == 200);
