@@ -200,6 +200,15 @@ DeployOutcome failed(std::string reason, std::string live) {
 
 // Ends a deploy that failed before traffic moved: the new slot is stopped, the journal closed,
 // the live slot untouched.
+// True when something accepts connections on 127.0.0.1:`port`: with the idle slot stopped,
+// whatever answers there is not ours, and its answers would pass the new slot's health checks.
+bool port_taken(int port) {
+  pipeline::HealthCheck tcp;
+  tcp.kind = pipeline::ProbeKind::tcp;
+  tcp.timeout = util::Duration(1000);
+  return probe_once(tcp, port, ProbeEnv{}).healthy;
+}
+
 DeployOutcome abandon(App& app, const std::string& target, const std::string& reason,
                       bool cancelled = false) {
   app.stop(target);
@@ -365,6 +374,13 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   if (!release) return abandon(app, target, "release: " + release.error().message);
   if (auto entered = app.enter(Phase::start); !entered) return abandon(app, target, entered.error().message);
   app.stop(target);  // the idle slot may still run an older version kept for rollback
+  if (const int port = port_of(deploy, target); port_taken(port)) {
+    return abandon(
+        app, target,
+        "port " + std::to_string(port) + " of slot " + target +
+            " is in use by a process turnout did not start: free it or give the slot another port; slot " +
+            (from.empty() ? "none" : from) + " stays live");
+  }
   auto& slot = app.state.slots[target];
   slot.sha = input.sha;
   slot.release = release.value();
@@ -381,6 +397,14 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
                    "slot " + target + " never became healthy (" + std::to_string(health.attempts) +
                        " probes): " + health.last_reason + "; slot " + (from.empty() ? "none" : from) +
                        " stays live");
+  }
+  // The probes ask a port, not a process: one that exited at once (its port taken, say) leaves
+  // whoever holds the port to answer them, and traffic must not go there.
+  if (!app.alive(target)) {
+    return abandon(app, target,
+                   "slot " + target + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
+                       " answered its health checks: another process holds the port; slot " +
+                       (from.empty() ? "none" : from) + " stays live");
   }
   // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
   app.log("slot " + target + " healthy after " + std::to_string(health.attempts) +

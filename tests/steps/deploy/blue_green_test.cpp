@@ -161,6 +161,27 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   CHECK(state.slots.at("blue").process == live_before.process);
 }
 
+TEST_CASE("blue-green: a slot that exits at once is not switched to, whoever answers on its port",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  REQUIRE(stand.deploy_version("v1").ok);
+  // Another process holds green's port: the new slot cannot listen there and exits.
+  const int green = stand.deploy.slots.green;
+  test::BackgroundProcess squatter({TURNOUT_TEST_APP}, stand.dir / "squatter.log",
+                                   {{"PORT", std::to_string(green)}, {"APP_VERSION", "squatter"}});
+  bool listening = false;
+  for (int i = 0; i < 200 && !(listening = test::port_accepts(green)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  REQUIRE(listening);
+  const auto outcome = stand.deploy_version("v2");
+  INFO(stand.log());
+  CHECK_FALSE(outcome.ok);
+  CHECK_THAT(outcome.reason, Catch::Contains("is in use by a process turnout did not start"));
+  CHECK(stand.serves("v1"));
+  CHECK(stand.state().live == "blue");
+  CHECK(http_get_body(green) == "squatter\n");  // left alone
+}
+
 TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving",
           "[integration][deploy][nginx]") {
   Stand stand;
