@@ -143,10 +143,15 @@ Poco::Net::HTTPServerParams::Ptr server_params(const HttpServerOptions& options)
 
 // Bound and listening; with `tls`, every accepted connection must complete a TLS handshake
 // (done lazily in the connection's own thread, so under the same timeout as its request).
+// SO_REUSEADDR but not SO_REUSEPORT (Poco's constructors set both): with it, a second agent on
+// the same address would start and share the connections instead of failing.
 Poco::Net::ServerSocket listen_on(const HttpServerOptions& options, const Poco::Net::Context::Ptr& tls) {
   const Poco::Net::SocketAddress address(options.host, static_cast<Poco::UInt16>(options.port));
-  if (tls) return Poco::Net::SecureServerSocket(address, options.max_queued, tls);
-  return Poco::Net::ServerSocket(address, options.max_queued);
+  Poco::Net::ServerSocket socket =
+      tls ? Poco::Net::ServerSocket(Poco::Net::SecureServerSocket(tls)) : Poco::Net::ServerSocket();
+  socket.bind(address, true, false);
+  socket.listen(options.max_queued);
+  return socket;
 }
 
 }  // namespace

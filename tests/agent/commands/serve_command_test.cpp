@@ -127,6 +127,19 @@ TEST_CASE("serve: SIGTERM stops it cleanly", "[integration][serve]") {
   }
 }
 
+TEST_CASE("serve: a second agent on a taken address stops with one line, the first serves on",
+          "[integration][serve]") {
+  AgentServer first;
+  TempDir dir;
+  dir.write("secret", "s3cret\n");
+  dir.write("agent.yml", config_text(first.port, dir.path(), true));
+  const auto second = run_turnout({"serve", "--config", (dir / "agent.yml").string()});
+  CHECK(second.exit_code == 2);
+  CHECK_THAT(second.err, Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(first.port)));
+  CHECK_THAT(second.err, Catch::Contains("is another process using the port?"));
+  CHECK(first.get("/healthz").status == 200);
+}
+
 TEST_CASE("serve: refuses to start without a webhook secret", "[integration][serve]") {
   TempDir dir;
   dir.write("agent.yml", config_text(free_loopback_port(), dir.path(), false));
