@@ -71,24 +71,33 @@ util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::
   return deploy_of_slot(std::move(state.value()), described, data_dir);
 }
 
+namespace {
+
+// `live` (loaded for its live slot) as `slot`'s own release describes it, the proxy kept.
+util::Result<AppDeploy> with_release_of(AppDeploy live, const std::string& slot) {
+  const auto found = live.state.slots.find(slot);
+  if (found == live.state.slots.end() || found->second.pipeline_file.empty()) return live;
+  const steps::deploy::SlotState own = found->second;
+  auto of_slot = deploy_of_slot(live.state, own, live.site.data_dir);
+  if (!of_slot) return of_slot;
+  of_slot.value().deploy.proxy = live.deploy.proxy;
+  return of_slot;
+}
+
+}  // namespace
+
 util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app,
                                         const std::string& slot) {
   auto live = load_app_deploy(data_dir, app);
   if (!live) return live;
-  const auto found = live.value().state.slots.find(slot);
-  if (found == live.value().state.slots.end() || found->second.pipeline_file.empty()) return live;
-  const steps::deploy::SlotState own = found->second;
-  auto of_slot = deploy_of_slot(live.value().state, own, data_dir);
-  if (!of_slot) return of_slot;
-  of_slot.value().deploy.proxy = live.value().deploy.proxy;
-  return of_slot;
+  return with_release_of(std::move(live.value()), slot);
 }
 
 steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::CancelToken& cancel,
                                        const steps::deploy::DeployLog& log) {
   if (app.state.previous.empty())
     return {false, false, "there is no previous slot to roll back to", app.state.live};
-  const auto previous = load_app_deploy(app.site.data_dir, app.state.app, app.state.previous);
+  const auto previous = with_release_of(app, app.state.previous);
   if (!previous) return {false, false, previous.error().message, app.state.live};
   return steps::deploy::switch_to_slot(previous.value().deploy, previous.value().site, app.state.previous,
                                        cancel, log);
