@@ -1,5 +1,7 @@
 #include "agent/run_control.h"
 
+#include <spdlog/spdlog.h>
+
 namespace turnout::agent {
 
 bool RunControl::stop(const RunEnding& ending) {
@@ -24,6 +26,22 @@ void RunControl::stage_finished(const pipeline::Stage&, const steps::StageResult
   std::lock_guard lock(mutex_);
   in_deploy_ = false;
   if (ending_) token_.cancel();
+}
+
+RunEnding superseded_in_progress(std::int64_t newer) {
+  return RunEnding{RunStatus::superseded,
+                   "superseded by run " + std::to_string(newer) + " (cancelled in progress)", newer};
+}
+
+void stop_if_replaced(RunStore& store, std::int64_t id, RunControl& control) {
+  const auto found = store.preemptions();
+  if (!found) {
+    spdlog::error("run {}: {}", id, found.error().message);
+    return;
+  }
+  for (const auto& preemption : found.value()) {
+    if (preemption.running == id) control.stop(superseded_in_progress(preemption.newer));
+  }
 }
 
 }  // namespace turnout::agent

@@ -37,4 +37,12 @@ class RunControl : public steps::RunObserver {
   bool in_deploy_ = false;
 };
 
+/// How a running `cancel-in-progress` run ends when run `newer` of its branch replaces it.
+RunEnding superseded_in_progress(std::int64_t newer);
+
+/// Stops run `id` through `control` when the store names a newer queued run of its branch to
+/// replace it (RunStore::preemptions). For a run that has just loaded a `cancel-in-progress`
+/// pipeline: a push that arrived before the run recorded its concurrency did not stop it.
+void stop_if_replaced(RunStore& store, std::int64_t id, RunControl& control);
+
 }  // namespace turnout::agent

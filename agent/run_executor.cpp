@@ -225,6 +225,8 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
     return end_early(RunStatus::failed, rejected->message);
   (void)store_.set_pipeline(run.id, prepared.pipeline.name,
                             pipeline::to_string(prepared.pipeline.concurrency));
+  if (prepared.pipeline.concurrency == pipeline::Concurrency::cancel_in_progress)
+    stop_if_replaced(store_, run.id, control);
   if (auto why = not_on_branches(prepared.pipeline, run.branch); !why.empty())
     return end_early(RunStatus::cancelled, why);
   complete_context(request, data_dir_, prepared);

@@ -51,8 +51,8 @@ void Scheduler::start() {
   for (int i = 0; i < config_.workers; ++i) workers_.emplace_back([this] { work(); });
 }
 
-void Scheduler::notify_queued() {
-  preempt();
+void Scheduler::notify_queued(bool may_preempt) {
+  if (may_preempt) preempt();
   changed_.notify_all();
 }
 
@@ -140,11 +140,7 @@ void Scheduler::preempt() {
     return;
   }
   for (const auto& preemption : found.value()) {
-    const RunEnding ending{
-        RunStatus::superseded,
-        "superseded by run " + std::to_string(preemption.newer) + " (cancelled in progress)",
-        preemption.newer};
-    const auto answer = stop_run(preemption.running, ending);
+    const auto answer = stop_run(preemption.running, superseded_in_progress(preemption.newer));
     if (answer == StopAnswer::after_deploy) {
       spdlog::info("run {}: superseded by run {}; stopping after its deploy stage", preemption.running,
                    preemption.newer);

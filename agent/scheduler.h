@@ -41,8 +41,11 @@ class Scheduler {
 
   /// Starts config.workers threads.
   void start();
-  /// A run was queued: wakes a worker, and stops running `cancel-in-progress` runs it replaces.
-  void notify_queued();
+  /// A run was queued: wakes a worker and, when `may_preempt`, stops the running
+  /// `cancel-in-progress` runs it replaces. A push passes false when its branch's pipeline is not
+  /// `cancel-in-progress`: asking the store took its lock once more per push, a third of the
+  /// intake's throughput under a flood (BENCHMARKS.md).
+  void notify_queued(bool may_preempt = true);
   /// Stops run `id` if a worker of this agent runs it, ending it as `ending` says.
   StopAnswer stop_run(std::int64_t id, const RunEnding& ending);
   /// Takes no more runs; lets the running ones go on for up to `grace`, then stops them (each

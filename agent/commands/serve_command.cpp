@@ -115,7 +115,8 @@ int serve(const ServeSetup& setup) {
   Reporting reporting(config, *store.value(), [&sender] { sender.wake(); });
   Scheduler scheduler(config, *store.value(), metrics, &reporting);
   const WebhookIntake intake(
-      config, *store.value(), setup.secret, [&scheduler] { scheduler.notify_queued(); }, &reporting);
+      config, *store.value(), setup.secret,
+      [&scheduler](bool cancel_in_progress) { scheduler.notify_queued(cancel_in_progress); }, &reporting);
   const ServeParts parts{config,    intake, *store.value(), scheduler, metrics, std::move(tokens.value()),
                          &reporting};
   Router router;

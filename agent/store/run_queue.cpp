@@ -100,10 +100,10 @@ QueuedDelivery queue_one(Session& session, IntakeStatements& sql, const Delivery
   if (previous) queued.trigger = "redelivery";
   const Poco::Int64 id = insert_run(sql.insert_run, queued);
   insert_delivery(sql.insert_delivery, delivery, id);
+  const auto concurrency = branch_concurrency(sql, queued.repo, queued.branch);
   std::vector<std::int64_t> superseded;
-  if (branch_concurrency(sql, queued.repo, queued.branch) != kQueueMode)
-    superseded = supersede_older(sql, queued, id);
-  return QueuedDelivery{id, false, std::move(superseded)};
+  if (concurrency != kQueueMode) superseded = supersede_older(sql, queued, id);
+  return QueuedDelivery{id, false, std::move(superseded), concurrency == kCancelInProgress};
 }
 
 std::vector<std::pair<std::string, std::int64_t>> counts(Session& session, const std::string& sql) {

@@ -52,6 +52,9 @@ struct QueuedDelivery {
   std::int64_t run_id = 0;  ///< the new run, or the still-active run of a duplicate
   bool duplicate = false;   ///< true: the delivery's run is still queued or running, nothing was written
   std::vector<std::int64_t> superseded{};  ///< older queued runs of the branch this one replaced
+  /// The branch's pipeline says `concurrency: cancel-in-progress` (as its newest run that loaded
+  /// one recorded): the new run may replace a running one, so preemptions() is worth asking.
+  bool cancel_in_progress = false;
 };
 
 /// A running run whose pipeline says `concurrency: cancel-in-progress`, and the newer queued run

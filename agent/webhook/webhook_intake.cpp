@@ -43,7 +43,7 @@ NewRun run_of(const PushEvent& push, const RepoConfig& repo) {
 }  // namespace
 
 WebhookIntake::WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
-                             std::function<void()> queued, Reporting* reporting)
+                             std::function<void(bool)> queued, Reporting* reporting)
     : config_(config),
       store_(store),
       secret_(std::move(secret)),
@@ -106,7 +106,7 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
     reporting_->run_queued(id, run);
     for (const auto old : queued.value().superseded) reporting_->run_ended(old, repo->name);
   }
-  if (!queued.value().duplicate && queued_) queued_();
+  if (!queued.value().duplicate && queued_) queued_(queued.value().cancel_in_progress);
   spdlog::info("webhook {}: push {} {} of {}: {} run {}", request.delivery, push.ref, push.after,
                push.repository_full_name, out.result, id);
   return out;

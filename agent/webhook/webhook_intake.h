@@ -37,9 +37,10 @@ class WebhookIntake {
  public:
   /// `secret` nullopt: signatures are not checked (--insecure-no-signature). `config`,
   /// `store` and `reporting` (null: nothing is reported) must outlive this. `queued` is called
-  /// after each run it queues (to wake workers).
+  /// after each run it queues (to wake workers), with true when the run's branch is
+  /// `cancel-in-progress` (QueuedDelivery::cancel_in_progress).
   WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
-                std::function<void()> queued = {}, Reporting* reporting = nullptr);
+                std::function<void(bool cancel_in_progress)> queued = {}, Reporting* reporting = nullptr);
 
   /// Verifies, parses and decides on one delivery; an accepted push is recorded with its
   /// queued run before this returns. Never throws; a store failure is a 500 answer.
@@ -53,7 +54,7 @@ class WebhookIntake {
   const AgentConfig& config_;
   RunStore& store_;
   std::optional<std::string> secret_;
-  std::function<void()> queued_;
+  std::function<void(bool cancel_in_progress)> queued_;
   Reporting* reporting_;
 };
 

@@ -29,12 +29,17 @@ NewRun push_of(const std::string& sha, const std::string& branch = "main") {
                 "webhook",      std::nullopt,           "acme/app", true};
 }
 
-std::int64_t queue(RunStore& store, const std::string& delivery, const std::string& sha,
-                   const std::string& branch = "main") {
+QueuedDelivery queue_push(RunStore& store, const std::string& delivery, const std::string& sha,
+                          const std::string& branch = "main") {
   DeliveryRecord record{delivery, "push", "acme/app", "refs/heads/" + branch, sha, "queued", "push"};
   auto queued = store.queue_delivery(record, push_of(sha, branch));
   if (!queued) FAIL(queued.error().message);
-  return queued.value().run_id;
+  return queued.value();
+}
+
+std::int64_t queue(RunStore& store, const std::string& delivery, const std::string& sha,
+                   const std::string& branch = "main") {
+  return queue_push(store, delivery, sha, branch).run_id;
 }
 
 RunRecord fetch(RunStore& store, std::int64_t id) {
@@ -128,6 +133,23 @@ TEST_CASE("queue: a running cancel-in-progress run is named for preemption by a 
   REQUIRE(found.size() == 1);
   CHECK(found[0].running == first);
   CHECK(found[0].newer == newest);
+}
+
+TEST_CASE("queue: a push says whether its branch is cancel-in-progress, as the newest pipeline recorded",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue_push(*store, "d1", "aaa");
+  CHECK_FALSE(first.cancel_in_progress);  // no run of the branch has loaded a pipeline yet
+  REQUIRE(claim(*store) == first.run_id);
+  REQUIRE(store->set_pipeline(first.run_id, "app", "cancel-in-progress"));
+  CHECK(queue_push(*store, "d2", "bbb").cancel_in_progress);
+  CHECK_FALSE(queue_push(*store, "d3", "ccc", "dev").cancel_in_progress);  // another branch
+  REQUIRE(store->finish_run(first.run_id, RunStatus::succeeded, ""));
+  const auto second = claim(*store);
+  REQUIRE(second);
+  REQUIRE(store->set_pipeline(*second, "app", "supersede"));  // the newest pipeline changed its mind
+  CHECK_FALSE(queue_push(*store, "d4", "ddd").cancel_in_progress);
 }
 
 TEST_CASE("queue: cancel_queued ends a queued run only", "[unit][store][queue]") {
