@@ -4,27 +4,31 @@
 // while a commit is in progress wait for it and are then committed together, in one transaction
 // and one fsync. Each caller still returns only once its own write has been committed.
 
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <utility>
 #include <vector>
 
 namespace turnout::agent::detail {
 
 /// Batches the items that several threads submit at about the same time. The first to arrive
-/// commits alone; those arriving meanwhile queue up, and the first of them to wake commits the
-/// whole queue at once. One commit runs at a time; a caller never commits another's batch after
-/// its own, so it waits for at most the commit in progress and then its own.
+/// commits alone; those arriving meanwhile queue up, and the first of them commits the whole
+/// queue once the commit in progress is over. One commit runs at a time; a caller never commits
+/// another's batch after its own, so it waits for at most the commit in progress and then its own.
+/// Each waiting caller is woken once, when its item is committed or when its turn to commit has
+/// come: waking them all at every commit (a condition variable's notify_all) made each commit a
+/// stampede on the mutex under a flood of webhooks.
 template <typename Item, typename Outcome>
 class GroupCommit {
  public:
   /// One submitted item and, once its batch is committed, its outcome.
   struct Entry {
-    const Item& item;                ///< the caller's; lives until the caller returns
-    std::optional<Outcome> outcome;  ///< set by the committer
-    bool done = false;               ///< the commit is over (guarded by the mutex)
+    const Item& item;                  ///< the caller's; lives until the caller returns
+    std::optional<Outcome> outcome{};  ///< set by the committer
+    bool done = false;                 ///< committed; written before `wake` is released
+    std::binary_semaphore wake{0};     ///< released once: committed, or this caller's turn to commit
   };
   /// Commits a batch, in submission order, and sets the outcome of every entry; must not throw.
   using Committer = std::function<void(const std::vector<Entry*>& batch)>;
@@ -34,33 +38,40 @@ class GroupCommit {
 
   /// Submits `item` and returns its outcome once the batch that held it is committed.
   Outcome submit(const Item& item) {
-    Entry entry{item, std::nullopt};
+    Entry entry{item};
     std::unique_lock lock(mutex_);
     queue_.push_back(&entry);
-    while (!entry.done) {
-      if (committing_) {
-        finished_.wait(lock);
-        continue;
-      }
-      committing_ = true;
-      std::vector<Entry*> batch;
-      batch.swap(queue_);
+    if (committing_) {
       lock.unlock();
-      commit_(batch);
-      lock.lock();
-      for (Entry* committed : batch) committed->done = true;
-      committing_ = false;
-      finished_.notify_all();
+      entry.wake.acquire();
+      if (entry.done) return std::move(*entry.outcome);
+      lock.lock();  // the committer before handed the turn to this caller: committing_ stays set
     }
+    committing_ = true;
+    std::vector<Entry*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    commit_(batch);
+    for (Entry* committed : batch) {
+      if (committed == &entry) continue;
+      committed->done = true;
+      committed->wake.release();  // its caller may return at once: `committed` is not touched again
+    }
+    lock.lock();
+    if (queue_.empty()) {
+      committing_ = false;
+    } else {
+      queue_.front()->wake.release();
+    }
+    lock.unlock();
     return std::move(*entry.outcome);
   }
 
  private:
   Committer commit_;
   std::mutex mutex_;
-  std::condition_variable finished_;
   std::vector<Entry*> queue_;  // submitted, not yet taken by a commit
-  bool committing_ = false;
+  bool committing_ = false;    // a caller is committing, or has been handed the turn to
 };
 
 }  // namespace turnout::agent::detail

@@ -75,3 +75,43 @@ TEST_CASE("group commit: items arriving during a commit are committed together, 
   CHECK(committer.batch_sizes.size() < kCallers);
   CHECK(committer.most_in_commit == 1);
 }
+
+TEST_CASE("group commit: under a stream of submissions from many threads, no item is lost or committed twice",
+          "[unit][store]") {
+  // Commits that take no time make the hand-over from one committer to the next, and the
+  // wake-ups of committed callers, race as hard as they can.
+  std::mutex mutex;
+  std::multiset<int> committed;
+  int in_commit = 0;
+  int most_in_commit = 0;
+  GroupCommit<int, int> group([&](const auto& batch) {
+    const std::lock_guard lock(mutex);
+    most_in_commit = std::max(most_in_commit, ++in_commit);
+    for (auto* entry : batch) {
+      entry->outcome = -entry->item;
+      committed.insert(entry->item);
+    }
+    --in_commit;
+  });
+  constexpr int kThreads = 8;
+  constexpr int kEach = 500;
+  std::vector<int> wrong(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const int item = t * kEach + i;
+        if (group.submit(item) != -item) ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  for (int t = 0; t < kThreads; ++t) CHECK(wrong[t] == 0);
+  CHECK(committed.size() == static_cast<std::size_t>(kThreads * kEach));
+  for (int item = 0; item < kThreads * kEach; ++item) {
+    if (committed.count(item) != 1)
+      FAIL("item " << item << " committed " << committed.count(item) << " times");
+  }
+  CHECK(most_in_commit == 1);
+}
