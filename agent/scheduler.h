@@ -43,8 +43,8 @@ class Scheduler {
   void start();
   /// A run was queued: wakes a worker and, when `may_preempt`, stops the running
   /// `cancel-in-progress` runs it replaces. A push passes false when its branch's pipeline is not
-  /// `cancel-in-progress`: asking the store took its lock once more per push, a third of the
-  /// intake's throughput under a flood (BENCHMARKS.md).
+  /// `cancel-in-progress`: asking the store takes its lock once more per push, which cost the
+  /// intake 10–30% of its throughput under a flood (BENCHMARKS.md, 2026-11-30).
   void notify_queued(bool may_preempt = true);
   /// Stops run `id` if a worker of this agent runs it, ending it as `ending` says.
   StopAnswer stop_run(std::int64_t id, const RunEnding& ending);
