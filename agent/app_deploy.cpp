@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "pipeline/loader.h"
 #include "steps/environment.h"
+#include "steps/secret_masker.h"
 
 extern char** environ;
 
@@ -25,6 +28,20 @@ const steps::deploy::SlotState* describing_slot(const steps::deploy::AppState& s
 }  // namespace
 
 namespace {
+
+// The pipeline's secrets from this process's environment, as a run takes them from turnout's:
+// the agent's own for its API and start-up, the caller's for `turnout deploy`.
+void take_secrets(AppDeploy& out, steps::RunContext& context) {
+  for (const auto& name : out.pipeline.secrets) {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+      out.unset_secrets.push_back(name);
+      continue;
+    }
+    context.secrets[name] = value;
+    out.secret_values.emplace_back(value);
+  }
+}
 
 // `state` with the deploy of the pipeline kept in `slot`'s release and the environment its
 // commands got there.
@@ -50,6 +67,7 @@ util::Result<AppDeploy> deploy_of_slot(steps::deploy::AppState state, const step
   context.trigger = "cli";
   context.data_dir = data_dir;
   context.inherited_env = steps::inherited_environment(environ);
+  take_secrets(out, context);
   pipeline::Step step;
   step.name = "deploy " + app;
   out.site = {data_dir, steps::step_environment(context, out.pipeline, *stage, step)};
@@ -99,8 +117,33 @@ steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::Cancel
     return {false, false, "there is no previous slot to roll back to", app.state.live};
   const auto previous = with_release_of(app, app.state.previous);
   if (!previous) return {false, false, previous.error().message, app.state.live};
-  return steps::deploy::switch_to_slot(previous.value().deploy, previous.value().site, app.state.previous,
-                                       cancel, log);
+  const auto masked = masked_log(previous.value(), log);
+  warn_unset_secrets(previous.value(), masked);
+  auto outcome = steps::deploy::switch_to_slot(previous.value().deploy, previous.value().site,
+                                               app.state.previous, cancel, masked);
+  outcome.reason = agent::masked(previous.value(), std::move(outcome.reason));
+  return outcome;
+}
+
+std::string masked(const AppDeploy& app, std::string text) {
+  if (!app.secret_values.empty()) steps::SecretMasker(app.secret_values).mask(text);
+  return text;
+}
+
+steps::deploy::DeployLog masked_log(const AppDeploy& app, steps::deploy::DeployLog log) {
+  if (app.secret_values.empty()) return log;
+  return [masker = steps::SecretMasker(app.secret_values), log = std::move(log)](const std::string& line) {
+    std::string text = line;
+    masker.mask(text);
+    log(text);
+  };
+}
+
+void warn_unset_secrets(const AppDeploy& app, const steps::deploy::DeployLog& log) {
+  for (const auto& name : app.unset_secrets) {
+    log("secret '" + name + "' (listed in " + app.pipeline.file +
+        ") is not set in this process's environment: the app's commands run without it");
+  }
 }
 
 void reconcile_all_apps(const std::string& data_dir) {
@@ -108,7 +151,9 @@ void reconcile_all_apps(const std::string& data_dir) {
     auto loaded = load_app_deploy(data_dir, app);
     if (!loaded) continue;  // never deployed to the end: nothing to reconcile
     if (!loaded.value().state.journal) continue;
-    const auto log = [&](const std::string& line) { spdlog::warn("app {}: {}", app, line); };
+    const auto log =
+        masked_log(loaded.value(), [&](const std::string& line) { spdlog::warn("app {}: {}", app, line); });
+    warn_unset_secrets(loaded.value(), log);
     if (auto done = steps::deploy::reconcile(loaded.value().deploy, loaded.value().site, log); !done)
       spdlog::error("app {}: cannot reconcile its interrupted deploy: {}", app, done.error().message);
   }

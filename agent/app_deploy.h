@@ -19,6 +19,11 @@ struct AppDeploy {
   pipeline::Pipeline pipeline;     ///< the pipeline its deploy came from
   pipeline::Deploy deploy;         ///< the stage's `deploy:`
   steps::deploy::DeploySite site;  ///< data dir and the commands' environment
+  /// Values of the pipeline's `secrets` found in this process's environment: in the commands'
+  /// environment, as a run gives them, and masked in the operation's log (masked_log).
+  std::vector<std::string> secret_values{};
+  /// Names of the pipeline's `secrets` this process's environment lacks (warn_unset_secrets).
+  std::vector<std::string> unset_secrets{};
 };
 
 /// Loads app `app` of `data_dir`. Fails naming what is missing: no such app, no release with a
@@ -32,11 +37,22 @@ util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::
                                         const std::string& slot);
 
 /// Points `app`'s traffic back at its previous slot: at once when that slot still runs and is
-/// healthy, else after starting it from its release (with its own pipeline's commands) and
-/// health-checking it. Fails, changing
-/// nothing, when there is no previous slot.
+/// healthy, else after starting it from its release (with its own pipeline's commands and
+/// secrets, masked in `log`) and health-checking it. Fails, changing nothing, when there is no
+/// previous slot.
 steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::CancelToken& cancel,
                                        const steps::deploy::DeployLog& log);
+
+/// `text` with `app`'s secrets masked: a hand operation prints what its commands and probes
+/// said, in its log and in the reason it failed.
+std::string masked(const AppDeploy& app, std::string text);
+
+/// `log` with `app`'s secrets masked in every line.
+steps::deploy::DeployLog masked_log(const AppDeploy& app, steps::deploy::DeployLog log);
+
+/// Says through `log`, a line each, which of the pipeline's secrets this process's environment
+/// lacks: `app`'s commands run without them. Nothing when none is missing.
+void warn_unset_secrets(const AppDeploy& app, const steps::deploy::DeployLog& log);
 
 /// Finishes or undoes the unfinished deploy of every app with a journal (after a crash), logging
 /// what it did. Used at the agent's start.

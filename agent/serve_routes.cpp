@@ -226,19 +226,20 @@ HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
   if (!app) return app_error(app.error());
   const std::string& name = app.value().state.app;
   Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
-  const auto log = [&](const std::string& line) {
+  const auto log = masked_log(app.value(), [&](const std::string& line) {
     spdlog::info("app {}: {}", name, line);
     lines->add(line);
-  };
+  });
   const steps::CancelToken never;
   spdlog::info("app {}: rollback asked through the API", name);
   const auto outcome = roll_back(app.value(), never, log);
   Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
   body.set("result", outcome.ok ? "rolled back" : "failed");
-  if (!outcome.ok) body.set("reason", outcome.reason);
+  const std::string reason = masked(app.value(), outcome.reason);
+  if (!outcome.ok) body.set("reason", reason);
   body.set("live", outcome.live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(outcome.live));
   body.set("log", lines);
-  if (!outcome.ok) spdlog::warn("app {}: rollback failed: {}", name, outcome.reason);
+  if (!outcome.ok) spdlog::warn("app {}: rollback failed: {}", name, reason);
   if (outcome.ok) report_rollback(parts, app.value(), outcome.live);
   return {outcome.ok ? 200 : 409, stringify(body)};
 }

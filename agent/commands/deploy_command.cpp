@@ -91,10 +91,11 @@ int operate(const std::string& command, const std::string& app_name, const std::
   if (!app) return usage_error(command, app.error().message);
   steps::CancelToken cancel;
   const SignalWatcher signals(cancel);
-  const deploy::DeployLog log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
+  const auto log =
+      masked_log(app.value(), [](const std::string& line) { std::printf("%s\n", line.c_str()); });
   const auto outcome = operation(app.value(), cancel, log);
   if (outcome.ok) return kExitSucceeded;
-  std::fprintf(stderr, "turnout %s: %s\n", command.c_str(), outcome.reason.c_str());
+  std::fprintf(stderr, "turnout %s: %s\n", command.c_str(), masked(app.value(), outcome.reason).c_str());
   return outcome.cancelled ? kExitCancelled : kExitFailed;
 }
 
@@ -121,6 +122,7 @@ int switch_slot(const DeployOptions& options, const std::string& data_dir) {
   return operate(
       "deploy switch", options.app, data_dir,
       [&](const AppDeploy& app, auto& cancel, auto& log) {
+        warn_unset_secrets(app, log);
         return deploy::switch_to_slot(app.deploy, app.site, options.slot, cancel, log);
       },
       options.slot);
@@ -133,6 +135,7 @@ int bootup(const DeployOptions& options, const std::string& data_dir) {
     std::printf("%s:\n", name.c_str());
     const int code =
         operate("deploy bootup", name, data_dir, [](const AppDeploy& app, auto& cancel, auto& log) {
+          warn_unset_secrets(app, log);
           return deploy::boot_live_slot(app.deploy, app.site, cancel, log);
         });
     if (code != kExitSucceeded) worst = code;

@@ -184,3 +184,45 @@ TEST_CASE("deploy: status reads a command proxy back, running its current comman
   CHECK_FALSE(app->has("proxy_error"));
   CHECK(app->getValue<int>("proxy_port") == site.blue);
 }
+
+TEST_CASE(
+    "deploy: hand operations give the app's commands the pipeline's secrets from their environment, masked",
+    "[integration][deploy][nginx]") {
+  Site site;
+  const auto block = site.dir / "block-switch";
+  DeployKnobs knobs;
+  knobs.app_env = "secrets: [WEB_SECRET]\n";
+  // The proxy's test needs the secret and prints it; the block file makes it fail on purpose.
+  knobs.test_prefix =
+      "echo \"checking with $WEB_SECRET\"; test \"$WEB_SECRET\" = s3cret-value && test ! -e " +
+      block.string() + " && ";
+  ::setenv("WEB_SECRET", "s3cret-value", 1);
+  REQUIRE(site.deploy("v1", knobs).exit_code == 0);
+  REQUIRE(site.deploy("v2", knobs).exit_code == 0);
+  REQUIRE(site.serves("v2"));
+
+  ::unsetenv("WEB_SECRET");
+  const auto without = site.turnout({"deploy", "rollback", "--app", "web"});
+  INFO(without.out << without.err);
+  CHECK(without.exit_code != 0);
+  CHECK_THAT(without.out, Catch::Contains("secret 'WEB_SECRET' (listed in ") &&
+                              Catch::Contains("is not set in this process's environment"));
+  CHECK(site.serves("v2"));
+
+  ::setenv("WEB_SECRET", "s3cret-value", 1);
+  site.dir.write("block-switch", "");
+  const auto blocked = site.turnout({"deploy", "rollback", "--app", "web"});
+  INFO(blocked.out << blocked.err);
+  CHECK(blocked.exit_code != 0);
+  CHECK_THAT(blocked.err, Catch::Contains("checking with ***"));
+  CHECK_THAT(blocked.out + blocked.err, !Catch::Contains("s3cret-value"));
+  CHECK(site.serves("v2"));
+
+  std::filesystem::remove(block);
+  const auto rolled = site.turnout({"deploy", "rollback", "--app", "web"});
+  INFO(rolled.out << rolled.err);
+  CHECK(rolled.exit_code == 0);
+  CHECK_THAT(rolled.out, !Catch::Contains("is not set"));
+  CHECK(site.serves("v1"));
+  ::unsetenv("WEB_SECRET");
+}
