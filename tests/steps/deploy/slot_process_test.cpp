@@ -189,8 +189,12 @@ TEST_CASE("slot: a supervised slot gets its environment without RUNNER_TRACKING_
   const auto slot = start(launch, guard);
   ::close(leaky);
   // Until bash has exec'd `sleep`, the slot is still our forked copy (our environment, its channel).
-  REQUIRE(eventually(
-      [&] { return turnout::test::read_file("/proc/" + std::to_string(slot.pid) + "/comm") == "sleep\n"; }));
+  // The kernel names the new image before it lays out its environment: /proc/PID/environ reads
+  // empty for a moment after comm says `sleep`.
+  REQUIRE(eventually([&] {
+    return turnout::test::read_file("/proc/" + std::to_string(slot.pid) + "/comm") == "sleep\n" &&
+           !environ_of(slot.pid).empty();
+  }));
   const auto env = environ_of(slot.pid);
   CHECK(std::find(env.begin(), env.end(), "APP_MODE=blue-green") != env.end());
   CHECK(std::find(env.begin(), env.end(), "PORT=20201") != env.end());
