@@ -1,3 +1,3 @@
-#include "agent/cli.h"
+#include "agent/commands/cli.h"
 
 int main(int argc, char** argv) { return turnout::agent::main_cli(argc, argv); }

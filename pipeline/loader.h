@@ -1,5 +1,5 @@
 #pragma once
-// Loading and validating `.turnout.yml` (schema version 1, see DESIGN.md).
+// Loading and validating `.turnout.yml` (schema version 1: README.md, "The pipeline file").
 
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// Running one command in its own process group and ending the whole group (DESIGN.md invariant 4).
+// Running one command in its own process group and ending the whole group (ARCHITECTURE.md invariant 4).
 
 #include <sys/types.h>
 

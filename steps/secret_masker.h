@@ -7,7 +7,7 @@
 
 namespace turnout::steps {
 
-/// Replaces every occurrence of a secret value with `***` (DESIGN.md invariant 7).
+/// Replaces every occurrence of a secret value with `***` (ARCHITECTURE.md invariant 7).
 /// A multi-line secret is masked line by line, since output is masked one line at a time.
 class SecretMasker {
  public:

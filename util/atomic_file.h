@@ -1,5 +1,5 @@
 #pragma once
-// State files are written atomically (DESIGN.md invariant 6): a reader sees the old content or
+// State files are written atomically (ARCHITECTURE.md invariant 6): a reader sees the old content or
 // the new, never half of either, and a crash leaves one of the two.
 
 #include <sys/types.h>

@@ -4,7 +4,7 @@
 
 #include "agent/actions/environment_file.h"
 #include "agent/actions/workflow_commands.h"
-#include "agent/agent_presence.h"
+#include "agent/client/agent_presence.h"
 #include "steps/deploy/app_state.h"
 #include "steps/secret_masker.h"
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "agent/agent_presence.h"
+#include "agent/client/agent_presence.h"
 
 namespace turnout::agent::actions {
 

@@ -6,14 +6,14 @@
 #include <iostream>
 #include <memory>
 
-#include "agent/app_deploy.h"
-#include "agent/app_status.h"
+#include "agent/apps/app_deploy.h"
+#include "agent/apps/app_status.h"
 #include "agent/commands/command.h"
-#include "agent/data_dir.h"
-#include "agent/exit_code.h"
-#include "agent/open_store.h"
+#include "agent/commands/data_dir.h"
+#include "agent/commands/signal_watcher.h"
 #include "agent/report/cli_reporting.h"
-#include "agent/signal_watcher.h"
+#include "agent/run/exit_code.h"
+#include "agent/store/open_store.h"
 
 namespace turnout::agent {
 

@@ -4,12 +4,12 @@
 #include <thread>
 
 #include "agent/commands/command.h"
+#include "agent/commands/data_dir.h"
 #include "agent/commands/log_follow.h"
 #include "agent/commands/run_lookup.h"
-#include "agent/data_dir.h"
-#include "agent/exit_code.h"
-#include "agent/open_store.h"
-#include "agent/run_log.h"
+#include "agent/run/exit_code.h"
+#include "agent/run/run_log.h"
+#include "agent/store/open_store.h"
 
 namespace turnout::agent {
 

@@ -4,18 +4,18 @@
 #include <cstdio>
 #include <memory>
 
-#include "agent/agent_client.h"
-#include "agent/agent_presence.h"
+#include "agent/client/agent_client.h"
+#include "agent/client/agent_presence.h"
 #include "agent/commands/command.h"
+#include "agent/commands/data_dir.h"
 #include "agent/commands/log_follow.h"
 #include "agent/commands/run_lookup.h"
-#include "agent/console_reporter.h"
-#include "agent/data_dir.h"
-#include "agent/exit_code.h"
-#include "agent/open_store.h"
-#include "agent/run_executor.h"
-#include "agent/run_log.h"
-#include "agent/signal_watcher.h"
+#include "agent/commands/signal_watcher.h"
+#include "agent/run/console_reporter.h"
+#include "agent/run/exit_code.h"
+#include "agent/run/run_executor.h"
+#include "agent/run/run_log.h"
+#include "agent/store/open_store.h"
 
 namespace turnout::agent {
 

@@ -4,13 +4,13 @@
 
 #include "agent/actions/actions_reporter.h"
 #include "agent/commands/command.h"
-#include "agent/console_reporter.h"
-#include "agent/data_dir.h"
-#include "agent/exit_code.h"
-#include "agent/open_store.h"
+#include "agent/commands/data_dir.h"
+#include "agent/commands/signal_watcher.h"
 #include "agent/report/cli_reporting.h"
-#include "agent/run_executor.h"
-#include "agent/signal_watcher.h"
+#include "agent/run/console_reporter.h"
+#include "agent/run/exit_code.h"
+#include "agent/run/run_executor.h"
+#include "agent/store/open_store.h"
 #include "git/remote_url.h"
 
 namespace turnout::agent {

@@ -2,10 +2,10 @@
 #include <memory>
 
 #include "agent/commands/command.h"
-#include "agent/data_dir.h"
-#include "agent/exit_code.h"
-#include "agent/open_store.h"
-#include "agent/run_json.h"
+#include "agent/commands/data_dir.h"
+#include "agent/run/exit_code.h"
+#include "agent/run/run_json.h"
+#include "agent/store/open_store.h"
 #include "util/duration.h"
 #include "util/utc_time.h"
 

@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "agent/commands/command.h"
-#include "agent/exit_code.h"
+#include "agent/run/exit_code.h"
 #include "pipeline/loader.h"
 
 namespace turnout::agent {

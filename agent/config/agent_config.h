@@ -1,5 +1,5 @@
 #pragma once
-// The agent's own configuration, `agent.yml` (DESIGN.md, "The agent config"): where it listens,
+// The agent's own configuration, `agent.yml` (README.md, "agent.yml reference"): where it listens,
 // where it keeps state, which repositories it builds. Validated like a pipeline: every error at
 // once, each as `FILE:LINE:COLUMN: message`. Plain data; `turnout serve` acts on it.
 

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "agent/webhook/signature.h"
+#include "util/hmac.h"
 
 namespace turnout::agent {
 
@@ -189,8 +189,9 @@ util::Result<HttpPost> ReportSender::request_for(const ReportRecord& record) con
     if (!target->secret.configured()) return post;
     auto secret = read_secret(target->secret);
     if (!secret) return secret.error();
-    // The very function GitHub's deliveries are checked with, so a receiver can reuse its check.
-    post.headers.emplace_back("X-Turnout-Signature-256", sign(secret.value(), post.body));
+    // GitHub's header format and HMAC, so a receiver can reuse its check of GitHub's deliveries.
+    post.headers.emplace_back("X-Turnout-Signature-256",
+                              "sha256=" + util::hmac_sha256_hex(secret.value(), post.body));
     return post;
   }
   if (!repo->github) return util::fail("repository " + repo->name + " has no github: settings any more");

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
-#include "agent/metrics.h"
+#include "agent/metrics/metrics.h"
 #include "agent/report/report_http.h"
 #include "agent/report/report_verdict.h"
 #include "agent/store/run_store.h"

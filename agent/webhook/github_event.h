@@ -1,6 +1,6 @@
 #pragma once
 // A GitHub webhook delivery read into plain data: which event it is and, for a push, what was
-// pushed where. Nothing here trusts the payload: every field is only ever data (DESIGN.md,
+// pushed where. Nothing here trusts the payload: every field is only ever data (ARCHITECTURE.md,
 // invariant 1), and a body that is not what GitHub sends is an `invalid` error, never a throw.
 
 #include <string>

@@ -16,16 +16,8 @@ enum class SignatureCheck {
   mismatch,         ///< well-formed, but not the body's HMAC: wrong secret or altered body
 };
 
-/// The lowercase hex HMAC-SHA256 of `body` keyed with `secret` (64 characters), by OpenSSL's
-/// libcrypto. Throws std::runtime_error only if libcrypto itself fails (a broken install).
-std::string hmac_sha256_hex(std::string_view secret, std::string_view body);
-
-/// `sha256=` + hmac_sha256_hex(secret, body): the header value GitHub would send for `body`.
+/// `sha256=` + util::hmac_sha256_hex(secret, body): the header value GitHub would send for `body`.
 std::string sign(std::string_view secret, std::string_view body);
-
-/// True when `a` and `b` are byte-for-byte equal. Reads every byte of the longer one whatever
-/// the contents, so the time taken tells nothing about where they differ.
-bool constant_time_equal(std::string_view a, std::string_view b);
 
 /// Checks `header` (the value of X-Hub-Signature-256, "" when absent) against `body` under
 /// `secret`. The hex may be upper or lower case; the digest is compared in constant time.

@@ -1,5 +1,5 @@
 #pragma once
-// The webhook's domain step (DESIGN.md, "Data flow"): verify, parse, decide, persist, answer.
+// The webhook's domain step (ARCHITECTURE.md, "Data flow"): verify, parse, decide, persist, answer.
 // Transport-free: the HTTP handler reads the headers and the body, calls accept_webhook once,
 // and writes the answer it gets back.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The blue-green deploy (DESIGN.md, "Blue-green deploy"): release, start the idle slot, health,
+// The blue-green deploy (ARCHITECTURE.md, "Blue-green deploy"): release, start the idle slot, health,
 // switch, verify, drain, stop or keep the old slot, prune; each phase journalled before it
 // starts, so reconcile() can finish or undo a deploy that a crash interrupted. Also the hand
 // operations: switching to a slot (rollback) and starting the live slots after a reboot.

@@ -1,5 +1,5 @@
 #pragma once
-// Health probes of a new slot (DESIGN.md, "Blue-green deploy"): HTTP, TCP connect, or a
+// Health probes of a new slot (ARCHITECTURE.md, "Blue-green deploy"): HTTP, TCP connect, or a
 // command; every failed probe says why, so "never became healthy" always has a reason.
 
 #include <functional>

@@ -1,5 +1,5 @@
 #pragma once
-// Switching traffic between slots (DESIGN.md invariant 5): the `nginx` backend owns one small
+// Switching traffic between slots (ARCHITECTURE.md invariant 5): the `nginx` backend owns one small
 // include file holding the live upstream, written atomically and tested before reload; the
 // `command` backend runs a user's commands (HAProxy's runtime API, a cloud load balancer).
 

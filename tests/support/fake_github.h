@@ -1,5 +1,5 @@
 #pragma once
-// A stand-in for GitHub's REST API (the one stand-in DESIGN.md allows): a local HTTP(S) server
+// A stand-in for GitHub's REST API (the one stand-in ARCHITECTURE.md allows): a local HTTP(S) server
 // on 127.0.0.1 that checks every request against GitHub's documented shape — method, path,
 // headers, JSON fields and their allowed values — records it, and answers the way GitHub does:
 // 201 with a JSON body (`id` for deployments), 401 for a wrong token, 422 for a description

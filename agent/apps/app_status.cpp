@@ -1,0 +1,56 @@
+#include "agent/apps/app_status.h"
+
+#include "steps/deploy/health_probe.h"
+#include "steps/deploy/proxy_switch.h"
+#include "steps/deploy/slot_process.h"
+
+namespace turnout::agent {
+
+namespace deploy = steps::deploy;
+
+namespace {
+
+// What `status` shows of one slot.
+Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, const std::string& name) {
+  const auto& slot = app.state.slots.at(name);
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  const bool alive = slot.running && (!slot.process || deploy::slot_alive(*slot.process));
+  json->set("slot", name);
+  json->set("port", slot.port);
+  json->set("pid", slot.process ? Poco::Dynamic::Var(slot.process->pid) : Poco::Dynamic::Var());
+  json->set("alive", alive);
+  const auto probe = alive ? deploy::probe_once(app.deploy.health, slot.port, {app.site.env, slot.release})
+                           : deploy::ProbeResult{};
+  json->set("healthy", probe.healthy);
+  if (alive && !probe.healthy) json->set("unhealthy_because", probe.reason);
+  json->set("sha", slot.sha);
+  json->set("release", slot.release);
+  json->set("since", slot.since);
+  return json;
+}
+
+}  // namespace
+
+Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("app", app.state.app);
+  const auto& live = app.state.live;
+  json->set("live", live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(slot_json(app, live)));
+  const auto idle = live.empty() ? std::string("green") : deploy::other_slot(live);
+  json->set("idle", slot_json(app, idle));
+  const auto proxy = deploy::make_proxy_switch(
+      app.deploy.proxy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app)});
+  const auto current = proxy->current();
+  json->set("proxy", proxy->describe());
+  json->set("proxy_port",
+            current && current.value() ? Poco::Dynamic::Var(*current.value()) : Poco::Dynamic::Var());
+  if (!current) json->set("proxy_error", current.error().message);
+  if (app.state.journal) {
+    json->set("unfinished_deploy", "run " + app.state.journal->run_id + " of " + app.state.journal->sha +
+                                       " to slot " + app.state.journal->target + ", during " +
+                                       deploy::to_string(app.state.journal->phase));
+  }
+  return json;
+}
+
+}  // namespace turnout::agent

@@ -1,0 +1,88 @@
+#include "agent/metrics/metrics.h"
+
+#include <sstream>
+
+namespace turnout::agent {
+
+namespace {
+
+// Label values may hold any text; the format escapes backslash, quote and newline.
+std::string escaped(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return out;
+}
+
+void head(std::ostream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+void labelled(std::ostream& out, const char* name, const char* label,
+              const std::vector<std::pair<std::string, std::int64_t>>& values) {
+  for (const auto& [value, count] : values)
+    out << name << '{' << label << "=\"" << escaped(value) << "\"} " << count << '\n';
+}
+
+}  // namespace
+
+void Metrics::observe_run(double seconds) {
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++buckets_[i];
+      break;
+    }
+  }
+  ++count_;
+  sum_ += seconds;
+}
+
+void Metrics::count_report(const std::string& result) {
+  std::lock_guard lock(mutex_);
+  ++reports_[result];
+}
+
+void Metrics::count_rejected(int status) {
+  std::lock_guard lock(mutex_);
+  ++rejected_[status];
+}
+
+std::string Metrics::render(const StoreStats& stats) const {
+  std::ostringstream out;
+  head(out, "turnout_build_info", "gauge", "The running turnout's version.");
+  out << "turnout_build_info{version=\"" << TURNOUT_VERSION << "\"} 1\n";
+  head(out, "turnout_webhook_deliveries_total", "counter",
+       "Webhook deliveries recorded, by what became of them.");
+  labelled(out, "turnout_webhook_deliveries_total", "result", stats.deliveries_by_result);
+  head(out, "turnout_runs", "gauge", "Runs in the store, by status.");
+  labelled(out, "turnout_runs", "status", stats.runs_by_status);
+  head(out, "turnout_queue_depth", "gauge", "Runs queued for the agent's workers.");
+  out << "turnout_queue_depth " << stats.queue_depth << '\n';
+  head(out, "turnout_reports_pending", "gauge", "Reports to GitHub and notify URLs waiting to be sent.");
+  out << "turnout_reports_pending " << stats.reports_pending << '\n';
+
+  std::lock_guard lock(mutex_);
+  head(out, "turnout_webhook_rejected_total", "counter",
+       "Webhook requests refused (bad signature, body or size) since start.");
+  for (const auto& [status, count] : rejected_)
+    out << "turnout_webhook_rejected_total{code=\"" << status << "\"} " << count << '\n';
+  head(out, "turnout_reports_total", "counter",
+       "Attempts to send a report since start: sent, failed (tried again later) or dropped.");
+  for (const auto& [result, count] : reports_)
+    out << "turnout_reports_total{result=\"" << result << "\"} " << count << '\n';
+  head(out, "turnout_run_duration_seconds", "histogram", "How long the runs this agent ran took.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += buckets_[i];
+    out << "turnout_run_duration_seconds_bucket{le=\"" << kBuckets[i] << "\"} " << cumulative << '\n';
+  }
+  out << "turnout_run_duration_seconds_bucket{le=\"+Inf\"} " << count_ << '\n';
+  out << "turnout_run_duration_seconds_sum " << sum_ << '\n';
+  out << "turnout_run_duration_seconds_count " << count_ << '\n';
+  return out.str();
+}
+
+}  // namespace turnout::agent

@@ -1,0 +1,239 @@
+#include "agent/run/run_executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "agent/run/run_log.h"
+#include "agent/run/store_recorder.h"
+#include "git/repository_info.h"
+#include "steps/environment.h"
+#include "steps/runner.h"
+#include "util/strings.h"
+
+extern char** environ;
+
+namespace turnout::agent {
+
+namespace {
+
+/// The code and pipeline of a run, validated and ready to record.
+struct Prepared {
+  std::optional<git::Checkout> checkout;  // holds the workspace's lease while the run lasts
+  pipeline::Pipeline pipeline;
+  steps::RunContext context;
+};
+
+RunOutcome reject(ExitCode code, std::string message) { return {code, 0, std::move(message)}; }
+
+// Bad input is exit 2; a remote that fails while we talk to it is a failed run (exit 1).
+ExitCode exit_code_for(const util::Error& error) {
+  const bool input = error.kind == util::ErrorKind::invalid || error.kind == util::ErrorKind::not_found;
+  return input ? kExitUsage : kExitFailed;
+}
+
+std::optional<RunOutcome> use_folder(const RunRequest& request, Prepared& prepared) {
+  std::error_code error;
+  const auto folder = std::filesystem::canonical(request.dir, error);
+  if (error || !std::filesystem::is_directory(folder))
+    return reject(kExitUsage, "--dir " + request.dir + ": no such directory");
+  auto& context = prepared.context;
+  context.workspace = folder.string();
+  if (const auto checkout = git::describe_checkout(context.workspace)) {
+    context.branch = checkout->branch;
+    context.sha = checkout->sha;
+  }
+  context.repo = context.workspace;
+  return std::nullopt;
+}
+
+std::optional<RunOutcome> sync_remote(const std::string& data_dir, const RunRequest& request,
+                                      Prepared& prepared) {
+  auto checkout = git::Mirrors(data_dir).sync(request.remote);
+  if (!checkout) return reject(exit_code_for(checkout.error()), checkout.error().message);
+  auto& context = prepared.context;
+  context.workspace = checkout.value().workspace;
+  context.sha = checkout.value().sha;
+  context.ref = checkout.value().ref;
+  context.branch = checkout.value().branch;
+  context.repo = request.remote.url;
+  prepared.checkout.emplace(std::move(checkout.value()));
+  return std::nullopt;
+}
+
+std::optional<RunOutcome> check_stages(const RunRequest& request, const pipeline::Pipeline& pipeline) {
+  std::vector<std::string> names;
+  for (const auto& stage : pipeline.stages) names.push_back(stage.name);
+  for (const auto& wanted : request.stages) {
+    if (std::find(names.begin(), names.end(), wanted) != names.end()) continue;
+    return reject(kExitUsage, "unknown stage '" + wanted + "'" + util::did_you_mean(wanted, names) +
+                                  "; the pipeline has: " + util::join(names, ", "));
+  }
+  return std::nullopt;
+}
+
+std::optional<RunOutcome> read_secrets(const pipeline::Pipeline& pipeline, steps::RunContext& context) {
+  for (const auto& name : pipeline.secrets) {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+      return reject(kExitUsage, "secret '" + name + "' (listed in " + pipeline.file +
+                                    ") is not set in turnout's environment; export it and run again");
+    }
+    context.secrets[name] = value;
+  }
+  return std::nullopt;
+}
+
+// The pipeline comes from the checkout: the commit being built, never turnout's own disk.
+std::optional<RunOutcome> load_pipeline(const RunRequest& request, Prepared& prepared) {
+  const auto file =
+      (std::filesystem::path(prepared.context.workspace) / request.pipeline_file).lexically_normal();
+  auto loaded = pipeline::load_file(file.string());
+  if (!loaded.ok()) {
+    std::vector<std::string> lines;
+    for (const auto& error : loaded.errors) lines.push_back(error.to_string());
+    auto rejected = reject(kExitUsage, util::join(lines, "\n"));
+    rejected.problems = std::move(loaded.errors);
+    return rejected;
+  }
+  prepared.pipeline = std::move(loaded.pipeline);
+  if (auto rejected = check_stages(request, prepared.pipeline)) return rejected;
+  return read_secrets(prepared.pipeline, prepared.context);
+}
+
+RunStatus run_status_for(steps::Status status) {
+  switch (status) {
+    case steps::Status::succeeded:
+      return RunStatus::succeeded;
+    case steps::Status::cancelled:
+      return RunStatus::cancelled;
+    default:
+      return RunStatus::failed;
+  }
+}
+
+// The run's log, or an `error` end for a run that cannot have one.
+std::unique_ptr<RunLog> open_log(RunStore& store, const std::string& data_dir, std::int64_t id) {
+  auto log = RunLog::create(run_log_path(data_dir, id));
+  if (log) return std::move(log.value());
+  (void)store.finish_run(id, RunStatus::error, log.error().message);
+  return nullptr;
+}
+
+// How a run ends that the Runner finished: as a stop asked (superseded, interrupted...) when
+// it was cancelled by one, else as the result says.
+RunEnding ending_for(const steps::RunResult& result, const RunControl* control) {
+  if (result.status == steps::Status::cancelled && control != nullptr) {
+    if (auto asked = control->ending()) return *asked;
+  }
+  return RunEnding{run_status_for(result.status), steps::run_failure_reason(result)};
+}
+
+/// What a run needs besides its pipeline and context.
+struct Execution {
+  RunStore& store;
+  const std::string& data_dir;
+  std::vector<steps::RunObserver*> observers;
+  const steps::CancelToken& cancel;
+  const RunControl* control;
+};
+
+// Runs a prepared, recorded, running run to its end and records the end.
+RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& prepared,
+                        const RunRequest& request, RunLog& log) {
+  auto& context = prepared.context;
+  context.run_id = std::to_string(id);
+  if (prepared.checkout)
+    log.note("checked out " + context.sha + " (" + context.ref + ") from " + context.repo);
+  StoreRecorder recorder(execution.store, id);
+  std::vector<steps::RunObserver*> observers = execution.observers;
+  observers.push_back(&log);
+  observers.push_back(&recorder);
+  steps::RunnerOptions options;
+  options.only_stages = request.stages;
+  const auto result = steps::Runner(observers, execution.cancel, options).run(prepared.pipeline, context);
+  const auto ending = ending_for(result, execution.control);
+  if (auto finished = execution.store.finish_run(id, ending); !finished) {
+    spdlog::warn("run {}: cannot record its end: {}", id, finished.error().message);
+  }
+  return {agent::exit_code_for(result.status), id, ""};
+}
+
+// Fills what the request and the environment say into the prepared context.
+void complete_context(const RunRequest& request, const std::string& data_dir, Prepared& prepared) {
+  auto& context = prepared.context;
+  context.data_dir = data_dir;
+  if (!request.branch.empty()) context.branch = request.branch;
+  if (context.ref.empty() && !context.branch.empty()) context.ref = "refs/heads/" + context.branch;
+  context.trigger = request.trigger;
+  context.pipeline_file = request.pipeline_file;
+  context.inherited_env = steps::inherited_environment(environ);
+}
+
+// Why a webhook run of `branch` should not run its pipeline (`on.branches`), or "".
+std::string not_on_branches(const pipeline::Pipeline& pipeline, const std::string& branch) {
+  if (pipeline.branches.empty() || branch.empty()) return "";
+  for (const auto& pattern : pipeline.branches) {
+    if (util::glob_match(pattern, branch)) return "";
+  }
+  return "branch '" + branch + "' is not in the pipeline's on.branches (" +
+         util::join(pipeline.branches, ", ") + ")";
+}
+
+}  // namespace
+
+RunExecutor::RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers)
+    : data_dir_(std::move(data_dir)), store_(store), observers_(std::move(observers)) {}
+
+RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelToken& cancel) {
+  Prepared prepared;
+  auto fetched =
+      request.remote.url.empty() ? use_folder(request, prepared) : sync_remote(data_dir_, request, prepared);
+  if (fetched) return *fetched;
+  if (auto rejected = load_pipeline(request, prepared)) return *rejected;
+  complete_context(request, data_dir_, prepared);
+
+  const auto& context = prepared.context;
+  const NewRun record{context.repo,           context.ref,     context.branch,  context.sha,
+                      prepared.pipeline.name, request.trigger, request.rerun_of};
+  const auto id = store_.create_run(record);
+  if (!id) return reject(kExitFailed, id.error().message);
+  if (auto started = store_.start_run(id.value(), prepared.pipeline.name); !started) {
+    return reject(kExitFailed, started.error().message);
+  }
+  auto log = open_log(store_, data_dir_, id.value());
+  if (!log) return {kExitFailed, id.value(), "cannot write the run's log"};
+  return run_recorded({store_, data_dir_, observers_, cancel, nullptr}, id.value(), prepared, request, *log);
+}
+
+RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& request,
+                                        RunControl& control) {
+  auto log = open_log(store_, data_dir_, run.id);
+  if (!log) return {kExitFailed, run.id, "cannot write the run's log"};
+  // Nothing of this run may end without its reason in the log and the store.
+  const auto end_early = [&](RunStatus status, const std::string& why) {
+    log->note(why);
+    (void)store_.finish_run(run.id, status, why);
+    return RunOutcome{status == RunStatus::error ? kExitFailed : kExitUsage, run.id, why};
+  };
+  Prepared prepared;
+  if (auto fetched = sync_remote(data_dir_, request, prepared))
+    return end_early(RunStatus::error, fetched->message);
+  if (auto rejected = load_pipeline(request, prepared))
+    return end_early(RunStatus::failed, rejected->message);
+  (void)store_.set_pipeline(run.id, prepared.pipeline.name,
+                            pipeline::to_string(prepared.pipeline.concurrency));
+  if (prepared.pipeline.concurrency == pipeline::Concurrency::cancel_in_progress)
+    stop_if_replaced(store_, run.id, control);
+  if (auto why = not_on_branches(prepared.pipeline, run.branch); !why.empty())
+    return end_early(RunStatus::cancelled, why);
+  complete_context(request, data_dir_, prepared);
+  std::vector<steps::RunObserver*> observers = observers_;
+  observers.push_back(&control);
+  return run_recorded({store_, data_dir_, observers, control.token(), &control}, run.id, prepared, request,
+                      *log);
+}
+
+}  // namespace turnout::agent

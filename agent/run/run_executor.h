@@ -1,0 +1,64 @@
+#pragma once
+// One run from request to recorded result: get the code, load its pipeline, record, run, finish.
+// Shared by `turnout run`, `turnout rerun`, and the agent's workers.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/run/exit_code.h"
+#include "agent/run/run_control.h"
+#include "agent/store/run_store.h"
+#include "git/mirror_sync.h"
+#include "pipeline/loader.h"
+#include "steps/cancel_token.h"
+#include "steps/run_observer.h"
+
+namespace turnout::agent {
+
+/// What to run and where its code comes from: a folder used as it is, or a repository synced
+/// to an exact commit (the pipeline is then read from that commit, never from turnout's disk).
+struct RunRequest {
+  std::string dir;                             ///< a folder (turnout run --dir); used when remote.url is ""
+  git::SyncRequest remote;                     ///< a repository, ref and/or sha (turnout run --repo)
+  std::string pipeline_file = ".turnout.yml";  ///< relative to the checkout
+  std::vector<std::string> stages;             ///< only these stages; empty = all
+  std::string branch;                          ///< overrides the branch for `when.branches`
+  std::string trigger = "cli";                 ///< cli, webhook, rerun, redelivery, actions
+  std::optional<std::int64_t> rerun_of;        ///< set by rerun
+};
+
+/// How a request ended.
+struct RunOutcome {
+  ExitCode code = kExitFailed;  ///< for the process
+  std::int64_t run_id = 0;      ///< 0 when nothing was recorded (bad input)
+  std::string message;          ///< one line for the person when nothing ran; "" otherwise
+  std::vector<pipeline::Diagnostic> problems =
+      {};  ///< when the pipeline did not load: each with its position
+};
+
+/// Executes RunRequests against one data folder and store.
+class RunExecutor {
+ public:
+  /// `store` and `observers` must outlive the executor; `observers` see every run besides the
+  /// run log and the store recorder that the executor adds itself.
+  RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers);
+
+  /// Gets the code, validates the pipeline and its inputs (a failure there records nothing and
+  /// is kExitUsage, or kExitFailed when the remote fails at run time), then records and runs it.
+  /// `cancel` stops it (the run ends cancelled).
+  RunOutcome execute(const RunRequest& request, const steps::CancelToken& cancel);
+
+  /// Runs `run`, which the agent's queue has already marked running. Everything that goes
+  /// wrong is recorded on it, with the reason in its log: a fetch that fails ends it `error`,
+  /// an invalid pipeline `failed`. A stop through `control` ends it as the stop asked.
+  RunOutcome execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control);
+
+ private:
+  std::string data_dir_;
+  RunStore& store_;
+  std::vector<steps::RunObserver*> observers_;
+};
+
+}  // namespace turnout::agent

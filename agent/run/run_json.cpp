@@ -1,0 +1,82 @@
+#include "agent/run/run_json.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <sstream>
+
+namespace turnout::agent {
+
+namespace {
+
+// An empty time means "not yet": JSON says so with null rather than "".
+Poco::Dynamic::Var time_or_null(const std::string& time) {
+  return time.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(time);
+}
+
+Poco::JSON::Object::Ptr step_to_json(const StepRecord& step) {
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("name", step.name);
+  json->set("status", step.status);
+  json->set("exit_code", step.exit_code ? Poco::Dynamic::Var(*step.exit_code) : Poco::Dynamic::Var());
+  json->set("reason", step.reason);
+  json->set("started_at", time_or_null(step.started_at));
+  json->set("finished_at", time_or_null(step.finished_at));
+  return json;
+}
+
+Poco::JSON::Object::Ptr stage_to_json(const StageRecord& stage) {
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("name", stage.name);
+  json->set("status", stage.status);
+  json->set("reason", stage.reason);
+  json->set("started_at", time_or_null(stage.started_at));
+  json->set("finished_at", time_or_null(stage.finished_at));
+  Poco::JSON::Array::Ptr steps = new Poco::JSON::Array;
+  for (const auto& step : stage.steps) steps->add(step_to_json(step));
+  json->set("steps", steps);
+  return json;
+}
+
+std::string stringify(const Poco::Dynamic::Var& value) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::stringify(value, out);
+  return out.str();
+}
+
+}  // namespace
+
+Poco::JSON::Object::Ptr run_to_json(const RunRecord& run) {
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("id", run.id);
+  json->set("status", to_string(run.status));
+  json->set("reason", run.reason);
+  json->set("repo", run.repo);
+  json->set("ref", run.ref);
+  json->set("branch", run.branch);
+  json->set("sha", run.sha);
+  json->set("pipeline", run.pipeline);
+  json->set("trigger", run.trigger);
+  json->set("rerun_of", run.rerun_of ? Poco::Dynamic::Var(*run.rerun_of) : Poco::Dynamic::Var());
+  json->set("superseded_by",
+            run.superseded_by ? Poco::Dynamic::Var(*run.superseded_by) : Poco::Dynamic::Var());
+  json->set("queued_at", run.queued_at);
+  json->set("started_at", time_or_null(run.started_at));
+  json->set("finished_at", time_or_null(run.finished_at));
+  if (!run.stages.empty()) {
+    Poco::JSON::Array::Ptr stages = new Poco::JSON::Array;
+    for (const auto& stage : run.stages) stages->add(stage_to_json(stage));
+    json->set("stages", stages);
+  }
+  return json;
+}
+
+std::string runs_to_json(const std::vector<RunRecord>& runs) {
+  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+  for (const auto& run : runs) array->add(run_to_json(run));
+  return stringify(array);
+}
+
+std::string run_to_json_text(const RunRecord& run) { return stringify(run_to_json(run)); }
+
+}  // namespace turnout::agent

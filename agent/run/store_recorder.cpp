@@ -1,0 +1,74 @@
+#include "agent/run/store_recorder.h"
+
+#include <spdlog/spdlog.h>
+
+#include "util/process_identity.h"
+
+namespace turnout::agent {
+
+StoreRecorder::StoreRecorder(RunStore& store, std::int64_t run_id) : store_(store), run_id_(run_id) {}
+
+void StoreRecorder::check(const util::Status& status) const {
+  if (!status) spdlog::warn("run {}: cannot record progress: {}", run_id_, status.error().message);
+}
+
+int StoreRecorder::stage_index(const pipeline::Stage& stage) const {
+  // The runner hands out references into the pipeline it was given in run_started.
+  return pipeline_ == nullptr ? 0 : static_cast<int>(&stage - pipeline_->stages.data());
+}
+
+void StoreRecorder::run_started(const pipeline::Pipeline& pipeline, const steps::RunContext&) {
+  pipeline_ = &pipeline;
+}
+
+void StoreRecorder::stage_started(const pipeline::Stage& stage) {
+  stage_started_at_ = utc_now();
+  // A deploy stage runs as one step that is not in stage.steps (see steps/deploy_step.h).
+  step_started_at_.assign(stage.deploy ? 1 : stage.steps.size(), "");
+  check(store_.record_stage(run_id_,
+                            {stage_index(stage), stage.name, "running", "", stage_started_at_, "", {}}));
+}
+
+void StoreRecorder::step_started(const pipeline::Stage& stage, const pipeline::Step& step) {
+  current_step_ = stage.deploy ? 0 : static_cast<int>(&step - stage.steps.data());
+  step_started_at_[current_step_] = utc_now();
+  check(store_.record_step(
+      run_id_, stage_index(stage),
+      {current_step_, step.name, "running", std::nullopt, "", step_started_at_[current_step_], ""}));
+}
+
+void StoreRecorder::step_process_started(const pipeline::Stage& stage, const pipeline::Step&, pid_t pgid) {
+  // Recorded so that, should this turnout be killed, the next one can end the step's group.
+  if (const auto leader = util::identify(pgid)) {
+    check(store_.record_step_group(run_id_, stage_index(stage), current_step_, *leader));
+  }
+}
+
+void StoreRecorder::step_finished(const pipeline::Stage& stage, const steps::StepResult& result) {
+  if (result.status == steps::Status::skipped || current_step_ < 0) return;  // recorded with the stage
+  std::optional<int> exit_code;
+  if (result.exit_code >= 0) exit_code = result.exit_code;
+  check(store_.record_step(run_id_, stage_index(stage),
+                           {current_step_, result.name, steps::to_string(result.status), exit_code,
+                            result.reason, step_started_at_[current_step_], utc_now()}));
+  current_step_ = -1;
+}
+
+void StoreRecorder::stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) {
+  const bool ran = result.status != steps::Status::skipped;
+  check(store_.record_stage(run_id_, {stage_index(stage),
+                                      stage.name,
+                                      steps::to_string(result.status),
+                                      result.reason,
+                                      ran ? stage_started_at_ : "",
+                                      ran ? utc_now() : "",
+                                      {}}));
+  for (std::size_t i = 0; i < result.steps.size(); ++i) {
+    const auto& step = result.steps[i];
+    if (step.status != steps::Status::skipped) continue;  // the others were recorded as they ended
+    check(store_.record_step(run_id_, stage_index(stage),
+                             {static_cast<int>(i), step.name, "skipped", std::nullopt, step.reason, "", ""}));
+  }
+}
+
+}  // namespace turnout::agent

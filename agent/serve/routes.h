@@ -1,0 +1,36 @@
+#pragma once
+// The agent's HTTP surface (ARCHITECTURE.md, "HTTP surface"), as routes: each parses its request and
+// calls one function of the domain.
+
+#include <string>
+#include <vector>
+
+#include "agent/config/agent_config.h"
+#include "agent/http/router.h"
+#include "agent/metrics/metrics.h"
+#include "agent/report/reporting.h"
+#include "agent/serve/scheduler.h"
+#include "agent/store/run_store.h"
+#include "agent/webhook/webhook_intake.h"
+
+namespace turnout::agent {
+
+/// What the routes act on; everything must outlive the router.
+struct ServeParts {
+  const AgentConfig& config;              ///< data_dir and public_url
+  const WebhookIntake& intake;            ///< POST /webhook
+  RunStore& store;                        ///< runs and their counts
+  Scheduler& scheduler;                   ///< reruns wake it; cancels go through it
+  Metrics& metrics;                       ///< GET /metrics
+  std::vector<std::string> write_tokens;  ///< Bearer tokens the writes accept; none: writes are refused
+  Reporting* reporting = nullptr;         ///< a rollback is reported as a deployment; none: not reported
+};
+
+/// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),
+/// GET /api/runs/{id}, GET /api/runs/{id}/log (?offset=BYTES), and the writes
+/// POST /api/runs/{id}/rerun and POST /api/runs/{id}/cancel (Bearer token: 401 without, 403 wrong);
+/// GET /api/apps, GET /api/apps/{app} (as `turnout deploy status --json`) and
+/// POST /api/apps/{app}/rollback (Bearer token; answers when the rollback has ended).
+void add_serve_routes(Router& router, const ServeParts& parts);
+
+}  // namespace turnout::agent

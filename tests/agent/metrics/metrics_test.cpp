@@ -1,0 +1,43 @@
+#include "agent/metrics/metrics.h"
+
+#include <catch2/catch.hpp>
+
+using turnout::agent::Metrics;
+using turnout::agent::StoreStats;
+
+TEST_CASE("metrics: the exposition has every series with HELP and TYPE", "[unit][metrics]") {
+  Metrics metrics;
+  metrics.observe_run(0.5);
+  metrics.observe_run(42);
+  metrics.observe_run(7200);
+  metrics.count_rejected(401);
+  StoreStats stats;
+  stats.deliveries_by_result = {{"ignored", 3}, {"queued", 5}};
+  stats.runs_by_status = {{"queued", 2}, {"succeeded", 4}};
+  stats.queue_depth = 2;
+  const auto text = metrics.render(stats);
+  for (const auto* line :
+       {"# TYPE turnout_webhook_deliveries_total counter\n",
+        "turnout_webhook_deliveries_total{result=\"ignored\"} 3\n",
+        "turnout_webhook_deliveries_total{result=\"queued\"} 5\n", "# TYPE turnout_runs gauge\n",
+        "turnout_runs{status=\"succeeded\"} 4\n", "turnout_queue_depth 2\n",
+        "turnout_webhook_rejected_total{code=\"401\"} 1\n", "# TYPE turnout_run_duration_seconds histogram\n",
+        // Buckets are cumulative: 0.5 s is in le=1 and every bucket after it.
+        "turnout_run_duration_seconds_bucket{le=\"1\"} 1\n",
+        "turnout_run_duration_seconds_bucket{le=\"30\"} 1\n",
+        "turnout_run_duration_seconds_bucket{le=\"60\"} 2\n",
+        "turnout_run_duration_seconds_bucket{le=\"3600\"} 2\n",
+        "turnout_run_duration_seconds_bucket{le=\"+Inf\"} 3\n", "turnout_run_duration_seconds_sum 7242.5\n",
+        "turnout_run_duration_seconds_count 3\n"}) {
+    INFO(line);
+    CHECK_THAT(text, Catch::Contains(line));
+  }
+  CHECK_THAT(text, Catch::StartsWith("# HELP turnout_build_info"));
+}
+
+TEST_CASE("metrics: label values are escaped", "[unit][metrics]") {
+  StoreStats stats;
+  stats.deliveries_by_result = {{"a\"b\\c\nd", 1}};
+  CHECK_THAT(Metrics().render(stats),
+             Catch::Contains("turnout_webhook_deliveries_total{result=\"a\\\"b\\\\c\\nd\"} 1\n"));
+}

@@ -1,0 +1,57 @@
+#include "agent/run/run_json.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include <catch2/catch.hpp>
+
+using namespace turnout::agent;
+
+TEST_CASE("a run object carries every field, with null for what has not happened", "[unit][json]") {
+  RunRecord run;
+  run.id = 7;
+  run.status = RunStatus::running;
+  run.repo = "https://example.com/acme/app.git";
+  run.ref = "refs/heads/main";
+  run.branch = "main";
+  run.sha = "0123456789abcdef0123456789abcdef01234567";
+  run.pipeline = "app";
+  run.trigger = "webhook";
+  run.queued_at = "2026-11-22T10:00:00.000Z";
+  run.started_at = "2026-11-22T10:00:01.000Z";
+
+  const auto json = Poco::JSON::Parser().parse(run_to_json_text(run)).extract<Poco::JSON::Object::Ptr>();
+  CHECK(json->getValue<int>("id") == 7);
+  CHECK(json->getValue<std::string>("status") == "running");
+  CHECK(json->getValue<std::string>("sha") == run.sha);
+  CHECK(json->getValue<std::string>("trigger") == "webhook");
+  CHECK(json->isNull("rerun_of"));
+  CHECK(json->isNull("finished_at"));
+  CHECK_FALSE(json->has("stages"));  // a list entry: no stages
+}
+
+TEST_CASE("a run object with stages lists them with their steps", "[unit][json]") {
+  RunRecord run;
+  run.id = 1;
+  run.rerun_of = 3;
+  run.stages.push_back({0, "build", "failed", "step 'make' exited 2", "t0", "t1", {}});
+  run.stages[0].steps.push_back({0, "make", "failed", 2, "exited 2", "t0", "t1"});
+
+  const auto json = Poco::JSON::Parser().parse(run_to_json_text(run)).extract<Poco::JSON::Object::Ptr>();
+  CHECK(json->getValue<int>("rerun_of") == 3);
+  const auto stage = json->getArray("stages")->getObject(0);
+  CHECK(stage->getValue<std::string>("name") == "build");
+  CHECK(stage->getValue<std::string>("reason") == "step 'make' exited 2");
+  const auto step = stage->getArray("steps")->getObject(0);
+  CHECK(step->getValue<int>("exit_code") == 2);
+  CHECK(step->getValue<std::string>("status") == "failed");
+}
+
+TEST_CASE("runs_to_json is an array in the given order", "[unit][json]") {
+  RunRecord a, b;
+  a.id = 2;
+  b.id = 1;
+  const auto array = Poco::JSON::Parser().parse(runs_to_json({a, b})).extract<Poco::JSON::Array::Ptr>();
+  REQUIRE(array->size() == 2);
+  CHECK(array->getObject(0)->getValue<int>("id") == 2);
+  CHECK(array->getObject(1)->getValue<int>("id") == 1);
+}
