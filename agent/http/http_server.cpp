@@ -67,9 +67,31 @@ util::Result<std::string> receive_body(HTTPServerRequest& request, std::size_t l
   return body;
 }
 
+// The pieces as they come, one at a time; when they fall short of the length announced, the
+// connection is not reused (the client sees it end early rather than wait for the rest).
+void send_pieces(HTTPServerResponse& response, const BodyPieces& pieces) {
+  std::ostream& out = response.send();
+  std::string piece;
+  std::int64_t sent = 0;
+  while (sent < pieces.length && out && pieces.next(piece)) {
+    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    sent += static_cast<std::int64_t>(piece.size());
+  }
+  if (sent != pieces.length) {
+    spdlog::warn("answer cut short after {} of {} bytes", sent, pieces.length);
+    response.setKeepAlive(false);
+  }
+}
+
 void send(HTTPServerResponse& response, const HttpResponse& answer) {
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
   response.setContentType(answer.content_type);
+  for (const auto& [name, value] : answer.headers) response.set(name, value);
+  if (answer.pieces) {
+    response.setContentLength64(answer.pieces->length);
+    send_pieces(response, *answer.pieces);
+    return;
+  }
   response.setContentLength64(static_cast<Poco::Int64>(answer.body.size()));
   response.send() << answer.body;
 }

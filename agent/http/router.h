@@ -2,9 +2,12 @@
 // Method + path -> handler, so the transport (HttpServer) knows no route and a route knows no
 // socket. Paths are patterns of segments; `{name}` matches one segment and is captured.
 
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace turnout::agent {
@@ -22,11 +25,21 @@ struct HttpRequest {
   std::string header(const std::string& name) const;
 };
 
+/// A body handed over piece by piece, so that a large one (a run's log) is never held whole.
+struct BodyPieces {
+  std::int64_t length = 0;  ///< its length in bytes (Content-Length): the pieces add up to it
+  /// Puts the next piece in `piece` (reusing its buffer); false when there is none left, or when
+  /// the rest cannot be read (the transport then ends the connection: the length is not kept).
+  std::function<bool(std::string& piece)> next;
+};
+
 /// An answer: status and a body (JSON unless content_type says otherwise).
 struct HttpResponse {
-  int status = 200;                               ///< HTTP status
-  std::string body;                               ///< the whole body
-  std::string content_type = "application/json";  ///< its type
+  int status = 200;                                            ///< HTTP status
+  std::string body;                                            ///< the whole body
+  std::string content_type = "application/json";               ///< its type
+  std::vector<std::pair<std::string, std::string>> headers{};  ///< more headers (Content-Range, ...)
+  std::optional<BodyPieces> pieces{};                          ///< given: the body, instead of `body`
 };
 
 /// `{"error": message}` with `status`.

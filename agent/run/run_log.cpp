@@ -2,9 +2,14 @@
 
 #include "util/utc_time.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 namespace turnout::agent {
 
@@ -16,6 +21,30 @@ std::string outcome(steps::Status status, util::Duration duration, const std::st
   std::string text = steps::to_string(status);
   if (status != steps::Status::succeeded && !reason.empty()) text += ": " + reason;
   return text + " (" + util::format_duration(duration) + ")";
+}
+
+// A file descriptor closed when it goes.
+struct OwnedFd {
+  int fd = -1;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+util::Error not_regular(const std::string& path) {
+  return util::fail(
+      "run log " + path + " is not a regular file in its run's folder (a symbolic link?): not read",
+      util::ErrorKind::denied);
+}
+
+// Why `path` could not be opened, as the kind a caller can act on: O_NOFOLLOW answers a link
+// with ELOOP, and O_DIRECTORY a file where a folder should be with ENOTDIR.
+util::Error open_error(int error, const std::string& path, std::int64_t id) {
+  if (error == ENOENT)
+    return util::fail("run " + std::to_string(id) + " has no log yet", util::ErrorKind::not_found);
+  if (error == ELOOP || error == ENOTDIR) return not_regular(path);
+  return util::fail("cannot open run log " + path + ": " + std::strerror(error));
 }
 
 }  // namespace
@@ -86,6 +115,48 @@ void RunLog::stage_finished(const pipeline::Stage& stage, const steps::StageResu
 
 void RunLog::run_finished(const steps::RunResult& result) {
   write_marker("===", "run " + outcome(result.status, result.duration, ""));
+}
+
+util::Result<std::unique_ptr<RunLogReader>> RunLogReader::open(const std::string& data_dir, std::int64_t id) {
+  const std::string path = run_log_path(data_dir, id);
+  // `runs` may be a link the operator made (to another disk); the run's folder and its log,
+  // which runs write into, may not.
+  const std::string runs = (std::filesystem::path(data_dir) / "runs").string();
+  const OwnedFd runs_fd{::open(runs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (runs_fd.fd < 0) return open_error(errno, path, id);
+  const OwnedFd run_fd{
+      ::openat(runs_fd.fd, std::to_string(id).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+  if (run_fd.fd < 0) return open_error(errno, path, id);
+  // O_NONBLOCK: opening a FIFO planted there must not wait for a writer.
+  OwnedFd log{::openat(run_fd.fd, "log", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  if (log.fd < 0) return open_error(errno, path, id);
+  struct stat status {};
+  if (::fstat(log.fd, &status) != 0)
+    return util::fail("cannot read run log " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(status.st_mode)) return not_regular(path);
+  return std::unique_ptr<RunLogReader>(new RunLogReader(log.release(), path, status.st_size));
+}
+
+RunLogReader::RunLogReader(int fd, std::string path, std::int64_t size)
+    : fd_(fd), path_(std::move(path)), size_(size) {}
+
+RunLogReader::~RunLogReader() { ::close(fd_); }
+
+util::Status RunLogReader::read(std::int64_t offset, std::size_t max, std::string& piece) const {
+  piece.resize(max);
+  std::size_t got = 0;
+  while (got < max) {
+    const auto n = ::pread(fd_, piece.data() + got, max - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      piece.clear();
+      return util::fail("cannot read run log " + path_ + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  piece.resize(got);
+  return util::Ok{};
 }
 
 }  // namespace turnout::agent

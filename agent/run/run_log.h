@@ -46,4 +46,32 @@ class RunLog : public steps::RunObserver {
 /// Where the log of run `id` lives under `data_dir`.
 std::string run_log_path(const std::string& data_dir, std::int64_t id);
 
+/// A run's log opened for reading in bounded pieces: whoever serves it (the API) never holds
+/// more than one piece. Plain offsets and bytes, nothing of any transport. Only a regular file
+/// `log` in the run's own folder is opened, neither of them through a symbolic link, so a link
+/// planted there reads nothing of its target.
+class RunLogReader {
+ public:
+  /// Opens the log of run `id` under `data_dir`. Fails ErrorKind::not_found when the run has no
+  /// log (yet), denied when its folder or its log is a symbolic link or not what it should be
+  /// (a folder, a regular file), failed naming the path on any other error.
+  static util::Result<std::unique_ptr<RunLogReader>> open(const std::string& data_dir, std::int64_t id);
+  ~RunLogReader();
+  RunLogReader(const RunLogReader&) = delete;
+  RunLogReader& operator=(const RunLogReader&) = delete;
+
+  /// Its size in bytes when it was opened; a run still going appends more, which a later
+  /// open sees.
+  std::int64_t size() const { return size_; }
+  /// Puts up to `max` bytes from `offset` in `piece` (replacing what it held, keeping its
+  /// buffer); fewer at the end, none from the end on. Fails naming the path when reading does.
+  util::Status read(std::int64_t offset, std::size_t max, std::string& piece) const;
+
+ private:
+  RunLogReader(int fd, std::string path, std::int64_t size);
+  int fd_;
+  std::string path_;
+  std::int64_t size_;
+};
+
 }  // namespace turnout::agent

@@ -7,11 +7,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "agent/apps/app_deploy.h"
 #include "agent/apps/app_status.h"
+#include "agent/http/byte_range.h"
 #include "agent/run/run_json.h"
 #include "agent/run/run_log.h"
 #include "util/hmac.h"
@@ -66,6 +67,18 @@ HttpResponse list_runs(RunStore& store, const HttpRequest& request) {
   return {200, runs_to_json(runs.value())};
 }
 
+// The path's {id}; nullopt when it is not a run id (bad_id() answers that).
+std::optional<std::int64_t> run_id(const HttpRequest& request) { return positive(request.params.at("id")); }
+
+HttpResponse bad_id(const HttpRequest& request) {
+  return json_error(400, "run id must be a positive number, not '" + request.params.at("id") + "'");
+}
+
+// The 404 of a run the path names and the store has not.
+HttpResponse no_run(const HttpRequest& request) {
+  return json_error(404, "no run " + request.params.at("id"));
+}
+
 // The run named by the path's {id}: a 400 for a bad id, a 404 for a missing run.
 struct FoundRun {
   std::optional<RunRecord> run;
@@ -73,12 +86,11 @@ struct FoundRun {
 };
 
 FoundRun find_run(RunStore& store, const HttpRequest& request) {
-  const std::string& text = request.params.at("id");
-  const auto id = positive(text);
-  if (!id) return {std::nullopt, json_error(400, "run id must be a positive number, not '" + text + "'")};
+  const auto id = run_id(request);
+  if (!id) return {std::nullopt, bad_id(request)};
   auto run = store.get(*id);
   if (!run) return {std::nullopt, json_error(500, run.error().message)};
-  if (!run.value()) return {std::nullopt, json_error(404, "no run " + text)};
+  if (!run.value()) return {std::nullopt, no_run(request)};
   return {std::move(*run.value()), {}};
 }
 
@@ -91,7 +103,49 @@ HttpResponse get_run(RunStore& store, const HttpRequest& request) {
   return {200, stringify(*json)};
 }
 
-// The log from byte `offset` on (?offset=N lets a client follow it); "" before the run has one.
+// What a response of the log holds at most at a time.
+constexpr std::int64_t kLogPiece = 64 * 1024;
+
+const std::string kText = "text/plain; charset=utf-8";
+
+// Bytes first..first+length-1 of `log`, one piece at a time.
+BodyPieces log_pieces(std::shared_ptr<const RunLogReader> log, std::int64_t first, std::int64_t length) {
+  return {length, [log = std::move(log), at = first, end = first + length](std::string& piece) mutable {
+            if (at >= end) return false;
+            const auto read = log->read(at, static_cast<std::size_t>(std::min(kLogPiece, end - at)), piece);
+            if (!read) spdlog::warn("{}", read.error().message);
+            if (!read || piece.empty()) return false;
+            at += static_cast<std::int64_t>(piece.size());
+            return true;
+          }};
+}
+
+// The log as `range` (a Range header, "" for none) asks, else from byte `offset` on.
+HttpResponse serve_log(std::shared_ptr<const RunLogReader> log, std::int64_t offset, const std::string& range,
+                       std::int64_t id) {
+  const auto size = log->size();
+  const auto asked = resolve_range(range, size);
+  if (asked.kind == ByteRange::Kind::unsatisfiable) {
+    auto refused = json_error(416, "the range '" + range + "' is outside the log of run " +
+                                       std::to_string(id) + " (" + std::to_string(size) + " bytes)");
+    refused.headers = {{"Content-Range", "bytes */" + std::to_string(size)}};
+    return refused;
+  }
+  HttpResponse answer{200, "", kText, {{"Accept-Ranges", "bytes"}}};
+  if (asked.kind == ByteRange::Kind::part) {
+    answer.status = 206;
+    answer.headers.emplace_back("Content-Range", "bytes " + std::to_string(asked.first) + "-" +
+                                                     std::to_string(asked.last) + "/" + std::to_string(size));
+    answer.pieces = log_pieces(std::move(log), asked.first, asked.last - asked.first + 1);
+    return answer;
+  }
+  const auto first = std::min(offset, size);
+  answer.pieces = log_pieces(std::move(log), first, size - first);
+  return answer;
+}
+
+// The log from byte `offset` on (?offset=N lets a client follow it), or the bytes a Range
+// header asks for (it wins over an offset); "" before the run has one.
 HttpResponse get_log(const ServeParts& parts, const HttpRequest& request) {
   const auto found = find_run(parts.store, request);
   if (!found.run) return found.error;
@@ -101,11 +155,11 @@ HttpResponse get_log(const ServeParts& parts, const HttpRequest& request) {
     if (!parsed) return json_error(400, "offset must be a number of bytes, not '" + given->second + "'");
     offset = *parsed;
   }
-  std::ifstream in(run_log_path(parts.config.data_dir, found.run->id), std::ios::binary);
-  std::string text;
-  if (in && in.seekg(offset))
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return {200, std::move(text), "text/plain; charset=utf-8"};
+  auto log = RunLogReader::open(parts.config.data_dir, found.run->id);
+  if (log) return serve_log(std::move(log.value()), offset, request.header("range"), found.run->id);
+  if (log.error().kind == util::ErrorKind::not_found) return {200, "", kText};
+  spdlog::warn("{}", log.error().message);
+  return json_error(log.error().kind == util::ErrorKind::denied ? 403 : 500, log.error().message);
 }
 
 // A write must carry one of the agent's tokens; compared in constant time.
@@ -131,51 +185,41 @@ HttpResponse answer(int status, const std::string& result, const std::string& re
 
 HttpResponse rerun(const ServeParts& parts, const HttpRequest& request) {
   if (auto refused = refuse_write(parts, request)) return *refused;
-  const auto found = find_run(parts.store, request);
-  if (!found.run) return found.error;
-  const RunRecord& run = *found.run;
-  if (run.sha.empty()) {
-    return json_error(409, "run " + std::to_string(run.id) + " ran in " + run.repo +
-                               ", a folder that is not a git repository: there is no commit to run again");
+  const auto id = run_id(request);
+  if (!id) return bad_id(request);
+  const auto done = parts.scheduler.rerun(*id);
+  switch (done.result) {
+    case RerunResult::queued:
+      return answer(202, "queued", done.reason, done.run, run_url(parts.config, done.run));
+    case RerunResult::no_such_run:
+      return no_run(request);
+    case RerunResult::no_commit:
+      return json_error(409, done.reason);
+    case RerunResult::failed:
+      break;
   }
-  const NewRun again{run.repo, run.ref, run.branch,    run.sha, run.pipeline,
-                     "rerun",  run.id,  run.repo_name, true};
-  const auto id = parts.store.enqueue_run(again);
-  if (!id) return json_error(500, id.error().message);
-  parts.scheduler.notify_queued();
-  return answer(202, "queued", "rerun of run " + std::to_string(run.id), id.value(),
-                run_url(parts.config, id.value()));
+  return json_error(500, done.reason);
 }
 
 HttpResponse cancel(const ServeParts& parts, const HttpRequest& request) {
   if (auto refused = refuse_write(parts, request)) return *refused;
-  const auto found = find_run(parts.store, request);
-  if (!found.run) return found.error;
-  const auto id = found.run->id;
-  const std::string reason = "cancelled through the API";
-  if (found.run->status == RunStatus::queued) {
-    const auto cancelled = parts.store.cancel_queued(id, reason);
-    if (!cancelled) return json_error(500, cancelled.error().message);
-    if (cancelled.value()) return answer(200, "cancelled", reason, id);
-    // It was taken off the queue meanwhile: cancel it as a running run.
-  }
-  switch (parts.scheduler.stop_run(id, RunEnding{RunStatus::cancelled, reason})) {
-    case StopAnswer::stopping:
-      return answer(202, "cancelling", "its running step is being stopped", id);
-    case StopAnswer::after_deploy:
-      return answer(202, "cancelling", "it stops when its deploy stage has ended: a deploy always finishes",
-                    id);
-    case StopAnswer::not_here:
+  const auto id = run_id(request);
+  if (!id) return bad_id(request);
+  const auto done = parts.scheduler.cancel(*id, "cancelled through the API");
+  switch (done.result) {
+    case CancelResult::cancelled:
+      return answer(200, "cancelled", done.reason, *id);
+    case CancelResult::stopping:
+      return answer(202, "cancelling", done.reason, *id);
+    case CancelResult::no_such_run:
+      return no_run(request);
+    case CancelResult::ended:
+    case CancelResult::elsewhere:
+      return json_error(409, done.reason);
+    case CancelResult::failed:
       break;
   }
-  const auto now = parts.store.get(id);
-  if (now && now.value() && is_final(now.value()->status)) {
-    return json_error(
-        409, "run " + std::to_string(id) + " has already ended (" + to_string(now.value()->status) + ")");
-  }
-  return json_error(409,
-                    "run " + std::to_string(id) +
-                        " is run by another turnout process (turnout run), not this agent: stop it there");
+  return json_error(500, done.reason);
 }
 
 // The app named by the path's {app}: a 404 for one never deployed here.

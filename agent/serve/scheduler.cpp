@@ -5,15 +5,10 @@
 #include <optional>
 
 #include "agent/run/run_executor.h"
-#include "git/libgit2_session.h"
 
 namespace turnout::agent {
 
 namespace {
-
-// Idle workers look at the store this often even when nobody told them of a run: a run queued
-// by a process other than this agent (or again at start-up) is not announced.
-constexpr auto kPoll = std::chrono::seconds(1);
 
 // The repository's settings from agent.yml: where the pipeline is, what to fetch with.
 util::Result<RunRequest> request_for(const RunRecord& run, const AgentConfig& config) {
@@ -40,10 +35,23 @@ RunEnding interrupted_by_shutdown() {
   return RunEnding{RunStatus::error, "interrupted: the agent stopped", std::nullopt, true};
 }
 
+// Why run `id`, neither queued nor run by this agent, is not cancelled.
+CancelAnswer not_stopped(RunStore& store, std::int64_t id) {
+  const auto now = store.get(id);
+  if (now && now.value() && is_final(now.value()->status)) {
+    return {CancelResult::ended,
+            "run " + std::to_string(id) + " has already ended (" + to_string(now.value()->status) + ")"};
+  }
+  return {CancelResult::elsewhere,
+          "run " + std::to_string(id) +
+              " is run by another turnout process (turnout run), not this agent: stop it there"};
+}
+
 }  // namespace
 
-Scheduler::Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting)
-    : config_(config), store_(store), metrics_(metrics), reporting_(reporting) {}
+Scheduler::Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting,
+                     std::chrono::milliseconds poll)
+    : config_(config), store_(store), metrics_(metrics), reporting_(reporting), poll_(poll) {}
 
 Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
 
@@ -53,6 +61,10 @@ void Scheduler::start() {
 
 void Scheduler::notify_queued(bool may_preempt) {
   if (may_preempt) preempt();
+  {
+    std::lock_guard lock(mutex_);
+    ++changes_;
+  }
   changed_.notify_all();
 }
 
@@ -61,6 +73,45 @@ StopAnswer Scheduler::stop_run(std::int64_t id, const RunEnding& ending) {
   const auto found = running_.find(id);
   if (found == running_.end()) return StopAnswer::not_here;
   return found->second->stop(ending) ? StopAnswer::stopping : StopAnswer::after_deploy;
+}
+
+CancelAnswer Scheduler::cancel(std::int64_t id, const std::string& reason) {
+  const auto run = store_.get(id);
+  if (!run) return {CancelResult::failed, run.error().message};
+  if (!run.value()) return {CancelResult::no_such_run, "no run " + std::to_string(id)};
+  if (run.value()->status == RunStatus::queued) {
+    const auto cancelled = store_.cancel_queued(id, reason);
+    if (!cancelled) return {CancelResult::failed, cancelled.error().message};
+    if (cancelled.value()) return {CancelResult::cancelled, reason};
+    // It was taken off the queue meanwhile: cancel it as a running run.
+  }
+  switch (stop_run(id, RunEnding{RunStatus::cancelled, reason})) {
+    case StopAnswer::stopping:
+      return {CancelResult::stopping, "its running step is being stopped"};
+    case StopAnswer::after_deploy:
+      return {CancelResult::stopping, "it stops when its deploy stage has ended: a deploy always finishes"};
+    case StopAnswer::not_here:
+      break;
+  }
+  return not_stopped(store_, id);
+}
+
+RerunAnswer Scheduler::rerun(std::int64_t id) {
+  const auto found = store_.get(id);
+  if (!found) return {RerunResult::failed, found.error().message};
+  if (!found.value()) return {RerunResult::no_such_run, "no run " + std::to_string(id)};
+  const RunRecord& run = *found.value();
+  if (run.sha.empty()) {
+    return {RerunResult::no_commit,
+            "run " + std::to_string(run.id) + " ran in " + run.repo +
+                ", a folder that is not a git repository: there is no commit to run again"};
+  }
+  const NewRun again{run.repo, run.ref, run.branch,    run.sha, run.pipeline,
+                     "rerun",  run.id,  run.repo_name, true};
+  const auto queued = store_.enqueue_run(again);
+  if (!queued) return {RerunResult::failed, queued.error().message};
+  notify_queued();
+  return {RerunResult::queued, "rerun of run " + std::to_string(run.id), queued.value()};
 }
 
 void Scheduler::shutdown(std::chrono::milliseconds grace) {
@@ -87,28 +138,57 @@ void Scheduler::work() {
   // flood of pushes. After a poll interval without work it is let go: an idle agent does not
   // keep the ~3 MiB it takes.
   std::optional<git::Libgit2Session> libgit2;
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      seen = changes_;
+    }
+    // Off the lock: a claim waits for the database (up to its busy timeout when another
+    // process writes), and notify, stop and the other workers must not wait with it.
     auto claimed = store_.claim_next();
     if (!claimed) spdlog::error("scheduler: {}", claimed.error().message);
-    if (!claimed || !claimed.value()) {
-      if (changed_.wait_for(lock, kPoll) == std::cv_status::timeout && libgit2) {
-        lock.unlock();
-        libgit2.reset();
-        lock.lock();
-      }
-      continue;
+    if (claimed && claimed.value()) {
+      run_claimed(*claimed.value(), libgit2);
+    } else if (!wait_for_change(seen) && libgit2) {
+      libgit2.reset();
     }
-    const RunRecord run = std::move(*claimed.value());
-    auto control = std::make_shared<RunControl>();
-    running_.emplace(run.id, control);
-    lock.unlock();
-    if (!libgit2) libgit2.emplace();
-    this->run(run, *control);
-    lock.lock();
-    running_.erase(run.id);
-    changed_.notify_all();
   }
+}
+
+// Waits until a run is queued or ends after `seen`, or the scheduler stops; false when a poll
+// interval passed without either.
+bool Scheduler::wait_for_change(std::uint64_t seen) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, poll_, [&] { return stopping_ || changes_ != seen; });
+}
+
+void Scheduler::run_claimed(const RunRecord& run, std::optional<git::Libgit2Session>& libgit2) {
+  const auto control = take(run);
+  if (!control) return;
+  if (!libgit2) libgit2.emplace();
+  this->run(run, *control);
+  {
+    std::lock_guard lock(mutex_);
+    running_.erase(run.id);
+    ++changes_;
+  }
+  changed_.notify_all();
+}
+
+// The control of a run just claimed, now known as running here; nullptr when the agent began
+// stopping while the claim was under way: shutdown() cannot see that run to stop it, so it ends
+// at once as shutdown ends every run it stops (interrupted, its commit queued again).
+std::shared_ptr<RunControl> Scheduler::take(const RunRecord& run) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) return running_.emplace(run.id, std::make_shared<RunControl>()).first->second;
+  }
+  spdlog::info("run {}: claimed as the agent stopped: its commit is queued again", run.id);
+  if (auto ended = store_.finish_run(run.id, interrupted_by_shutdown()); !ended)
+    spdlog::error("run {}: {}", run.id, ended.error().message);
+  return nullptr;
 }
 
 void Scheduler::run(const RunRecord& run, RunControl& control) {

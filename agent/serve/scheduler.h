@@ -10,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "agent/report/reporting.h"
 #include "agent/run/run_control.h"
 #include "agent/store/run_store.h"
+#include "git/libgit2_session.h"
 
 namespace turnout::agent {
 
@@ -28,12 +31,45 @@ enum class StopAnswer {
   not_here,      ///< this agent is not running it
 };
 
+/// What cancel() did; the API answers each with its own status.
+enum class CancelResult {
+  cancelled,    ///< it was queued and is now cancelled
+  stopping,     ///< a worker of this agent is stopping it (now, or when its deploy stage ends)
+  no_such_run,  ///< there is no run of that id
+  ended,        ///< it had already ended
+  elsewhere,    ///< it runs in another turnout process (turnout run), which this agent cannot stop
+  failed,       ///< the store failed
+};
+
+/// cancel()'s result and, for a person, why.
+struct CancelAnswer {
+  CancelResult result = CancelResult::failed;  ///< what happened
+  std::string reason;                          ///< one line: what it means, or what failed
+};
+
+/// What rerun() did.
+enum class RerunResult {
+  queued,       ///< a new run of the same commit waits in the queue
+  no_such_run,  ///< there is no run of that id
+  no_commit,    ///< the run ran in a plain folder: there is no commit to run again
+  failed,       ///< the store failed
+};
+
+/// rerun()'s result, the new run, and for a person why.
+struct RerunAnswer {
+  RerunResult result = RerunResult::failed;  ///< what happened
+  std::string reason;                        ///< one line: what it means, or what failed
+  std::int64_t run = 0;                      ///< with queued: the new run's id
+};
+
 /// Runs the agent's queue with a fixed set of worker threads.
 class Scheduler {
  public:
   /// `config`, `store`, `metrics` and `reporting` (null: nothing is reported) must outlive the
-  /// scheduler. Nothing runs before start().
-  Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting = nullptr);
+  /// scheduler. An idle worker looks at the queue every `poll` even when nobody announced a run
+  /// (a run queued by another process is not). Nothing runs before start().
+  Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting = nullptr,
+            std::chrono::milliseconds poll = std::chrono::seconds(1));
   /// shutdown() with no grace, if it was not called.
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -41,13 +77,21 @@ class Scheduler {
 
   /// Starts config.workers threads.
   void start();
-  /// A run was queued: wakes a worker and, when `may_preempt`, stops the running
-  /// `cancel-in-progress` runs it replaces. A push passes false when its branch's pipeline is not
+  /// A run was queued: wakes a worker (one that is looking at the queue right now looks again)
+  /// and, when `may_preempt`, stops the running `cancel-in-progress` runs it replaces. Never
+  /// waits for a worker's store call. A push passes false when its branch's pipeline is not
   /// `cancel-in-progress`: asking the store takes its lock once more per push, which cost the
   /// intake 10–30% of its throughput under a flood (BENCHMARKS.md, 2026-11-30).
   void notify_queued(bool may_preempt = true);
-  /// Stops run `id` if a worker of this agent runs it, ending it as `ending` says.
+  /// Stops run `id` if a worker of this agent runs it, ending it as `ending` says. Never waits
+  /// for a worker's store call.
   StopAnswer stop_run(std::int64_t id, const RunEnding& ending);
+  /// A person asks to cancel run `id` (ending `cancelled` with `reason`): a queued run is
+  /// cancelled in the store, a running one of this agent stopped; any other is left alone.
+  CancelAnswer cancel(std::int64_t id, const std::string& reason);
+  /// A person asks to run run `id`'s commit again: queues a run (trigger `rerun`) behind the
+  /// runs of its branch, superseding nothing, and wakes a worker.
+  RerunAnswer rerun(std::int64_t id);
   /// Takes no more runs; lets the running ones go on for up to `grace`, then stops them (each
   /// ends `error: interrupted` and its commit is queued again); returns when every worker is done.
   /// Queued runs stay queued. Idempotent.
@@ -55,6 +99,9 @@ class Scheduler {
 
  private:
   void work();
+  bool wait_for_change(std::uint64_t seen);
+  void run_claimed(const RunRecord& run, std::optional<git::Libgit2Session>& libgit2);
+  std::shared_ptr<RunControl> take(const RunRecord& run);
   void run(const RunRecord& run, RunControl& control);
   void preempt();
 
@@ -62,8 +109,14 @@ class Scheduler {
   RunStore& store_;
   Metrics& metrics_;
   Reporting* reporting_;
+  std::chrono::milliseconds poll_;
+  // Guards what follows; never held across a store call (a busy database would hold up every
+  // notify, stop and worker behind one claim).
   std::mutex mutex_;
   std::condition_variable changed_;  // a run queued or ended, or stopping
+  // Counts the runs queued and ended: a worker that saw no run waits only if it did not change
+  // since before it looked, so a push that lands while it looks is not missed.
+  std::uint64_t changes_ = 0;
   bool stopping_ = false;
   std::map<std::int64_t, std::shared_ptr<RunControl>> running_;
   std::vector<std::thread> workers_;

@@ -187,7 +187,7 @@ util::Result<std::int64_t> RunStore::enqueue_run(const NewRun& run) {
 }
 
 util::Result<std::optional<RunRecord>> RunStore::claim_next() {
-  return impl_->locked("claim the next queued run", [&]() -> util::Result<std::optional<RunRecord>> {
+  auto claimed = impl_->locked("claim the next queued run", [&]() -> util::Result<std::optional<RunRecord>> {
     auto& session = impl_->session;
     Transaction transaction(session, Transaction::Kind::write);
     std::vector<Poco::Int64> next;
@@ -204,7 +204,11 @@ util::Result<std::optional<RunRecord>> RunStore::claim_next() {
     run->status = RunStatus::running;
     return run;
   });
+  if (impl_->after_claim) impl_->after_claim();
+  return claimed;
 }
+
+void RunStore::after_claim_for_test(std::function<void()> hook) { impl_->after_claim = std::move(hook); }
 
 util::Status RunStore::set_pipeline(std::int64_t id, const std::string& name,
                                     const std::string& concurrency) {

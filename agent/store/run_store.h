@@ -2,6 +2,7 @@
 // The run store: SQLite in <data>/turnout.db through Poco::Data, WAL, numbered migrations.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -160,6 +161,11 @@ class RunStore {
 
   /// The database file.
   const std::string& path() const;
+
+  /// A seam for the scheduler's tests: `hook` runs on the claiming thread each time claim_next()
+  /// has looked at the queue, once the store is free again (so it may use the store); that is
+  /// where a push can land unseen by the claim. Set it before anything claims; empty: none.
+  void after_claim_for_test(std::function<void()> hook);
 
  private:
   struct Impl;

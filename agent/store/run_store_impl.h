@@ -6,6 +6,7 @@
 #include <Poco/Exception.h>
 
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -84,6 +85,8 @@ struct RunStore::Impl {
   Poco::Data::Session session;  ///< the one connection
   /// queue_delivery's statements; declared after the session, so finalized before it closes.
   detail::IntakeStatements intake{session};
+  /// RunStore::after_claim_for_test's hook.
+  std::function<void()> after_claim;
   /// queue_delivery's group commit (committing through this object's session).
   detail::DeliveryBatch deliveries{[this](const auto& batch) { queue_batch(batch); }};
 };
