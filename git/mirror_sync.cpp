@@ -37,7 +37,7 @@ struct Target {
 /// A workspace folder and the lock that makes it ours.
 struct Lease {
   std::string path;
-  FileLock lock;
+  util::FileLock lock;
 };
 
 bool wants_ref(const SyncRequest& request) { return !request.ref.empty() && request.ref != "HEAD"; }
@@ -248,7 +248,7 @@ util::Result<Target> update_mirror(git_repository* mirror, const RemoteUrl& url,
 util::Result<Lease> lease_workspace(const fs::path& workspaces, const std::string& name) {
   for (int slot = 1; slot <= kMaxWorkspaces; ++slot) {
     const std::string folder = slot == 1 ? name : name + "." + std::to_string(slot);
-    auto lock = FileLock::try_acquire((workspaces / (folder + ".lock")).string());
+    auto lock = util::FileLock::try_acquire((workspaces / (folder + ".lock")).string());
     if (!lock) return lock.error();
     if (lock.value().held()) return Lease{(workspaces / folder).string(), std::move(lock).value()};
   }
@@ -278,7 +278,7 @@ util::Result<Checkout> Mirrors::sync(const SyncRequest& request) const {
   const fs::path workspaces = fs::path(data_dir_) / "workspaces";
   if (auto made = make_folders({mirrors, workspaces}); !made) return made.error();
 
-  auto lock = FileLock::acquire((mirrors / (name + ".lock")).string());
+  auto lock = util::FileLock::acquire((mirrors / (name + ".lock")).string());
   if (!lock) return lock.error();
   auto mirror = open_mirror(mirrors, name, url.value());
   if (!mirror) return mirror.error();

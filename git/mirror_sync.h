@@ -4,8 +4,8 @@
 #include <string>
 
 #include "git/credentials.h"
-#include "git/file_lock.h"
 #include "git/libgit2_session.h"
+#include "util/file_lock.h"
 #include "util/result.h"
 
 namespace turnout::git {
@@ -23,10 +23,10 @@ struct SyncRequest {
 struct Checkout {
   std::string workspace;  ///< the working tree, `<data>/workspaces/<name>` (or `<name>.2`, ...)
   std::string sha;        ///< the full 40-hex id of the commit checked out (HEAD is detached there)
-  std::string ref;     ///< the full ref it came from (`refs/heads/main`, `refs/tags/v1`); "" for a bare sha
-  std::string branch;  ///< short branch name (`main`); "" when `ref` is not a branch
-  std::string mirror;  ///< the bare mirror, `<data>/mirrors/<name>.git`
-  FileLock lease;      ///< held on `<workspace>.lock` until this Checkout is destroyed
+  std::string ref;       ///< the full ref it came from (`refs/heads/main`, `refs/tags/v1`); "" for a bare sha
+  std::string branch;    ///< short branch name (`main`); "" when `ref` is not a branch
+  std::string mirror;    ///< the bare mirror, `<data>/mirrors/<name>.git`
+  util::FileLock lease;  ///< held on `<workspace>.lock` until this Checkout is destroyed
 };
 
 /// The mirror cache under one data folder: `<data>/mirrors/` and `<data>/workspaces/`.

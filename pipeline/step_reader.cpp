@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "pipeline/environment.h"
+#include "util/utf8.h"
 
 namespace turnout::pipeline::detail {
 
@@ -115,13 +116,9 @@ std::string derived_step_name(const std::string& run) {
     line = trim(run.substr(start, end - start));
     start = end + 1;
   }
-  // Cut at a code point boundary: count the bytes that do not continue a UTF-8 sequence.
-  std::size_t characters = 0;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const bool continuation = (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80;
-    if (!continuation && ++characters > kMaxDerivedName) return trim(line.substr(0, i));
-  }
-  return line;
+  // Cut at a character boundary, never inside a UTF-8 sequence.
+  const auto cut = util::characters_prefix(line, kMaxDerivedName);
+  return cut < line.size() ? trim(line.substr(0, cut)) : line;
 }
 
 std::optional<std::string> relative_path_problem(const std::string& path) {

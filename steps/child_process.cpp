@@ -23,6 +23,7 @@
 #include "steps/line_splitter.h"
 #include "steps/secret_masker.h"
 #include "steps/unique_fd.h"
+#include "util/exec.h"
 
 namespace turnout::steps {
 
@@ -46,48 +47,13 @@ std::string error_text(int error) { return std::strerror(error); }
 // ---------------------------------------------------------------------------------------------
 // Starting the process.
 
-const char* find_path_variable(const std::vector<std::string>& env) {
-  for (const auto& entry : env) {
-    if (entry.starts_with("PATH=")) return entry.c_str() + 5;
-  }
-  return "/usr/local/bin:/usr/bin:/bin";  // what a login shell would give a PATH-less child
-}
-
-// Looks `name` up in PATH of the child's own environment (posix_spawnp would search ours).
-// Returns 0 and sets `path`, or an errno value as execvp would report it.
-int resolve_program(const ProcessSpec& spec, std::string& path) {
-  const std::string& name = spec.argv.front();
-  if (name.find('/') != std::string::npos) {
-    path = name;
-    return 0;
-  }
-  int error = ENOENT;
-  std::string_view dirs = find_path_variable(spec.env);
-  while (true) {
-    const std::size_t colon = dirs.find(':');
-    const std::string_view dir = dirs.substr(0, colon);
-    std::string candidate = dir.empty() ? name : std::string(dir) + "/" + name;
-    // A relative PATH entry is relative to the child's directory, where exec will run.
-    std::filesystem::path probe =
-        spec.cwd.empty() ? std::filesystem::path(candidate) : std::filesystem::path(spec.cwd) / candidate;
-    struct stat info {};
-    if (::stat(probe.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
-      if (::access(probe.c_str(), X_OK) == 0) {
-        path = std::move(candidate);
-        return 0;
-      }
-      error = EACCES;
-    }
-    if (colon == std::string_view::npos) return error;
-    dirs.remove_prefix(colon + 1);
-  }
-}
-
-util::Error start_error(const ProcessSpec& spec, int error) {
+util::Error start_error(const ProcessSpec& spec, const std::string& why) {
   std::error_code ignored;
   const std::string cwd = spec.cwd.empty() ? std::filesystem::current_path(ignored).string() : spec.cwd;
-  return util::fail("cannot start '" + spec.argv.front() + "': " + error_text(error) + " (cwd " + cwd + ")");
+  return util::fail("cannot start '" + spec.argv.front() + "': " + why + " (cwd " + cwd + ")");
 }
+
+util::Error start_error(const ProcessSpec& spec, int error) { return start_error(spec, error_text(error)); }
 
 struct SpawnSetup {
   posix_spawn_file_actions_t actions;
@@ -122,21 +88,12 @@ void prepare(SpawnSetup& setup, const ProcessSpec& spec, int out, int err) {
   posix_spawnattr_setsigdefault(&setup.attr, &signals);
 }
 
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  pointers.reserve(strings.size() + 1);
-  // posix_spawn takes char* const[] for historical reasons; it does not write through them.
-  for (const auto& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
 // Returns the pid, or an errno value as a negative number.
 pid_t spawn(const ProcessSpec& spec, const std::string& path, int out, int err) {
   SpawnSetup setup;
   prepare(setup, spec, out, err);
-  const auto argv = c_strings(spec.argv);
-  const auto envp = c_strings(spec.env);
+  const auto argv = util::c_strings(spec.argv);
+  const auto envp = util::c_strings(spec.env);
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, path.c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
   return rc == 0 ? pid : -rc;
@@ -413,8 +370,10 @@ bool process_group_alive(pid_t pgid) {
 util::Result<ProcessOutcome> run_process(const ProcessSpec& spec, const SecretMasker& masker,
                                          const OutputSink& sink, const CancelToken& cancel) {
   if (spec.argv.empty()) return util::fail("cannot start a process: the command is empty");
-  std::string path;
-  if (const int missing = resolve_program(spec, path)) return start_error(spec, missing);
+  // Looked up in the child's own PATH: posix_spawnp would search ours.
+  const auto found = util::find_program(spec.argv.front(), spec.env, spec.cwd);
+  if (!found) return start_error(spec, found.error().message);
+  const std::string& path = found.value();
   PipePair out;
   PipePair err;
   int error = make_pipe(out);

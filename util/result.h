@@ -23,8 +23,10 @@ struct Error {
 };
 
 /// Either a T or an Error. Test with `ok()` (or `if (result)`), then read `value()` or `error()`.
+/// [[nodiscard]]: a failure dropped unread is a failure nobody hears of; a caller that means to
+/// ignore one says so with `(void)` and a comment saying why.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   /// Holds a value.
   Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit on purpose, like expected<T>

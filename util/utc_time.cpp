@@ -16,6 +16,8 @@ std::string format_utc(std::chrono::system_clock::time_point time) {
   return buffer;
 }
 
+std::string utc_now() { return format_utc(std::chrono::system_clock::now()); }
+
 std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text) {
   std::tm parts{};
   int millis = 0;

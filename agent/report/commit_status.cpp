@@ -4,31 +4,9 @@
 
 #include <sstream>
 
+#include "util/utf8.h"
+
 namespace turnout::agent {
-
-namespace {
-
-// The length of the UTF-8 sequence that starts with `lead`; 1 for a byte that starts none.
-std::size_t sequence_length(unsigned char lead) {
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  return 1;
-}
-
-bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// Where the character at `at` ends: a whole sequence, or just its first byte when it is broken.
-std::size_t next_character(std::string_view text, std::size_t at) {
-  const auto length = sequence_length(static_cast<unsigned char>(text[at]));
-  if (at + length > text.size()) return at + 1;
-  for (std::size_t i = 1; i < length; ++i) {
-    if (!is_continuation(static_cast<unsigned char>(text[at + i]))) return at + 1;
-  }
-  return at + length;
-}
-
-}  // namespace
 
 const char* to_string(CommitState state) {
   switch (state) {
@@ -52,7 +30,7 @@ std::string truncate_description(std::string_view text, std::size_t max) {
   while (at < text.size()) {
     if (characters == max - 1) cut = at;
     if (characters == max) return std::string(text.substr(0, cut)) + kEllipsis;
-    at = next_character(text, at);
+    at = util::next_character(text, at);
     ++characters;
   }
   return std::string(text);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "util/process_identity.h"
+#include "util/utc_time.h"
 
 namespace turnout::agent {
 
@@ -22,7 +23,7 @@ void StoreRecorder::run_started(const pipeline::Pipeline& pipeline, const steps:
 }
 
 void StoreRecorder::stage_started(const pipeline::Stage& stage) {
-  stage_started_at_ = utc_now();
+  stage_started_at_ = util::utc_now();
   // A deploy stage runs as one step that is not in stage.steps (see steps/deploy_step.h).
   step_started_at_.assign(stage.deploy ? 1 : stage.steps.size(), "");
   check(store_.record_stage(run_id_,
@@ -31,7 +32,7 @@ void StoreRecorder::stage_started(const pipeline::Stage& stage) {
 
 void StoreRecorder::step_started(const pipeline::Stage& stage, const pipeline::Step& step) {
   current_step_ = stage.deploy ? 0 : static_cast<int>(&step - stage.steps.data());
-  step_started_at_[current_step_] = utc_now();
+  step_started_at_[current_step_] = util::utc_now();
   check(store_.record_step(
       run_id_, stage_index(stage),
       {current_step_, step.name, "running", std::nullopt, "", step_started_at_[current_step_], ""}));
@@ -50,7 +51,7 @@ void StoreRecorder::step_finished(const pipeline::Stage& stage, const steps::Ste
   if (result.exit_code >= 0) exit_code = result.exit_code;
   check(store_.record_step(run_id_, stage_index(stage),
                            {current_step_, result.name, steps::to_string(result.status), exit_code,
-                            result.reason, step_started_at_[current_step_], utc_now()}));
+                            result.reason, step_started_at_[current_step_], util::utc_now()}));
   current_step_ = -1;
 }
 
@@ -61,7 +62,7 @@ void StoreRecorder::stage_finished(const pipeline::Stage& stage, const steps::St
                                       steps::to_string(result.status),
                                       result.reason,
                                       ran ? stage_started_at_ : "",
-                                      ran ? utc_now() : "",
+                                      ran ? util::utc_now() : "",
                                       {}}));
   for (std::size_t i = 0; i < result.steps.size(); ++i) {
     const auto& step = result.steps[i];

@@ -7,6 +7,7 @@
 #include "agent/store/run_store.h"
 #include "agent/store/run_store_impl.h"
 #include "agent/store/sqlite.h"
+#include "util/utc_time.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -123,7 +124,7 @@ util::Result<std::int64_t> RunStore::enqueue_report(const NewReport& report, std
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         bind(to_nullable(report.run_id)), bind(report.repo), bind(report.order_key),
         bind(std::string(to_string(report.kind))), bind(report.url), bind(report.body),
-        bind(to_nullable(report.depends_on)), bind(utc_now()), now;
+        bind(to_nullable(report.depends_on)), bind(util::utc_now()), now;
     Poco::Int64 id = 0;
     session << "SELECT last_insert_rowid()", into(id), now;
     transaction.commit();

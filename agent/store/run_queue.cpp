@@ -7,6 +7,7 @@
 #include "agent/store/run_store.h"
 #include "agent/store/run_store_impl.h"
 #include "agent/store/sqlite.h"
+#include "util/utc_time.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -28,8 +29,8 @@ constexpr const char* kInsertDelivery =
 
 void insert_delivery(PreparedStatement& insert, const DeliveryRecord& delivery,
                      const std::optional<Poco::Int64>& run_id) {
-  insert.execute({delivery.delivery_id, utc_now(), delivery.event, delivery.repo, delivery.ref, delivery.sha,
-                  delivery.result, delivery.reason, nullable(run_id)});
+  insert.execute({delivery.delivery_id, util::utc_now(), delivery.event, delivery.repo, delivery.ref,
+                  delivery.sha, delivery.result, delivery.reason, nullable(run_id)});
 }
 
 // The run the delivery id last queued and its status; nullopt when it queued none. A run that

@@ -324,15 +324,13 @@ util::Result<std::vector<util::ProcessIdentity>> RunStore::take_interrupted_grou
     }
     session << "UPDATE steps SET status = 'failed', reason = 'interrupted', finished_at = ? "
                "WHERE run_id = ? AND status = 'running'",
-        bind(utc_now()), bind(id), now;
+        bind(util::utc_now()), bind(id), now;
     session << "UPDATE stages SET status = 'failed', reason = 'interrupted', finished_at = ? "
                "WHERE run_id = ? AND status = 'running'",
-        bind(utc_now()), bind(id), now;
+        bind(util::utc_now()), bind(id), now;
     transaction.commit();
     return groups;
   });
 }
-
-std::string utc_now() { return util::format_utc(std::chrono::system_clock::now()); }
 
 }  // namespace turnout::agent

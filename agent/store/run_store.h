@@ -173,7 +173,4 @@ class RunStore {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Now, as ISO-8601 UTC with milliseconds: 2026-11-22T10:00:00.123Z.
-std::string utc_now();
-
 }  // namespace turnout::agent

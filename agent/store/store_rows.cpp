@@ -6,6 +6,7 @@
 
 #include "agent/store/run_store_impl.h"
 #include "util/process_identity.h"
+#include "util/utc_time.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -94,7 +95,7 @@ const char* const kInsertRun =
 
 Poco::Int64 insert_run(PreparedStatement& insert, const NewRun& run) {
   insert.execute({run.repo, run.ref, run.branch, run.sha, run.pipeline, run.trigger, nullable(run.rerun_of),
-                  utc_now(), run.repo_name, run.scheduled ? 1 : 0});
+                  util::utc_now(), run.repo_name, run.scheduled ? 1 : 0});
   // Per connection, and the connection is ours while the caller holds the lock.
   return insert.last_insert_rowid();
 }
@@ -110,7 +111,7 @@ void write_started(Session& session, Poco::Int64 id, const std::string& pipeline
   const auto owner = util::self_identity();
   session << "UPDATE runs SET status = 'running', pipeline = ?, started_at = ?, owner_pid = ?, "
              "owner_start_time = ? WHERE id = ?",
-      bind(pipeline), bind(utc_now()), bind(static_cast<Poco::Int64>(owner.pid)),
+      bind(pipeline), bind(util::utc_now()), bind(static_cast<Poco::Int64>(owner.pid)),
       bind(static_cast<Poco::Int64>(owner.start_time)), bind(id), now;
 }
 
@@ -119,7 +120,7 @@ const char* const kWriteFinished =
 
 void write_finished(PreparedStatement& update, Poco::Int64 id, RunStatus status, const std::string& reason,
                     const std::optional<Poco::Int64>& superseded_by) {
-  update.execute({to_string(status), reason, utc_now(), nullable(superseded_by), id});
+  update.execute({to_string(status), reason, util::utc_now(), nullable(superseded_by), id});
 }
 
 void write_finished(Session& session, Poco::Int64 id, RunStatus status, const std::string& reason,

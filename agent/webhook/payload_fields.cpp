@@ -10,6 +10,8 @@
 #include <limits>
 #include <utility>
 
+#include "util/utf8.h"
+
 namespace turnout::agent {
 
 namespace {
@@ -17,52 +19,6 @@ namespace {
 // Poco's parser, which the intake used before, refused bodies nested deeper than this; the
 // bound also keeps RapidJSON's recursive descent well inside a connection thread's stack.
 constexpr int kMaxDepth = 128;
-
-// The offset of the first byte that does not belong to well-formed UTF-8 (RFC 3629: no overlong
-// forms, no surrogates, nothing past U+10FFFF), or npos. Checked over the whole body before
-// parsing instead of by RapidJSON string by string, which took as long as the parse itself; a
-// byte outside a string that is not ASCII is a syntax error either way.
-std::size_t first_non_utf8(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  std::size_t at = 0;
-  while (at < text.size()) {
-    // ASCII, eight bytes at a time: a webhook is almost all ASCII.
-    while (at + 8 <= text.size()) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, bytes + at, sizeof word);
-      if ((word & 0x8080808080808080ULL) != 0) break;
-      at += 8;
-    }
-    if (at >= text.size()) break;
-    const unsigned char lead = bytes[at];
-    if (lead < 0x80) {
-      ++at;
-      continue;
-    }
-    // The length of the sequence and the range of its second byte (which rules out overlong
-    // forms, surrogates and code points past U+10FFFF); later bytes are 80..BF.
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xbf;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3;
-      if (lead == 0xe0) low = 0xa0;
-      if (lead == 0xed) high = 0x9f;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4;
-      if (lead == 0xf0) low = 0x90;
-      if (lead == 0xf4) high = 0x8f;
-    } else {
-      return at;
-    }
-    if (at + length > text.size() || bytes[at + 1] < low || bytes[at + 1] > high) return at;
-    for (std::size_t i = 2; i < length; ++i)
-      if ((bytes[at + i] & 0xc0) != 0x80) return at;
-    at += length;
-  }
-  return std::string_view::npos;
-}
 
 // RapidJSON refuses a high surrogate escape without its low half, but writes a lone low one
 // (`\udc00`) into the string as the bytes ED B0..BF xx, which are no UTF-8. Poco's parser
@@ -211,7 +167,10 @@ util::Result<std::vector<PayloadValue>> read_payload_fields(std::string_view bod
   // A string with a broken UTF-8 sequence is refused, as before. The parser stops after the
   // value; what follows is checked here, because RapidJSON's own check reads a NUL byte as the
   // end of the input.
-  if (const auto bad = first_non_utf8(body); bad != std::string_view::npos)
+  // Checked over the whole body before parsing instead of by RapidJSON string by string, which
+  // took as long as the parse itself; a byte outside a string that is not ASCII is a syntax
+  // error either way.
+  if (const auto bad = util::first_invalid_utf8(body); bad != std::string_view::npos)
     return not_json("not UTF-8 (at byte " + std::to_string(bad) + ")");
   constexpr unsigned kFlags = rapidjson::kParseStopWhenDoneFlag;
   rapidjson::MemoryStream stream(body.data(), body.size());

@@ -1,20 +1,17 @@
 #include "steps/deploy/blue_green.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <thread>
+#include <variant>
 
 #include "steps/deploy/health_probe.h"
 #include "steps/deploy/proxy_switch.h"
 #include "steps/deploy/release_dir.h"
 #include "steps/deploy/slot_process.h"
 #include "util/duration.h"
+#include "util/file_lock.h"
 #include "util/utc_time.h"
 
 namespace turnout::steps::deploy {
@@ -28,30 +25,75 @@ constexpr auto kCommandTimeout = std::chrono::minutes(5);
 // How long a stopped slot gets between TERM and KILL.
 constexpr auto kStopGrace = std::chrono::seconds(10);
 
+DeployOutcome failed(std::string reason, std::string live) {
+  return {false, false, std::move(reason), std::move(live)};
+}
+
+// The live slot as the app's state file says ("" when none, or when it cannot be read).
+std::string live_of(const std::string& dir) {
+  const auto state = load_app_state(dir);
+  return state ? state.value().live : "";
+}
+
 // One operation on an app at a time, across threads and processes (two branches' runs, the
-// CLI): an exclusive flock on apps/<app>/deploy.lock, held while this lives.
-class AppLock {
- public:
-  explicit AppLock(const std::string& dir) {
-    std::error_code ignored;
-    fs::create_directories(dir, ignored);
-    fd_ = ::open((fs::path(dir) / "deploy.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ >= 0) {
-      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-      }
-    }
-  }
-  ~AppLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  AppLock(const AppLock&) = delete;
-  AppLock& operator=(const AppLock&) = delete;
+// CLI, the API): an exclusive flock on apps/<app>/deploy.lock, held while the FileLock lives.
+// Two operations at once would interleave their journal writes and their slots, so a lock that
+// cannot be taken fails the operation before it changes anything.
+std::string lock_file(const std::string& dir) { return (fs::path(dir) / "deploy.lock").string(); }
 
- private:
-  int fd_ = -1;
-};
+util::Result<util::FileLock> lock_app(const std::string& dir, bool wait) {
+  // A folder that cannot be made leaves the open below to fail, naming the lock file and why.
+  std::error_code ignored;
+  fs::create_directories(dir, ignored);
+  auto lock = wait ? util::FileLock::acquire(lock_file(dir), 0600)
+                   : util::FileLock::try_acquire(lock_file(dir), 0600);
+  if (!lock) return util::fail("cannot take the deploy lock (nothing was changed): " + lock.error().message);
+  return lock;
+}
 
-std::string now_utc() { return util::format_utc(std::chrono::system_clock::now()); }
+// What holds the app's lock, for a hand operation that will not wait for it: the journal of the
+// deploy in progress (written atomically, so it reads whole without the lock), else whatever
+// operation it is.
+std::string busy_reason(const std::string& app, const std::string& dir) {
+  const auto state = load_app_state(dir);
+  if (state && state.value().journal) {
+    const Journal& journal = *state.value().journal;
+    return "deploy of " + app + " (run " + journal.run_id + ") in progress since " + journal.started_at +
+           ", phase " + to_string(journal.phase);
+  }
+  return "another operation on " + app + " is in progress (it holds " + lock_file(dir) +
+         "): try again when it is done";
+}
+
+// The lock for what must happen whatever holds it now (a run's deploy, reconcile, bootup): it
+// waits, saying first in `log` what it waits for, so that a deploy queued behind another is
+// not silent either.
+util::Result<util::FileLock> wait_for_app(const pipeline::Deploy& deploy, const DeploySite& site,
+                                          const DeployLog& log) {
+  const auto dir = app_dir(site.data_dir, deploy.app);
+  auto lock = lock_app(dir, false);
+  if (!lock || lock.value().held()) return lock;
+  log("waiting for the deploy lock: " + busy_reason(deploy.app, dir));
+  return lock_app(dir, true);
+}
+
+// A hand operation (rollback, switch) takes the app's lock without waiting, and when a
+// deploy holds it answers at once with what that deploy is doing. Why not wait: a deploy holds
+// the lock through its release copy, health wait, verify and drain, minutes at worst; a person
+// (or the API's caller, whose HTTP thread would be held all that time) waiting without a word
+// cannot tell a slow deploy from a hung one, and what they asked for was judged on the state they
+// saw: a rollback queued behind a deploy would roll back from the version that deploy made live.
+// They learn at once, and ask again (or cancel the run) knowing what runs.
+std::variant<util::FileLock, DeployOutcome> lock_for_hand(const pipeline::Deploy& deploy,
+                                                          const DeploySite& site) {
+  const auto dir = app_dir(site.data_dir, deploy.app);
+  auto lock = lock_app(dir, false);
+  if (lock && lock.value().held()) return std::move(lock).value();
+  if (!lock) return failed(lock.error().message, live_of(dir));
+  auto busy = failed(busy_reason(deploy.app, dir), live_of(dir));
+  busy.busy = true;
+  return busy;
+}
 
 int port_of(const pipeline::Deploy& deploy, const std::string& slot) {
   return slot == "green" ? deploy.slots.green : deploy.slots.blue;
@@ -131,7 +173,7 @@ class App {
     if (!started) return started.error();
     s.process = started.value();
     s.running = true;
-    s.since = now_utc();
+    s.since = util::utc_now();
     return save();
   }
 
@@ -194,10 +236,6 @@ class App {
   std::unique_ptr<ProxySwitch> proxy_;
 };
 
-DeployOutcome failed(std::string reason, std::string live) {
-  return {false, false, std::move(reason), std::move(live)};
-}
-
 // Ends a deploy that failed before traffic moved: the new slot is stopped, the journal closed,
 // the live slot untouched.
 // True when something accepts connections on 127.0.0.1:`port`: with the idle slot stopped,
@@ -209,13 +247,22 @@ bool port_taken(int port) {
   return probe_once(tcp, port, ProbeEnv{}).healthy;
 }
 
+// Saves the state after a failure, whose reason it does not replace: "" when saved, else what
+// to add to that reason (which the caller logs or returns). The journal left on disk then names the deploy,
+// and the next start reconciles it from there.
+std::string save_after_failure(App& app) {
+  auto saved = app.save();
+  if (saved) return "";
+  return "; cannot save the deploy state: " + saved.error().message + " (the next start reconciles it)";
+}
+
 DeployOutcome abandon(App& app, const std::string& target, const std::string& reason,
                       bool cancelled = false) {
   app.stop(target);
   app.state.journal.reset();
-  if (auto saved = app.save(); !saved) app.log("cannot save the deploy state: " + saved.error().message);
-  app.log("deploy failed: " + reason);
-  auto outcome = failed(reason, app.state.live);
+  const std::string why = reason + save_after_failure(app);
+  app.log("deploy failed: " + why);
+  auto outcome = failed(why, app.state.live);
   outcome.cancelled = cancelled;
   return outcome;
 }
@@ -246,24 +293,33 @@ DeployOutcome roll_back_after_switch(App& app, const std::string& target, const 
   }
   app.stop(target);
   app.state.journal.reset();
-  (void)app.save();
+  message += save_after_failure(app);
   app.log("deploy failed: " + message);
   return failed(message, app.state.live);
+}
+
+std::string journal_failure(Phase phase, const util::Error& error) {
+  return "cannot journal phase " + std::string(to_string(phase)) + ": " + error.message;
 }
 
 // The phases from the switch on; the caller has the new slot started and healthy.
 DeployOutcome switch_and_finish(App& app, const std::string& target, const std::string& from) {
   if (auto entered = app.enter(Phase::switch_traffic); !entered)
-    return abandon(app, target, entered.error().message);
+    return abandon(app, target, journal_failure(Phase::switch_traffic, entered.error()));
   if (auto switched = app.point_proxy_at(target); !switched)
     return abandon(app, target, "switch: " + switched.error().message + "; traffic stays on the live slot");
   app.state.previous = from;
   app.state.live = target;
-  if (auto entered = app.enter(Phase::verify); !entered) app.log(entered.error().message);
+  // From here a phase that cannot be journalled puts traffic back: a crash in it could not be
+  // reconciled from what the journal says (invariant 6).
+  if (auto entered = app.enter(Phase::verify); !entered)
+    return roll_back_after_switch(app, target, from, journal_failure(Phase::verify, entered.error()));
   if (auto broken = verify(app, target)) return roll_back_after_switch(app, target, from, *broken);
-  (void)app.enter(Phase::drain);
+  if (auto entered = app.enter(Phase::drain); !entered)
+    return roll_back_after_switch(app, target, from, journal_failure(Phase::drain, entered.error()));
   std::this_thread::sleep_for(app.deploy().drain);
-  (void)app.enter(Phase::stop_old);
+  if (auto entered = app.enter(Phase::stop_old); !entered)
+    return roll_back_after_switch(app, target, from, journal_failure(Phase::stop_old, entered.error()));
   if (!app.deploy().keep_previous && !from.empty()) app.stop(from);
   app.prune();
   app.state.journal.reset();
@@ -333,8 +389,9 @@ DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& si
     const auto health = app.wait_healthy(slot, cancel);
     if (!health.healthy) {
       app.stop(slot);
-      (void)app.save();
-      return failed("slot " + slot + " never became healthy: " + health.last_reason, app.state.live);
+      const auto unsaved = save_after_failure(app);
+      return failed("slot " + slot + " never became healthy: " + health.last_reason + unsaved,
+                    app.state.live);
     }
   } else if (const auto probe = app.probe(slot); !probe.healthy) {
     return failed("slot " + slot + " runs but is not healthy: " + probe.reason, app.state.live);
@@ -356,14 +413,17 @@ std::string other_slot(const std::string& slot) { return slot == "blue" ? "green
 
 DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
                                 const DeployInput& input, const CancelToken& cancel, const DeployLog& log) {
-  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  // A run's deploy waits its turn: another run's deploy of the app (or a hand operation) ends
+  // on its own, and this one was asked for by the pipeline, not by a person watching.
+  const auto lock = wait_for_app(deploy, site, log);
+  if (!lock) return failed(lock.error().message, live_of(app_dir(site.data_dir, deploy.app)));
   if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
     return failed(reconciled.error().message, "");
   App app(deploy, site, log);
   if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
   const std::string from = app.state.live;
   const std::string target = from.empty() ? "blue" : other_slot(from);
-  app.state.journal = Journal{input.run_id, input.sha, target, from, Phase::prepare, now_utc()};
+  app.state.journal = Journal{input.run_id, input.sha, target, from, Phase::prepare, util::utc_now()};
   log("deploying " + short_sha(input.sha) + " to slot " + target + " (port " +
       std::to_string(port_of(deploy, target)) + ")" +
       (from.empty() ? ", the first deploy" : "; slot " + from + " stays live until the switch"));
@@ -372,7 +432,8 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   auto release = make_release(input.workspace, (fs::path(app.dir()) / "releases").string(),
                               short_sha(input.sha) + "-" + input.run_id);
   if (!release) return abandon(app, target, "release: " + release.error().message);
-  if (auto entered = app.enter(Phase::start); !entered) return abandon(app, target, entered.error().message);
+  if (auto entered = app.enter(Phase::start); !entered)
+    return abandon(app, target, journal_failure(Phase::start, entered.error()));
   app.stop(target);  // the idle slot may still run an older version kept for rollback
   if (const int port = port_of(deploy, target); port_taken(port)) {
     return abandon(
@@ -389,7 +450,8 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   if (auto started = app.start(target); !started)
     return abandon(app, target, "start: " + started.error().message);
 
-  if (auto entered = app.enter(Phase::health); !entered) return abandon(app, target, entered.error().message);
+  if (auto entered = app.enter(Phase::health); !entered)
+    return abandon(app, target, journal_failure(Phase::health, entered.error()));
   const auto health = app.wait_healthy(target, cancel);
   if (health.cancelled) return abandon(app, target, "cancelled before the switch", true);
   if (!health.healthy) {
@@ -414,19 +476,23 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
 
 util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,
                                     const DeployLog& log) {
-  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  const auto lock = wait_for_app(deploy, site, log);
+  if (!lock) return lock.error();
   return reconcile_locked(deploy, site, log);
 }
 
 DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
                              const CancelToken& cancel, const DeployLog& log) {
-  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  auto lock = lock_for_hand(deploy, site);
+  if (auto* refused = std::get_if<DeployOutcome>(&lock)) return *refused;
   return switch_locked(deploy, site, slot, cancel, log);
 }
 
 DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& site,
                              const CancelToken& cancel, const DeployLog& log) {
-  const AppLock lock(app_dir(site.data_dir, deploy.app));
+  // After a reboot the live slot must come up even if something else has the app first.
+  const auto lock = wait_for_app(deploy, site, log);
+  if (!lock) return failed(lock.error().message, live_of(app_dir(site.data_dir, deploy.app)));
   if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
     return failed(reconciled.error().message, "");
   App app(deploy, site, log);

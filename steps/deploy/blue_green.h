@@ -38,27 +38,33 @@ struct DeployOutcome {
   bool cancelled = false;  ///< stopped by the cancel token before the switch
   std::string reason;      ///< why not, for a person; "" when ok
   std::string live;        ///< the live slot afterwards ("" when none)
+  bool busy = false;       ///< refused at once, nothing done: another operation holds the app
 };
 
 /// Deploys `input` as `deploy` says. Never leaves traffic on a slot that failed its health
 /// check; `cancel` is honoured until the switch, after which the deploy always finishes or
-/// rolls back.
+/// rolls back. Waits for the app's deploy lock (saying in `log` what holds it), and fails,
+/// changing nothing, when the lock file cannot be opened or locked. A phase that cannot be
+/// journalled fails the deploy (after the switch: traffic goes back to the live slot).
 DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
                                 const DeployInput& input, const CancelToken& cancel, const DeployLog& log);
 
 /// Finishes or undoes the unfinished deploy of `deploy.app`, if its journal says there is one,
 /// so that the proxy points at a healthy slot and the journal is closed. Returns what it did
-/// ("" when there was nothing to do).
+/// ("" when there was nothing to do). Waits for the app's deploy lock, like a deploy.
 util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,
                                     const DeployLog& log);
 
 /// Points traffic at `slot` (rollback, `turnout deploy switch`): at once when it runs and is
-/// healthy, else after starting it from its release and a health check.
+/// healthy, else after starting it from its release and a health check. Never waits behind
+/// another operation: when one holds the app, fails at once (busy) with what it is, e.g.
+/// `deploy of web (run 7) in progress since 2026-11-22T10:00:00.123Z, phase health`.
 DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
                              const CancelToken& cancel, const DeployLog& log);
 
 /// After a reboot: starts the live slot from its release when it is not running, health-checks
-/// it and points the proxy at it.
+/// it and points the proxy at it. Waits for the app's deploy lock, like a deploy: the live slot
+/// must come up whatever had the app first.
 DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& site,
                              const CancelToken& cancel, const DeployLog& log);
 

@@ -21,6 +21,7 @@
 #include "steps/secret_masker.h"
 #include "steps/shell_step.h"
 #include "steps/unique_fd.h"
+#include "util/exec.h"
 
 namespace turnout::steps::deploy {
 
@@ -122,36 +123,6 @@ struct Launch {
   int max_fd = 1024;
 };
 
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  pointers.reserve(strings.size() + 1);
-  // execve takes char* const[] for historical reasons; it does not write through them.
-  for (const auto& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
-// Looks bash up in PATH of the slot's own environment, as a step's bash is.
-std::optional<std::string> find_bash(const std::vector<std::string>& env, const std::string& cwd) {
-  std::string_view dirs = "/usr/local/bin:/usr/bin:/bin";
-  for (const auto& entry : env) {
-    if (entry.starts_with("PATH=")) dirs = std::string_view(entry).substr(5);
-  }
-  while (true) {
-    const std::size_t colon = dirs.find(':');
-    const std::string dir(dirs.substr(0, colon));
-    const std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / "bash";
-    // A relative PATH entry is relative to the slot's directory, where exec will run.
-    const auto probe = cwd.empty() ? candidate : std::filesystem::path(cwd) / candidate;
-    struct stat info {};
-    if (::stat(probe.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(probe.c_str(), X_OK) == 0) {
-      return candidate.string();  // exec runs after the chdir
-    }
-    if (colon == std::string_view::npos) return std::nullopt;
-    dirs.remove_prefix(colon + 1);
-  }
-}
-
 // A descriptor at 3 or above, so that setting up 0, 1 and 2 in the slot cannot overwrite it
 // (turnout may have been started with some of them closed).
 int above_stdio(int fd) {
@@ -166,13 +137,14 @@ util::Error open_error(const std::string& what, const std::string& path, int err
 }
 
 std::optional<util::Error> prepare(Launch& launch, const SlotLaunch& slot) {
-  const auto bash = find_bash(slot.env, slot.cwd);
+  // bash as a step's bash is found: in the PATH of the slot's own environment.
+  auto bash = util::find_program("bash", slot.env, slot.cwd);
   if (!bash) return util::fail("cannot start the slot: bash is not in the PATH of its environment");
-  launch.path = *bash;
+  launch.path = std::move(bash).value();
   launch.argv = shell_argv(slot.start);
   launch.env = slot_environment(slot.env);
-  launch.argv_ptrs = c_strings(launch.argv);
-  launch.env_ptrs = c_strings(launch.env);
+  launch.argv_ptrs = util::c_strings(launch.argv);
+  launch.env_ptrs = util::c_strings(launch.env);
   if (!slot.cwd.empty()) launch.cwd = slot.cwd.c_str();
   if (slot.log_file.empty()) return util::fail("cannot start the slot: it has no log file");
   std::error_code error;

@@ -1,6 +1,7 @@
 #include "util/utc_time.h"
 
 #include <catch2/catch.hpp>
+#include <regex>
 
 using namespace turnout::util;
 
@@ -17,4 +18,10 @@ TEST_CASE("anything else is not a UTC time", "[unit][util]") {
     INFO(text);
     CHECK_FALSE(parse_utc(text).has_value());
   }
+}
+
+TEST_CASE("utc_now is ISO-8601 UTC with milliseconds", "[unit][util]") {
+  const auto stamp = utc_now();
+  CHECK(std::regex_match(stamp, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  CHECK(stamp.substr(0, 2) == "20");
 }

@@ -1,7 +1,9 @@
 // The agent deploys what is pushed to it, shows its apps at /api/apps and rolls one back
 // through POST /api/apps/{app}/rollback: real agent, real nginx, the test app in the slots.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "tests/support/agent_server.h"
 #include "tests/support/deploy_site.h"
@@ -84,4 +86,53 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
   // Rolled back to blue, the previous slot is green: a second rollback is a roll forward.
   CHECK(server.post_api("/api/apps/web/rollback", "Bearer the-api-token").status == 200);
   CHECK(site.serves("v2"));
+}
+
+TEST_CASE("serve: a rollback by hand during a deploy answers at once with what the deploy is doing",
+          "[integration][serve][deploy][nginx][api]") {
+  AgentServer server("workers: 1\napi_token_env: TURNOUT_TEST_API_TOKEN\n", {"main"}, false);
+  ::setenv("TURNOUT_TEST_API_TOKEN", "the-api-token", 1);
+  DeploySite site;
+  site.data_dir = server.data();
+  server.start();
+  deploy_through_agent(server, site, "v1");
+  deploy_through_agent(server, site, "v2");
+
+  // v3 answers its health checks only after 20 s: its deploy holds the app's lock in the health
+  // phase meanwhile (300 probes of 100 ms: it does get there).
+  DeployKnobs slow;
+  slow.app_env = "  APP_HEALTH: after:20\n";
+  const auto sha = server.app.commit(".turnout.yml", site.pipeline("v3", slow), "v3");
+  const auto pushed = server.push(sha, "deploy-v3");
+  REQUIRE(pushed.status == 202);
+  const int run = pushed.json()->getValue<int>("run");
+  const auto in_health = [&] {
+    const auto state = site.state();
+    return state.journal && state.journal->phase == turnout::steps::deploy::Phase::health;
+  };
+  for (int i = 0; i < 1200 && !in_health(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(in_health());
+  const auto journal = *site.state().journal;
+  REQUIRE(journal.run_id == std::to_string(run));
+  const std::string busy = "deploy of web (run " + std::to_string(run) + ") in progress since " +
+                           journal.started_at + ", phase health";
+
+  const auto cli = site.turnout({"deploy", "rollback", "--app", "web"});
+  CHECK(cli.exit_code != 0);
+  CHECK_THAT(cli.err, Catch::Contains("turnout deploy rollback: " + busy));
+  const auto cli_switch = site.turnout({"deploy", "switch", "blue", "--app", "web"});
+  CHECK(cli_switch.exit_code != 0);
+  CHECK_THAT(cli_switch.err, Catch::Contains("turnout deploy switch: " + busy));
+  const auto api = server.post_api("/api/apps/web/rollback", "Bearer the-api-token");
+  INFO(api.body);
+  CHECK(api.status == 409);
+  CHECK(api.json()->getValue<std::string>("reason") == busy);
+  // Answered while the deploy still waits for health: none of them waited for its lock.
+  CHECK(in_health());
+  CHECK(site.serves("v2"));
+
+  const auto ended = server.wait_until_ended(run);
+  CHECK(ended->getValue<std::string>("status") == "succeeded");
+  CHECK(site.serves("v3"));
+  CHECK(site.state().previous == "green");  // the refused rollbacks changed nothing
 }

@@ -259,3 +259,85 @@ TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
     }
   }
 }
+
+TEST_CASE(
+    "blue-green: a deploy lock that cannot be opened fails deploys and hand operations, changing nothing",
+    "[integration][deploy][nginx]") {
+  Stand stand;
+  REQUIRE(stand.deploy_version("v1").ok);
+  REQUIRE(stand.deploy_version("v2").ok);
+  const fs::path dir = app_dir(stand.data().string(), "web");
+  const auto state_before = test::read_file(dir / "state.json");
+  const auto releases_before =
+      std::distance(fs::directory_iterator(dir / "releases"), fs::directory_iterator());
+  // A folder where the lock file should be: open(2) for writing fails with EISDIR, as root too.
+  fs::remove(dir / "deploy.lock");
+  fs::create_directory(dir / "deploy.lock");
+  const std::string reason =
+      "cannot take the deploy lock (nothing was changed): cannot open the lock file '" +
+      (dir / "deploy.lock").string() + "': Is a directory";
+  const auto log = [&](const std::string& line) { stand.lines.push_back(line); };
+
+  const auto deployed = stand.deploy_version("v3");
+  INFO(stand.log());
+  CHECK_FALSE(deployed.ok);
+  CHECK(deployed.reason == reason);
+  CHECK(deployed.live == "green");
+  const auto switched = switch_to_slot(stand.deploy, stand.site("v1"), "blue", stand.cancel, log);
+  CHECK_FALSE(switched.ok);
+  CHECK_FALSE(switched.busy);
+  CHECK(switched.reason == reason);
+  const auto booted = boot_live_slot(stand.deploy, stand.site("v2"), stand.cancel, log);
+  CHECK_FALSE(booted.ok);
+  CHECK(booted.reason == reason);
+  const auto reconciled = reconcile(stand.deploy, stand.site("v2"), log);
+  REQUIRE_FALSE(reconciled);
+  CHECK(reconciled.error().message == reason);
+
+  CHECK(test::read_file(dir / "state.json") == state_before);
+  CHECK(std::distance(fs::directory_iterator(dir / "releases"), fs::directory_iterator()) == releases_before);
+  CHECK(stand.serves("v2"));
+  fs::remove(dir / "deploy.lock");
+}
+
+TEST_CASE("blue-green: a phase that cannot be journalled after the switch fails the deploy, traffic back",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  REQUIRE(stand.deploy_version("v1").ok);
+  const fs::path dir = app_dir(stand.data().string(), "web");
+  const auto state = dir / "state.json";
+  // The switch's reload, once, puts a folder where the state file is: the next journal write (the
+  // verify phase) cannot replace it. The state as journalled for the switch is kept aside.
+  const auto once = stand.dir / "sabotage";
+  stand.dir.write("sabotage", "");
+  stand.deploy.proxy.nginx->reload += " && if [ -e '" + once.string() + "' ]; then rm '" + once.string() +
+                                      "'; mv '" + state.string() + "' '" + state.string() +
+                                      ".kept'; mkdir '" + state.string() + "'; fi";
+  const auto outcome = stand.deploy_version("v2");
+  // What a crash at that point would have left: the journal of the switch (and the Stand's
+  // end stops the slots it names).
+  const bool sabotaged = fs::is_directory(state);
+  if (sabotaged) {
+    fs::remove(state);
+    fs::rename(state.string() + ".kept", state);
+  }
+  INFO(stand.log());
+  REQUIRE(sabotaged);
+  CHECK_FALSE(outcome.ok);
+  CHECK_THAT(outcome.reason,
+             Catch::StartsWith("slot green failed after the switch: cannot journal phase verify: "));
+  CHECK_THAT(outcome.reason, Catch::Contains("traffic is back on slot blue"));
+  CHECK_THAT(outcome.reason, Catch::Contains("cannot save the deploy state"));
+  CHECK(outcome.live == "blue");
+  CHECK(stand.serves("v1"));
+
+  // Which reconcile undoes.
+  REQUIRE(stand.state().journal);
+  const auto reconciled = reconcile(stand.deploy, stand.site("v1"),
+                                    [&](const std::string& line) { stand.lines.push_back(line); });
+  REQUIRE(reconciled);
+  CHECK_THAT(reconciled.value(), Catch::Contains("undid it"));
+  CHECK(stand.state().live == "blue");
+  CHECK_FALSE(stand.state().journal);
+  CHECK(stand.serves("v1"));
+}

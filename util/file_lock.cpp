@@ -1,4 +1,4 @@
-#include "git/file_lock.h"
+#include "util/file_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -8,7 +8,7 @@
 #include <system_error>
 #include <utility>
 
-namespace turnout::git {
+namespace turnout::util {
 
 FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the only descriptor releases the flock
@@ -26,24 +26,24 @@ FileLock& FileLock::operator=(FileLock&& other) noexcept {
   return *this;
 }
 
-util::Result<FileLock> FileLock::acquire(const std::string& path) { return lock(path, true); }
+Result<FileLock> FileLock::acquire(const std::string& path, int mode) { return lock(path, mode, true); }
 
-util::Result<FileLock> FileLock::try_acquire(const std::string& path) { return lock(path, false); }
+Result<FileLock> FileLock::try_acquire(const std::string& path, int mode) { return lock(path, mode, false); }
 
-util::Result<FileLock> FileLock::lock(const std::string& path, bool wait) {
+Result<FileLock> FileLock::lock(const std::string& path, int mode, bool wait) {
   FileLock held;
-  held.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  held.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, static_cast<mode_t>(mode));
   if (held.fd_ < 0)
-    return util::fail("cannot open the lock file '" + path + "': " + std::generic_category().message(errno));
+    return fail("cannot open the lock file '" + path + "': " + std::generic_category().message(errno));
   int result = 0;
   while ((result = ::flock(held.fd_, LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR) {
   }
   if (result != 0) {
     if (!wait && errno == EWOULDBLOCK) return FileLock();
-    return util::fail("cannot lock '" + path + "': " + std::generic_category().message(errno));
+    return fail("cannot lock '" + path + "': " + std::generic_category().message(errno));
   }
   held.path_ = path;
   return held;
 }
 
-}  // namespace turnout::git
+}  // namespace turnout::util

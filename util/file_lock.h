@@ -5,7 +5,7 @@
 
 #include "util/result.h"
 
-namespace turnout::git {
+namespace turnout::util {
 
 /// Holds an exclusive flock(2) on one file for its lifetime. The descriptor is close-on-exec,
 /// so child processes never inherit the lock. The lock file itself is left in place (removing
@@ -22,11 +22,11 @@ class FileLock {
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
 
-  /// Creates `path` if needed and waits until the lock is ours. Fails when the file cannot be
-  /// opened or locked.
-  static util::Result<FileLock> acquire(const std::string& path);
+  /// Creates `path` if needed (with permissions `mode`) and waits until the lock is ours. Fails,
+  /// naming the file and the errno text, when it cannot be opened or locked.
+  static Result<FileLock> acquire(const std::string& path, int mode = 0644);
   /// Like acquire() but never waits: holds nothing (held() is false) when another holder has it.
-  static util::Result<FileLock> try_acquire(const std::string& path);
+  static Result<FileLock> try_acquire(const std::string& path, int mode = 0644);
 
   /// True while this holds a lock.
   bool held() const { return fd_ >= 0; }
@@ -34,10 +34,10 @@ class FileLock {
   const std::string& path() const { return path_; }
 
  private:
-  static util::Result<FileLock> lock(const std::string& path, bool wait);
+  static Result<FileLock> lock(const std::string& path, int mode, bool wait);
 
   int fd_ = -1;
   std::string path_;
 };
 
-}  // namespace turnout::git
+}  // namespace turnout::util
