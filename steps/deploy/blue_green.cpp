@@ -54,8 +54,7 @@ util::Result<util::FileLock> lock_app(const std::string& dir, bool wait) {
 // What holds the app's lock, for a hand operation that will not wait for it: the journal of the
 // deploy in progress (written atomically, so it reads whole without the lock), else whatever
 // operation it is.
-std::string busy_reason(const std::string& app, const std::string& dir) {
-  const auto state = load_app_state(dir);
+std::string busy_reason(const std::string& app, const std::string& dir, const util::Result<AppState>& state) {
   if (state && state.value().journal) {
     const Journal& journal = *state.value().journal;
     return "deploy of " + app + " (run " + journal.run_id + ") in progress since " + journal.started_at +
@@ -73,7 +72,7 @@ util::Result<util::FileLock> wait_for_app(const pipeline::Deploy& deploy, const 
   const auto dir = app_dir(site.data_dir, deploy.app);
   auto lock = lock_app(dir, false);
   if (!lock || lock.value().held()) return lock;
-  log("waiting for the deploy lock: " + busy_reason(deploy.app, dir));
+  log("waiting for the deploy lock: " + busy_reason(deploy.app, dir, load_app_state(dir)));
   return lock_app(dir, true);
 }
 
@@ -90,7 +89,9 @@ std::variant<util::FileLock, DeployOutcome> lock_for_hand(const pipeline::Deploy
   auto lock = lock_app(dir, false);
   if (lock && lock.value().held()) return std::move(lock).value();
   if (!lock) return failed(lock.error().message, live_of(dir));
-  auto busy = failed(busy_reason(deploy.app, dir), live_of(dir));
+  // One read of the state for both the reason and the live slot.
+  const auto state = load_app_state(dir);
+  auto busy = failed(busy_reason(deploy.app, dir, state), state ? state.value().live : "");
   busy.busy = true;
   return busy;
 }
