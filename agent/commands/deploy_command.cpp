@@ -74,11 +74,11 @@ int status(const DeployOptions& options, const std::string& data_dir) {
 // `deploy rollback --report`: the store of the data folder and the config's repository.
 util::Result<std::unique_ptr<CliReporting>> open_rollback_reporting(const DeployOptions& options,
                                                                     const std::string& data_dir,
-                                                                    std::unique_ptr<RunStore>& store) {
+                                                                    std::unique_ptr<Store>& store) {
   auto opened = open_store(data_dir);
   if (!opened) return opened.error();
   store = std::move(opened).value();
-  return CliReporting::open(options.config, options.github_repo, *store);
+  return CliReporting::open(options.config, options.github_repo, store->history, store->reports);
 }
 
 // rollback, switch and bootup: one operation on one app, its log on stdout; `slot` names the
@@ -100,7 +100,7 @@ int operate(const std::string& command, const std::string& app_name, const std::
 }
 
 int rollback(const DeployOptions& options, const std::string& data_dir) {
-  std::unique_ptr<RunStore> store;
+  std::unique_ptr<Store> store;
   std::unique_ptr<CliReporting> reporting;
   if (options.report) {
     auto opened = open_rollback_reporting(options, data_dir, store);

@@ -26,7 +26,7 @@ std::streamoff print_log_from(const std::string& path, std::streamoff offset) {
   return offset;
 }
 
-RunStatus follow_log(RunStore& store, std::int64_t id, const std::string& path) {
+RunStatus follow_log(RunHistory& store, std::int64_t id, const std::string& path) {
   std::streamoff offset = 0;
   for (;;) {
     const auto run = store.get(id);

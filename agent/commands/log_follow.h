@@ -5,7 +5,7 @@
 #include <ios>
 #include <string>
 
-#include "agent/store/run_store.h"
+#include "agent/store/run_history.h"
 
 namespace turnout::agent {
 
@@ -14,6 +14,6 @@ std::streamoff print_log_from(const std::string& path, std::streamoff offset);
 
 /// Prints the log of run `id` as it grows until the run has ended and everything it wrote is
 /// out; returns the run's final status (error when the store cannot be read).
-RunStatus follow_log(RunStore& store, std::int64_t id, const std::string& path);
+RunStatus follow_log(RunHistory& store, std::int64_t id, const std::string& path);
 
 }  // namespace turnout::agent

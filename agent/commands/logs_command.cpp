@@ -25,11 +25,11 @@ int show_logs(const LogsOptions& options) {
   const auto data_dir = resolve_data_dir(options.data_dir);
   auto store = open_store(data_dir);
   if (!store) return usage_error("logs", store.error().message);
-  const auto run = find_run(*store.value(), options.id);
+  const auto run = find_run(store.value()->history, options.id);
   if (!run) return usage_error("logs", run.error().message);
   const auto path = run_log_path(data_dir, run.value().id);
   if (options.follow) {
-    follow_log(*store.value(), run.value().id, path);
+    follow_log(store.value()->history, run.value().id, path);
     return kExitSucceeded;
   }
   if (!std::ifstream(path))

@@ -59,7 +59,7 @@ Poco::JSON::Object::Ptr parse_answer(const std::string& body) {
 
 // The agent runs the rerun, so it never overlaps the agent's own runs of that branch; this
 // process only follows its log.
-int rerun_through_agent(const AgentPresence& agent, RunStore& store, const RerunOptions& options,
+int rerun_through_agent(const AgentPresence& agent, RunHistory& store, const RerunOptions& options,
                         const RunRecord& run, const std::string& data_dir) {
   const auto answer = post_to_agent(agent, "/api/runs/" + std::to_string(run.id) + "/rerun");
   if (!answer) {
@@ -85,19 +85,20 @@ int rerun(const RerunOptions& options) {
   const auto data_dir = resolve_data_dir(options.data_dir);
   auto store = open_store(data_dir);
   if (!store) return usage_error("rerun", store.error().message);
-  const auto run = find_run(*store.value(), options.id);
+  const auto run = find_run(store.value()->history, options.id);
   if (!run) return usage_error("rerun", run.error().message);
   const auto request = rerun_request(run.value());
   if (!request) return usage_error("rerun", request.error().message);
   if (const auto agent = find_serving_agent(data_dir))
-    return rerun_through_agent(*agent, *store.value(), options, run.value(), data_dir);
+    return rerun_through_agent(*agent, store.value()->history, options, run.value(), data_dir);
   if (options.detach)
     return usage_error("rerun", "--detach needs an agent serving " + data_dir + " (turnout serve)");
 
   steps::CancelToken cancel;
   const SignalWatcher signals(cancel);
   ConsoleReporter console(stdout, wants_color(stdout));
-  const auto outcome = RunExecutor(data_dir, *store.value(), {&console}).execute(request.value(), cancel);
+  const auto outcome =
+      RunExecutor(data_dir, store.value()->history, {&console}).execute(request.value(), cancel);
   if (!outcome.message.empty()) std::fprintf(stderr, "turnout rerun: %s\n", outcome.message.c_str());
   if (outcome.run_id != 0)
     std::fprintf(stderr, "turnout rerun: run %lld reran run %s\n", static_cast<long long>(outcome.run_id),

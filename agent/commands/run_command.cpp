@@ -78,7 +78,8 @@ int execute(const RunRequest& request, const std::string& data_dir, const RunOpt
   if (!store) return usage_error("run", store.error().message);
   std::unique_ptr<CliReporting> reporting;
   if (options.report) {
-    auto opened = CliReporting::open(options.config, options.github_repo, *store.value());
+    auto opened = CliReporting::open(options.config, options.github_repo, store.value()->history,
+                                     store.value()->reports);
     if (!opened) return usage_error("run", opened.error().message);
     reporting = std::move(opened).value();
   }
@@ -93,7 +94,7 @@ int execute(const RunRequest& request, const std::string& data_dir, const RunOpt
   }
   if (reporting)
     for (auto* observer : reporting->observers()) observers.push_back(observer);
-  RunExecutor executor(data_dir, *store.value(), observers);
+  RunExecutor executor(data_dir, store.value()->history, observers);
   const auto outcome = executor.execute(request, cancel);
   if (!outcome.message.empty()) {
     if (actions && outcome.run_id == 0) actions->run_rejected(outcome.message, outcome.problems);

@@ -4,7 +4,7 @@
 
 namespace turnout::agent {
 
-util::Result<RunRecord> find_run(RunStore& store, const std::string& text) {
+util::Result<RunRecord> find_run(RunHistory& store, const std::string& text) {
   std::int64_t id = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (error != std::errc() || end != text.data() + text.size() || id < 1) {

@@ -42,7 +42,7 @@ int list_runs(const RunsOptions& options) {
   if (options.limit < 1) return usage_error("runs", "--limit must be at least 1");
   auto store = open_store(resolve_data_dir(options.data_dir));
   if (!store) return usage_error("runs", store.error().message);
-  const auto runs = store.value()->list(options.limit);
+  const auto runs = store.value()->history.list(options.limit);
   if (!runs) return usage_error("runs", runs.error().message);
   if (options.json) {
     std::printf("%s\n", runs_to_json(runs.value()).c_str());

@@ -111,14 +111,17 @@ int serve(const ServeSetup& setup) {
   if (!tokens) return usage_error("serve", tokens.error().message);
 
   Metrics metrics;
-  ReportSender sender(config, *store.value(), &metrics);
-  Reporting reporting(config, *store.value(), [&sender] { sender.wake(); });
-  Scheduler scheduler(config, *store.value(), metrics, &reporting);
+  Store& stores = *store.value();
+  ReportSender sender(config, stores.reports, &metrics);
+  Reporting reporting(config, stores.history, stores.reports, [&sender] { sender.wake(); });
+  Scheduler scheduler({config, config.data_dir, config.workers}, {stores.queue, stores.history}, metrics,
+                      &reporting);
   const WebhookIntake intake(
-      config, *store.value(), setup.secret,
+      config, stores.queue, setup.secret,
       [&scheduler](bool cancel_in_progress) { scheduler.notify_queued(cancel_in_progress); }, &reporting);
-  const ServeParts parts{config,    intake, *store.value(), scheduler, metrics, std::move(tokens.value()),
-                         &reporting};
+  const ServeParts parts{
+      config,    intake, stores.history, stores.counter, scheduler, metrics, std::move(tokens.value()),
+      &reporting};
   Router router;
   add_serve_routes(router, parts);
   HttpServerOptions http;

@@ -191,14 +191,14 @@ AgentConfigResult load_agent_config(const std::string& path) {
   return load_agent_config_string(text.value(), path);
 }
 
-std::string run_url(const AgentConfig& config, std::int64_t id) {
+std::string run_url(const ReposConfig& config, std::int64_t id) {
   if (config.public_url.empty()) return "";
   std::string base = config.public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   return base + "/runs/" + std::to_string(id);
 }
 
-const RepoConfig* find_repo(const AgentConfig& config, std::string_view full_name) {
+const RepoConfig* find_repo(const ReposConfig& config, std::string_view full_name) {
   const auto it = std::find_if(config.repos.begin(), config.repos.end(), [&](const RepoConfig& repo) {
     return equal_ignoring_case(repo.name, full_name);
   });

@@ -64,12 +64,18 @@ struct RepoConfig {
   pipeline::Position position;                          ///< of the item in agent.yml
 };
 
+/// The part of `agent.yml` that the intake, the scheduler and the reporters read: which
+/// repositories the agent builds, and where people find a run. Each takes only this.
+struct ReposConfig {
+  std::string file;               ///< the config file, as given to the loader (named in messages)
+  std::string public_url;         ///< for links in statuses; "" = none
+  std::vector<RepoConfig> repos;  ///< in file order, names unique ignoring case
+};
+
 /// The whole `agent.yml`, defaults filled in; every path absolute (relative ones are resolved
 /// against the config file's folder).
-struct AgentConfig {
-  std::string file;                           ///< the config file, as given to the loader
+struct AgentConfig : ReposConfig {
   ListenAddress listen;                       ///< default 127.0.0.1:8787
-  std::string public_url;                     ///< for links in statuses; "" = none
   std::string data_dir = "/var/lib/turnout";  ///< store, run logs, mirrors, releases
   int workers = 2;                            ///< 1..64 runs at a time
   /// On SIGTERM, how long running steps may go on before they are cancelled (and queued again).
@@ -78,7 +84,6 @@ struct AgentConfig {
   SecretRef api_token;                     ///< none: the API's writes are refused
   std::optional<TlsConfig> tls;            ///< none: plain HTTP (behind a proxy)
   LogFormat log_format = LogFormat::text;  ///< default text
-  std::vector<RepoConfig> repos;           ///< in file order, names unique ignoring case
 };
 
 /// The outcome of loading: a config when there are no errors, and every error otherwise.
@@ -98,9 +103,9 @@ AgentConfigResult load_agent_config_string(std::string_view text, const std::str
 AgentConfigResult load_agent_config(const std::string& path);
 
 /// The link to run `id` for people: public_url + "/runs/" + id; "" without a public_url.
-std::string run_url(const AgentConfig& config, std::int64_t id);
+std::string run_url(const ReposConfig& config, std::int64_t id);
 
 /// The repo whose name equals `full_name` ignoring case (GitHub's names are), or nullptr.
-const RepoConfig* find_repo(const AgentConfig& config, std::string_view full_name);
+const RepoConfig* find_repo(const ReposConfig& config, std::string_view full_name);
 
 }  // namespace turnout::agent

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "agent/store/run_store.h"
+#include "agent/store/store_stats.h"
 
 namespace turnout::agent {
 

@@ -10,7 +10,8 @@
 namespace turnout::agent {
 
 util::Result<std::unique_ptr<CliReporting>> CliReporting::open(const std::string& config_path,
-                                                               std::string repo_name, RunStore& store) {
+                                                               std::string repo_name, RunHistory& runs,
+                                                               ReportQueue& reports) {
   auto loaded = load_agent_config(config_path);
   if (!loaded.ok()) return util::fail(loaded.errors.front().to_string(), util::ErrorKind::invalid);
   if (repo_name.empty()) {
@@ -25,21 +26,21 @@ util::Result<std::unique_ptr<CliReporting>> CliReporting::open(const std::string
     return util::fail("--report: repository " + repo_name + " is not in " + config_path,
                       util::ErrorKind::invalid);
   const std::string name = repo->name;
-  return std::unique_ptr<CliReporting>(new CliReporting(std::move(loaded.config), name, store));
+  return std::unique_ptr<CliReporting>(new CliReporting(std::move(loaded.config), name, runs, reports));
 }
 
-CliReporting::CliReporting(AgentConfig config, std::string repo_name, RunStore& store)
+CliReporting::CliReporting(AgentConfig config, std::string repo_name, RunHistory& runs, ReportQueue& reports)
     : config_(std::move(config)),
       repo_name_(std::move(repo_name)),
-      store_(store),
-      sender_(config_, store_, nullptr),
-      reporting_(config_, store_),
+      runs_(runs),
+      sender_(config_, reports, nullptr),
+      reporting_(config_, runs_, reports),
       observer_(reporting_.observer(repo_name_)) {
   // A run's link (public_url/runs/ID) names a run of the agent's store: this run is one only
   // when it is recorded there too. The environment_url of deployments keeps the public_url.
   std::error_code error;
   const auto ours =
-      std::filesystem::weakly_canonical(std::filesystem::path(store_.path()).parent_path(), error);
+      std::filesystem::weakly_canonical(std::filesystem::path(runs_.path()).parent_path(), error);
   const auto agents = std::filesystem::weakly_canonical(config_.data_dir, error);
   if (ours != agents) config_.public_url.clear();
 }
@@ -61,7 +62,7 @@ void CliReporting::finish(std::int64_t run_id, std::chrono::seconds timeout) {
 
 void CliReporting::send(std::chrono::seconds timeout) {
   const auto left = sender_.drain(std::chrono::steady_clock::now() + timeout);
-  if (left > 0) spdlog::warn("{} reports not sent yet: they stay queued in {}", left, store_.path());
+  if (left > 0) spdlog::warn("{} reports not sent yet: they stay queued in {}", left, runs_.path());
 }
 
 }  // namespace turnout::agent

@@ -26,7 +26,8 @@ class CliReporting {
   /// Loads `config_path` and finds `repo_name` ("" = $GITHUB_REPOSITORY) in it. Fails with one
   /// line for the person: a bad config, no repository named, or none configured by that name.
   static util::Result<std::unique_ptr<CliReporting>> open(const std::string& config_path,
-                                                          std::string repo_name, RunStore& store);
+                                                          std::string repo_name, RunHistory& runs,
+                                                          ReportQueue& reports);
 
   /// The observers to give the run (none when the repository reports nothing to GitHub).
   std::vector<steps::RunObserver*> observers();
@@ -38,12 +39,12 @@ class CliReporting {
   void finish(std::int64_t run_id, std::chrono::seconds timeout = std::chrono::seconds(10));
 
  private:
-  CliReporting(AgentConfig config, std::string repo_name, RunStore& store);
+  CliReporting(AgentConfig config, std::string repo_name, RunHistory& runs, ReportQueue& reports);
   void send(std::chrono::seconds timeout);
 
   AgentConfig config_;
   std::string repo_name_;
-  RunStore& store_;
+  RunHistory& runs_;
   ReportSender sender_;
   Reporting reporting_;
   std::unique_ptr<steps::RunObserver> observer_;

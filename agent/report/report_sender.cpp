@@ -45,10 +45,10 @@ std::int64_t unix_ms_now() {
       .count();
 }
 
-ReportSender::ReportSender(const AgentConfig& config, RunStore& store, Metrics* metrics,
+ReportSender::ReportSender(const ReposConfig& config, ReportQueue& reports, Metrics* metrics,
                            SenderOptions options)
     : config_(config),
-      store_(store),
+      reports_(reports),
       metrics_(metrics),
       options_(std::move(options)),
       random_(std::random_device{}()) {}
@@ -78,8 +78,8 @@ void ReportSender::stop() {
 std::int64_t ReportSender::drain(std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     const int tried = send_due();
-    const auto stats = store_.stats();
-    const std::int64_t pending = stats ? stats.value().reports_pending : 0;
+    const auto counted = reports_.pending_count();
+    const std::int64_t pending = counted ? counted.value() : 0;
     if (pending == 0 || std::chrono::steady_clock::now() >= deadline) return pending;
     if (tried == 0) {
       const auto left =
@@ -95,7 +95,7 @@ void ReportSender::loop() {
   while (!stopping_) {
     lock.unlock();
     if (std::chrono::steady_clock::now() - pruned >= kPruneEvery) {
-      if (auto gone = store_.prune_reports(kKeepEnded); !gone)
+      if (auto gone = reports_.prune_reports(kKeepEnded); !gone)
         spdlog::warn("reports: {}", gone.error().message);
       pruned = std::chrono::steady_clock::now();
     }
@@ -109,7 +109,7 @@ void ReportSender::loop() {
 
 // Until the next report is due, at most a poll interval (other processes queue reports too).
 std::chrono::milliseconds ReportSender::idle_wait() {
-  const auto next = store_.next_report_due();
+  const auto next = reports_.next_report_due();
   if (!next || !next.value()) return options_.poll;
   const auto now = unix_ms_now();
   auto until = std::chrono::milliseconds(*next.value() - now);
@@ -126,7 +126,7 @@ std::chrono::milliseconds ReportSender::idle_wait() {
 
 int ReportSender::send_due() {
   const auto now = unix_ms_now();
-  const auto due = store_.due_reports(now, kBatch);
+  const auto due = reports_.due_reports(now, kBatch);
   if (!due) {
     spdlog::error("reports: {}", due.error().message);
     return 0;
@@ -207,26 +207,28 @@ util::Result<HttpPost> ReportSender::request_for(const ReportRecord& record) con
 
 void ReportSender::apply(const ReportRecord& record, const Verdict& verdict,
                          const util::Result<HttpReply>& reply) {
+  // Counted before the store says so: whoever sees the report ended in the store (a test, a
+  // scrape after `turnout run --report`) then sees it counted too.
   util::Status stored = util::Ok{};
   switch (verdict.action) {
     case Verdict::Action::sent: {
       const auto id = record.report.kind == ReportKind::deployment ? created_id(reply.value()) : std::nullopt;
-      stored = store_.end_report(record.id, ReportState::sent, "", id);
+      if (metrics_ != nullptr) metrics_->count_report("sent");
+      stored = reports_.end_report(record.id, ReportState::sent, "", id);
       unauthorized_.erase(record.report.repo);
       spdlog::debug("{}: sent ({})", describe(record), reply.value().status);
-      if (metrics_ != nullptr) metrics_->count_report("sent");
       break;
     }
     case Verdict::Action::retry:
       if (verdict.rate_limited) blocked_until_[record.report.repo] = unix_ms_now() + verdict.wait.count();
-      stored =
-          store_.retry_report(record.id, unix_ms_now() + verdict.wait.count(), verdict.why, verdict.counts);
-      spdlog::info("{}: {}; trying again in {} ms", describe(record), verdict.why, verdict.wait.count());
       if (metrics_ != nullptr) metrics_->count_report("failed");
+      stored =
+          reports_.retry_report(record.id, unix_ms_now() + verdict.wait.count(), verdict.why, verdict.counts);
+      spdlog::info("{}: {}; trying again in {} ms", describe(record), verdict.why, verdict.wait.count());
       break;
     case Verdict::Action::drop:
-      stored = store_.end_report(record.id, ReportState::dropped, verdict.why);
       dropped(record, verdict);
+      stored = reports_.end_report(record.id, ReportState::dropped, verdict.why);
       break;
   }
   if (!stored) spdlog::error("reports: {}", stored.error().message);

@@ -17,7 +17,7 @@
 #include "agent/metrics/metrics.h"
 #include "agent/report/report_http.h"
 #include "agent/report/report_verdict.h"
-#include "agent/store/run_store.h"
+#include "agent/store/report_queue.h"
 
 namespace turnout::agent {
 
@@ -32,9 +32,9 @@ struct SenderOptions {
 /// Sends the store's pending reports, on its own thread (start) or in the caller's (drain).
 class ReportSender {
  public:
-  /// `config`, `store` and `metrics` (may be null) must outlive the sender. Nothing is sent
+  /// `config`, `reports` and `metrics` (may be null) must outlive the sender. Nothing is sent
   /// before start() or drain().
-  ReportSender(const AgentConfig& config, RunStore& store, Metrics* metrics, SenderOptions options = {});
+  ReportSender(const ReposConfig& config, ReportQueue& reports, Metrics* metrics, SenderOptions options = {});
   /// stop().
   ~ReportSender();
   ReportSender(const ReportSender&) = delete;
@@ -60,8 +60,8 @@ class ReportSender {
   void dropped(const ReportRecord& record, const Verdict& verdict);
   std::chrono::milliseconds idle_wait();
 
-  const AgentConfig& config_;
-  RunStore& store_;
+  const ReposConfig& config_;
+  ReportQueue& reports_;
   Metrics* metrics_;
   SenderOptions options_;
   std::mt19937_64 random_;

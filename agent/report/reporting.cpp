@@ -70,9 +70,9 @@ std::string status_order_key(const std::string& sha, const std::string& context)
   return "status " + sha + " " + context;
 }
 
-Reporting::Reporting(const AgentConfig& config, RunStore& store, std::function<void()> queued,
-                     std::int64_t bound)
-    : config_(config), store_(store), queued_(std::move(queued)), bound_(bound) {
+Reporting::Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& reports,
+                     std::function<void()> queued, std::int64_t bound)
+    : config_(config), runs_(runs), reports_(reports), queued_(std::move(queued)), bound_(bound) {
   for (const auto& repo : config.repos) {
     RepoReporting reporting;
     reporting.repo = repo.name;
@@ -94,7 +94,7 @@ const RepoReporting* Reporting::find(const std::string& repo_name) const {
 }
 
 std::optional<std::int64_t> Reporting::enqueue(const NewReport& report) {
-  auto id = store_.enqueue_report(report, bound_);
+  auto id = reports_.enqueue_report(report, bound_);
   if (!id) {
     spdlog::warn("run {}: cannot queue a report: {}", report.run_id.value_or(0), id.error().message);
     return std::nullopt;
@@ -105,14 +105,14 @@ std::optional<std::int64_t> Reporting::enqueue(const NewReport& report) {
 
 std::string Reporting::pipeline_name(const RunRecord& run, const RepoReporting& repo) {
   if (!run.pipeline.empty()) return run.pipeline;
-  auto latest = store_.latest_pipeline(repo.repo);
+  auto latest = runs_.latest_pipeline(repo.repo);
   return latest ? latest.value() : std::string();
 }
 
 void Reporting::run_queued(std::int64_t id, const NewRun& run) {
   const RepoReporting* repo = find(run.repo_name);
   if (repo == nullptr || !repo->statuses || run.sha.empty()) return;
-  auto name = store_.latest_pipeline(repo->repo);
+  auto name = runs_.latest_pipeline(repo->repo);
   if (!name || name.value().empty()) return;  // the first push: its status comes when it starts
   const auto context = status_context(name.value());
   const std::lock_guard lock(started_mutex_);
@@ -136,7 +136,7 @@ void Reporting::run_started(std::int64_t id, const std::function<void()>& report
 void Reporting::run_ended(std::int64_t id, const std::string& repo_name, bool queued_again) {
   const RepoReporting* repo = find(repo_name);
   if (repo == nullptr) return;
-  const auto found = store_.get(id);
+  const auto found = runs_.get(id);
   if (!found || !found.value()) {
     spdlog::warn("run {}: cannot report its end: {}", id, found ? "no such run" : found.error().message);
     return;
@@ -152,7 +152,7 @@ void Reporting::report_run_status(const RunRecord& run, const RepoReporting& rep
   if (name.empty()) return;  // nothing was reported of it: no name, no context
   std::string newer_sha;
   if (run.superseded_by) {
-    if (auto newer = store_.get(*run.superseded_by); newer && newer.value()) newer_sha = newer.value()->sha;
+    if (auto newer = runs_.get(*run.superseded_by); newer && newer.value()) newer_sha = newer.value()->sha;
   }
   auto text = run_end_text(run, newer_sha);
   if (queued_again) text = {CommitState::pending, "interrupted (" + run.reason + "): queued again"};

@@ -15,7 +15,8 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/report/deployment_report.h"
-#include "agent/store/run_store.h"
+#include "agent/store/report_queue.h"
+#include "agent/store/run_history.h"
 #include "steps/run_observer.h"
 
 namespace turnout::agent {
@@ -40,9 +41,9 @@ class Reporting {
   /// Reads each repository's GitHub token once: one that cannot be read (missing or empty
   /// file, unset variable) is logged with one warning per repository, and that repository
   /// reports nothing to GitHub (its `notify:` still works). `queued` is called after each
-  /// report is queued (to wake the sender). `config` and `store` must outlive this.
-  Reporting(const AgentConfig& config, RunStore& store, std::function<void()> queued = {},
-            std::int64_t bound = kReportQueueBound);
+  /// report is queued (to wake the sender). `config`, `runs` and `reports` must outlive this.
+  Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& reports,
+            std::function<void()> queued = {}, std::int64_t bound = kReportQueueBound);
 
   /// What repository `repo_name` reports; nullptr when it reports nothing at all.
   const RepoReporting* find(const std::string& repo_name) const;
@@ -75,16 +76,17 @@ class Reporting {
                    const std::string& via);
   /// Queues `report`; a store failure is logged (the run goes on). Returns its id.
   std::optional<std::int64_t> enqueue(const NewReport& report);
-  /// The agent's config.
-  const AgentConfig& config() const { return config_; }
+  /// The repositories and public URL it reports for.
+  const ReposConfig& config() const { return config_; }
 
  private:
   void report_run_status(const RunRecord& run, const RepoReporting& repo, bool queued_again);
   void notify(const RunRecord& run, const RepoReporting& repo);
   std::string pipeline_name(const RunRecord& run, const RepoReporting& repo);
 
-  const AgentConfig& config_;
-  RunStore& store_;
+  const ReposConfig& config_;
+  RunHistory& runs_;
+  ReportQueue& reports_;
   std::function<void()> queued_;
   std::int64_t bound_;
   std::vector<RepoReporting> repos_;

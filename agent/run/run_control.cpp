@@ -33,8 +33,8 @@ RunEnding superseded_in_progress(std::int64_t newer) {
                    "superseded by run " + std::to_string(newer) + " (cancelled in progress)", newer};
 }
 
-void stop_if_replaced(RunStore& store, std::int64_t id, RunControl& control) {
-  const auto found = store.preemptions();
+void stop_if_replaced(RunQueue& queue, std::int64_t id, RunControl& control) {
+  const auto found = queue.preemptions();
   if (!found) {
     spdlog::error("run {}: {}", id, found.error().message);
     return;

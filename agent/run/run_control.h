@@ -6,7 +6,7 @@
 #include <mutex>
 #include <optional>
 
-#include "agent/store/run_store.h"
+#include "agent/store/run_queue.h"
 #include "steps/cancel_token.h"
 #include "steps/run_observer.h"
 
@@ -41,8 +41,8 @@ class RunControl : public steps::RunObserver {
 RunEnding superseded_in_progress(std::int64_t newer);
 
 /// Stops run `id` through `control` when the store names a newer queued run of its branch to
-/// replace it (RunStore::preemptions). For a run that has just loaded a `cancel-in-progress`
+/// replace it (RunQueue::preemptions). For a run that has just loaded a `cancel-in-progress`
 /// pipeline: a push that arrived before the run recorded its concurrency did not stop it.
-void stop_if_replaced(RunStore& store, std::int64_t id, RunControl& control);
+void stop_if_replaced(RunQueue& queue, std::int64_t id, RunControl& control);
 
 }  // namespace turnout::agent

@@ -115,7 +115,7 @@ RunStatus run_status_for(steps::Status status) {
 }
 
 // The run's log, or an `error` end for a run that cannot have one.
-std::unique_ptr<RunLog> open_log(RunStore& store, const std::string& data_dir, std::int64_t id) {
+std::unique_ptr<RunLog> open_log(RunHistory& store, const std::string& data_dir, std::int64_t id) {
   auto log = RunLog::create(run_log_path(data_dir, id));
   if (log) return std::move(log.value());
   (void)store.finish_run(id, RunStatus::error, log.error().message);
@@ -133,7 +133,7 @@ RunEnding ending_for(const steps::RunResult& result, const RunControl* control) 
 
 /// What a run needs besides its pipeline and context.
 struct Execution {
-  RunStore& store;
+  RunHistory& store;
   const std::string& data_dir;
   std::vector<steps::RunObserver*> observers;
   const steps::CancelToken& cancel;
@@ -184,7 +184,7 @@ std::string not_on_branches(const pipeline::Pipeline& pipeline, const std::strin
 
 }  // namespace
 
-RunExecutor::RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers)
+RunExecutor::RunExecutor(std::string data_dir, RunHistory& store, std::vector<steps::RunObserver*> observers)
     : data_dir_(std::move(data_dir)), store_(store), observers_(std::move(observers)) {}
 
 RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelToken& cancel) {
@@ -208,8 +208,8 @@ RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelTo
   return run_recorded({store_, data_dir_, observers_, cancel, nullptr}, id.value(), prepared, request, *log);
 }
 
-RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& request,
-                                        RunControl& control) {
+RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control,
+                                        RunQueue& queue) {
   auto log = open_log(store_, data_dir_, run.id);
   if (!log) return {kExitFailed, run.id, "cannot write the run's log"};
   // Nothing of this run may end without its reason in the log and the store.
@@ -226,7 +226,7 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
   (void)store_.set_pipeline(run.id, prepared.pipeline.name,
                             pipeline::to_string(prepared.pipeline.concurrency));
   if (prepared.pipeline.concurrency == pipeline::Concurrency::cancel_in_progress)
-    stop_if_replaced(store_, run.id, control);
+    stop_if_replaced(queue, run.id, control);
   if (auto why = not_on_branches(prepared.pipeline, run.branch); !why.empty())
     return end_early(RunStatus::cancelled, why);
   complete_context(request, data_dir_, prepared);

@@ -9,7 +9,8 @@
 
 #include "agent/run/exit_code.h"
 #include "agent/run/run_control.h"
-#include "agent/store/run_store.h"
+#include "agent/store/run_history.h"
+#include "agent/store/run_queue.h"
 #include "git/mirror_sync.h"
 #include "pipeline/loader.h"
 #include "steps/cancel_token.h"
@@ -41,9 +42,9 @@ struct RunOutcome {
 /// Executes RunRequests against one data folder and store.
 class RunExecutor {
  public:
-  /// `store` and `observers` must outlive the executor; `observers` see every run besides the
+  /// `history` and `observers` must outlive the executor; `observers` see every run besides the
   /// run log and the store recorder that the executor adds itself.
-  RunExecutor(std::string data_dir, RunStore& store, std::vector<steps::RunObserver*> observers);
+  RunExecutor(std::string data_dir, RunHistory& history, std::vector<steps::RunObserver*> observers);
 
   /// Gets the code, validates the pipeline and its inputs (a failure there records nothing and
   /// is kExitUsage, or kExitFailed when the remote fails at run time), then records and runs it.
@@ -52,12 +53,15 @@ class RunExecutor {
 
   /// Runs `run`, which the agent's queue has already marked running. Everything that goes
   /// wrong is recorded on it, with the reason in its log: a fetch that fails ends it `error`,
-  /// an invalid pipeline `failed`. A stop through `control` ends it as the stop asked.
-  RunOutcome execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control);
+  /// an invalid pipeline `failed`. A stop through `control` ends it as the stop asked; a run
+  /// whose pipeline is `cancel-in-progress` is stopped at once when `queue` holds a newer run of
+  /// its branch.
+  RunOutcome execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control,
+                             RunQueue& queue);
 
  private:
   std::string data_dir_;
-  RunStore& store_;
+  RunHistory& store_;
   std::vector<steps::RunObserver*> observers_;
 };
 

@@ -7,7 +7,7 @@
 
 namespace turnout::agent {
 
-StoreRecorder::StoreRecorder(RunStore& store, std::int64_t run_id) : store_(store), run_id_(run_id) {}
+StoreRecorder::StoreRecorder(RunHistory& store, std::int64_t run_id) : store_(store), run_id_(run_id) {}
 
 void StoreRecorder::check(const util::Status& status) const {
   if (!status) spdlog::warn("run {}: cannot record progress: {}", run_id_, status.error().message);

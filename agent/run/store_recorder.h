@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/store/run_store.h"
+#include "agent/store/run_history.h"
 #include "steps/run_observer.h"
 
 namespace turnout::agent {
@@ -15,7 +15,7 @@ namespace turnout::agent {
 class StoreRecorder : public steps::RunObserver {
  public:
   /// Records into `store` (not owned) for run `run_id`.
-  StoreRecorder(RunStore& store, std::int64_t run_id);
+  StoreRecorder(RunHistory& store, std::int64_t run_id);
 
   void run_started(const pipeline::Pipeline& pipeline, const steps::RunContext& context) override;
   void stage_started(const pipeline::Stage& stage) override;
@@ -28,7 +28,7 @@ class StoreRecorder : public steps::RunObserver {
   int stage_index(const pipeline::Stage& stage) const;
   void check(const util::Status& status) const;
 
-  RunStore& store_;
+  RunHistory& store_;
   std::int64_t run_id_;
   const pipeline::Pipeline* pipeline_ = nullptr;
   std::string stage_started_at_;

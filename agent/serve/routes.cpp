@@ -55,7 +55,7 @@ std::optional<std::int64_t> positive(const std::string& text) {
   return value;
 }
 
-HttpResponse list_runs(RunStore& store, const HttpRequest& request) {
+HttpResponse list_runs(RunHistory& store, const HttpRequest& request) {
   std::int64_t limit = 50;
   if (const auto given = request.query.find("limit"); given != request.query.end()) {
     const auto parsed = positive(given->second);
@@ -85,7 +85,7 @@ struct FoundRun {
   HttpResponse error;
 };
 
-FoundRun find_run(RunStore& store, const HttpRequest& request) {
+FoundRun find_run(RunHistory& store, const HttpRequest& request) {
   const auto id = run_id(request);
   if (!id) return {std::nullopt, bad_id(request)};
   auto run = store.get(*id);
@@ -94,7 +94,7 @@ FoundRun find_run(RunStore& store, const HttpRequest& request) {
   return {std::move(*run.value()), {}};
 }
 
-HttpResponse get_run(RunStore& store, const HttpRequest& request) {
+HttpResponse get_run(RunHistory& store, const HttpRequest& request) {
   const auto found = find_run(store, request);
   if (!found.run) return found.error;
   // The API always carries `stages`, [] before the run has any.
@@ -147,7 +147,7 @@ HttpResponse serve_log(std::shared_ptr<const RunLogReader> log, std::int64_t off
 // The log from byte `offset` on (?offset=N lets a client follow it), or the bytes a Range
 // header asks for (it wins over an offset); "" before the run has one.
 HttpResponse get_log(const ServeParts& parts, const HttpRequest& request) {
-  const auto found = find_run(parts.store, request);
+  const auto found = find_run(parts.runs, request);
   if (!found.run) return found.error;
   std::int64_t offset = 0;
   if (const auto given = request.query.find("offset"); given != request.query.end()) {
@@ -257,7 +257,7 @@ void report_rollback(const ServeParts& parts, const AppDeploy& app, const std::s
   const auto found = app.state.slots.find(slot);
   if (parts.reporting == nullptr || found == app.state.slots.end()) return;
   const auto run_id = positive(found->second.run_id);
-  const auto run = run_id ? parts.store.get(*run_id) : util::Result<std::optional<RunRecord>>(std::nullopt);
+  const auto run = run_id ? parts.runs.get(*run_id) : util::Result<std::optional<RunRecord>>(std::nullopt);
   if (!run || !run.value() || run.value()->repo_name.empty()) return;
   parts.reporting->rolled_back(run.value()->repo_name, app.state.app, found->second.sha, "the agent's API");
 }
@@ -289,7 +289,7 @@ HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
 }
 
 HttpResponse metrics(const ServeParts& parts) {
-  const auto stats = parts.store.stats();
+  const auto stats = parts.counter.stats();
   if (!stats) return json_error(500, stats.error().message);
   return {200, parts.metrics.render(stats.value()), "text/plain; version=0.0.4; charset=utf-8"};
 }
@@ -301,9 +301,9 @@ void add_serve_routes(Router& router, const ServeParts& parts) {
   router.add("GET", "/healthz", [](const HttpRequest&) { return HttpResponse{200, R"({"status":"ok"})"}; });
   router.add("GET", "/metrics", [&parts](const HttpRequest&) { return metrics(parts); });
   router.add("GET", "/api/runs",
-             [&parts](const HttpRequest& request) { return list_runs(parts.store, request); });
+             [&parts](const HttpRequest& request) { return list_runs(parts.runs, request); });
   router.add("GET", "/api/runs/{id}",
-             [&parts](const HttpRequest& request) { return get_run(parts.store, request); });
+             [&parts](const HttpRequest& request) { return get_run(parts.runs, request); });
   router.add("GET", "/api/runs/{id}/log",
              [&parts](const HttpRequest& request) { return get_log(parts, request); });
   router.add("POST", "/api/runs/{id}/rerun",

@@ -10,7 +10,8 @@
 #include "agent/metrics/metrics.h"
 #include "agent/report/reporting.h"
 #include "agent/serve/scheduler.h"
-#include "agent/store/run_store.h"
+#include "agent/store/run_history.h"
+#include "agent/store/store_stats.h"
 #include "agent/webhook/webhook_intake.h"
 
 namespace turnout::agent {
@@ -19,7 +20,8 @@ namespace turnout::agent {
 struct ServeParts {
   const AgentConfig& config;              ///< data_dir and public_url
   const WebhookIntake& intake;            ///< POST /webhook
-  RunStore& store;                        ///< runs and their counts
+  RunHistory& runs;                       ///< the runs the API shows
+  StoreCounter& counter;                  ///< the counts /metrics shows
   Scheduler& scheduler;                   ///< reruns wake it; cancels go through it
   Metrics& metrics;                       ///< GET /metrics
   std::vector<std::string> write_tokens;  ///< Bearer tokens the writes accept; none: writes are refused

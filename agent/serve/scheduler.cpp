@@ -11,7 +11,7 @@ namespace turnout::agent {
 namespace {
 
 // The repository's settings from agent.yml: where the pipeline is, what to fetch with.
-util::Result<RunRequest> request_for(const RunRecord& run, const AgentConfig& config) {
+util::Result<RunRequest> request_for(const RunRecord& run, const ReposConfig& config) {
   RunRequest request;
   request.remote.url = run.repo;
   request.remote.ref = run.ref;
@@ -36,8 +36,8 @@ RunEnding interrupted_by_shutdown() {
 }
 
 // Why run `id`, neither queued nor run by this agent, is not cancelled.
-CancelAnswer not_stopped(RunStore& store, std::int64_t id) {
-  const auto now = store.get(id);
+CancelAnswer not_stopped(RunHistory& history, std::int64_t id) {
+  const auto now = history.get(id);
   if (now && now.value() && is_final(now.value()->status)) {
     return {CancelResult::ended,
             "run " + std::to_string(id) + " has already ended (" + to_string(now.value()->status) + ")"};
@@ -49,9 +49,14 @@ CancelAnswer not_stopped(RunStore& store, std::int64_t id) {
 
 }  // namespace
 
-Scheduler::Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting,
+Scheduler::Scheduler(SchedulerConfig config, SchedulerStores stores, Metrics& metrics, Reporting* reporting,
                      std::chrono::milliseconds poll)
-    : config_(config), store_(store), metrics_(metrics), reporting_(reporting), poll_(poll) {}
+    : config_(std::move(config)),
+      queue_(stores.queue),
+      history_(stores.history),
+      metrics_(metrics),
+      reporting_(reporting),
+      poll_(poll) {}
 
 Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
 
@@ -76,11 +81,11 @@ StopAnswer Scheduler::stop_run(std::int64_t id, const RunEnding& ending) {
 }
 
 CancelAnswer Scheduler::cancel(std::int64_t id, const std::string& reason) {
-  const auto run = store_.get(id);
+  const auto run = history_.get(id);
   if (!run) return {CancelResult::failed, run.error().message};
   if (!run.value()) return {CancelResult::no_such_run, "no run " + std::to_string(id)};
   if (run.value()->status == RunStatus::queued) {
-    const auto cancelled = store_.cancel_queued(id, reason);
+    const auto cancelled = queue_.cancel_queued(id, reason);
     if (!cancelled) return {CancelResult::failed, cancelled.error().message};
     if (cancelled.value()) return {CancelResult::cancelled, reason};
     // It was taken off the queue meanwhile: cancel it as a running run.
@@ -93,11 +98,11 @@ CancelAnswer Scheduler::cancel(std::int64_t id, const std::string& reason) {
     case StopAnswer::not_here:
       break;
   }
-  return not_stopped(store_, id);
+  return not_stopped(history_, id);
 }
 
 RerunAnswer Scheduler::rerun(std::int64_t id) {
-  const auto found = store_.get(id);
+  const auto found = history_.get(id);
   if (!found) return {RerunResult::failed, found.error().message};
   if (!found.value()) return {RerunResult::no_such_run, "no run " + std::to_string(id)};
   const RunRecord& run = *found.value();
@@ -108,7 +113,7 @@ RerunAnswer Scheduler::rerun(std::int64_t id) {
   }
   const NewRun again{run.repo, run.ref, run.branch,    run.sha, run.pipeline,
                      "rerun",  run.id,  run.repo_name, true};
-  const auto queued = store_.enqueue_run(again);
+  const auto queued = queue_.enqueue_run(again);
   if (!queued) return {RerunResult::failed, queued.error().message};
   notify_queued();
   return {RerunResult::queued, "rerun of run " + std::to_string(run.id), queued.value()};
@@ -147,7 +152,7 @@ void Scheduler::work() {
     }
     // Off the lock: a claim waits for the database (up to its busy timeout when another
     // process writes), and notify, stop and the other workers must not wait with it.
-    auto claimed = store_.claim_next();
+    auto claimed = queue_.claim_next();
     if (!claimed) spdlog::error("scheduler: {}", claimed.error().message);
     if (claimed && claimed.value()) {
       run_claimed(*claimed.value(), libgit2);
@@ -186,7 +191,7 @@ std::shared_ptr<RunControl> Scheduler::take(const RunRecord& run) {
     if (!stopping_) return running_.emplace(run.id, std::make_shared<RunControl>()).first->second;
   }
   spdlog::info("run {}: claimed as the agent stopped: its commit is queued again", run.id);
-  if (auto ended = store_.finish_run(run.id, interrupted_by_shutdown()); !ended)
+  if (auto ended = history_.finish_run(run.id, interrupted_by_shutdown()); !ended)
     spdlog::error("run {}: {}", run.id, ended.error().message);
   return nullptr;
 }
@@ -194,15 +199,16 @@ std::shared_ptr<RunControl> Scheduler::take(const RunRecord& run) {
 void Scheduler::run(const RunRecord& run, RunControl& control) {
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("run {}: {} {} of {} ({})", run.id, run.ref, run.sha, run.repo, run.trigger);
-  const auto request = request_for(run, config_);
+  const auto request = request_for(run, config_.repos);
   if (!request) {
-    (void)store_.finish_run(run.id, RunStatus::error, request.error().message);
+    if (auto ended = history_.finish_run(run.id, RunStatus::error, request.error().message); !ended)
+      spdlog::error("run {}: {}", run.id, ended.error().message);
   } else {
     const auto reporter = reporting_ != nullptr ? reporting_->observer(run.repo_name) : nullptr;
     std::vector<steps::RunObserver*> observers;
     if (reporter) observers.push_back(reporter.get());
-    RunExecutor executor(config_.data_dir, store_, observers);
-    const auto outcome = executor.execute_claimed(run, request.value(), control);
+    RunExecutor executor(config_.data_dir, history_, observers);
+    const auto outcome = executor.execute_claimed(run, request.value(), control, queue_);
     if (!outcome.message.empty()) spdlog::warn("run {}: {}", run.id, outcome.message);
   }
   // From the store, whatever ended it: a stop says superseded by which run, a fetch its error.
@@ -214,7 +220,7 @@ void Scheduler::run(const RunRecord& run, RunControl& control) {
 }
 
 void Scheduler::preempt() {
-  const auto found = store_.preemptions();
+  const auto found = queue_.preemptions();
   if (!found) {
     spdlog::error("scheduler: {}", found.error().message);
     return;

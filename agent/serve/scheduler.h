@@ -19,7 +19,8 @@
 #include "agent/metrics/metrics.h"
 #include "agent/report/reporting.h"
 #include "agent/run/run_control.h"
-#include "agent/store/run_store.h"
+#include "agent/store/run_history.h"
+#include "agent/store/run_queue.h"
 #include "git/libgit2_session.h"
 
 namespace turnout::agent {
@@ -62,13 +63,26 @@ struct RerunAnswer {
   std::int64_t run = 0;                      ///< with queued: the new run's id
 };
 
+/// What of agent.yml the scheduler reads.
+struct SchedulerConfig {
+  ReposConfig repos;                          ///< where each repository's pipeline is, what to fetch with
+  std::string data_dir = "/var/lib/turnout";  ///< run logs, mirrors, releases
+  int workers = 2;                            ///< runs at a time
+};
+
+/// The stores the scheduler works on.
+struct SchedulerStores {
+  RunQueue& queue;      ///< the runs it takes
+  RunHistory& history;  ///< what it records of them
+};
+
 /// Runs the agent's queue with a fixed set of worker threads.
 class Scheduler {
  public:
-  /// `config`, `store`, `metrics` and `reporting` (null: nothing is reported) must outlive the
+  /// `stores`, `metrics` and `reporting` (null: nothing is reported) must outlive the
   /// scheduler. An idle worker looks at the queue every `poll` even when nobody announced a run
   /// (a run queued by another process is not). Nothing runs before start().
-  Scheduler(const AgentConfig& config, RunStore& store, Metrics& metrics, Reporting* reporting = nullptr,
+  Scheduler(SchedulerConfig config, SchedulerStores stores, Metrics& metrics, Reporting* reporting = nullptr,
             std::chrono::milliseconds poll = std::chrono::seconds(1));
   /// shutdown() with no grace, if it was not called.
   ~Scheduler();
@@ -105,8 +119,9 @@ class Scheduler {
   void run(const RunRecord& run, RunControl& control);
   void preempt();
 
-  const AgentConfig& config_;
-  RunStore& store_;
+  const SchedulerConfig config_;
+  RunQueue& queue_;
+  RunHistory& history_;
   Metrics& metrics_;
   Reporting* reporting_;
   std::chrono::milliseconds poll_;

@@ -1,8 +1,6 @@
 #include "agent/store/migrations.h"
 
-#include "agent/store/sqlite.h"
-
-using namespace Poco::Data::Keywords;
+#include "agent/store/connection.h"
 
 namespace turnout::agent::detail {
 namespace {
@@ -84,12 +82,12 @@ std::string too_new(int version) {
 }
 
 // Applies one migration unless another process got there first (checked under the write lock).
-void apply(Poco::Data::Session& session, const Migration& migration) {
-  Transaction transaction(session, Transaction::Kind::write);
-  if (schema_version(session) >= migration.version) return;
-  for (const auto& statement : migration.statements) session << statement, now;
+void apply(Connection& connection, const Migration& migration) {
+  Transaction transaction(connection, Transaction::Kind::write);
+  if (schema_version(connection) >= migration.version) return;
+  for (const auto& statement : migration.statements) connection.exec(statement);
   // PRAGMA takes no bound parameters; the version is our own integer.
-  session << "PRAGMA user_version = " + std::to_string(migration.version), now;
+  connection.exec("PRAGMA user_version = " + std::to_string(migration.version));
   transaction.commit();
 }
 
@@ -159,21 +157,19 @@ const std::vector<Migration>& schema_migrations() {
 
 int latest_schema_version() { return schema_migrations().back().version; }
 
-int schema_version(Poco::Data::Session& session) {
-  int version = 0;
-  session << "PRAGMA user_version", into(version), now;
-  return version;
+int schema_version(Connection& connection) {
+  return static_cast<int>(connection.statement("PRAGMA user_version").first_integer().value_or(0));
 }
 
-util::Status migrate(Poco::Data::Session& session) {
-  const int current = schema_version(session);
+util::Status migrate(Connection& connection) {
+  const int current = schema_version(connection);
   if (current > latest_schema_version()) return util::fail(too_new(current));
   for (const auto& migration : schema_migrations()) {
     if (migration.version <= current) continue;
-    apply(session, migration);
+    apply(connection, migration);
   }
   // A newer turnout may have migrated the file between our check and our transactions.
-  const int now_version = schema_version(session);
+  const int now_version = schema_version(connection);
   if (now_version > latest_schema_version()) return util::fail(too_new(now_version));
   return util::Ok{};
 }

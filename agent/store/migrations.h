@@ -1,12 +1,11 @@
 #pragma once
-// Private to the run store: the schema of turnout.db as numbered migrations, tracked with
+// Private to the store: the schema of turnout.db as numbered migrations, tracked with
 // `PRAGMA user_version`.
-
-#include <Poco/Data/Session.h>
 
 #include <string>
 #include <vector>
 
+#include "agent/store/connection.h"
 #include "util/result.h"
 
 namespace turnout::agent::detail {
@@ -23,12 +22,12 @@ const std::vector<Migration>& schema_migrations();
 /// The schema version this build knows up to (the last migration's version).
 int latest_schema_version();
 
-/// The database's schema version (`PRAGMA user_version`; 0 for a new file). Throws Poco::Exception.
-int schema_version(Poco::Data::Session& session);
+/// The database's schema version (`PRAGMA user_version`; 0 for a new file). Throws SqlError.
+int schema_version(Connection& connection);
 
 /// Applies the migrations newer than the database, each in its own write transaction that also
 /// sets user_version, so two processes opening a new file at once migrate it once. Fails (changing
-/// nothing) when the database is newer than this build; throws Poco::Exception on SQL errors.
-util::Status migrate(Poco::Data::Session& session);
+/// nothing) when the database is newer than this build; throws SqlError on SQL errors.
+util::Status migrate(Connection& connection);
 
 }  // namespace turnout::agent::detail

@@ -9,8 +9,8 @@ namespace turnout::agent {
 namespace {
 
 // No orphan survives a run (invariant 4), even one whose turnout was killed mid-step.
-void end_leftover_steps(RunStore& store, std::int64_t run_id) {
-  const auto groups = store.take_interrupted_groups(run_id);
+void end_leftover_steps(RunHistory& history, std::int64_t run_id) {
+  const auto groups = history.take_interrupted_groups(run_id);
   if (!groups) {
     spdlog::warn("run {}: cannot read its interrupted steps: {}", run_id, groups.error().message);
     return;
@@ -25,14 +25,14 @@ void end_leftover_steps(RunStore& store, std::int64_t run_id) {
 
 }  // namespace
 
-util::Result<std::unique_ptr<RunStore>> open_store(const std::string& data_dir) {
-  auto store = RunStore::open(data_dir);
+util::Result<std::unique_ptr<Store>> open_store(const std::string& data_dir) {
+  auto store = Store::open(data_dir);
   if (!store) return store.error();
-  const auto interrupted = store.value()->mark_interrupted();
+  const auto interrupted = store.value()->history.mark_interrupted();
   if (!interrupted) return interrupted.error();
   for (const auto id : interrupted.value()) {
     spdlog::warn("run {} was left running by a turnout process that is gone: marked error (interrupted)", id);
-    end_leftover_steps(*store.value(), id);
+    end_leftover_steps(store.value()->history, id);
   }
   return std::move(store.value());
 }

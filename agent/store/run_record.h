@@ -8,7 +8,8 @@
 
 namespace turnout::agent {
 
-/// The life of a run. Changed only through RunStore, which logs `run 42: running -> succeeded`.
+/// The life of a run. Changed only through RunHistory and RunQueue, which logs `run 42: running ->
+/// succeeded`.
 enum class RunStatus { queued, running, succeeded, failed, cancelled, superseded, error };
 
 /// Lower-case name, as stored and shown: "queued", "running", ...
@@ -59,7 +60,29 @@ struct RunRecord {
   bool scheduled = false;                ///< true: the agent's queue runs it (webhook, API); false: a CLI run
   std::string concurrency;               ///< the pipeline's `concurrency`, "" until it is loaded
   std::optional<std::int64_t> superseded_by;  ///< the newer run that replaced this one
-  std::vector<StageRecord> stages;            ///< filled by RunStore::get only
+  std::vector<StageRecord> stages;            ///< filled by RunHistory::get only
+};
+
+/// What a new run is about; the store adds id, status queued and queued_at.
+struct NewRun {
+  std::string repo;                      ///< see RunRecord
+  std::string ref;                       ///< see RunRecord
+  std::string branch;                    ///< see RunRecord
+  std::string sha;                       ///< see RunRecord
+  std::string pipeline;                  ///< see RunRecord
+  std::string trigger;                   ///< see RunRecord
+  std::optional<std::int64_t> rerun_of;  ///< see RunRecord
+  std::string repo_name{};               ///< see RunRecord
+  bool scheduled = false;                ///< see RunRecord
+};
+
+/// How a run ends: its final status and why. A run the agent had to stop before it could finish
+/// (`requeue`) is queued again in the same transaction, so its push is not lost.
+struct RunEnding {
+  RunStatus status = RunStatus::failed;         ///< a final status
+  std::string reason;                           ///< "" when it succeeded
+  std::optional<std::int64_t> superseded_by{};  ///< with status superseded: the run that replaced it
+  bool requeue = false;                         ///< queue the same commit again (trigger `requeue`)
 };
 
 }  // namespace turnout::agent

@@ -42,10 +42,10 @@ NewRun run_of(const PushEvent& push, const RepoConfig& repo) {
 
 }  // namespace
 
-WebhookIntake::WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
+WebhookIntake::WebhookIntake(const ReposConfig& config, RunQueue& queue, std::optional<std::string> secret,
                              std::function<void(bool)> queued, Reporting* reporting)
     : config_(config),
-      store_(store),
+      queue_(queue),
       secret_(std::move(secret)),
       queued_(std::move(queued)),
       reporting_(reporting) {}
@@ -89,7 +89,7 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
   delivery.result = "queued";
   delivery.reason = decision.reason;
   const NewRun run = run_of(push, *repo);
-  const auto queued = store_.queue_delivery(delivery, run);
+  const auto queued = queue_.queue_delivery(delivery, run);
   if (!queued) {
     spdlog::error("webhook {}: {}", request.delivery, queued.error().message);
     return answer(500, "error", "the run could not be recorded; GitHub may redeliver");
@@ -117,7 +117,7 @@ IntakeAnswer WebhookIntake::ignore(const IntakeRequest& request, const ParsedEve
   DeliveryRecord delivery = delivery_of(request, event);
   delivery.result = event.kind == EventKind::ping ? "pong" : "ignored";
   delivery.reason = reason;
-  if (auto recorded = store_.record_delivery(delivery); !recorded) {
+  if (auto recorded = queue_.record_delivery(delivery); !recorded) {
     spdlog::error("webhook {}: {}", request.delivery, recorded.error().message);
     return answer(500, "error", "the delivery could not be recorded; GitHub may redeliver");
   }

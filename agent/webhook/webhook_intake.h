@@ -10,7 +10,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/report/reporting.h"
-#include "agent/store/run_store.h"
+#include "agent/store/run_queue.h"
 #include "agent/webhook/github_event.h"
 
 namespace turnout::agent {
@@ -35,11 +35,11 @@ struct IntakeAnswer {
 /// Accepts webhook deliveries for one agent config into one store.
 class WebhookIntake {
  public:
-  /// `secret` nullopt: signatures are not checked (--insecure-no-signature). `config`,
-  /// `store` and `reporting` (null: nothing is reported) must outlive this. `queued` is called
-  /// after each run it queues (to wake workers), with true when the run's branch is
-  /// `cancel-in-progress` (QueuedDelivery::cancel_in_progress).
-  WebhookIntake(const AgentConfig& config, RunStore& store, std::optional<std::string> secret,
+  /// `secret` nullopt: signatures are not checked (--insecure-no-signature). `config`, `queue`
+  /// and `reporting` (null: nothing is reported) must outlive this. `queued` is called after each run it
+  /// queues (to wake workers), with true when the run's branch is `cancel-in-progress`
+  /// (QueuedDelivery::cancel_in_progress).
+  WebhookIntake(const ReposConfig& config, RunQueue& queue, std::optional<std::string> secret,
                 std::function<void(bool cancel_in_progress)> queued = {}, Reporting* reporting = nullptr);
 
   /// Verifies, parses and decides on one delivery; an accepted push is recorded with its
@@ -51,8 +51,8 @@ class WebhookIntake {
   IntakeAnswer ignore(const IntakeRequest& request, const ParsedEvent& event,
                       const std::string& reason) const;
 
-  const AgentConfig& config_;
-  RunStore& store_;
+  const ReposConfig& config_;
+  RunQueue& queue_;
   std::optional<std::string> secret_;
   std::function<void(bool cancel_in_progress)> queued_;
   Reporting* reporting_;

@@ -1,7 +1,7 @@
 // The store's report queue (migration 6): order per key, the bound, retries, dependencies.
 #include <catch2/catch.hpp>
 
-#include "agent/store/run_store.h"
+#include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout::agent;
@@ -9,8 +9,8 @@ using turnout::test::TempDir;
 
 namespace {
 
-std::unique_ptr<RunStore> open_store(const TempDir& dir) {
-  auto store = RunStore::open(dir.path().string());
+std::unique_ptr<Store> open_store(const TempDir& dir) {
+  auto store = Store::open(dir.path().string());
   if (!store) FAIL(store.error().message);
   return std::move(store).value();
 }
@@ -20,14 +20,14 @@ NewReport status(const std::string& key, const std::string& body) {
                    std::nullopt, 1};
 }
 
-std::int64_t enqueue(RunStore& store, const NewReport& report, std::int64_t bound = 100) {
-  auto id = store.enqueue_report(report, bound);
+std::int64_t enqueue(Store& store, const NewReport& report, std::int64_t bound = 100) {
+  auto id = store.reports.enqueue_report(report, bound);
   if (!id) FAIL(id.error().message);
   return id.value();
 }
 
-std::vector<std::string> due_bodies(RunStore& store, std::int64_t now_ms = 1) {
-  auto due = store.due_reports(now_ms, 50);
+std::vector<std::string> due_bodies(Store& store, std::int64_t now_ms = 1) {
+  auto due = store.reports.due_reports(now_ms, 50);
   if (!due) FAIL(due.error().message);
   std::vector<std::string> bodies;
   for (const auto& record : due.value()) bodies.push_back(record.report.body);
@@ -43,19 +43,19 @@ TEST_CASE("report queue: one report per key is due at a time, oldest first", "[u
   enqueue(*store, status("a", "a2"));
   const auto b1 = enqueue(*store, status("b", "b1"));
   CHECK(due_bodies(*store) == std::vector<std::string>{"a1", "b1"});
-  REQUIRE(store->end_report(a1, ReportState::sent, ""));
+  REQUIRE(store->reports.end_report(a1, ReportState::sent, ""));
   CHECK(due_bodies(*store) == std::vector<std::string>{"a2", "b1"});
   // A report put off holds back the newer ones of its key, and nobody else.
-  REQUIRE(store->retry_report(b1, 5000, "HTTP 502", true));
+  REQUIRE(store->reports.retry_report(b1, 5000, "HTTP 502", true));
   CHECK(due_bodies(*store, 4999) == std::vector<std::string>{"a2"});
   CHECK(due_bodies(*store, 5000) == std::vector<std::string>{"a2", "b1"});
-  const auto b = store->reports_of_run(1);
+  const auto b = store->reports.reports_of_run(1);
   REQUIRE(b);
   REQUIRE(b.value().size() == 3);
   CHECK(b.value()[2].attempts == 1);
   CHECK(b.value()[2].last_error == "HTTP 502");
   CHECK(b.value()[0].state == ReportState::sent);
-  CHECK(store->stats().value().reports_pending == 2);
+  CHECK(store->counter.stats().value().reports_pending == 2);
 }
 
 TEST_CASE("report queue: a full queue drops its oldest pending status", "[unit][report]") {
@@ -68,12 +68,12 @@ TEST_CASE("report queue: a full queue drops its oldest pending status", "[unit][
   enqueue(*store, status("b", "b1"), 3);
   enqueue(*store, status("c", "c1"), 3);  // the fourth: a1 makes room
   CHECK(due_bodies(*store) == std::vector<std::string>{"deployment", "b1", "c1"});
-  const auto all = store->reports_of_run(1).value();
+  const auto all = store->reports.reports_of_run(1).value();
   REQUIRE(all.size() == 4);
   CHECK(all[1].id == oldest_status);
   CHECK(all[1].state == ReportState::dropped);
   CHECK(all[1].last_error == "the report queue was full");
-  CHECK(store->stats().value().reports_pending == 3);
+  CHECK(store->counter.stats().value().reports_pending == 3);
 }
 
 TEST_CASE("report queue: a deployment status sees its deployment's state and GitHub id", "[unit][report]") {
@@ -87,8 +87,8 @@ TEST_CASE("report queue: a deployment status sees its deployment's state and Git
   in_progress.depends_on = made;
   enqueue(*store, in_progress);
   CHECK(due_bodies(*store) == std::vector<std::string>{"deployment"});
-  REQUIRE(store->end_report(made, ReportState::sent, "", 4242));
-  const auto due = store->due_reports(1, 50).value();
+  REQUIRE(store->reports.end_report(made, ReportState::sent, "", 4242));
+  const auto due = store->reports.due_reports(1, 50).value();
   REQUIRE(due.size() == 1);
   CHECK(due[0].report.body == "in_progress");
   CHECK(due[0].dependency == ReportState::sent);
@@ -101,15 +101,15 @@ TEST_CASE("report queue: pending reports survive reopening the store; pruning ke
     auto store = open_store(dir);
     for (int i = 0; i < 5; ++i) {
       const auto id = enqueue(*store, status("k" + std::to_string(i), "sent " + std::to_string(i)));
-      REQUIRE(store->end_report(id, ReportState::sent, ""));
+      REQUIRE(store->reports.end_report(id, ReportState::sent, ""));
     }
     enqueue(*store, status("k", "pending"));
   }
   auto store = open_store(dir);
   CHECK(due_bodies(*store) == std::vector<std::string>{"pending"});
-  const auto pruned = store->prune_reports(2);
+  const auto pruned = store->reports.prune_reports(2);
   REQUIRE(pruned);
   CHECK(pruned.value() == 3);
-  CHECK(store->reports_of_run(1).value().size() == 3);
+  CHECK(store->reports.reports_of_run(1).value().size() == 3);
   CHECK(due_bodies(*store) == std::vector<std::string>{"pending"});
 }

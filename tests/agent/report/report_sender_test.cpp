@@ -10,6 +10,7 @@
 
 #include "agent/report/commit_status.h"
 #include "agent/report/deployment_report.h"
+#include "agent/store/store.h"
 #include "agent/webhook/signature.h"
 #include "tests/support/fake_github.h"
 #include "tests/support/self_signed_cert.h"
@@ -41,14 +42,14 @@ struct Setup {
         {fake.url() + "/notify/chat",
          SecretRef{SecretRef::Source::file, (dir / "notify-secret").string(), "secret_file"}});
     config.repos.push_back(repo);
-    auto opened = RunStore::open(config.data_dir);
+    auto opened = Store::open(config.data_dir);
     if (!opened) FAIL(opened.error().message);
     store = std::move(opened).value();
     SenderOptions options;
     options.backoff.base = 10ms;
     options.poll = 50ms;
     options.ca_file = ca_file;
-    sender = std::make_unique<ReportSender>(config, *store, &metrics, options);
+    sender = std::make_unique<ReportSender>(config, store->reports, &metrics, options);
   }
 
   std::int64_t status(const std::string& context, CommitState state, const std::string& description = "d") {
@@ -58,12 +59,12 @@ struct Setup {
   }
 
   std::int64_t queue(const NewReport& report) {
-    auto id = store->enqueue_report(report, 100);
+    auto id = store->reports.enqueue_report(report, 100);
     if (!id) FAIL(id.error().message);
     return id.value();
   }
 
-  std::vector<ReportRecord> reports() { return store->reports_of_run(1).value(); }
+  std::vector<ReportRecord> reports() { return store->reports.reports_of_run(1).value(); }
 
   bool all_ended() {
     for (const auto& report : reports())
@@ -81,7 +82,7 @@ struct Setup {
 
   TempDir dir;
   AgentConfig config;
-  std::unique_ptr<RunStore> store;
+  std::unique_ptr<Store> store;
   Metrics metrics;
   std::unique_ptr<ReportSender> sender;
 };
@@ -126,7 +127,7 @@ TEST_CASE("report sender: 5xx is tried again, and each context's statuses arrive
   CHECK(states_of(requests, "turnout/app") == std::vector<std::string>{"pending", "success"});
   CHECK(states_of(requests, "turnout/app/build") == std::vector<std::string>{"pending", "success"});
   for (const auto& report : setup.reports()) CHECK(report.state == ReportState::sent);
-  const auto metrics = setup.metrics.render(setup.store->stats().value());
+  const auto metrics = setup.metrics.render(setup.store->counter.stats().value());
   CHECK_THAT(metrics, Catch::Contains("turnout_reports_total{result=\"failed\"} 3\n"));
   CHECK_THAT(metrics, Catch::Contains("turnout_reports_total{result=\"sent\"} 4\n"));
   CHECK_THAT(metrics, Catch::Contains("turnout_reports_pending 0\n"));
@@ -186,7 +187,7 @@ TEST_CASE("report sender: a 401 is logged once per repository, with the scopes, 
   for (const auto& report : setup.reports()) CHECK(report.state == ReportState::dropped);
   CHECK(count(log.text(), "401 Unauthorized") == 1);
   CHECK_THAT(log.text(), Catch::Contains("repo:status") && Catch::Contains("repo_deployment"));
-  CHECK_THAT(setup.metrics.render(setup.store->stats().value()),
+  CHECK_THAT(setup.metrics.render(setup.store->counter.stats().value()),
              Catch::Contains("turnout_reports_total{result=\"dropped\"} 3\n"));
 }
 

@@ -2,13 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout;
 using turnout::agent::RunControl;
 using turnout::agent::RunEnding;
 using turnout::agent::RunStatus;
-using turnout::agent::RunStore;
+using turnout::agent::Store;
 
 namespace {
 
@@ -56,28 +57,28 @@ TEST_CASE("run control: a run that loads a cancel-in-progress pipeline stops whe
           "[unit][scheduler][store]") {
   // The push came while the run was fetching: nothing knew yet that the branch cancels in progress.
   turnout::test::TempDir dir;
-  auto opened = RunStore::open(dir.path().string());
+  auto opened = Store::open(dir.path().string());
   REQUIRE(opened);
-  RunStore& store = *opened.value();
+  Store& store = *opened.value();
   const auto push = [&](const std::string& delivery, const std::string& sha, const std::string& branch) {
     const agent::DeliveryRecord record{delivery, "push",   "acme/app", "refs/heads/" + branch,
                                        sha,      "queued", ""};
     const agent::NewRun run{"/srv/app.git", "refs/heads/" + branch, branch,     sha, "",
                             "webhook",      std::nullopt,           "acme/app", true};
-    return store.queue_delivery(record, run).value().run_id;
+    return store.queue.queue_delivery(record, run).value().run_id;
   };
   const auto running = push("d1", "aaa", "main");
-  REQUIRE(store.claim_next().value()->id == running);
+  REQUIRE(store.queue.claim_next().value()->id == running);
   const auto newer = push("d2", "bbb", "main");
   push("d3", "ccc", "dev");
 
   RunControl before_pipeline;
-  agent::stop_if_replaced(store, running, before_pipeline);  // its concurrency is not recorded yet
+  agent::stop_if_replaced(store.queue, running, before_pipeline);  // its concurrency is not recorded yet
   CHECK_FALSE(before_pipeline.token().cancelled());
 
-  REQUIRE(store.set_pipeline(running, "app", "cancel-in-progress"));
+  REQUIRE(store.history.set_pipeline(running, "app", "cancel-in-progress"));
   RunControl control;
-  agent::stop_if_replaced(store, running, control);
+  agent::stop_if_replaced(store.queue, running, control);
   CHECK(control.token().cancelled());
   REQUIRE(control.ending());
   CHECK(control.ending()->status == RunStatus::superseded);
@@ -86,6 +87,6 @@ TEST_CASE("run control: a run that loads a cancel-in-progress pipeline stops whe
         "superseded by run " + std::to_string(newer) + " (cancelled in progress)");
 
   RunControl other;
-  agent::stop_if_replaced(store, newer, other);  // queued, not running: nothing replaces it
+  agent::stop_if_replaced(store.queue, newer, other);  // queued, not running: nothing replaces it
   CHECK_FALSE(other.token().cancelled());
 }

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "agent/store/run_store.h"
+#include "agent/store/store.h"
 #include "tests/support/agent_server.h"
 
 using namespace turnout::test;
@@ -22,11 +22,11 @@ namespace fs = std::filesystem;
 
 // A run recorded in the agent's store that no worker takes (not in its queue); its id.
 std::int64_t recorded_run(AgentServer& server) {
-  auto store = turnout::agent::RunStore::open(server.data().string());
+  auto store = turnout::agent::Store::open(server.data().string());
   REQUIRE(store);
   const turnout::agent::NewRun run{"/srv/app.git", "refs/heads/main", "main", "abc123", "app",
                                    "cli",          std::nullopt};
-  const auto id = store.value()->create_run(run);
+  const auto id = store.value()->history.create_run(run);
   REQUIRE(id);
   return id.value();
 }

@@ -8,11 +8,11 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "agent/store/sqlite.h"
+#include "agent/store/connection.h"
+#include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout;
-using namespace Poco::Data::Keywords;
 using agent::Scheduler;
 
 namespace {
@@ -25,15 +25,15 @@ agent::NewRun missing_repo_run() {
       "/nonexistent/turnout-test.git", "refs/heads/main", "main", "abc123", "", "webhook", std::nullopt};
 }
 
-agent::AgentConfig one_worker(const test::TempDir& dir) {
-  agent::AgentConfig config;
+agent::SchedulerConfig one_worker(const test::TempDir& dir) {
+  agent::SchedulerConfig config;
   config.data_dir = dir.path().string();
   config.workers = 1;
   return config;
 }
 
 // Waits up to `timeout` until run `id` is no longer queued; its status then.
-agent::RunStatus status_after(agent::RunStore& store, std::int64_t id, std::chrono::seconds timeout) {
+agent::RunStatus status_after(agent::RunHistory& store, std::int64_t id, std::chrono::seconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     const auto run = store.get(id);
@@ -57,24 +57,24 @@ std::chrono::milliseconds time_of(Call&& call) {
 TEST_CASE("scheduler: a push that lands while a worker looks at the queue wakes it",
           "[unit][scheduler][store]") {
   test::TempDir dir;
-  auto opened = agent::RunStore::open(dir.path().string());
+  auto opened = agent::Store::open(dir.path().string());
   REQUIRE(opened);
-  agent::RunStore& store = *opened.value();
+  agent::Store& store = *opened.value();
   const auto config = one_worker(dir);
   agent::Metrics metrics;
   // An idle worker looks again only after an hour: nothing but the push's notify can wake it.
-  Scheduler scheduler(config, store, metrics, nullptr, std::chrono::hours(1));
+  Scheduler scheduler(config, {store.queue, store.history}, metrics, nullptr, std::chrono::hours(1));
 
   // The push lands after the worker's first look found the queue empty and before it waits,
   // from another thread as the webhook intake's would.
   std::atomic<std::int64_t> pushed{0};
   std::thread intake;
   std::atomic<bool> first{true};
-  store.after_claim_for_test([&] {
+  store.queue.after_claim_for_test([&] {
     if (!first.exchange(false)) return;
     std::atomic<bool> notified{false};
     intake = std::thread([&] {
-      pushed = store.enqueue_run(missing_repo_run()).value();
+      pushed = store.queue.enqueue_run(missing_repo_run()).value();
       scheduler.notify_queued(false);
       notified = true;
     });
@@ -84,7 +84,7 @@ TEST_CASE("scheduler: a push that lands while a worker looks at the queue wakes 
   scheduler.start();
   for (int i = 0; i < 500 && pushed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE(pushed != 0);
-  CHECK(status_after(store, pushed, std::chrono::seconds(10)) != agent::RunStatus::queued);
+  CHECK(status_after(store.history, pushed, std::chrono::seconds(10)) != agent::RunStatus::queued);
   scheduler.shutdown(std::chrono::milliseconds(0));
   intake.join();
 }
@@ -92,18 +92,18 @@ TEST_CASE("scheduler: a push that lands while a worker looks at the queue wakes 
 TEST_CASE("scheduler: a worker waiting for a busy database holds up neither notify nor stop",
           "[integration][scheduler][store]") {
   test::TempDir dir;
-  auto opened = agent::RunStore::open(dir.path().string());
+  auto opened = agent::Store::open(dir.path().string());
   REQUIRE(opened);
-  agent::RunStore& store = *opened.value();
+  agent::Store& store = *opened.value();
   const auto config = one_worker(dir);
   agent::Metrics metrics;
-  Scheduler scheduler(config, store, metrics);
+  Scheduler scheduler(config, {store.queue, store.history}, metrics);
   std::atomic<int> claims{0};
-  store.after_claim_for_test([&] { ++claims; });
+  store.queue.after_claim_for_test([&] { ++claims; });
 
   // Another process writes: the worker's claim waits for the database (busy timeout 10 s).
-  auto other = agent::detail::open_session(store.path());
-  other << "BEGIN EXCLUSIVE", now;
+  agent::detail::Connection other(store.path());
+  other.exec("BEGIN EXCLUSIVE");
   scheduler.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
@@ -116,7 +116,7 @@ TEST_CASE("scheduler: a worker waiting for a busy database holds up neither noti
   // All of that happened while the worker's claim was still waiting.
   CHECK(claims == 0);
 
-  other << "ROLLBACK", now;
+  other.exec("ROLLBACK");
   scheduler.shutdown(std::chrono::milliseconds(0));
   CHECK(claims >= 1);
 }

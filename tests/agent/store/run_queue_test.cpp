@@ -1,25 +1,23 @@
 // The agent's queue in the run store: what a push supersedes, which run a worker takes next,
 // cancelling, requeueing what an interruption stopped, and the counts /metrics reads.
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 
 #include <catch2/catch.hpp>
+#include <set>
+#include <thread>
 
-#include "agent/store/run_store.h"
-#include "agent/store/sqlite.h"
+#include "agent/store/connection.h"
+#include "agent/store/store.h"
 #include "tests/support/sleeping_child.h"
 #include "tests/support/temp_dir.h"
 #include "util/process_identity.h"
 
 using namespace turnout::agent;
-using namespace Poco::Data::Keywords;
 using turnout::test::TempDir;
 
 namespace {
 
-std::unique_ptr<RunStore> open_store(const TempDir& dir) {
-  auto store = RunStore::open(dir.path().string());
+std::unique_ptr<Store> open_store(const TempDir& dir) {
+  auto store = Store::open(dir.path().string());
   if (!store) FAIL(store.error().message);
   return std::move(store).value();
 }
@@ -29,27 +27,27 @@ NewRun push_of(const std::string& sha, const std::string& branch = "main") {
                 "webhook",      std::nullopt,           "acme/app", true};
 }
 
-QueuedDelivery queue_push(RunStore& store, const std::string& delivery, const std::string& sha,
+QueuedDelivery queue_push(Store& store, const std::string& delivery, const std::string& sha,
                           const std::string& branch = "main") {
   DeliveryRecord record{delivery, "push", "acme/app", "refs/heads/" + branch, sha, "queued", "push"};
-  auto queued = store.queue_delivery(record, push_of(sha, branch));
+  auto queued = store.queue.queue_delivery(record, push_of(sha, branch));
   if (!queued) FAIL(queued.error().message);
   return queued.value();
 }
 
-std::int64_t queue(RunStore& store, const std::string& delivery, const std::string& sha,
+std::int64_t queue(Store& store, const std::string& delivery, const std::string& sha,
                    const std::string& branch = "main") {
   return queue_push(store, delivery, sha, branch).run_id;
 }
 
-RunRecord fetch(RunStore& store, std::int64_t id) {
-  auto run = store.get(id);
+RunRecord fetch(Store& store, std::int64_t id) {
+  auto run = store.history.get(id);
   if (!run || !run.value()) FAIL("no run " << id);
   return *run.value();
 }
 
-std::optional<std::int64_t> claim(RunStore& store) {
-  auto claimed = store.claim_next();
+std::optional<std::int64_t> claim(Store& store) {
+  auto claimed = store.queue.claim_next();
   if (!claimed) FAIL(claimed.error().message);
   if (!claimed.value()) return std::nullopt;
   return claimed.value()->id;
@@ -64,7 +62,7 @@ TEST_CASE("queue: a newer push supersedes the branch's queued runs, not other br
   const auto first = queue(*store, "d1", "aaa");
   const auto other = queue(*store, "d2", "bbb", "dev");
   DeliveryRecord record{"d3", "push", "acme/app", "refs/heads/main", "ccc", "queued", "push"};
-  const auto newer = store->queue_delivery(record, push_of("ccc"));
+  const auto newer = store->queue.queue_delivery(record, push_of("ccc"));
   REQUIRE(newer);
   CHECK(newer.value().superseded == std::vector<std::int64_t>{first});
 
@@ -89,7 +87,7 @@ TEST_CASE("queue: a worker takes the oldest run whose branch has nothing running
   const auto main_again = queue(*store, "d3", "ccc");
   CHECK(claim(*store) == dev_run);
   CHECK(claim(*store) == std::nullopt);
-  REQUIRE(store->finish_run(main_run, RunStatus::succeeded, ""));
+  REQUIRE(store->history.finish_run(main_run, RunStatus::succeeded, ""));
   CHECK(claim(*store) == main_again);
 }
 
@@ -98,7 +96,7 @@ TEST_CASE("queue: runs of the CLI are never taken by a worker", "[unit][store][q
   auto store = open_store(dir);
   auto cli = push_of("aaa");
   cli.scheduled = false;
-  REQUIRE(store->create_run(cli));
+  REQUIRE(store->history.create_run(cli));
   CHECK(claim(*store) == std::nullopt);
 }
 
@@ -108,11 +106,11 @@ TEST_CASE("queue: with concurrency queue, nothing is superseded and runs go in o
   auto store = open_store(dir);
   const auto first = queue(*store, "d1", "aaa");
   REQUIRE(claim(*store) == first);
-  REQUIRE(store->set_pipeline(first, "app", "queue"));
+  REQUIRE(store->history.set_pipeline(first, "app", "queue"));
   const auto second = queue(*store, "d2", "bbb");
   const auto third = queue(*store, "d3", "ccc");
   CHECK(fetch(*store, second).status == RunStatus::queued);
-  REQUIRE(store->finish_run(first, RunStatus::succeeded, ""));
+  REQUIRE(store->history.finish_run(first, RunStatus::succeeded, ""));
   CHECK(claim(*store) == second);
   CHECK(fetch(*store, third).status == RunStatus::queued);
 }
@@ -123,13 +121,13 @@ TEST_CASE("queue: a running cancel-in-progress run is named for preemption by a 
   auto store = open_store(dir);
   const auto first = queue(*store, "d1", "aaa");
   REQUIRE(claim(*store) == first);
-  CHECK(store->preemptions().value().empty());
-  REQUIRE(store->set_pipeline(first, "app", "supersede"));
+  CHECK(store->queue.preemptions().value().empty());
+  REQUIRE(store->history.set_pipeline(first, "app", "supersede"));
   queue(*store, "d2", "bbb");
-  CHECK(store->preemptions().value().empty());
-  REQUIRE(store->set_pipeline(first, "app", "cancel-in-progress"));
+  CHECK(store->queue.preemptions().value().empty());
+  REQUIRE(store->history.set_pipeline(first, "app", "cancel-in-progress"));
   const auto newest = queue(*store, "d3", "ccc");
-  const auto found = store->preemptions().value();
+  const auto found = store->queue.preemptions().value();
   REQUIRE(found.size() == 1);
   CHECK(found[0].running == first);
   CHECK(found[0].newer == newest);
@@ -142,13 +140,13 @@ TEST_CASE("queue: a push says whether its branch is cancel-in-progress, as the n
   const auto first = queue_push(*store, "d1", "aaa");
   CHECK_FALSE(first.cancel_in_progress);  // no run of the branch has loaded a pipeline yet
   REQUIRE(claim(*store) == first.run_id);
-  REQUIRE(store->set_pipeline(first.run_id, "app", "cancel-in-progress"));
+  REQUIRE(store->history.set_pipeline(first.run_id, "app", "cancel-in-progress"));
   CHECK(queue_push(*store, "d2", "bbb").cancel_in_progress);
   CHECK_FALSE(queue_push(*store, "d3", "ccc", "dev").cancel_in_progress);  // another branch
-  REQUIRE(store->finish_run(first.run_id, RunStatus::succeeded, ""));
+  REQUIRE(store->history.finish_run(first.run_id, RunStatus::succeeded, ""));
   const auto second = claim(*store);
   REQUIRE(second);
-  REQUIRE(store->set_pipeline(*second, "app", "supersede"));  // the newest pipeline changed its mind
+  REQUIRE(store->history.set_pipeline(*second, "app", "supersede"));  // the newest pipeline changed its mind
   CHECK_FALSE(queue_push(*store, "d4", "ddd").cancel_in_progress);
 }
 
@@ -158,9 +156,9 @@ TEST_CASE("queue: cancel_queued ends a queued run only", "[unit][store][queue]")
   const auto first = queue(*store, "d1", "aaa");
   const auto other = queue(*store, "d2", "bbb", "dev");
   REQUIRE(claim(*store) == first);
-  CHECK(store->cancel_queued(first, "no").value() == false);
+  CHECK(store->queue.cancel_queued(first, "no").value() == false);
   CHECK(fetch(*store, first).status == RunStatus::running);
-  CHECK(store->cancel_queued(other, "cancelled through the API").value() == true);
+  CHECK(store->queue.cancel_queued(other, "cancelled through the API").value() == true);
   const auto cancelled = fetch(*store, other);
   CHECK(cancelled.status == RunStatus::cancelled);
   CHECK(cancelled.reason == "cancelled through the API");
@@ -172,9 +170,9 @@ TEST_CASE("queue: a run stopped for a shutdown is queued again, and its delivery
   auto store = open_store(dir);
   const auto first = queue(*store, "d1", "aaa");
   REQUIRE(claim(*store) == first);
-  REQUIRE(store->finish_run(
+  REQUIRE(store->history.finish_run(
       first, RunEnding{RunStatus::error, "interrupted: the agent stopped", std::nullopt, true}));
-  const auto runs = store->list(10).value();
+  const auto runs = store->history.list(10).value();
   REQUIRE(runs.size() == 2);
   CHECK(runs[0].status == RunStatus::queued);
   CHECK(runs[0].trigger == "requeue");
@@ -182,7 +180,7 @@ TEST_CASE("queue: a run stopped for a shutdown is queued again, and its delivery
   CHECK(runs[0].sha == "aaa");
   CHECK(runs[0].repo_name == "acme/app");
   DeliveryRecord repeat{"d1", "push", "acme/app", "refs/heads/main", "aaa", "queued", "push"};
-  const auto again = store->queue_delivery(repeat, push_of("aaa"));
+  const auto again = store->queue.queue_delivery(repeat, push_of("aaa"));
   REQUIRE(again);
   CHECK(again.value().duplicate);
   CHECK(again.value().run_id == runs[0].id);
@@ -199,15 +197,15 @@ TEST_CASE("queue: after a crash the newest interrupted run per branch is queued 
   REQUIRE(owner);
   {
     // Another agent took both and then died.
-    auto session = turnout::agent::detail::open_session((dir / "turnout.db").string());
-    session << "UPDATE runs SET status = 'running', owner_pid = ?, owner_start_time = ?",
-        bind(static_cast<Poco::Int64>(owner->pid)), bind(static_cast<Poco::Int64>(owner->start_time)), now;
+    turnout::agent::detail::Connection connection((dir / "turnout.db").string());
+    connection.statement("UPDATE runs SET status = 'running', owner_pid = ?, owner_start_time = ?")
+        .execute({std::int64_t{owner->pid}, static_cast<std::int64_t>(owner->start_time)});
   }
   child.kill_and_reap();
-  const auto interrupted = store->mark_interrupted();
+  const auto interrupted = store->history.mark_interrupted();
   REQUIRE(interrupted);
   CHECK(interrupted.value() == std::vector<std::int64_t>{older, dev});
-  const auto runs = store->list(10).value();
+  const auto runs = store->history.list(10).value();
   REQUIRE(runs.size() == 4);
   for (const auto& run : {runs[0], runs[1]}) {
     CHECK(run.status == RunStatus::queued);
@@ -216,8 +214,8 @@ TEST_CASE("queue: after a crash the newest interrupted run per branch is queued 
   CHECK(((runs[0].rerun_of == dev && runs[1].rerun_of == older) ||
          (runs[0].rerun_of == older && runs[1].rerun_of == dev)));
   // Once queued again, a second look changes nothing.
-  CHECK(store->mark_interrupted().value().empty());
-  CHECK(store->list(10).value().size() == 4);
+  CHECK(store->history.mark_interrupted().value().empty());
+  CHECK(store->history.list(10).value().size() == 4);
 }
 
 TEST_CASE("queue: stats count deliveries by result, runs by status, and the queue", "[unit][store][queue]") {
@@ -225,9 +223,9 @@ TEST_CASE("queue: stats count deliveries by result, runs by status, and the queu
   auto store = open_store(dir);
   queue(*store, "d1", "aaa");
   queue(*store, "d2", "bbb", "dev");
-  REQUIRE(store->record_delivery({"d3", "ping", "acme/app", "", "", "pong", "ping"}));
+  REQUIRE(store->queue.record_delivery({"d3", "ping", "acme/app", "", "", "pong", "ping"}));
   REQUIRE(claim(*store));
-  const auto stats = store->stats();
+  const auto stats = store->counter.stats();
   REQUIRE(stats);
   CHECK(stats.value().queue_depth == 1);
   using Counts = std::vector<std::pair<std::string, std::int64_t>>;
@@ -247,12 +245,12 @@ TEST_CASE("queue: the branch's concurrency comes from its newest run with a pipe
   auto store = open_store(dir);
   const auto first = queue(*store, "d1", "aaa");
   REQUIRE(claim(*store) == first);
-  REQUIRE(store->set_pipeline(first, "app", "supersede"));
-  REQUIRE(store->finish_run(first, RunStatus::succeeded, ""));
+  REQUIRE(store->history.set_pipeline(first, "app", "supersede"));
+  REQUIRE(store->history.finish_run(first, RunStatus::succeeded, ""));
   const auto second = queue(*store, "d2", "bbb");
   REQUIRE(claim(*store) == second);
-  REQUIRE(store->set_pipeline(second, "app", "queue"));
-  REQUIRE(store->finish_run(second, RunStatus::failed, ""));
+  REQUIRE(store->history.set_pipeline(second, "app", "queue"));
+  REQUIRE(store->history.finish_run(second, RunStatus::failed, ""));
   // Runs that never loaded a pipeline (a missing commit, say) do not change it.
   std::vector<std::int64_t> queued;
   for (int i = 0; i < 5; ++i) queued.push_back(queue(*store, "e" + std::to_string(i), "ccc"));
@@ -260,7 +258,7 @@ TEST_CASE("queue: the branch's concurrency comes from its newest run with a pipe
   // Nor do other branches'.
   const auto dev = queue(*store, "f1", "ddd", "dev");
   REQUIRE(claim(*store) == queued.front());
-  REQUIRE(store->set_pipeline(dev, "app", "supersede"));
+  REQUIRE(store->history.set_pipeline(dev, "app", "supersede"));
   queue(*store, "f2", "eee");
   CHECK(fetch(*store, queued.back()).status == RunStatus::queued);
 }
@@ -269,18 +267,67 @@ TEST_CASE("queue: finding the branch's concurrency reads only runs that loaded a
           "[unit][store][queue]") {
   TempDir dir;
   auto store = open_store(dir);
-  auto session = detail::open_session(store->path());
+  detail::Connection connection(store->path());
   std::string plan;
-  Poco::Data::Statement explain(session);
   // The query of run_queue.cpp's branch_concurrency, as every accepted push runs it.
-  explain << "EXPLAIN QUERY PLAN SELECT concurrency FROM runs WHERE repo = ? AND branch = ? AND concurrency "
-             "!= '' "
-             "ORDER BY id DESC LIMIT 1",
-      bind(std::string("/srv/app.git")), bind(std::string("main")), now;
-  Poco::Data::RecordSet rows(explain);
-  for (std::size_t row = 0; row < rows.rowCount(); ++row)
-    plan += rows.value(3, row).convert<std::string>() + "\n";
+  for (const auto& row :
+       connection
+           .statement("EXPLAIN QUERY PLAN SELECT concurrency FROM runs WHERE repo = ? AND branch = ? "
+                      "AND concurrency != '' ORDER BY id DESC LIMIT 1")
+           .rows({"/srv/app.git", "main"}))
+    plan += row.text(3) + "\n";
   INFO(plan);
   CHECK_THAT(plan, Catch::Contains("USING INDEX runs_branch_concurrency"));
   CHECK_THAT(plan, !Catch::Contains("TEMP B-TREE"));
+}
+
+TEST_CASE("deliveries queued from many threads at once are each durable, and a repeat is a duplicate",
+          "[unit][store][queue]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  // 16 distinct deliveries and 8 copies of one more, all at once: they share commits (group
+  // commit), yet each gets its own answer, and only one copy of the repeated id queues a run.
+  constexpr int kDistinct = 16;
+  constexpr int kCopies = 8;
+  std::vector<QueuedDelivery> answers(kDistinct + kCopies);
+  std::vector<std::string> errors(answers.size());
+  std::vector<std::thread> senders;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    senders.emplace_back([&, i] {
+      DeliveryRecord delivery;
+      delivery.delivery_id = i < kDistinct ? "delivery-" + std::to_string(i) : "repeated";
+      delivery.event = "push";
+      delivery.result = "queued";
+      // A branch each: a newer push to the same branch would supersede the repeated one's run.
+      const auto run = push_of("0123456789abcdef0123456789abcdef01234567", delivery.delivery_id);
+      auto queued = store->queue.queue_delivery(delivery, run);
+      if (queued) answers[i] = queued.value();
+      if (!queued) errors[i] = queued.error().message;
+    });
+  }
+  for (auto& sender : senders) sender.join();
+
+  for (const auto& error : errors) CHECK(error.empty());
+  std::set<std::int64_t> runs;
+  for (int i = 0; i < kDistinct; ++i) {
+    CHECK_FALSE(answers[i].duplicate);
+    runs.insert(answers[i].run_id);
+  }
+  int duplicates = 0;
+  std::set<std::int64_t> repeated_runs;
+  for (int i = kDistinct; i < kDistinct + kCopies; ++i) {
+    duplicates += answers[i].duplicate ? 1 : 0;
+    repeated_runs.insert(answers[i].run_id);
+  }
+  CHECK(runs.size() == kDistinct);
+  CHECK(duplicates == kCopies - 1);
+  REQUIRE(repeated_runs.size() == 1);
+  CHECK(runs.count(*repeated_runs.begin()) == 0);
+  // Committed, not just answered: another connection to the file sees every one of them.
+  detail::Connection connection((dir / "turnout.db").string());
+  const auto queued = connection.statement("SELECT count(*) FROM deliveries WHERE result = 'queued'")
+                          .first_integer()
+                          .value_or(0);
+  CHECK(queued == kDistinct + 1);
+  CHECK(open_store(dir)->history.list(100).value().size() == kDistinct + 1);
 }

@@ -6,12 +6,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "agent/store/sqlite.h"
+#include "agent/store/connection.h"
+#include "agent/store/store.h"
 #include "agent/webhook/signature.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout::agent;
-using namespace Poco::Data::Keywords;
 using turnout::test::TempDir;
 
 namespace {
@@ -30,7 +30,7 @@ std::string push_body(const std::string& repo, const std::string& ref) {
 struct Intake {
   TempDir dir;
   AgentConfig config;
-  std::unique_ptr<RunStore> store;
+  std::unique_ptr<Store> store;
   std::unique_ptr<WebhookIntake> intake;
 
   explicit Intake(std::optional<std::string> secret = kSecret) {
@@ -39,10 +39,10 @@ struct Intake {
     repo.name = "Acme/Cafeteria";
     repo.branches = {"main"};
     config.repos.push_back(repo);
-    auto opened = RunStore::open((dir / "data").string());
+    auto opened = Store::open((dir / "data").string());
     REQUIRE(opened.ok());
     store = std::move(opened).value();
-    intake = std::make_unique<WebhookIntake>(config, *store, std::move(secret));
+    intake = std::make_unique<WebhookIntake>(config, store->queue, std::move(secret));
   }
 
   IntakeAnswer send(const std::string& event, const std::string& body, const std::string& delivery = "d-1") {
@@ -50,16 +50,16 @@ struct Intake {
   }
 
   std::vector<RunRecord> runs() {
-    auto listed = store->list(100);
+    auto listed = store->history.list(100);
     REQUIRE(listed.ok());
     return listed.value();
   }
 
   int deliveries(const std::string& result) {
-    auto session = detail::open_session(store->path());
-    int count = 0;
-    session << "SELECT COUNT(*) FROM deliveries WHERE result = ?", into(count), bind(result), now;
-    return count;
+    detail::Connection connection(store->path());
+    return static_cast<int>(connection.statement("SELECT COUNT(*) FROM deliveries WHERE result = ?")
+                                .first_integer({result})
+                                .value_or(0));
   }
 };
 
@@ -104,9 +104,9 @@ TEST_CASE("intake: a repeated delivery id is a duplicate until its run ends", "[
   CHECK(again.run == first.run);
   REQUIRE(t.runs().size() == 1);
 
-  REQUIRE(t.store->start_run(*first.run, "app").ok());
+  REQUIRE(t.store->history.start_run(*first.run, "app").ok());
   CHECK(t.send("push", body).result == "duplicate");
-  REQUIRE(t.store->finish_run(*first.run, RunStatus::succeeded, "").ok());
+  REQUIRE(t.store->history.finish_run(*first.run, RunStatus::succeeded, "").ok());
 
   const auto redelivered = t.send("push", body);
   CHECK(redelivered.status == 202);
@@ -185,8 +185,8 @@ TEST_CASE("intake: what does not start a run is ignored and recorded", "[unit][w
 TEST_CASE("intake: a store that cannot write is a 500 without details", "[unit][webhook]") {
   Intake t;
   {
-    auto session = detail::open_session(t.store->path());
-    session << "DROP TABLE deliveries", now;
+    detail::Connection connection(t.store->path());
+    connection.exec("DROP TABLE deliveries");
   }
   const auto answer = t.send("push", push_body("acme/cafeteria", "refs/heads/main"));
   CHECK(answer.status == 500);

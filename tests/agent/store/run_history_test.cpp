@@ -1,6 +1,5 @@
-#include "agent/store/run_store.h"
+#include "agent/store/run_history.h"
 
-#include <Poco/Data/Session.h>
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -14,23 +13,23 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agent/store/connection.h"
 #include "agent/store/migrations.h"
-#include "agent/store/sqlite.h"
+#include "agent/store/store.h"
 #include "tests/support/sleeping_child.h"
 #include "tests/support/temp_dir.h"
 #include "util/process_identity.h"
 #include "util/utc_time.h"
 
 using namespace turnout::agent;
-using namespace Poco::Data::Keywords;
 using turnout::test::TempDir;
 
 extern char** environ;
 
 namespace {
 
-std::unique_ptr<RunStore> open_store(const std::filesystem::path& dir) {
-  auto store = RunStore::open(dir.string());
+std::unique_ptr<Store> open_store(const std::filesystem::path& dir) {
+  auto store = Store::open(dir.string());
   if (!store) FAIL(store.error().message);
   return std::move(store).value();
 }
@@ -45,13 +44,13 @@ NewRun sample_run(const std::string& sha = "0123456789abcdef0123456789abcdef0123
                 std::nullopt};
 }
 
-std::int64_t create(RunStore& store, const NewRun& run) {
+std::int64_t create(RunHistory& store, const NewRun& run) {
   auto id = store.create_run(run);
   if (!id) FAIL(id.error().message);
   return id.value();
 }
 
-RunRecord fetch(RunStore& store, std::int64_t id) {
+RunRecord fetch(RunHistory& store, std::int64_t id) {
   auto run = store.get(id);
   if (!run) FAIL(run.error().message);
   if (!run.value()) FAIL("no run " << id);
@@ -65,22 +64,22 @@ bool is_timestamp(const std::string& text) {
 
 // The file opened directly, as another process (or another version of turnout) would.
 int user_version(const std::filesystem::path& db) {
-  auto session = detail::open_session(db.string());
-  return detail::schema_version(session);
+  detail::Connection connection(db.string());
+  return detail::schema_version(connection);
 }
 
 // Writes a running run owned by `owner` straight into the file: start_run always records this
 // process, and the test needs a run that a different (soon dead) process started.
 std::int64_t insert_running_run(const std::filesystem::path& db,
                                 const turnout::util::ProcessIdentity& owner) {
-  auto session = detail::open_session(db.string());
-  session << "INSERT INTO runs (repo, trigger, status, queued_at, started_at, owner_pid, owner_start_time) "
-             "VALUES ('/srv/repo', 'cli', 'running', ?, ?, ?, ?)",
-      bind(turnout::util::utc_now()), bind(turnout::util::utc_now()),
-      bind(static_cast<Poco::Int64>(owner.pid)), bind(static_cast<Poco::Int64>(owner.start_time)), now;
-  Poco::Int64 id = 0;
-  session << "SELECT last_insert_rowid()", into(id), now;
-  return id;
+  detail::Connection connection(db.string());
+  connection
+      .statement(
+          "INSERT INTO runs (repo, trigger, status, queued_at, started_at, owner_pid, owner_start_time) "
+          "VALUES ('/srv/repo', 'cli', 'running', ?, ?, ?, ?)")
+      .execute({turnout::util::utc_now(), turnout::util::utc_now(), std::int64_t{owner.pid},
+                static_cast<std::int64_t>(owner.start_time)});
+  return connection.last_insert_rowid();
 }
 
 // Sends the default logger's lines to a string while it lives.
@@ -101,11 +100,11 @@ TEST_CASE("a created run reads back with every field", "[unit][store]") {
   auto store = open_store(dir.path());
   CHECK(store->path() == (dir / "turnout.db").string());
 
-  const auto first = create(*store, sample_run());
+  const auto first = create(store->history, sample_run());
   NewRun rerun{"/srv/git/cafeteria", "", "", "89abcdef0123456789abcdef0123456789abcdef", "", "rerun", first};
-  const auto second = create(*store, rerun);
+  const auto second = create(store->history, rerun);
 
-  const auto original = fetch(*store, first);
+  const auto original = fetch(store->history, first);
   CHECK(original.id == first);
   CHECK(original.repo == "https://github.com/acme/cafeteria.git");
   CHECK(original.ref == "refs/heads/main");
@@ -121,7 +120,7 @@ TEST_CASE("a created run reads back with every field", "[unit][store]") {
   CHECK(original.finished_at.empty());
   CHECK(original.stages.empty());
 
-  const auto again = fetch(*store, second);
+  const auto again = fetch(store->history, second);
   CHECK(again.repo == "/srv/git/cafeteria");
   CHECK(again.ref.empty());
   CHECK(again.branch.empty());
@@ -130,7 +129,7 @@ TEST_CASE("a created run reads back with every field", "[unit][store]") {
   REQUIRE(again.rerun_of);
   CHECK(*again.rerun_of == first);
 
-  auto listed = store->list(10);
+  auto listed = store->history.list(10);
   REQUIRE(listed);
   REQUIRE(listed.value().size() == 2);
   CHECK(listed.value()[0].rerun_of == std::optional<std::int64_t>(first));
@@ -141,7 +140,7 @@ TEST_CASE("a created run reads back with every field", "[unit][store]") {
 TEST_CASE("a missing run is nullopt, not an error", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
-  auto missing = store->get(42);
+  auto missing = store->history.get(42);
   REQUIRE(missing);
   CHECK_FALSE(missing.value());
 }
@@ -151,20 +150,21 @@ TEST_CASE("a rerun of a run that does not exist is refused", "[unit][store]") {
   auto store = open_store(dir.path());
   auto run = sample_run();
   run.rerun_of = 99;
-  auto id = store->create_run(run);
+  auto id = store->history.create_run(run);
   REQUIRE_FALSE(id);
   CHECK_THAT(id.error().message, Catch::EndsWith(": create run: the run to rerun, 99, does not exist"));
-  CHECK(store->list(10).value().empty());
+  CHECK(store->history.list(10).value().empty());
 }
 
 TEST_CASE("ids increase and list gives the newest first, up to the limit", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
   std::vector<std::int64_t> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(create(*store, sample_run(std::string(40, char('a' + i)))));
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(create(store->history, sample_run(std::string(40, char('a' + i)))));
   for (std::size_t i = 1; i < ids.size(); ++i) CHECK(ids[i] > ids[i - 1]);
 
-  auto newest = store->list(3);
+  auto newest = store->history.list(3);
   REQUIRE(newest);
   REQUIRE(newest.value().size() == 3);
   CHECK(newest.value()[0].id == ids[4]);
@@ -173,10 +173,10 @@ TEST_CASE("ids increase and list gives the newest first, up to the limit", "[uni
   CHECK(newest.value()[0].sha == std::string(40, 'e'));
   CHECK(newest.value()[0].stages.empty());
 
-  auto all = store->list(100);
+  auto all = store->history.list(100);
   REQUIRE(all);
   CHECK(all.value().size() == 5);
-  auto none = store->list(0);
+  auto none = store->history.list(0);
   REQUIRE(none);
   CHECK(none.value().empty());
 }
@@ -184,28 +184,28 @@ TEST_CASE("ids increase and list gives the newest first, up to the limit", "[uni
 TEST_CASE("stages and steps are recorded, then updated in place", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
-  const auto id = create(*store, sample_run());
+  const auto id = create(store->history, sample_run());
 
   StageRecord build{0, "build", "running", "", "2026-11-22T10:00:00.000Z", "", {}};
   StageRecord test{1, "test", "pending", "", "", "", {}};
-  REQUIRE(store->record_stage(id, test));
-  REQUIRE(store->record_stage(id, build));
+  REQUIRE(store->history.record_stage(id, test));
+  REQUIRE(store->history.record_stage(id, build));
   StepRecord install{0, "install", "running", std::nullopt, "", "2026-11-22T10:00:00.100Z", ""};
   StepRecord compile{1, "compile", "pending", std::nullopt, "", "", ""};
-  REQUIRE(store->record_step(id, 0, compile));
-  REQUIRE(store->record_step(id, 0, install));
+  REQUIRE(store->history.record_step(id, 0, compile));
+  REQUIRE(store->history.record_step(id, 0, install));
 
   install.status = "failed";
   install.exit_code = 2;
   install.reason = "exited 2";
   install.finished_at = "2026-11-22T10:00:05.250Z";
-  REQUIRE(store->record_step(id, 0, install));
+  REQUIRE(store->history.record_step(id, 0, install));
   build.status = "failed";
   build.reason = "step install failed";
   build.finished_at = "2026-11-22T10:00:05.300Z";
-  REQUIRE(store->record_stage(id, build));
+  REQUIRE(store->history.record_stage(id, build));
 
-  const auto run = fetch(*store, id);
+  const auto run = fetch(store->history, id);
   REQUIRE(run.stages.size() == 2);
   CHECK(run.stages[0].index == 0);
   CHECK(run.stages[0].name == "build");
@@ -231,41 +231,41 @@ TEST_CASE("stages and steps are recorded, then updated in place", "[unit][store]
 TEST_CASE("a stage of an unknown run, or a step of an unknown stage, is refused", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
-  auto stage = store->record_stage(77, StageRecord{0, "build", "running", "", "", "", {}});
+  auto stage = store->history.record_stage(77, StageRecord{0, "build", "running", "", "", "", {}});
   REQUIRE_FALSE(stage);
   CHECK_THAT(stage.error().message, Catch::EndsWith(": record stage 0 of run 77: no such run"));
 
-  const auto id = create(*store, sample_run());
-  auto step = store->record_step(id, 3, StepRecord{0, "x", "running", std::nullopt, "", "", ""});
+  const auto id = create(store->history, sample_run());
+  auto step = store->history.record_step(id, 3, StepRecord{0, "x", "running", std::nullopt, "", "", ""});
   REQUIRE_FALSE(step);
   CHECK(step.error().message == "run store " + store->path() + ": record step 0 of stage 3 of run " +
                                     std::to_string(id) +
                                     ": the run has no such stage: record the stage before its steps");
-  CHECK(fetch(*store, id).stages.empty());
+  CHECK(fetch(store->history, id).stages.empty());
 }
 
 TEST_CASE("a run goes queued -> running -> final, and a final run is left alone", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
   CapturedLog log;
-  const auto id = create(*store, sample_run());
+  const auto id = create(store->history, sample_run());
 
-  REQUIRE(store->start_run(id, "cafeteria-v2"));
-  auto running = fetch(*store, id);
+  REQUIRE(store->history.start_run(id, "cafeteria-v2"));
+  auto running = fetch(store->history, id);
   CHECK(running.status == RunStatus::running);
   CHECK(running.pipeline == "cafeteria-v2");
   CHECK(is_timestamp(running.started_at));
   CHECK(running.finished_at.empty());
 
-  REQUIRE(store->finish_run(id, RunStatus::failed, "stage test failed"));
-  const auto finished = fetch(*store, id);
+  REQUIRE(store->history.finish_run(id, RunStatus::failed, "stage test failed"));
+  const auto finished = fetch(store->history, id);
   CHECK(finished.status == RunStatus::failed);
   CHECK(finished.reason == "stage test failed");
   CHECK(is_timestamp(finished.finished_at));
 
   // Idempotent: a second finish (a late cancel, say) changes nothing and is no error.
-  CHECK(store->finish_run(id, RunStatus::cancelled, "cancelled by alice"));
-  const auto after = fetch(*store, id);
+  CHECK(store->history.finish_run(id, RunStatus::cancelled, "cancelled by alice"));
+  const auto after = fetch(store->history, id);
   CHECK(after.status == RunStatus::failed);
   CHECK(after.reason == "stage test failed");
   CHECK(after.finished_at == finished.finished_at);
@@ -279,41 +279,41 @@ TEST_CASE("a run goes queued -> running -> final, and a final run is left alone"
 TEST_CASE("a queued run can be finished without starting; wrong transitions fail", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
-  const auto id = create(*store, sample_run());
+  const auto id = create(store->history, sample_run());
 
-  auto not_final = store->finish_run(id, RunStatus::running, "");
+  auto not_final = store->history.finish_run(id, RunStatus::running, "");
   REQUIRE_FALSE(not_final);
   CHECK_THAT(not_final.error().message, Catch::Contains("running is not a final status"));
 
-  REQUIRE(store->finish_run(id, RunStatus::superseded, "superseded by run 9"));
-  const auto run = fetch(*store, id);
+  REQUIRE(store->history.finish_run(id, RunStatus::superseded, "superseded by run 9"));
+  const auto run = fetch(store->history, id);
   CHECK(run.status == RunStatus::superseded);
   CHECK(run.started_at.empty());
   CHECK(is_timestamp(run.finished_at));
 
-  auto restart = store->start_run(id, "cafeteria");
+  auto restart = store->history.start_run(id, "cafeteria");
   REQUIRE_FALSE(restart);
   CHECK_THAT(restart.error().message,
              Catch::Contains("start run " + std::to_string(id)) && Catch::Contains("it is superseded"));
-  CHECK(fetch(*store, id).status == RunStatus::superseded);
+  CHECK(fetch(store->history, id).status == RunStatus::superseded);
 
-  auto missing = store->start_run(404, "x");
+  auto missing = store->history.start_run(404, "x");
   REQUIRE_FALSE(missing);
   CHECK_THAT(missing.error().message, Catch::Contains("start run 404: no such run"));
-  CHECK_FALSE(store->finish_run(404, RunStatus::failed, ""));
+  CHECK_FALSE(store->history.finish_run(404, RunStatus::failed, ""));
 }
 
 TEST_CASE("start_run records this process as the run's owner", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
-  const auto id = create(*store, sample_run());
-  REQUIRE(store->start_run(id, "cafeteria"));
+  const auto id = create(store->history, sample_run());
+  REQUIRE(store->history.start_run(id, "cafeteria"));
 
-  auto session = detail::open_session((dir / "turnout.db").string());
-  Poco::Int64 pid = 0;
-  Poco::Int64 start_time = 0;
-  session << "SELECT owner_pid, owner_start_time FROM runs WHERE id = ?", into(pid), into(start_time),
-      bind(static_cast<Poco::Int64>(id)), now;
+  detail::Connection connection((dir / "turnout.db").string());
+  const auto row =
+      connection.statement("SELECT owner_pid, owner_start_time FROM runs WHERE id = ?").rows({id}).at(0);
+  const auto pid = row.integer(0);
+  const auto start_time = row.integer(1);
   const auto self = turnout::util::self_identity();
   CHECK(pid == self.pid);
   CHECK(static_cast<std::uint64_t>(start_time) == self.start_time);
@@ -325,22 +325,21 @@ TEST_CASE("a reopened store keeps its runs and does not migrate again", "[unit][
   std::int64_t id = 0;
   {
     auto store = open_store(dir.path());
-    id = create(*store, sample_run());
-    REQUIRE(store->start_run(id, "cafeteria"));
+    id = create(store->history, sample_run());
+    REQUIRE(store->history.start_run(id, "cafeteria"));
   }
   REQUIRE(user_version(db) == detail::latest_schema_version());
 
   // Re-running migration 1 would fail: its CREATE TABLEs have no IF NOT EXISTS.
   auto store = open_store(dir.path());
   CHECK(user_version(db) == detail::latest_schema_version());
-  const auto run = fetch(*store, id);
+  const auto run = fetch(store->history, id);
   CHECK(run.status == RunStatus::running);
   CHECK(run.pipeline == "cafeteria");
-  CHECK(create(*store, sample_run()) > id);
+  CHECK(create(store->history, sample_run()) > id);
 
-  auto session = detail::open_session(db.string());
-  std::string mode;
-  session << "PRAGMA journal_mode", into(mode), now;
+  detail::Connection connection(db.string());
+  const auto mode = connection.statement("PRAGMA journal_mode").first_text().value_or("");
   CHECK(mode == "wal");
 }
 
@@ -349,10 +348,10 @@ TEST_CASE("a database newer than this turnout is refused with a clear error", "[
   const auto db = dir / "turnout.db";
   const int future = detail::latest_schema_version() + 3;
   {
-    auto session = detail::open_session(db.string());
-    session << "PRAGMA user_version = " + std::to_string(future), now;
+    detail::Connection connection(db.string());
+    connection.exec("PRAGMA user_version = " + std::to_string(future));
   }
-  auto store = RunStore::open(dir.path().string());
+  auto store = Store::open(dir.path().string());
   REQUIRE_FALSE(store);
   CHECK(store.error().message == "run store " + db.string() + ": turnout.db has schema version " +
                                      std::to_string(future) + ", this turnout knows up to " +
@@ -363,7 +362,7 @@ TEST_CASE("a database newer than this turnout is refused with a clear error", "[
 TEST_CASE("a data directory that cannot be created is a clear error", "[unit][store]") {
   TempDir dir;
   const auto blocker = dir.write("not-a-dir", "a file where a folder should be");
-  auto store = RunStore::open((blocker / "data").string());
+  auto store = Store::open((blocker / "data").string());
   REQUIRE_FALSE(store);
   CHECK_THAT(store.error().message,
              Catch::StartsWith("run store " + (blocker / "data" / "turnout.db").string()) &&
@@ -373,7 +372,7 @@ TEST_CASE("a data directory that cannot be created is a clear error", "[unit][st
 TEST_CASE("a turnout.db that is no database is an error, not an exception", "[unit][store]") {
   TempDir dir;
   dir.write("turnout.db", std::string(8192, 'x'));
-  auto store = RunStore::open(dir.path().string());
+  auto store = Store::open(dir.path().string());
   REQUIRE_FALSE(store);
   CHECK_THAT(store.error().message, Catch::StartsWith("run store " + (dir / "turnout.db").string() + ": ") &&
                                         Catch::Contains("not a database"));
@@ -384,7 +383,7 @@ TEST_CASE("open creates the data directory", "[unit][store]") {
   const auto nested = dir / "var/lib/turnout";
   auto store = open_store(nested);
   CHECK(std::filesystem::is_regular_file(nested / "turnout.db"));
-  CHECK(create(*store, sample_run()) == 1);
+  CHECK(create(store->history, sample_run()) == 1);
 }
 
 TEST_CASE("two stores on one file, as two processes, both write and see each other", "[unit][store]") {
@@ -392,20 +391,20 @@ TEST_CASE("two stores on one file, as two processes, both write and see each oth
   auto first = open_store(dir.path());
   auto second = open_store(dir.path());
 
-  const auto a = create(*first, sample_run());
-  const auto b = create(*second, sample_run());
+  const auto a = create(first->history, sample_run());
+  const auto b = create(second->history, sample_run());
   CHECK(b > a);
-  REQUIRE(second->start_run(a, "cafeteria"));
-  REQUIRE(first->finish_run(b, RunStatus::cancelled, "cancelled"));
-  CHECK(first->get(a).value()->status == RunStatus::running);
-  CHECK(second->get(b).value()->status == RunStatus::cancelled);
+  REQUIRE(second->history.start_run(a, "cafeteria"));
+  REQUIRE(first->history.finish_run(b, RunStatus::cancelled, "cancelled"));
+  CHECK(first->history.get(a).value()->status == RunStatus::running);
+  CHECK(second->history.get(b).value()->status == RunStatus::cancelled);
 
   // Several threads on each store at once: every insert lands, with distinct ids.
   std::vector<std::thread> writers;
   std::vector<std::vector<std::int64_t>> ids(4);
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
-      RunStore& store = t % 2 == 0 ? *first : *second;
+      RunHistory& store = t % 2 == 0 ? first->history : second->history;
       for (int i = 0; i < 20; ++i) {
         auto id = store.create_run(sample_run());
         if (id) ids[t].push_back(id.value());
@@ -416,7 +415,7 @@ TEST_CASE("two stores on one file, as two processes, both write and see each oth
   std::set<std::int64_t> distinct;
   for (const auto& some : ids) distinct.insert(some.begin(), some.end());
   CHECK(distinct.size() == 80);
-  CHECK(first->list(1000).value().size() == 82);
+  CHECK(first->history.list(1000).value().size() == 82);
 }
 
 TEST_CASE("stores opened on a new file at the same moment migrate it once", "[unit][store]") {
@@ -425,47 +424,47 @@ TEST_CASE("stores opened on a new file at the same moment migrate it once", "[un
   std::vector<std::string> errors(6);
   for (std::size_t i = 0; i < errors.size(); ++i) {
     openers.emplace_back([&, i] {
-      auto store = RunStore::open(dir.path().string());
+      auto store = Store::open(dir.path().string());
       errors[i] = store ? "" : store.error().message;
-      if (store) (void)store.value()->create_run(sample_run());
+      if (store) (void)store.value()->history.create_run(sample_run());
     });
   }
   for (auto& opener : openers) opener.join();
   for (const auto& error : errors) CHECK(error.empty());
   CHECK(user_version(dir / "turnout.db") == detail::latest_schema_version());
-  CHECK(open_store(dir.path())->list(100).value().size() == errors.size());
+  CHECK(open_store(dir.path())->history.list(100).value().size() == errors.size());
 }
 
 TEST_CASE("mark_interrupted ends the runs of a killed process, not those of a live one", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
-  const auto ours = create(*store, sample_run());
-  REQUIRE(store->start_run(ours, "cafeteria"));
-  const auto queued = create(*store, sample_run());
+  const auto ours = create(store->history, sample_run());
+  REQUIRE(store->history.start_run(ours, "cafeteria"));
+  const auto queued = create(store->history, sample_run());
 
   turnout::test::SleepingChild child;
   const auto owner = turnout::util::identify(child.pid());
   REQUIRE(owner);
   const auto theirs = insert_running_run(dir / "turnout.db", *owner);
 
-  auto while_alive = store->mark_interrupted();
+  auto while_alive = store->history.mark_interrupted();
   REQUIRE(while_alive);
   CHECK(while_alive.value().empty());
-  CHECK(fetch(*store, theirs).status == RunStatus::running);
+  CHECK(fetch(store->history, theirs).status == RunStatus::running);
 
   child.kill_and_reap();
-  auto after_kill = store->mark_interrupted();
+  auto after_kill = store->history.mark_interrupted();
   REQUIRE(after_kill);
   CHECK(after_kill.value() == std::vector<std::int64_t>{theirs});
 
-  const auto interrupted = fetch(*store, theirs);
+  const auto interrupted = fetch(store->history, theirs);
   CHECK(interrupted.status == RunStatus::error);
   CHECK(interrupted.reason == "interrupted");
   CHECK(is_timestamp(interrupted.finished_at));
-  CHECK(fetch(*store, ours).status == RunStatus::running);
-  CHECK(fetch(*store, queued).status == RunStatus::queued);
+  CHECK(fetch(store->history, ours).status == RunStatus::running);
+  CHECK(fetch(store->history, queued).status == RunStatus::queued);
 
-  auto again = store->mark_interrupted();
+  auto again = store->history.mark_interrupted();
   REQUIRE(again);
   CHECK(again.value().empty());
 }
@@ -476,58 +475,7 @@ TEST_CASE("mark_interrupted treats a recycled pid as gone", "[unit][store]") {
   auto impostor = turnout::util::self_identity();
   impostor.start_time += 100;  // our pid, but a different process once had it
   const auto id = insert_running_run(dir / "turnout.db", impostor);
-  auto marked = store->mark_interrupted();
+  auto marked = store->history.mark_interrupted();
   REQUIRE(marked);
   CHECK(marked.value() == std::vector<std::int64_t>{id});
-}
-
-TEST_CASE("deliveries queued from many threads at once are each durable, and a repeat is a duplicate",
-          "[unit][store]") {
-  TempDir dir;
-  auto store = open_store(dir.path());
-  // 16 distinct deliveries and 8 copies of one more, all at once: they share commits (group
-  // commit), yet each gets its own answer, and only one copy of the repeated id queues a run.
-  constexpr int kDistinct = 16;
-  constexpr int kCopies = 8;
-  std::vector<QueuedDelivery> answers(kDistinct + kCopies);
-  std::vector<std::string> errors(answers.size());
-  std::vector<std::thread> senders;
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    senders.emplace_back([&, i] {
-      DeliveryRecord delivery;
-      delivery.delivery_id = i < kDistinct ? "delivery-" + std::to_string(i) : "repeated";
-      delivery.event = "push";
-      delivery.result = "queued";
-      // A branch each: a newer push to the same branch would supersede the repeated one's run.
-      auto run = sample_run();
-      run.branch = delivery.delivery_id;
-      auto queued = store->queue_delivery(delivery, run);
-      if (queued) answers[i] = queued.value();
-      if (!queued) errors[i] = queued.error().message;
-    });
-  }
-  for (auto& sender : senders) sender.join();
-
-  for (const auto& error : errors) CHECK(error.empty());
-  std::set<std::int64_t> runs;
-  for (int i = 0; i < kDistinct; ++i) {
-    CHECK_FALSE(answers[i].duplicate);
-    runs.insert(answers[i].run_id);
-  }
-  int duplicates = 0;
-  std::set<std::int64_t> repeated_runs;
-  for (int i = kDistinct; i < kDistinct + kCopies; ++i) {
-    duplicates += answers[i].duplicate ? 1 : 0;
-    repeated_runs.insert(answers[i].run_id);
-  }
-  CHECK(runs.size() == kDistinct);
-  CHECK(duplicates == kCopies - 1);
-  REQUIRE(repeated_runs.size() == 1);
-  CHECK(runs.count(*repeated_runs.begin()) == 0);
-  // Committed, not just answered: another connection to the file sees every one of them.
-  auto session = detail::open_session((dir / "turnout.db").string());
-  int queued = 0;
-  session << "SELECT count(*) FROM deliveries WHERE result = 'queued'", into(queued), now;
-  CHECK(queued == kDistinct + 1);
-  CHECK(open_store(dir.path())->list(100).value().size() == kDistinct + 1);
 }

@@ -1,0 +1,78 @@
+#pragma once
+// The store's SQLite file, <data>/turnout.db: one connection behind one lock, the schema's
+// migrations, and group commit for the writes that must be on disk before their caller goes on.
+// The narrow stores (RunHistory, RunQueue, ReportQueue) all talk to SQLite through this.
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "agent/store/connection.h"
+#include "agent/store/group_commit.h"
+#include "util/result.h"
+
+namespace turnout::agent {
+
+namespace detail {
+
+/// `error` with `prefix` before its message; everything else about it (its kind) is kept.
+util::Error prefixed(const std::string& prefix, util::Error error);
+
+}  // namespace detail
+
+/// One SQLite file. Safe to use from several threads (one connection, guarded) and from
+/// several processes at once (WAL, busy timeout). Every write is one transaction.
+class Database {
+ public:
+  /// Opens (creating when missing) `<data_dir>/turnout.db`, creating data_dir too, and applies
+  /// the migrations it has not seen. Fails with a message naming the file.
+  static util::Result<std::unique_ptr<Database>> open(const std::string& data_dir);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  /// The database file.
+  const std::string& path() const { return path_; }
+
+  /// Runs `body(connection)` under the lock; every failure, thrown or returned, becomes
+  /// "run store <path>: <what>: <why>".
+  template <typename Body>
+  auto locked(const std::string& what, Body&& body) -> decltype(body(std::declval<detail::Connection&>())) {
+    std::lock_guard lock(mutex_);
+    try {
+      auto result = body(*connection_);
+      if (!result) return detail::prefixed(prefix(what), result.error());
+      return result;
+    } catch (const std::exception& error) {
+      return util::fail(prefix(what) + error.what());
+    }
+  }
+
+  /// Runs `write` in a write transaction that is synced to disk (synchronous FULL) before this
+  /// returns: it survives a power cut, not only a crash. Writes that arrive while another is
+  /// being committed are committed together, in one transaction and one fsync (group commit);
+  /// when any of them throws, none is written and each caller gets the error, "<what> (with N
+  /// more)". `write` runs under the lock on the committing thread, and must only write.
+  util::Status write_durably(const std::string& what, const std::function<void(detail::Connection&)>& write);
+
+ private:
+  struct DurableWrite {
+    const std::string& what;                                // the caller's
+    const std::function<void(detail::Connection&)>& write;  // the caller's
+  };
+  using DurableBatch = detail::GroupCommit<DurableWrite, util::Status>;
+
+  Database(std::string path, std::unique_ptr<detail::Connection> connection);
+  std::string prefix(const std::string& what) const { return "run store " + path_ + ": " + what + ": "; }
+  void commit_batch(const std::vector<DurableBatch::Entry*>& batch);
+
+  std::string path_;
+  std::mutex mutex_;  // guards connection_
+  std::unique_ptr<detail::Connection> connection_;
+  DurableBatch durable_{[this](const auto& batch) { commit_batch(batch); }};
+};
+
+}  // namespace turnout::agent

@@ -1,0 +1,312 @@
+#include "agent/store/run_history.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/types.h>
+
+#include <utility>
+
+#include "agent/store/store_rows.h"
+#include "util/utc_time.h"
+
+namespace turnout::agent {
+namespace {
+
+using detail::Connection;
+using detail::SqlError;
+using detail::Transaction;
+using namespace detail;
+
+std::vector<StageRecord> read_stages(Connection& connection, std::int64_t run_id) {
+  std::vector<StageRecord> stages;
+  for (const auto& row :
+       connection
+           .statement("SELECT idx, name, status, reason, started_at, finished_at FROM stages "
+                      "WHERE run_id = ? ORDER BY idx")
+           .rows({run_id})) {
+    StageRecord stage;
+    stage.index = static_cast<int>(row.integer(0));
+    stage.name = row.text(1);
+    stage.status = row.text(2);
+    stage.reason = row.text(3);
+    stage.started_at = row.text(4);
+    stage.finished_at = row.text(5);
+    stages.push_back(std::move(stage));
+  }
+  return stages;
+}
+
+// Puts each step under its stage; the foreign key guarantees the stage exists.
+void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRecord>& stages) {
+  for (const auto& row : connection
+                             .statement("SELECT stage_idx, idx, name, status, exit_code, reason, started_at, "
+                                        "finished_at FROM steps WHERE run_id = ? ORDER BY stage_idx, idx")
+                             .rows({run_id})) {
+    const auto stage_index = static_cast<int>(row.integer(0));
+    StepRecord step;
+    step.index = static_cast<int>(row.integer(1));
+    step.name = row.text(2);
+    step.status = row.text(3);
+    if (auto code = row.nullable_integer(4)) step.exit_code = static_cast<int>(*code);
+    step.reason = row.text(5);
+    step.started_at = row.text(6);
+    step.finished_at = row.text(7);
+    for (auto& stage : stages) {
+      if (stage.index == stage_index) stage.steps.push_back(std::move(step));
+    }
+  }
+}
+
+void upsert_stage(Connection& connection, std::int64_t run_id, const StageRecord& stage) {
+  connection
+      .statement(
+          "INSERT INTO stages (run_id, idx, name, status, reason, started_at, finished_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET "
+          "name = excluded.name, status = excluded.status, reason = excluded.reason, "
+          "started_at = excluded.started_at, finished_at = excluded.finished_at")
+      .execute({run_id, std::int64_t{stage.index}, stage.name, stage.status, stage.reason, stage.started_at,
+                stage.finished_at});
+}
+
+void upsert_step(Connection& connection, std::int64_t run_id, int stage_index, const StepRecord& step) {
+  const auto exit_code = step.exit_code ? std::optional<std::int64_t>(*step.exit_code) : std::nullopt;
+  connection
+      .statement(
+          "INSERT INTO steps (run_id, stage_idx, idx, name, status, exit_code, reason, started_at, "
+          "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, stage_idx, idx) DO UPDATE "
+          "SET name = excluded.name, status = excluded.status, exit_code = excluded.exit_code, "
+          "reason = excluded.reason, started_at = excluded.started_at, finished_at = excluded.finished_at")
+      .execute({run_id, std::int64_t{stage_index}, std::int64_t{step.index}, step.name, step.status,
+                nullable(exit_code), step.reason, step.started_at, step.finished_at});
+}
+
+std::optional<RunStatus> read_status(Connection& connection, std::int64_t id) {
+  const auto found = connection.statement("SELECT status FROM runs WHERE id = ?").first_text({id});
+  if (!found) return std::nullopt;
+  return status_of(*found, id);
+}
+
+// The ids of running runs whose owner process is gone (dead, a zombie, or its pid reused).
+std::vector<std::int64_t> orphaned_runs(Connection& connection) {
+  std::vector<std::int64_t> gone;
+  for (const auto& row :
+       connection.statement("SELECT id, owner_pid, owner_start_time FROM runs WHERE status = ? ORDER BY id")
+           .rows({to_string(RunStatus::running)})) {
+    const util::ProcessIdentity owner{static_cast<pid_t>(row.integer(1)),
+                                      static_cast<std::uint64_t>(row.integer(2))};
+    if (!util::is_alive(owner)) gone.push_back(row.integer(0));
+  }
+  return gone;
+}
+
+// Queues again the newest interrupted run of the agent's queue per repository and branch,
+// unless something newer of that branch is queued or running (it builds a newer commit anyway).
+// Returns (interrupted, new) pairs.
+std::vector<std::pair<std::int64_t, std::int64_t>> requeue_newest(
+    Connection& connection, const std::vector<std::int64_t>& interrupted) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> requeued;
+  for (auto id = interrupted.rbegin(); id != interrupted.rend(); ++id) {
+    const auto run = read_run(connection, *id);
+    if (!run || !run->scheduled) continue;
+    const auto newer =
+        connection
+            .statement(
+                "SELECT COUNT(*) FROM runs WHERE repo = ? AND branch = ? AND id > ? AND scheduled = 1 "
+                "AND (status IN ('queued', 'running') OR (status = 'error' AND reason = 'interrupted'))")
+            .first_integer({run->repo, run->branch, run->id})
+            .value_or(0);
+    if (newer == 0) requeued.emplace_back(run->id, requeue(connection, *run));
+  }
+  return requeued;
+}
+
+// Ends, as failed "interrupted", the stages or steps of `run_id` still running; `table` is
+// stages or steps, our own text.
+void fail_running(Connection& connection, const std::string& table, std::int64_t run_id) {
+  connection
+      .statement("UPDATE " + table +
+                 " SET status = ?, reason = 'interrupted', finished_at = ? WHERE run_id = ? AND status = ?")
+      .execute({"failed", util::utc_now(), run_id, "running"});
+}
+
+}  // namespace
+
+util::Result<std::int64_t> RunHistory::create_run(const NewRun& run) {
+  return database_.locked("create run", [&](Connection& connection) -> util::Result<std::int64_t> {
+    try {
+      const auto id = insert_run(connection, run);
+      spdlog::debug("run {}: queued", id);
+      return id;
+    } catch (const SqlError& error) {
+      if (!error.is_constraint()) throw;
+      // The only constraint a caller can break: rerun_of must name a recorded run.
+      return util::fail("the run to rerun, " + std::to_string(run.rerun_of.value_or(0)) + ", does not exist");
+    }
+  });
+}
+
+util::Status RunHistory::start_run(std::int64_t id, const std::string& pipeline) {
+  return database_.locked("start run " + std::to_string(id), [&](Connection& connection) -> util::Status {
+    Transaction transaction(connection, Transaction::Kind::write);
+    const auto old = read_status(connection, id);
+    if (!old) return util::fail("no such run");
+    if (*old != RunStatus::queued) {
+      return util::fail(std::string("it is ") + to_string(*old) + ", only a queued run can start");
+    }
+    write_started(connection, id, pipeline);
+    transaction.commit();
+    log_transition(id, *old, RunStatus::running);
+    return util::Ok{};
+  });
+}
+
+util::Status RunHistory::set_pipeline(std::int64_t id, const std::string& name,
+                                      const std::string& concurrency) {
+  return database_.locked("record the pipeline of run " + std::to_string(id),
+                          [&](Connection& connection) -> util::Status {
+                            connection.statement("UPDATE runs SET pipeline = ?, concurrency = ? WHERE id = ?")
+                                .execute({name, concurrency, id});
+                            return util::Ok{};
+                          });
+}
+
+util::Status RunHistory::finish_run(std::int64_t id, RunStatus status, const std::string& reason) {
+  return finish_run(id, RunEnding{status, reason});
+}
+
+util::Status RunHistory::finish_run(std::int64_t id, const RunEnding& ending) {
+  return database_.locked("finish run " + std::to_string(id), [&](Connection& connection) -> util::Status {
+    if (!is_final(ending.status))
+      return util::fail(std::string(to_string(ending.status)) + " is not a final status");
+    Transaction transaction(connection, Transaction::Kind::write);
+    const auto run = read_run(connection, id);
+    if (!run) return util::fail("no such run");
+    if (is_final(run->status)) {
+      spdlog::debug("run {}: already {}, not {}", id, to_string(run->status), to_string(ending.status));
+      return util::Ok{};
+    }
+    write_finished(connection, id, ending.status, ending.reason, ending.superseded_by);
+    const auto again = ending.requeue ? std::optional<std::int64_t>(requeue(connection, *run)) : std::nullopt;
+    transaction.commit();
+    log_transition(id, run->status, ending.status);
+    if (again) spdlog::info("run {}: queued again as run {}", id, *again);
+    return util::Ok{};
+  });
+}
+
+util::Status RunHistory::record_stage(std::int64_t run_id, const StageRecord& stage) {
+  const auto what = "record stage " + std::to_string(stage.index) + " of run " + std::to_string(run_id);
+  return database_.locked(what, [&](Connection& connection) -> util::Status {
+    try {
+      upsert_stage(connection, run_id, stage);
+    } catch (const SqlError& error) {
+      if (!error.is_constraint()) throw;
+      return util::fail("no such run");
+    }
+    return util::Ok{};
+  });
+}
+
+util::Status RunHistory::record_step(std::int64_t run_id, int stage_index, const StepRecord& step) {
+  const auto what = "record step " + std::to_string(step.index) + " of stage " + std::to_string(stage_index) +
+                    " of run " + std::to_string(run_id);
+  return database_.locked(what, [&](Connection& connection) -> util::Status {
+    try {
+      upsert_step(connection, run_id, stage_index, step);
+    } catch (const SqlError& error) {
+      if (!error.is_constraint()) throw;
+      return util::fail("the run has no such stage: record the stage before its steps");
+    }
+    return util::Ok{};
+  });
+}
+
+util::Status RunHistory::record_step_group(std::int64_t run_id, int stage_index, int step_index,
+                                           const util::ProcessIdentity& leader) {
+  const auto what =
+      "record the process group of step " + std::to_string(step_index) + " of run " + std::to_string(run_id);
+  return database_.locked(what, [&](Connection& connection) -> util::Status {
+    connection
+        .statement(
+            "UPDATE steps SET pgid = ?, pgid_start_time = ? WHERE run_id = ? AND stage_idx = ? AND idx = ?")
+        .execute({std::int64_t{leader.pid}, static_cast<std::int64_t>(leader.start_time), run_id,
+                  std::int64_t{stage_index}, std::int64_t{step_index}});
+    return util::Ok{};
+  });
+}
+
+util::Result<std::vector<RunRecord>> RunHistory::list(int limit) {
+  return database_.locked("list runs", [&](Connection& connection) -> util::Result<std::vector<RunRecord>> {
+    std::vector<RunRecord> runs;
+    if (limit <= 0) return runs;
+    static const std::string sql =
+        std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?";
+    for (const auto& row : connection.statement(sql).rows({std::int64_t{limit}}))
+      runs.push_back(run_from_row(row));
+    return runs;
+  });
+}
+
+util::Result<std::optional<RunRecord>> RunHistory::get(std::int64_t id) {
+  return database_.locked("get run " + std::to_string(id),
+                          [&](Connection& connection) -> util::Result<std::optional<RunRecord>> {
+                            // One read transaction: the run, its stages and its steps as of one moment.
+                            Transaction transaction(connection, Transaction::Kind::read);
+                            auto found = read_run(connection, id);
+                            if (!found) return std::optional<RunRecord>();
+                            RunRecord run = std::move(*found);
+                            run.stages = read_stages(connection, id);
+                            read_steps(connection, id, run.stages);
+                            transaction.commit();
+                            return std::optional<RunRecord>(std::move(run));
+                          });
+}
+
+util::Result<std::string> RunHistory::latest_pipeline(const std::string& repo_name) {
+  return database_.locked(
+      "find the pipeline of " + repo_name, [&](Connection& connection) -> util::Result<std::string> {
+        return connection
+            .statement(
+                "SELECT pipeline FROM runs WHERE repo_name = ? AND pipeline != '' ORDER BY id DESC LIMIT 1")
+            .first_text({repo_name})
+            .value_or("");
+      });
+}
+
+util::Result<std::vector<std::int64_t>> RunHistory::mark_interrupted() {
+  return database_.locked("mark interrupted runs",
+                          [&](Connection& connection) -> util::Result<std::vector<std::int64_t>> {
+                            Transaction transaction(connection, Transaction::Kind::write);
+                            const auto gone = orphaned_runs(connection);
+                            for (const auto id : gone)
+                              write_finished(connection, id, RunStatus::error, "interrupted");
+                            const auto again = requeue_newest(connection, gone);
+                            transaction.commit();
+                            for (const auto id : gone)
+                              log_transition(id, RunStatus::running, RunStatus::error);
+                            for (const auto& [old, fresh] : again)
+                              spdlog::info("run {}: queued again as run {}", old, fresh);
+                            return gone;
+                          });
+}
+
+util::Result<std::vector<util::ProcessIdentity>> RunHistory::take_interrupted_groups(std::int64_t run_id) {
+  const auto what = "interrupted steps of run " + std::to_string(run_id);
+  return database_.locked(
+      what, [&](Connection& connection) -> util::Result<std::vector<util::ProcessIdentity>> {
+        Transaction transaction(connection, Transaction::Kind::write);
+        std::vector<util::ProcessIdentity> groups;
+        for (const auto& row :
+             connection
+                 .statement("SELECT pgid, pgid_start_time FROM steps WHERE run_id = ? AND status = ? "
+                            "AND pgid IS NOT NULL")
+                 .rows({run_id, "running"})) {
+          groups.push_back({static_cast<pid_t>(row.integer(0)), static_cast<std::uint64_t>(row.integer(1))});
+        }
+        fail_running(connection, "steps", run_id);
+        fail_running(connection, "stages", run_id);
+        transaction.commit();
+        return groups;
+      });
+}
+
+}  // namespace turnout::agent
