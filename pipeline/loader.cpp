@@ -33,11 +33,9 @@ const char* kind_name(const YAML::Node& node) {
 void read_concurrency(YamlReader& reader, const Entry& entry, Pipeline& pipeline) {
   const auto text = reader.text(entry, Where{});
   if (!text) return;
-  for (const auto value : {Concurrency::supersede, Concurrency::queue, Concurrency::cancel_in_progress}) {
-    if (*text == to_string(value)) {
-      pipeline.concurrency = value;
-      return;
-    }
+  if (const auto value = parse_concurrency(*text)) {
+    pipeline.concurrency = *value;
+    return;
   }
   reader.error(entry.value,
                "unknown concurrency '" + *text + "' (expected supersede, queue, cancel-in-progress)");

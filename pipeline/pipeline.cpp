@@ -14,4 +14,11 @@ const char* to_string(Concurrency concurrency) {
   return "unknown";
 }
 
+std::optional<Concurrency> parse_concurrency(std::string_view text) {
+  for (const auto value : {Concurrency::supersede, Concurrency::queue, Concurrency::cancel_in_progress}) {
+    if (text == to_string(value)) return value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace turnout::pipeline

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/duration.h"
@@ -109,6 +110,8 @@ enum class Concurrency { supersede, queue, cancel_in_progress };
 
 /// The spelling of a Concurrency value in the pipeline file.
 const char* to_string(Concurrency concurrency);
+/// The Concurrency spelled `text` in a pipeline file; nullopt for anything else.
+std::optional<Concurrency> parse_concurrency(std::string_view text);
 
 /// A whole `.turnout.yml`, validated.
 struct Pipeline {

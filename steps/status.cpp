@@ -21,4 +21,12 @@ const char* to_string(Status status) {
   return "unknown";
 }
 
+std::optional<Status> parse_status(std::string_view text) {
+  for (const auto status : {Status::pending, Status::running, Status::succeeded, Status::failed,
+                            Status::cancelled, Status::skipped}) {
+    if (text == to_string(status)) return status;
+  }
+  return std::nullopt;
+}
+
 }  // namespace turnout::steps

@@ -38,7 +38,7 @@ util::Result<RunRequest> rerun_request(const RunRecord& run) {
   request.remote.url = run.repo;
   request.remote.sha = run.sha;
   request.branch = run.branch;
-  request.trigger = "rerun";
+  request.trigger = Trigger::rerun;
   request.rerun_of = run.id;
   return request;
 }

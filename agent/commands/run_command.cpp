@@ -69,7 +69,7 @@ bool actions_mode(const RunOptions& options) {
 void use_job_checkout(const actions::ActionsEnvironment& env, RunRequest& request) {
   request.dir = env.workspace;
   if (request.branch.empty()) request.branch = env.branch;
-  request.trigger = "actions";
+  request.trigger = Trigger::actions;
 }
 
 int execute(const RunRequest& request, const std::string& data_dir, const RunOptions& options,

@@ -33,7 +33,7 @@ void print_table(const std::vector<RunRecord>& runs) {
   for (const auto& run : runs) {
     std::printf("%-6lld %-10s %-14s %-16s %-12s %-10s %-24s %-8s %s\n", static_cast<long long>(run.id),
                 to_string(run.status), run.pipeline.c_str(), run.branch.c_str(),
-                run.sha.substr(0, 12).c_str(), run.trigger.c_str(), run.queued_at.c_str(),
+                run.sha.substr(0, 12).c_str(), to_string(run.trigger), run.queued_at.c_str(),
                 duration_of(run).c_str(), run.reason.c_str());
   }
 }

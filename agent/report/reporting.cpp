@@ -37,9 +37,10 @@ void read_github(const RepoConfig& repo, RepoReporting& out) {
 
 std::string failed_stage_text(const RunRecord& run) {
   for (const auto& stage : run.stages) {
-    if (stage.status != "failed") continue;
+    if (stage.status != steps::Status::failed) continue;
     for (const auto& step : stage.steps) {
-      if (step.status == "failed") return failure_description(stage.name, step.name, step.reason);
+      if (step.status == steps::Status::failed)
+        return failure_description(stage.name, step.name, step.reason);
     }
     return failure_description(stage.name, "", stage.reason);
   }

@@ -24,7 +24,7 @@ std::string run_summary(const RunRecord& run, const std::string& repo_name, cons
   body.set("branch", run.branch);
   body.set("ref", run.ref);
   body.set("sha", run.sha);
-  body.set("trigger", run.trigger);
+  body.set("trigger", to_string(run.trigger));
   body.set("status", to_string(run.status));
   body.set("reason", run.reason);
   body.set("url", url);
@@ -35,7 +35,7 @@ std::string run_summary(const RunRecord& run, const std::string& repo_name, cons
   for (const auto& stage : run.stages) {
     Poco::JSON::Object item;
     item.set("name", stage.name);
-    item.set("status", stage.status);
+    item.set("status", std::string(steps::to_string(stage.status)));
     item.set("reason", stage.reason);
     item.set("duration_ms", elapsed_ms(stage.started_at, stage.finished_at));
     stages.add(item);

@@ -167,7 +167,7 @@ void complete_context(const RunRequest& request, const std::string& data_dir, Pr
   context.data_dir = data_dir;
   if (!request.branch.empty()) context.branch = request.branch;
   if (context.ref.empty() && !context.branch.empty()) context.ref = "refs/heads/" + context.branch;
-  context.trigger = request.trigger;
+  context.trigger = to_string(request.trigger);
   context.pipeline_file = request.pipeline_file;
   context.inherited_env = steps::inherited_environment(environ);
 }
@@ -223,8 +223,11 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
     return end_early(RunStatus::error, fetched->message);
   if (auto rejected = load_pipeline(request, prepared))
     return end_early(RunStatus::failed, rejected->message);
-  (void)store_.set_pipeline(run.id, prepared.pipeline.name,
-                            pipeline::to_string(prepared.pipeline.concurrency));
+  // Only a guide for the next push of the branch (RunQueue reads the newest recorded one): a
+  // failure to record it is logged, and the run goes on.
+  if (auto recorded = store_.set_pipeline(run.id, prepared.pipeline.name, prepared.pipeline.concurrency);
+      !recorded)
+    spdlog::warn("run {}: {}", run.id, recorded.error().message);
   if (prepared.pipeline.concurrency == pipeline::Concurrency::cancel_in_progress)
     stop_if_replaced(queue, run.id, control);
   if (auto why = not_on_branches(prepared.pipeline, run.branch); !why.empty())

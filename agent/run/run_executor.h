@@ -26,7 +26,7 @@ struct RunRequest {
   std::string pipeline_file = ".turnout.yml";  ///< relative to the checkout
   std::vector<std::string> stages;             ///< only these stages; empty = all
   std::string branch;                          ///< overrides the branch for `when.branches`
-  std::string trigger = "cli";                 ///< cli, webhook, rerun, redelivery, actions
+  Trigger trigger = Trigger::cli;              ///< why it runs
   std::optional<std::int64_t> rerun_of;        ///< set by rerun
 };
 

@@ -17,7 +17,7 @@ Poco::Dynamic::Var time_or_null(const std::string& time) {
 Poco::JSON::Object::Ptr step_to_json(const StepRecord& step) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("name", step.name);
-  json->set("status", step.status);
+  json->set("status", std::string(steps::to_string(step.status)));
   json->set("exit_code", step.exit_code ? Poco::Dynamic::Var(*step.exit_code) : Poco::Dynamic::Var());
   json->set("reason", step.reason);
   json->set("started_at", time_or_null(step.started_at));
@@ -28,7 +28,7 @@ Poco::JSON::Object::Ptr step_to_json(const StepRecord& step) {
 Poco::JSON::Object::Ptr stage_to_json(const StageRecord& stage) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("name", stage.name);
-  json->set("status", stage.status);
+  json->set("status", std::string(steps::to_string(stage.status)));
   json->set("reason", stage.reason);
   json->set("started_at", time_or_null(stage.started_at));
   json->set("finished_at", time_or_null(stage.finished_at));
@@ -56,7 +56,7 @@ Poco::JSON::Object::Ptr run_to_json(const RunRecord& run) {
   json->set("branch", run.branch);
   json->set("sha", run.sha);
   json->set("pipeline", run.pipeline);
-  json->set("trigger", run.trigger);
+  json->set("trigger", to_string(run.trigger));
   json->set("rerun_of", run.rerun_of ? Poco::Dynamic::Var(*run.rerun_of) : Poco::Dynamic::Var());
   json->set("superseded_by",
             run.superseded_by ? Poco::Dynamic::Var(*run.superseded_by) : Poco::Dynamic::Var());

@@ -26,16 +26,16 @@ void StoreRecorder::stage_started(const pipeline::Stage& stage) {
   stage_started_at_ = util::utc_now();
   // A deploy stage runs as one step that is not in stage.steps (see steps/deploy_step.h).
   step_started_at_.assign(stage.deploy ? 1 : stage.steps.size(), "");
-  check(store_.record_stage(run_id_,
-                            {stage_index(stage), stage.name, "running", "", stage_started_at_, "", {}}));
+  check(store_.record_stage(
+      run_id_, {stage_index(stage), stage.name, steps::Status::running, "", stage_started_at_, "", {}}));
 }
 
 void StoreRecorder::step_started(const pipeline::Stage& stage, const pipeline::Step& step) {
   current_step_ = stage.deploy ? 0 : static_cast<int>(&step - stage.steps.data());
   step_started_at_[current_step_] = util::utc_now();
-  check(store_.record_step(
-      run_id_, stage_index(stage),
-      {current_step_, step.name, "running", std::nullopt, "", step_started_at_[current_step_], ""}));
+  check(store_.record_step(run_id_, stage_index(stage),
+                           {current_step_, step.name, steps::Status::running, std::nullopt, "",
+                            step_started_at_[current_step_], ""}));
 }
 
 void StoreRecorder::step_process_started(const pipeline::Stage& stage, const pipeline::Step&, pid_t pgid) {
@@ -50,8 +50,8 @@ void StoreRecorder::step_finished(const pipeline::Stage& stage, const steps::Ste
   std::optional<int> exit_code;
   if (result.exit_code >= 0) exit_code = result.exit_code;
   check(store_.record_step(run_id_, stage_index(stage),
-                           {current_step_, result.name, steps::to_string(result.status), exit_code,
-                            result.reason, step_started_at_[current_step_], util::utc_now()}));
+                           {current_step_, result.name, result.status, exit_code, result.reason,
+                            step_started_at_[current_step_], util::utc_now()}));
   current_step_ = -1;
 }
 
@@ -59,7 +59,7 @@ void StoreRecorder::stage_finished(const pipeline::Stage& stage, const steps::St
   const bool ran = result.status != steps::Status::skipped;
   check(store_.record_stage(run_id_, {stage_index(stage),
                                       stage.name,
-                                      steps::to_string(result.status),
+                                      result.status,
                                       result.reason,
                                       ran ? stage_started_at_ : "",
                                       ran ? util::utc_now() : "",
@@ -67,8 +67,9 @@ void StoreRecorder::stage_finished(const pipeline::Stage& stage, const steps::St
   for (std::size_t i = 0; i < result.steps.size(); ++i) {
     const auto& step = result.steps[i];
     if (step.status != steps::Status::skipped) continue;  // the others were recorded as they ended
-    check(store_.record_step(run_id_, stage_index(stage),
-                             {static_cast<int>(i), step.name, "skipped", std::nullopt, step.reason, "", ""}));
+    check(store_.record_step(
+        run_id_, stage_index(stage),
+        {static_cast<int>(i), step.name, steps::Status::skipped, std::nullopt, step.reason, "", ""}));
   }
 }
 

@@ -111,8 +111,8 @@ RerunAnswer Scheduler::rerun(std::int64_t id) {
             "run " + std::to_string(run.id) + " ran in " + run.repo +
                 ", a folder that is not a git repository: there is no commit to run again"};
   }
-  const NewRun again{run.repo, run.ref, run.branch,    run.sha, run.pipeline,
-                     "rerun",  run.id,  run.repo_name, true};
+  const NewRun again{run.repo,       run.ref, run.branch,    run.sha, run.pipeline,
+                     Trigger::rerun, run.id,  run.repo_name, true};
   const auto queued = queue_.enqueue_run(again);
   if (!queued) return {RerunResult::failed, queued.error().message};
   notify_queued();
@@ -198,7 +198,7 @@ std::shared_ptr<RunControl> Scheduler::take(const RunRecord& run) {
 
 void Scheduler::run(const RunRecord& run, RunControl& control) {
   const auto started = std::chrono::steady_clock::now();
-  spdlog::info("run {}: {} {} of {} ({})", run.id, run.ref, run.sha, run.repo, run.trigger);
+  spdlog::info("run {}: {} {} of {} ({})", run.id, run.ref, run.sha, run.repo, to_string(run.trigger));
   const auto request = request_for(run, config_.repos);
   if (!request) {
     if (auto ended = history_.finish_run(run.id, RunStatus::error, request.error().message); !ended)

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "agent/store/status_change.h"
 #include "agent/store/store_rows.h"
 #include "util/utc_time.h"
 
@@ -16,6 +17,29 @@ using detail::SqlError;
 using detail::Transaction;
 using namespace detail;
 
+using steps::Status;
+
+Status step_status_of(const std::string& name, std::int64_t run_id) {
+  if (auto status = steps::parse_status(name)) return *status;
+  throw SqlError(0,
+                 "run " + std::to_string(run_id) + " has a stage or step with unknown status '" + name + "'");
+}
+
+// Who a stage's or step's status change is about, as the log says it.
+std::string stage_subject(std::int64_t run_id, const std::string& stage) {
+  return "run " + std::to_string(run_id) + ", stage " + stage;
+}
+
+std::string step_subject(std::int64_t run_id, int stage_index, const std::string& step) {
+  return "run " + std::to_string(run_id) + ", stage " + std::to_string(stage_index) + ", step " + step;
+}
+
+// Logs a stage's or step's change from `before` (nullopt: it was not recorded yet) to `after`.
+void log_if_changed(const std::string& subject, const std::optional<std::string>& before, Status after) {
+  if (before && *before == to_string(after)) return;
+  log_status_change(subject, before.value_or("none"), to_string(after), spdlog::level::debug);
+}
+
 std::vector<StageRecord> read_stages(Connection& connection, std::int64_t run_id) {
   std::vector<StageRecord> stages;
   for (const auto& row :
@@ -26,7 +50,7 @@ std::vector<StageRecord> read_stages(Connection& connection, std::int64_t run_id
     StageRecord stage;
     stage.index = static_cast<int>(row.integer(0));
     stage.name = row.text(1);
-    stage.status = row.text(2);
+    stage.status = step_status_of(row.text(2), run_id);
     stage.reason = row.text(3);
     stage.started_at = row.text(4);
     stage.finished_at = row.text(5);
@@ -45,7 +69,7 @@ void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRe
     StepRecord step;
     step.index = static_cast<int>(row.integer(1));
     step.name = row.text(2);
-    step.status = row.text(3);
+    step.status = step_status_of(row.text(3), run_id);
     if (auto code = row.nullable_integer(4)) step.exit_code = static_cast<int>(*code);
     step.reason = row.text(5);
     step.started_at = row.text(6);
@@ -57,26 +81,33 @@ void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRe
 }
 
 void upsert_stage(Connection& connection, std::int64_t run_id, const StageRecord& stage) {
+  const auto before = connection.statement("SELECT status FROM stages WHERE run_id = ? AND idx = ?")
+                          .first_text({run_id, std::int64_t{stage.index}});
   connection
       .statement(
           "INSERT INTO stages (run_id, idx, name, status, reason, started_at, finished_at) "
           "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET "
           "name = excluded.name, status = excluded.status, reason = excluded.reason, "
           "started_at = excluded.started_at, finished_at = excluded.finished_at")
-      .execute({run_id, std::int64_t{stage.index}, stage.name, stage.status, stage.reason, stage.started_at,
-                stage.finished_at});
+      .execute({run_id, std::int64_t{stage.index}, stage.name, to_string(stage.status), stage.reason,
+                stage.started_at, stage.finished_at});
+  log_if_changed(stage_subject(run_id, stage.name), before, stage.status);
 }
 
 void upsert_step(Connection& connection, std::int64_t run_id, int stage_index, const StepRecord& step) {
   const auto exit_code = step.exit_code ? std::optional<std::int64_t>(*step.exit_code) : std::nullopt;
+  const auto before =
+      connection.statement("SELECT status FROM steps WHERE run_id = ? AND stage_idx = ? AND idx = ?")
+          .first_text({run_id, std::int64_t{stage_index}, std::int64_t{step.index}});
   connection
       .statement(
           "INSERT INTO steps (run_id, stage_idx, idx, name, status, exit_code, reason, started_at, "
           "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, stage_idx, idx) DO UPDATE "
           "SET name = excluded.name, status = excluded.status, exit_code = excluded.exit_code, "
           "reason = excluded.reason, started_at = excluded.started_at, finished_at = excluded.finished_at")
-      .execute({run_id, std::int64_t{stage_index}, std::int64_t{step.index}, step.name, step.status,
-                nullable(exit_code), step.reason, step.started_at, step.finished_at});
+      .execute({run_id, std::int64_t{stage_index}, std::int64_t{step.index}, step.name,
+                to_string(step.status), nullable(exit_code), step.reason, step.started_at, step.finished_at});
+  log_if_changed(step_subject(run_id, stage_index, step.name), before, step.status);
 }
 
 std::optional<RunStatus> read_status(Connection& connection, std::int64_t id) {
@@ -119,13 +150,24 @@ std::vector<std::pair<std::int64_t, std::int64_t>> requeue_newest(
   return requeued;
 }
 
-// Ends, as failed "interrupted", the stages or steps of `run_id` still running; `table` is
-// stages or steps, our own text.
-void fail_running(Connection& connection, const std::string& table, std::int64_t run_id) {
-  connection
-      .statement("UPDATE " + table +
-                 " SET status = ?, reason = 'interrupted', finished_at = ? WHERE run_id = ? AND status = ?")
-      .execute({"failed", util::utc_now(), run_id, "running"});
+// Ends, as failed "interrupted", the stages and steps of `run_id` still running; returns who
+// changed, for the log once committed.
+std::vector<std::string> fail_running(Connection& connection, std::int64_t run_id) {
+  std::vector<std::string> changed;
+  for (const auto& row :
+       connection.statement("SELECT stage_idx, name FROM steps WHERE run_id = ? AND status = ?")
+           .rows({run_id, to_string(Status::running)}))
+    changed.push_back(step_subject(run_id, static_cast<int>(row.integer(0)), row.text(1)));
+  for (const auto& row : connection.statement("SELECT name FROM stages WHERE run_id = ? AND status = ?")
+                             .rows({run_id, to_string(Status::running)}))
+    changed.push_back(stage_subject(run_id, row.text(0)));
+  for (const char* table : {"steps", "stages"}) {
+    connection
+        .statement(std::string("UPDATE ") + table +
+                   " SET status = ?, reason = 'interrupted', finished_at = ? WHERE run_id = ? AND status = ?")
+        .execute({to_string(Status::failed), util::utc_now(), run_id, to_string(Status::running)});
+  }
+  return changed;
 }
 
 }  // namespace
@@ -160,11 +202,11 @@ util::Status RunHistory::start_run(std::int64_t id, const std::string& pipeline)
 }
 
 util::Status RunHistory::set_pipeline(std::int64_t id, const std::string& name,
-                                      const std::string& concurrency) {
+                                      pipeline::Concurrency concurrency) {
   return database_.locked("record the pipeline of run " + std::to_string(id),
                           [&](Connection& connection) -> util::Status {
                             connection.statement("UPDATE runs SET pipeline = ?, concurrency = ? WHERE id = ?")
-                                .execute({name, concurrency, id});
+                                .execute({name, pipeline::to_string(concurrency), id});
                             return util::Ok{};
                           });
 }
@@ -299,12 +341,13 @@ util::Result<std::vector<util::ProcessIdentity>> RunHistory::take_interrupted_gr
              connection
                  .statement("SELECT pgid, pgid_start_time FROM steps WHERE run_id = ? AND status = ? "
                             "AND pgid IS NOT NULL")
-                 .rows({run_id, "running"})) {
+                 .rows({run_id, to_string(Status::running)})) {
           groups.push_back({static_cast<pid_t>(row.integer(0)), static_cast<std::uint64_t>(row.integer(1))});
         }
-        fail_running(connection, "steps", run_id);
-        fail_running(connection, "stages", run_id);
+        const auto changed = fail_running(connection, run_id);
         transaction.commit();
+        for (const auto& subject : changed)
+          log_status_change(subject, to_string(Status::running), to_string(Status::failed));
         return groups;
       });
 }

@@ -27,7 +27,7 @@ class RunHistory {
   /// pid and start time, so a later process can tell that it is gone).
   util::Status start_run(std::int64_t id, const std::string& pipeline);
   /// Records the pipeline a running run loaded: its name and its `concurrency`.
-  util::Status set_pipeline(std::int64_t id, const std::string& name, const std::string& concurrency);
+  util::Status set_pipeline(std::int64_t id, const std::string& name, pipeline::Concurrency concurrency);
   /// Moves a run to a final status with a reason, sets finished_at. A run already final is left alone.
   util::Status finish_run(std::int64_t id, RunStatus status, const std::string& reason);
   /// Likewise, with everything RunEnding says (superseded_by, queueing the commit again).

@@ -12,9 +12,6 @@ using detail::Connection;
 using detail::Transaction;
 using namespace detail;
 
-constexpr const char* kQueueMode = "queue";
-constexpr const char* kCancelInProgress = "cancel-in-progress";
-
 void insert_delivery(Connection& connection, const DeliveryRecord& delivery,
                      const std::optional<std::int64_t>& run_id) {
   connection
@@ -36,27 +33,27 @@ std::optional<std::pair<std::int64_t, RunStatus>> last_run_of(Connection& connec
                          .first_integer({delivery_id});
   if (!found) return std::nullopt;
   auto run = read_run(connection, *found);
-  while (
-      const auto again =
-          connection
-              .statement(
-                  "SELECT id FROM runs WHERE rerun_of = ? AND trigger = 'requeue' ORDER BY id DESC LIMIT 1")
-              .first_integer({run->id})) {
+  while (const auto again =
+             connection
+                 .statement("SELECT id FROM runs WHERE rerun_of = ? AND trigger = ? ORDER BY id DESC LIMIT 1")
+                 .first_integer({run->id, to_string(Trigger::requeue)})) {
     run = read_run(connection, *again);
   }
   return std::make_pair(run->id, run->status);
 }
 
-// The branch's `concurrency` as its newest run that loaded a pipeline says; "" (supersede,
-// the default) when none has. The pipeline lives in the commit, which nobody has fetched when
-// a push arrives, so the last one seen is the best guide.
-std::string branch_concurrency(Connection& connection, const std::string& repo, const std::string& branch) {
-  return connection
-      .statement(
-          "SELECT concurrency FROM runs WHERE repo = ? AND branch = ? AND concurrency != '' "
-          "ORDER BY id DESC LIMIT 1")
-      .first_text({repo, branch})
-      .value_or("");
+// The branch's `concurrency` as its newest run that loaded a pipeline says; supersede (the
+// default) when none has. The pipeline lives in the commit, which nobody has fetched when a
+// push arrives, so the last one seen is the best guide.
+pipeline::Concurrency branch_concurrency(Connection& connection, const std::string& repo,
+                                         const std::string& branch) {
+  const auto text =
+      connection
+          .statement(
+              "SELECT concurrency FROM runs WHERE repo = ? AND branch = ? AND concurrency != '' "
+              "ORDER BY id DESC LIMIT 1")
+          .first_text({repo, branch});
+  return pipeline::parse_concurrency(text.value_or("")).value_or(pipeline::Concurrency::supersede);
 }
 
 // Marks the older queued runs of the new run's branch superseded by it; returns their ids.
@@ -79,13 +76,14 @@ QueuedDelivery queue_one(Connection& connection, const DeliveryRecord& delivery,
   if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true, {}};
   NewRun queued = run;
   queued.scheduled = true;
-  if (previous) queued.trigger = "redelivery";
+  if (previous) queued.trigger = Trigger::redelivery;
   const std::int64_t id = insert_run(connection, queued);
   insert_delivery(connection, delivery, id);
   const auto concurrency = branch_concurrency(connection, queued.repo, queued.branch);
   std::vector<std::int64_t> superseded;
-  if (concurrency != kQueueMode) superseded = supersede_older(connection, queued, id);
-  return QueuedDelivery{id, false, std::move(superseded), concurrency == kCancelInProgress};
+  if (concurrency != pipeline::Concurrency::queue) superseded = supersede_older(connection, queued, id);
+  return QueuedDelivery{id, false, std::move(superseded),
+                        concurrency == pipeline::Concurrency::cancel_in_progress};
 }
 
 }  // namespace
@@ -116,7 +114,7 @@ util::Result<std::int64_t> RunQueue::enqueue_run(const NewRun& run) {
   const auto written = database_.write_durably(
       "queue run", [&](Connection& connection) { id = insert_run(connection, queued); });
   if (!written) return written.error();
-  spdlog::debug("run {}: queued ({})", id, queued.trigger);
+  spdlog::debug("run {}: queued ({})", id, to_string(queued.trigger));
   return id;
 }
 
@@ -168,7 +166,7 @@ util::Result<std::vector<Preemption>> RunQueue::preemptions() {
                             "= r.branch "
                             "AND q.status = 'queued' AND q.scheduled = 1 AND q.id > r.id "
                             "WHERE r.status = 'running' AND r.concurrency = ? GROUP BY r.id ORDER BY r.id")
-                 .rows({kCancelInProgress}))
+                 .rows({to_string(pipeline::Concurrency::cancel_in_progress)}))
           found.push_back({row.integer(0), row.integer(1)});
         return found;
       });

@@ -32,6 +32,33 @@ std::optional<RunStatus> parse_run_status(const std::string& text) {
   return std::nullopt;
 }
 
+namespace {
+
+constexpr std::array<std::pair<Trigger, const char*>, 6> kTriggerNames{{
+    {Trigger::cli, "cli"},
+    {Trigger::webhook, "webhook"},
+    {Trigger::rerun, "rerun"},
+    {Trigger::redelivery, "redelivery"},
+    {Trigger::actions, "actions"},
+    {Trigger::requeue, "requeue"},
+}};
+
+}  // namespace
+
+const char* to_string(Trigger trigger) {
+  for (const auto& [value, name] : kTriggerNames) {
+    if (value == trigger) return name;
+  }
+  return "unknown";
+}
+
+std::optional<Trigger> parse_trigger(std::string_view text) {
+  for (const auto& [value, name] : kTriggerNames) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
+}
+
 bool is_final(RunStatus status) { return status != RunStatus::queued && status != RunStatus::running; }
 
 }  // namespace turnout::agent

@@ -4,7 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "pipeline/pipeline.h"
+#include "steps/status.h"
 
 namespace turnout::agent {
 
@@ -19,26 +23,41 @@ std::optional<RunStatus> parse_run_status(const std::string& text);
 /// True for the statuses a run never leaves (succeeded, failed, cancelled, superseded, error).
 bool is_final(RunStatus status);
 
+/// Why a run exists.
+enum class Trigger {
+  cli,         ///< `turnout run`
+  webhook,     ///< a push a forge delivered
+  rerun,       ///< a person asked for a run again (`turnout rerun`, the API)
+  redelivery,  ///< a forge delivered a push again after its run had ended
+  actions,     ///< `turnout run` as a GitHub Actions step
+  requeue,     ///< the same commit again, after the agent had to stop its run
+};
+
+/// Lower-case name, as stored and shown: "cli", "webhook", ...
+const char* to_string(Trigger trigger);
+/// The trigger named `text`; nullopt for anything else.
+std::optional<Trigger> parse_trigger(std::string_view text);
+
 /// One step of a recorded run.
 struct StepRecord {
-  int index = 0;                 ///< 0-based position in its stage
-  std::string name;              ///< the step's name
-  std::string status;            ///< steps::Status name: pending, running, succeeded, failed, ...
-  std::optional<int> exit_code;  ///< when the shell exited
-  std::string reason;            ///< "exited 1", "timed out after 10s", "" when it succeeded
-  std::string started_at;        ///< ISO-8601 UTC with milliseconds, "" when it never started
-  std::string finished_at;       ///< likewise
+  int index = 0;                                  ///< 0-based position in its stage
+  std::string name;                               ///< the step's name
+  steps::Status status = steps::Status::pending;  ///< see steps::Status
+  std::optional<int> exit_code;                   ///< when the shell exited
+  std::string reason;                             ///< "exited 1", "timed out after 10s", "" when it succeeded
+  std::string started_at;   ///< ISO-8601 UTC with milliseconds, "" when it never started
+  std::string finished_at;  ///< likewise
 };
 
 /// One stage of a recorded run.
 struct StageRecord {
-  int index = 0;                  ///< 0-based position in the pipeline
-  std::string name;               ///< the stage's name
-  std::string status;             ///< steps::Status name
-  std::string reason;             ///< why it failed or was skipped
-  std::string started_at;         ///< ISO-8601 UTC, "" when it never started
-  std::string finished_at;        ///< likewise
-  std::vector<StepRecord> steps;  ///< in order
+  int index = 0;                                  ///< 0-based position in the pipeline
+  std::string name;                               ///< the stage's name
+  steps::Status status = steps::Status::pending;  ///< see steps::Status
+  std::string reason;                             ///< why it failed or was skipped
+  std::string started_at;                         ///< ISO-8601 UTC, "" when it never started
+  std::string finished_at;                        ///< likewise
+  std::vector<StepRecord> steps;                  ///< in order
 };
 
 /// A recorded run: the run object of `turnout runs --json` and of the API.
@@ -49,7 +68,7 @@ struct RunRecord {
   std::string branch;                    ///< short branch name; "" when none
   std::string sha;                       ///< full commit id; "" when unknown (a folder that is no repository)
   std::string pipeline;                  ///< the pipeline's `name`, "" until it is loaded
-  std::string trigger;                   ///< cli, webhook, rerun, redelivery, actions
+  Trigger trigger = Trigger::cli;        ///< see Trigger
   std::optional<std::int64_t> rerun_of;  ///< the run this one reran
   RunStatus status = RunStatus::queued;  ///< see RunStatus
   std::string reason;                    ///< why it failed, errored or was superseded; "" otherwise
@@ -58,9 +77,9 @@ struct RunRecord {
   std::string finished_at;               ///< "" until it ends
   std::string repo_name;                 ///< owner/repo of the agent config's repos[] entry; "" for CLI runs
   bool scheduled = false;                ///< true: the agent's queue runs it (webhook, API); false: a CLI run
-  std::string concurrency;               ///< the pipeline's `concurrency`, "" until it is loaded
-  std::optional<std::int64_t> superseded_by;  ///< the newer run that replaced this one
-  std::vector<StageRecord> stages;            ///< filled by RunHistory::get only
+  std::optional<pipeline::Concurrency> concurrency;  ///< the pipeline's `concurrency`, once it is loaded
+  std::optional<std::int64_t> superseded_by;         ///< the newer run that replaced this one
+  std::vector<StageRecord> stages;                   ///< filled by RunHistory::get only
 };
 
 /// What a new run is about; the store adds id, status queued and queued_at.
@@ -70,7 +89,7 @@ struct NewRun {
   std::string branch;                    ///< see RunRecord
   std::string sha;                       ///< see RunRecord
   std::string pipeline;                  ///< see RunRecord
-  std::string trigger;                   ///< see RunRecord
+  Trigger trigger = Trigger::cli;        ///< see RunRecord
   std::optional<std::int64_t> rerun_of;  ///< see RunRecord
   std::string repo_name{};               ///< see RunRecord
   bool scheduled = false;                ///< see RunRecord

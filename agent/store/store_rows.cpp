@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/store/status_change.h"
 #include "util/process_identity.h"
 #include "util/utc_time.h"
 
@@ -17,6 +18,11 @@ RunStatus status_of(const std::string& name, std::int64_t id) {
   throw SqlError(0, "run " + std::to_string(id) + " has unknown status '" + name + "'");
 }
 
+Trigger trigger_of(const std::string& name, std::int64_t id) {
+  if (auto trigger = parse_trigger(name)) return *trigger;
+  throw SqlError(0, "run " + std::to_string(id) + " has unknown trigger '" + name + "'");
+}
+
 RunRecord run_from_row(const SqlRow& row) {
   RunRecord run;
   run.id = row.integer(0);
@@ -25,7 +31,7 @@ RunRecord run_from_row(const SqlRow& row) {
   run.branch = row.text(3);
   run.sha = row.text(4);
   run.pipeline = row.text(5);
-  run.trigger = row.text(6);
+  run.trigger = trigger_of(row.text(6), run.id);
   run.rerun_of = row.nullable_integer(7);
   run.status = status_of(row.text(8), run.id);
   run.reason = row.text(9);
@@ -34,7 +40,7 @@ RunRecord run_from_row(const SqlRow& row) {
   run.finished_at = row.text(12);
   run.repo_name = row.text(13);
   run.scheduled = row.integer(14) != 0;
-  run.concurrency = row.text(15);
+  run.concurrency = pipeline::parse_concurrency(row.text(15));
   run.superseded_by = row.nullable_integer(16);
   return run;
 }
@@ -52,8 +58,8 @@ std::int64_t insert_run(Connection& connection, const NewRun& run) {
           "INSERT INTO runs (repo, ref, branch, sha, pipeline, trigger, rerun_of, status, queued_at, "
           "repo_name, "
           "scheduled) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)")
-      .execute({run.repo, run.ref, run.branch, run.sha, run.pipeline, run.trigger, nullable(run.rerun_of),
-                util::utc_now(), run.repo_name, run.scheduled ? 1 : 0});
+      .execute({run.repo, run.ref, run.branch, run.sha, run.pipeline, to_string(run.trigger),
+                nullable(run.rerun_of), util::utc_now(), run.repo_name, run.scheduled ? 1 : 0});
   // Per connection, and the connection is ours while the caller holds the lock.
   return connection.last_insert_rowid();
 }
@@ -78,11 +84,12 @@ void write_finished(Connection& connection, std::int64_t id, RunStatus status, c
 }
 
 void log_transition(std::int64_t id, RunStatus from, RunStatus to) {
-  spdlog::info("run {}: {} -> {}", id, to_string(from), to_string(to));
+  log_status_change("run " + std::to_string(id), to_string(from), to_string(to));
 }
 
 std::int64_t requeue(Connection& connection, const RunRecord& run) {
-  NewRun again{run.repo, run.ref, run.branch, run.sha, run.pipeline, "requeue", run.id, run.repo_name, true};
+  NewRun again{run.repo,         run.ref, run.branch,    run.sha, run.pipeline,
+               Trigger::requeue, run.id,  run.repo_name, true};
   return insert_run(connection, again);
 }
 

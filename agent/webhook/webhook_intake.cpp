@@ -34,7 +34,7 @@ NewRun run_of(const PushEvent& push, const RepoConfig& repo) {
   run.ref = push.ref;
   run.branch = push.branch;
   run.sha = push.after;
-  run.trigger = "webhook";
+  run.trigger = Trigger::webhook;
   run.repo_name = repo.name;
   run.scheduled = true;
   return run;

@@ -63,8 +63,15 @@ TEST_CASE("run control: a run that loads a cancel-in-progress pipeline stops whe
   const auto push = [&](const std::string& delivery, const std::string& sha, const std::string& branch) {
     const agent::DeliveryRecord record{delivery, "push",   "acme/app", "refs/heads/" + branch,
                                        sha,      "queued", ""};
-    const agent::NewRun run{"/srv/app.git", "refs/heads/" + branch, branch,     sha, "",
-                            "webhook",      std::nullopt,           "acme/app", true};
+    const agent::NewRun run{"/srv/app.git",
+                            "refs/heads/" + branch,
+                            branch,
+                            sha,
+                            "",
+                            turnout::agent::Trigger::webhook,
+                            std::nullopt,
+                            "acme/app",
+                            true};
     return store.queue.queue_delivery(record, run).value().run_id;
   };
   const auto running = push("d1", "aaa", "main");
@@ -76,7 +83,7 @@ TEST_CASE("run control: a run that loads a cancel-in-progress pipeline stops whe
   agent::stop_if_replaced(store.queue, running, before_pipeline);  // its concurrency is not recorded yet
   CHECK_FALSE(before_pipeline.token().cancelled());
 
-  REQUIRE(store.history.set_pipeline(running, "app", "cancel-in-progress"));
+  REQUIRE(store.history.set_pipeline(running, "app", turnout::pipeline::Concurrency::cancel_in_progress));
   RunControl control;
   agent::stop_if_replaced(store.queue, running, control);
   CHECK(control.token().cancelled());

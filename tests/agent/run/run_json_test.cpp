@@ -15,7 +15,7 @@ TEST_CASE("a run object carries every field, with null for what has not happened
   run.branch = "main";
   run.sha = "0123456789abcdef0123456789abcdef01234567";
   run.pipeline = "app";
-  run.trigger = "webhook";
+  run.trigger = turnout::agent::Trigger::webhook;
   run.queued_at = "2026-11-22T10:00:00.000Z";
   run.started_at = "2026-11-22T10:00:01.000Z";
 
@@ -33,8 +33,8 @@ TEST_CASE("a run object with stages lists them with their steps", "[unit][json]"
   RunRecord run;
   run.id = 1;
   run.rerun_of = 3;
-  run.stages.push_back({0, "build", "failed", "step 'make' exited 2", "t0", "t1", {}});
-  run.stages[0].steps.push_back({0, "make", "failed", 2, "exited 2", "t0", "t1"});
+  run.stages.push_back({0, "build", turnout::steps::Status::failed, "step 'make' exited 2", "t0", "t1", {}});
+  run.stages[0].steps.push_back({0, "make", turnout::steps::Status::failed, 2, "exited 2", "t0", "t1"});
 
   const auto json = Poco::JSON::Parser().parse(run_to_json_text(run)).extract<Poco::JSON::Object::Ptr>();
   CHECK(json->getValue<int>("rerun_of") == 3);

@@ -24,8 +24,8 @@ namespace fs = std::filesystem;
 std::int64_t recorded_run(AgentServer& server) {
   auto store = turnout::agent::Store::open(server.data().string());
   REQUIRE(store);
-  const turnout::agent::NewRun run{"/srv/app.git", "refs/heads/main", "main", "abc123", "app",
-                                   "cli",          std::nullopt};
+  const turnout::agent::NewRun run{
+      "/srv/app.git", "refs/heads/main", "main", "abc123", "app", turnout::agent::Trigger::cli, std::nullopt};
   const auto id = store.value()->history.create_run(run);
   REQUIRE(id);
   return id.value();

@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 // A run of a repository that does not exist: a worker that takes it ends it `error` at once.
 agent::NewRun missing_repo_run() {
-  return agent::NewRun{
-      "/nonexistent/turnout-test.git", "refs/heads/main", "main", "abc123", "", "webhook", std::nullopt};
+  return agent::NewRun{"/nonexistent/turnout-test.git",  "refs/heads/main", "main", "abc123", "",
+                       turnout::agent::Trigger::webhook, std::nullopt};
 }
 
 agent::SchedulerConfig one_worker(const test::TempDir& dir) {

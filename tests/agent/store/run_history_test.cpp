@@ -35,13 +35,8 @@ std::unique_ptr<Store> open_store(const std::filesystem::path& dir) {
 }
 
 NewRun sample_run(const std::string& sha = "0123456789abcdef0123456789abcdef01234567") {
-  return NewRun{"https://github.com/acme/cafeteria.git",
-                "refs/heads/main",
-                "main",
-                sha,
-                "cafeteria",
-                "webhook",
-                std::nullopt};
+  return NewRun{"https://github.com/acme/cafeteria.git", "refs/heads/main", "main", sha, "cafeteria",
+                turnout::agent::Trigger::webhook,        std::nullopt};
 }
 
 std::int64_t create(RunHistory& store, const NewRun& run) {
@@ -101,7 +96,8 @@ TEST_CASE("a created run reads back with every field", "[unit][store]") {
   CHECK(store->path() == (dir / "turnout.db").string());
 
   const auto first = create(store->history, sample_run());
-  NewRun rerun{"/srv/git/cafeteria", "", "", "89abcdef0123456789abcdef0123456789abcdef", "", "rerun", first};
+  NewRun rerun{"/srv/git/cafeteria",           "",   "", "89abcdef0123456789abcdef0123456789abcdef", "",
+               turnout::agent::Trigger::rerun, first};
   const auto second = create(store->history, rerun);
 
   const auto original = fetch(store->history, first);
@@ -111,7 +107,7 @@ TEST_CASE("a created run reads back with every field", "[unit][store]") {
   CHECK(original.branch == "main");
   CHECK(original.sha == "0123456789abcdef0123456789abcdef01234567");
   CHECK(original.pipeline == "cafeteria");
-  CHECK(original.trigger == "webhook");
+  CHECK(original.trigger == turnout::agent::Trigger::webhook);
   CHECK_FALSE(original.rerun_of);
   CHECK(original.status == RunStatus::queued);
   CHECK(original.reason.empty());
@@ -125,7 +121,7 @@ TEST_CASE("a created run reads back with every field", "[unit][store]") {
   CHECK(again.ref.empty());
   CHECK(again.branch.empty());
   CHECK(again.pipeline.empty());
-  CHECK(again.trigger == "rerun");
+  CHECK(again.trigger == turnout::agent::Trigger::rerun);
   REQUIRE(again.rerun_of);
   CHECK(*again.rerun_of == first);
 
@@ -186,21 +182,22 @@ TEST_CASE("stages and steps are recorded, then updated in place", "[unit][store]
   auto store = open_store(dir.path());
   const auto id = create(store->history, sample_run());
 
-  StageRecord build{0, "build", "running", "", "2026-11-22T10:00:00.000Z", "", {}};
-  StageRecord test{1, "test", "pending", "", "", "", {}};
+  StageRecord build{0, "build", turnout::steps::Status::running, "", "2026-11-22T10:00:00.000Z", "", {}};
+  StageRecord test{1, "test", turnout::steps::Status::pending, "", "", "", {}};
   REQUIRE(store->history.record_stage(id, test));
   REQUIRE(store->history.record_stage(id, build));
-  StepRecord install{0, "install", "running", std::nullopt, "", "2026-11-22T10:00:00.100Z", ""};
-  StepRecord compile{1, "compile", "pending", std::nullopt, "", "", ""};
+  StepRecord install{
+      0, "install", turnout::steps::Status::running, std::nullopt, "", "2026-11-22T10:00:00.100Z", ""};
+  StepRecord compile{1, "compile", turnout::steps::Status::pending, std::nullopt, "", "", ""};
   REQUIRE(store->history.record_step(id, 0, compile));
   REQUIRE(store->history.record_step(id, 0, install));
 
-  install.status = "failed";
+  install.status = turnout::steps::Status::failed;
   install.exit_code = 2;
   install.reason = "exited 2";
   install.finished_at = "2026-11-22T10:00:05.250Z";
   REQUIRE(store->history.record_step(id, 0, install));
-  build.status = "failed";
+  build.status = turnout::steps::Status::failed;
   build.reason = "step install failed";
   build.finished_at = "2026-11-22T10:00:05.300Z";
   REQUIRE(store->history.record_stage(id, build));
@@ -209,7 +206,7 @@ TEST_CASE("stages and steps are recorded, then updated in place", "[unit][store]
   REQUIRE(run.stages.size() == 2);
   CHECK(run.stages[0].index == 0);
   CHECK(run.stages[0].name == "build");
-  CHECK(run.stages[0].status == "failed");
+  CHECK(run.stages[0].status == turnout::steps::Status::failed);
   CHECK(run.stages[0].reason == "step install failed");
   CHECK(run.stages[0].started_at == "2026-11-22T10:00:00.000Z");
   CHECK(run.stages[0].finished_at == "2026-11-22T10:00:05.300Z");
@@ -219,7 +216,7 @@ TEST_CASE("stages and steps are recorded, then updated in place", "[unit][store]
   const auto& first = run.stages[0].steps[0];
   CHECK(first.index == 0);
   CHECK(first.name == "install");
-  CHECK(first.status == "failed");
+  CHECK(first.status == turnout::steps::Status::failed);
   CHECK(first.exit_code == std::optional<int>(2));
   CHECK(first.reason == "exited 2");
   CHECK(first.started_at == "2026-11-22T10:00:00.100Z");
@@ -231,12 +228,14 @@ TEST_CASE("stages and steps are recorded, then updated in place", "[unit][store]
 TEST_CASE("a stage of an unknown run, or a step of an unknown stage, is refused", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
-  auto stage = store->history.record_stage(77, StageRecord{0, "build", "running", "", "", "", {}});
+  auto stage = store->history.record_stage(
+      77, StageRecord{0, "build", turnout::steps::Status::running, "", "", "", {}});
   REQUIRE_FALSE(stage);
   CHECK_THAT(stage.error().message, Catch::EndsWith(": record stage 0 of run 77: no such run"));
 
   const auto id = create(store->history, sample_run());
-  auto step = store->history.record_step(id, 3, StepRecord{0, "x", "running", std::nullopt, "", "", ""});
+  auto step = store->history.record_step(
+      id, 3, StepRecord{0, "x", turnout::steps::Status::running, std::nullopt, "", "", ""});
   REQUIRE_FALSE(step);
   CHECK(step.error().message == "run store " + store->path() + ": record step 0 of stage 3 of run " +
                                     std::to_string(id) +

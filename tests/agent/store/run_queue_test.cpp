@@ -23,8 +23,15 @@ std::unique_ptr<Store> open_store(const TempDir& dir) {
 }
 
 NewRun push_of(const std::string& sha, const std::string& branch = "main") {
-  return NewRun{"/srv/app.git", "refs/heads/" + branch, branch,     sha, "",
-                "webhook",      std::nullopt,           "acme/app", true};
+  return NewRun{"/srv/app.git",
+                "refs/heads/" + branch,
+                branch,
+                sha,
+                "",
+                turnout::agent::Trigger::webhook,
+                std::nullopt,
+                "acme/app",
+                true};
 }
 
 QueuedDelivery queue_push(Store& store, const std::string& delivery, const std::string& sha,
@@ -106,7 +113,7 @@ TEST_CASE("queue: with concurrency queue, nothing is superseded and runs go in o
   auto store = open_store(dir);
   const auto first = queue(*store, "d1", "aaa");
   REQUIRE(claim(*store) == first);
-  REQUIRE(store->history.set_pipeline(first, "app", "queue"));
+  REQUIRE(store->history.set_pipeline(first, "app", turnout::pipeline::Concurrency::queue));
   const auto second = queue(*store, "d2", "bbb");
   const auto third = queue(*store, "d3", "ccc");
   CHECK(fetch(*store, second).status == RunStatus::queued);
@@ -122,10 +129,10 @@ TEST_CASE("queue: a running cancel-in-progress run is named for preemption by a 
   const auto first = queue(*store, "d1", "aaa");
   REQUIRE(claim(*store) == first);
   CHECK(store->queue.preemptions().value().empty());
-  REQUIRE(store->history.set_pipeline(first, "app", "supersede"));
+  REQUIRE(store->history.set_pipeline(first, "app", turnout::pipeline::Concurrency::supersede));
   queue(*store, "d2", "bbb");
   CHECK(store->queue.preemptions().value().empty());
-  REQUIRE(store->history.set_pipeline(first, "app", "cancel-in-progress"));
+  REQUIRE(store->history.set_pipeline(first, "app", turnout::pipeline::Concurrency::cancel_in_progress));
   const auto newest = queue(*store, "d3", "ccc");
   const auto found = store->queue.preemptions().value();
   REQUIRE(found.size() == 1);
@@ -140,13 +147,15 @@ TEST_CASE("queue: a push says whether its branch is cancel-in-progress, as the n
   const auto first = queue_push(*store, "d1", "aaa");
   CHECK_FALSE(first.cancel_in_progress);  // no run of the branch has loaded a pipeline yet
   REQUIRE(claim(*store) == first.run_id);
-  REQUIRE(store->history.set_pipeline(first.run_id, "app", "cancel-in-progress"));
+  REQUIRE(
+      store->history.set_pipeline(first.run_id, "app", turnout::pipeline::Concurrency::cancel_in_progress));
   CHECK(queue_push(*store, "d2", "bbb").cancel_in_progress);
   CHECK_FALSE(queue_push(*store, "d3", "ccc", "dev").cancel_in_progress);  // another branch
   REQUIRE(store->history.finish_run(first.run_id, RunStatus::succeeded, ""));
   const auto second = claim(*store);
   REQUIRE(second);
-  REQUIRE(store->history.set_pipeline(*second, "app", "supersede"));  // the newest pipeline changed its mind
+  REQUIRE(store->history.set_pipeline(
+      *second, "app", turnout::pipeline::Concurrency::supersede));  // the newest pipeline changed its mind
   CHECK_FALSE(queue_push(*store, "d4", "ddd").cancel_in_progress);
 }
 
@@ -175,7 +184,7 @@ TEST_CASE("queue: a run stopped for a shutdown is queued again, and its delivery
   const auto runs = store->history.list(10).value();
   REQUIRE(runs.size() == 2);
   CHECK(runs[0].status == RunStatus::queued);
-  CHECK(runs[0].trigger == "requeue");
+  CHECK(runs[0].trigger == turnout::agent::Trigger::requeue);
   CHECK(runs[0].rerun_of == first);
   CHECK(runs[0].sha == "aaa");
   CHECK(runs[0].repo_name == "acme/app");
@@ -209,7 +218,7 @@ TEST_CASE("queue: after a crash the newest interrupted run per branch is queued 
   REQUIRE(runs.size() == 4);
   for (const auto& run : {runs[0], runs[1]}) {
     CHECK(run.status == RunStatus::queued);
-    CHECK(run.trigger == "requeue");
+    CHECK(run.trigger == turnout::agent::Trigger::requeue);
   }
   CHECK(((runs[0].rerun_of == dev && runs[1].rerun_of == older) ||
          (runs[0].rerun_of == older && runs[1].rerun_of == dev)));
@@ -245,11 +254,11 @@ TEST_CASE("queue: the branch's concurrency comes from its newest run with a pipe
   auto store = open_store(dir);
   const auto first = queue(*store, "d1", "aaa");
   REQUIRE(claim(*store) == first);
-  REQUIRE(store->history.set_pipeline(first, "app", "supersede"));
+  REQUIRE(store->history.set_pipeline(first, "app", turnout::pipeline::Concurrency::supersede));
   REQUIRE(store->history.finish_run(first, RunStatus::succeeded, ""));
   const auto second = queue(*store, "d2", "bbb");
   REQUIRE(claim(*store) == second);
-  REQUIRE(store->history.set_pipeline(second, "app", "queue"));
+  REQUIRE(store->history.set_pipeline(second, "app", turnout::pipeline::Concurrency::queue));
   REQUIRE(store->history.finish_run(second, RunStatus::failed, ""));
   // Runs that never loaded a pipeline (a missing commit, say) do not change it.
   std::vector<std::int64_t> queued;
@@ -258,7 +267,7 @@ TEST_CASE("queue: the branch's concurrency comes from its newest run with a pipe
   // Nor do other branches'.
   const auto dev = queue(*store, "f1", "ddd", "dev");
   REQUIRE(claim(*store) == queued.front());
-  REQUIRE(store->history.set_pipeline(dev, "app", "supersede"));
+  REQUIRE(store->history.set_pipeline(dev, "app", turnout::pipeline::Concurrency::supersede));
   queue(*store, "f2", "eee");
   CHECK(fetch(*store, queued.back()).status == RunStatus::queued);
 }

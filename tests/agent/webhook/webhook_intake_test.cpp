@@ -77,7 +77,7 @@ TEST_CASE("intake: an accepted push is recorded with its queued run", "[unit][we
   REQUIRE(runs.size() == 1);
   CHECK(runs[0].id == *answer.run);
   CHECK(runs[0].status == RunStatus::queued);
-  CHECK(runs[0].trigger == "webhook");
+  CHECK(runs[0].trigger == turnout::agent::Trigger::webhook);
   CHECK(runs[0].repo == "https://github.com/acme/cafeteria.git");
   CHECK(runs[0].ref == "refs/heads/main");
   CHECK(runs[0].branch == "main");
@@ -115,11 +115,11 @@ TEST_CASE("intake: a repeated delivery id is a duplicate until its run ends", "[
   CHECK(*redelivered.run != *first.run);
   const auto runs = t.runs();
   REQUIRE(runs.size() == 2);
-  CHECK(runs[0].trigger == "redelivery");
+  CHECK(runs[0].trigger == turnout::agent::Trigger::redelivery);
 
   // Another delivery of the same push is GitHub's own doing, not a redelivery.
   CHECK(t.send("push", body, "d-2").status == 202);
-  CHECK(t.runs().at(0).trigger == "webhook");
+  CHECK(t.runs().at(0).trigger == turnout::agent::Trigger::webhook);
 }
 
 TEST_CASE("intake: signatures are checked before anything else", "[unit][webhook]") {
