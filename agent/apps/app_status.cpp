@@ -11,11 +11,11 @@ namespace deploy = steps::deploy;
 namespace {
 
 // What `status` shows of one slot.
-Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, const std::string& name) {
+Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name) {
   const auto& slot = app.state.slots.at(name);
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   const bool alive = slot.running && (!slot.process || deploy::slot_alive(*slot.process));
-  json->set("slot", name);
+  json->set("slot", std::string(to_string(name)));
   json->set("port", slot.port);
   json->set("pid", slot.process ? Poco::Dynamic::Var(slot.process->pid) : Poco::Dynamic::Var());
   json->set("alive", alive);
@@ -35,8 +35,8 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("app", app.state.app);
   const auto& live = app.state.live;
-  json->set("live", live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(slot_json(app, live)));
-  const auto idle = live.empty() ? std::string("green") : deploy::other_slot(live);
+  json->set("live", live ? Poco::Dynamic::Var(slot_json(app, *live)) : Poco::Dynamic::Var());
+  const auto idle = live ? deploy::other(*live) : deploy::Slot::green;
   json->set("idle", slot_json(app, idle));
   const auto proxy = deploy::make_proxy_switch(
       app.deploy.proxy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app)});
@@ -47,7 +47,7 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
   if (!current) json->set("proxy_error", current.error().message);
   if (app.state.journal) {
     json->set("unfinished_deploy", "run " + app.state.journal->run_id + " of " + app.state.journal->sha +
-                                       " to slot " + app.state.journal->target + ", during " +
+                                       " to slot " + to_string(app.state.journal->target) + ", during " +
                                        deploy::to_string(app.state.journal->phase));
   }
   return json;

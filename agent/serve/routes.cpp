@@ -253,7 +253,7 @@ HttpResponse get_app(const ServeParts& parts, const HttpRequest& request) {
 }
 
 // The repository of the run that deployed `slot` reports the rollback as a deployment.
-void report_rollback(const ServeParts& parts, const AppDeploy& app, const std::string& slot) {
+void report_rollback(const ServeParts& parts, const AppDeploy& app, steps::deploy::Slot slot) {
   const auto found = app.state.slots.find(slot);
   if (parts.reporting == nullptr || found == app.state.slots.end()) return;
   const auto run_id = positive(found->second.run_id);
@@ -281,10 +281,11 @@ HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
   body.set("result", outcome.ok ? "rolled back" : "failed");
   const std::string reason = masked(app.value(), outcome.reason);
   if (!outcome.ok) body.set("reason", reason);
-  body.set("live", outcome.live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(outcome.live));
+  body.set("live",
+           outcome.live ? Poco::Dynamic::Var(std::string(to_string(*outcome.live))) : Poco::Dynamic::Var());
   body.set("log", lines);
   if (!outcome.ok) spdlog::warn("app {}: rollback failed: {}", name, reason);
-  if (outcome.ok) report_rollback(parts, app.value(), outcome.live);
+  if (outcome.ok && outcome.live) report_rollback(parts, app.value(), *outcome.live);
   return {outcome.ok ? 200 : 409, stringify(body)};
 }
 
