@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "pipeline/loader.h"
@@ -87,6 +88,13 @@ util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::
   }
   const steps::deploy::SlotState described = *slot;
   return deploy_of_slot(std::move(state.value()), described, data_dir);
+}
+
+util::Result<AppDeploy> find_deployed_app(const std::string& data_dir, const std::string& name) {
+  const auto apps = steps::deploy::list_apps(data_dir);
+  if (std::find(apps.begin(), apps.end(), name) == apps.end())
+    return util::fail("no app '" + name + "' has been deployed by this agent", util::ErrorKind::not_found);
+  return load_app_deploy(data_dir, name);
 }
 
 namespace {

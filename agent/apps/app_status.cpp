@@ -53,4 +53,20 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
   return json;
 }
 
+util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(const std::string& data_dir,
+                                                               const std::string& name) {
+  const auto app = find_deployed_app(data_dir, name);
+  if (!app) return app.error();
+  return app_status_json(app.value());
+}
+
+Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir) {
+  Poco::JSON::Array::Ptr all = new Poco::JSON::Array;
+  for (const auto& name : deploy::list_apps(data_dir)) {
+    auto app = load_app_deploy(data_dir, name);
+    if (app) all->add(app_status_json(app.value()));
+  }
+  return all;
+}
+
 }  // namespace turnout::agent

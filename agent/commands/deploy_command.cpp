@@ -8,6 +8,7 @@
 
 #include "agent/apps/app_deploy.h"
 #include "agent/apps/app_status.h"
+#include "agent/apps/hand_rollback.h"
 #include "agent/commands/command.h"
 #include "agent/commands/data_dir.h"
 #include "agent/commands/signal_watcher.h"
@@ -107,13 +108,15 @@ int rollback(const DeployOptions& options, const std::string& data_dir) {
     if (!opened) return usage_error("deploy rollback", opened.error().message);
     reporting = std::move(opened).value();
   }
+  // The commit now live is reported once the operation is over (and the signals are the
+  // default again): sending may take seconds, and Ctrl-C must still end it.
   std::string sha;
   const int code = operate(
       "deploy rollback", options.app, data_dir, [&sha](const AppDeploy& app, auto& cancel, auto& log) {
-        const auto slot =
-            app.state.previous ? app.state.slots.find(*app.state.previous) : app.state.slots.end();
-        if (slot != app.state.slots.end()) sha = slot->second.sha;
-        return roll_back(app, cancel, log);
+        const auto done = hand_rollback(
+            app,
+            {cancel, log, [&sha](const std::string&, const deploy::SlotState& live) { sha = live.sha; }});
+        return deploy::DeployOutcome{done.ok(), done.cancelled, done.reason, done.live};
       });
   if (code == kExitSucceeded && reporting) reporting->rolled_back(options.app, sha);
   return code;
