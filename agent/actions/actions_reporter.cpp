@@ -116,11 +116,11 @@ std::vector<DeployedApp> ActionsReporter::deployed_apps(const steps::RunResult& 
     for (const auto& [name, app] : deploy_stages_) {
       if (name != stage.name) continue;
       const auto state = steps::deploy::load_app_state(steps::deploy::app_dir(context_.data_dir, app));
-      if (!state || state.value().live.empty()) continue;
-      const auto live = state.value().slots.find(state.value().live);
+      if (!state || !state.value().live) continue;
+      const auto live = state.value().slots.find(*state.value().live);
       // Only what this run made live: a later run of another job may have deployed since.
       if (live == state.value().slots.end() || live->second.run_id != context_.run_id) continue;
-      apps.push_back({app, live->second.sha, state.value().live, live->second.port});
+      apps.push_back({app, live->second.sha, *state.value().live, live->second.port});
     }
   }
   return apps;
@@ -135,7 +135,7 @@ void ActionsReporter::run_finished(const steps::RunResult& result) {
                       steps::run_failure_reason(result)};
   if (!summary.deployed.empty()) {
     outputs.deployed_sha = summary.deployed.back().sha;
-    outputs.live_slot = summary.deployed.back().slot;
+    outputs.live_slot = to_string(summary.deployed.back().slot);
   }
   write_outputs(outputs);
 }

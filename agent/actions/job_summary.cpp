@@ -64,7 +64,7 @@ std::string footer(const JobSummary& summary) {
   std::string text;
   for (const auto& app : summary.deployed) {
     text += "\n**Deployed** `" + markdown_cell(app.sha) + "` of app `" + markdown_cell(app.app) +
-            "`: live slot **" + markdown_cell(app.slot) + "** (port " + std::to_string(app.port) + ").\n";
+            "`: live slot **" + to_string(app.slot) + "** (port " + std::to_string(app.port) + ").\n";
   }
   return text;
 }

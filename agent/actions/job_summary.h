@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "steps/deploy/slot.h"
 #include "steps/run_result.h"
 
 namespace turnout::agent::actions {
@@ -16,10 +17,10 @@ constexpr std::size_t kSummaryLimit = 1024 * 1024;
 
 /// An app that a deploy stage of the run made live.
 struct DeployedApp {
-  std::string app;   ///< its name
-  std::string sha;   ///< the commit now live
-  std::string slot;  ///< blue or green
-  int port = 0;      ///< the live slot's port
+  std::string app;                                       ///< its name
+  std::string sha;                                       ///< the commit now live
+  steps::deploy::Slot slot = steps::deploy::Slot::blue;  ///< the slot now live
+  int port = 0;                                          ///< the live slot's port
 };
 
 /// What the summary shows.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "pipeline/loader.h"
@@ -16,7 +17,7 @@ namespace {
 
 // The slot whose pipeline file describes the app best: the live one, else any deployed one.
 const steps::deploy::SlotState* describing_slot(const steps::deploy::AppState& state) {
-  if (const auto live = state.slots.find(state.live);
+  if (const auto live = state.live ? state.slots.find(*state.live) : state.slots.end();
       live != state.slots.end() && !live->second.pipeline_file.empty())
     return &live->second;
   for (const auto& [name, slot] : state.slots) {
@@ -89,10 +90,17 @@ util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::
   return deploy_of_slot(std::move(state.value()), described, data_dir);
 }
 
+util::Result<AppDeploy> find_deployed_app(const std::string& data_dir, const std::string& name) {
+  const auto apps = steps::deploy::list_apps(data_dir);
+  if (std::find(apps.begin(), apps.end(), name) == apps.end())
+    return util::fail("no app '" + name + "' has been deployed by this agent", util::ErrorKind::not_found);
+  return load_app_deploy(data_dir, name);
+}
+
 namespace {
 
 // `live` (loaded for its live slot) as `slot`'s own release describes it, the proxy kept.
-util::Result<AppDeploy> with_release_of(AppDeploy live, const std::string& slot) {
+util::Result<AppDeploy> with_release_of(AppDeploy live, steps::deploy::Slot slot) {
   const auto found = live.state.slots.find(slot);
   if (found == live.state.slots.end() || found->second.pipeline_file.empty()) return live;
   const steps::deploy::SlotState own = found->second;
@@ -105,22 +113,21 @@ util::Result<AppDeploy> with_release_of(AppDeploy live, const std::string& slot)
 }  // namespace
 
 util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app,
-                                        const std::string& slot) {
+                                        std::optional<steps::deploy::Slot> slot) {
   auto live = load_app_deploy(data_dir, app);
-  if (!live) return live;
-  return with_release_of(std::move(live.value()), slot);
+  if (!live || !slot) return live;
+  return with_release_of(std::move(live.value()), *slot);
 }
 
 steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::CancelToken& cancel,
                                        const steps::deploy::DeployLog& log) {
-  if (app.state.previous.empty())
-    return {false, false, "there is no previous slot to roll back to", app.state.live};
-  const auto previous = with_release_of(app, app.state.previous);
+  if (!app.state.previous) return {false, false, "there is no previous slot to roll back to", app.state.live};
+  const auto previous = with_release_of(app, *app.state.previous);
   if (!previous) return {false, false, previous.error().message, app.state.live};
   const auto masked = masked_log(previous.value(), log);
   warn_unset_secrets(previous.value(), masked);
   auto outcome = steps::deploy::switch_to_slot(previous.value().deploy, previous.value().site,
-                                               app.state.previous, cancel, masked);
+                                               *app.state.previous, cancel, masked);
   outcome.reason = agent::masked(previous.value(), std::move(outcome.reason));
   return outcome;
 }

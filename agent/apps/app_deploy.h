@@ -3,6 +3,7 @@
 // its state, and the `deploy:` it was deployed with, read back from the pipeline file kept in
 // its live (or newest) release, so that rollback and bootup run the same commands a deploy ran.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,16 @@ struct AppDeploy {
 /// pipeline, no deploy stage for the app in it.
 util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app);
 
+/// App `name` as a request names it (the API): only one with a state under `data_dir/apps`, so
+/// that a name from outside never picks a folder of its own; not_found naming it otherwise.
+util::Result<AppDeploy> find_deployed_app(const std::string& data_dir, const std::string& name);
+
 /// The same, but with the `deploy:` and environment of the release `slot` runs (or would run):
 /// starting that slot again runs its own version's commands with its own variables (the
-/// proxy stays the live one's: traffic is where it is now). Falls back to the live slot's.
+/// proxy stays the live one's: traffic is where it is now). Falls back to the live slot's
+/// (always, for no `slot`).
 util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app,
-                                        const std::string& slot);
+                                        std::optional<steps::deploy::Slot> slot);
 
 /// Points `app`'s traffic back at its previous slot: at once when that slot still runs and is
 /// healthy, else after starting it from its release (with its own pipeline's commands and

@@ -11,11 +11,11 @@ namespace deploy = steps::deploy;
 namespace {
 
 // What `status` shows of one slot.
-Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, const std::string& name) {
+Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name) {
   const auto& slot = app.state.slots.at(name);
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   const bool alive = slot.running && (!slot.process || deploy::slot_alive(*slot.process));
-  json->set("slot", name);
+  json->set("slot", std::string(to_string(name)));
   json->set("port", slot.port);
   json->set("pid", slot.process ? Poco::Dynamic::Var(slot.process->pid) : Poco::Dynamic::Var());
   json->set("alive", alive);
@@ -35,8 +35,8 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("app", app.state.app);
   const auto& live = app.state.live;
-  json->set("live", live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(slot_json(app, live)));
-  const auto idle = live.empty() ? std::string("green") : deploy::other_slot(live);
+  json->set("live", live ? Poco::Dynamic::Var(slot_json(app, *live)) : Poco::Dynamic::Var());
+  const auto idle = live ? deploy::other(*live) : deploy::Slot::green;
   json->set("idle", slot_json(app, idle));
   const auto proxy = deploy::make_proxy_switch(
       app.deploy.proxy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app)});
@@ -47,10 +47,26 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
   if (!current) json->set("proxy_error", current.error().message);
   if (app.state.journal) {
     json->set("unfinished_deploy", "run " + app.state.journal->run_id + " of " + app.state.journal->sha +
-                                       " to slot " + app.state.journal->target + ", during " +
+                                       " to slot " + to_string(app.state.journal->target) + ", during " +
                                        deploy::to_string(app.state.journal->phase));
   }
   return json;
+}
+
+util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(const std::string& data_dir,
+                                                               const std::string& name) {
+  const auto app = find_deployed_app(data_dir, name);
+  if (!app) return app.error();
+  return app_status_json(app.value());
+}
+
+Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir) {
+  Poco::JSON::Array::Ptr all = new Poco::JSON::Array;
+  for (const auto& name : deploy::list_apps(data_dir)) {
+    auto app = load_app_deploy(data_dir, name);
+    if (app) all->add(app_status_json(app.value()));
+  }
+  return all;
 }
 
 }  // namespace turnout::agent

@@ -2,7 +2,10 @@
 // What an operator sees of a deployed app, as JSON: `turnout deploy status --json` prints it and
 // `GET /api/apps/{app}` answers it, so both read the same thing the same way.
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+
+#include <string>
 
 #include "agent/apps/app_deploy.h"
 
@@ -12,5 +15,14 @@ namespace turnout::agent {
 /// when nothing is live), its idle slot, where the proxy points (read back from the proxy), and
 /// an unfinished deploy with its phase.
 Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app);
+
+/// The status of the app a request names (GET /api/apps/{app}): find_deployed_app's errors
+/// (not_found for an app never deployed here), else app_status_json.
+util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(const std::string& data_dir,
+                                                               const std::string& name);
+
+/// The status of every app under `data_dir` (GET /api/apps), by name; one whose state or
+/// pipeline cannot be read is left out, so that one broken app does not hide the others.
+Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir);
 
 }  // namespace turnout::agent

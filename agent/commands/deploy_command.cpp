@@ -8,6 +8,7 @@
 
 #include "agent/apps/app_deploy.h"
 #include "agent/apps/app_status.h"
+#include "agent/apps/hand_rollback.h"
 #include "agent/commands/command.h"
 #include "agent/commands/data_dir.h"
 #include "agent/commands/signal_watcher.h"
@@ -82,11 +83,11 @@ util::Result<std::unique_ptr<CliReporting>> open_rollback_reporting(const Deploy
 }
 
 // rollback, switch and bootup: one operation on one app, its log on stdout; `slot` names the
-// slot whose release's commands it runs ("" = the live one's).
+// slot whose release's commands it runs (none = the live one's).
 int operate(const std::string& command, const std::string& app_name, const std::string& data_dir,
             const std::function<deploy::DeployOutcome(const AppDeploy&, const steps::CancelToken&,
                                                       const deploy::DeployLog&)>& operation,
-            const std::string& slot = "") {
+            std::optional<deploy::Slot> slot = std::nullopt) {
   auto app = load_app_deploy(data_dir, app_name, slot);
   if (!app) return usage_error(command, app.error().message);
   steps::CancelToken cancel;
@@ -107,25 +108,31 @@ int rollback(const DeployOptions& options, const std::string& data_dir) {
     if (!opened) return usage_error("deploy rollback", opened.error().message);
     reporting = std::move(opened).value();
   }
+  // The commit now live is reported once the operation is over (and the signals are the
+  // default again): sending may take seconds, and Ctrl-C must still end it.
   std::string sha;
-  const int code = operate("deploy rollback", options.app, data_dir,
-                           [&sha](const AppDeploy& app, auto& cancel, auto& log) {
-                             const auto slot = app.state.slots.find(app.state.previous);
-                             if (slot != app.state.slots.end()) sha = slot->second.sha;
-                             return roll_back(app, cancel, log);
-                           });
+  const int code = operate(
+      "deploy rollback", options.app, data_dir, [&sha](const AppDeploy& app, auto& cancel, auto& log) {
+        const auto done = hand_rollback(
+            app,
+            {cancel, log, [&sha](const std::string&, const deploy::SlotState& live) { sha = live.sha; }});
+        return deploy::DeployOutcome{done.ok(), done.cancelled, done.reason, done.live};
+      });
   if (code == kExitSucceeded && reporting) reporting->rolled_back(options.app, sha);
   return code;
 }
 
 int switch_slot(const DeployOptions& options, const std::string& data_dir) {
+  // CLI11 has let only blue or green through; this is where the name becomes a Slot.
+  const auto slot = deploy::parse_slot(options.slot);
+  if (!slot) return usage_error("deploy switch", "unknown slot '" + options.slot + "' (blue or green)");
   return operate(
       "deploy switch", options.app, data_dir,
       [&](const AppDeploy& app, auto& cancel, auto& log) {
         warn_unset_secrets(app, log);
-        return deploy::switch_to_slot(app.deploy, app.site, options.slot, cancel, log);
+        return deploy::switch_to_slot(app.deploy, app.site, *slot, cancel, log);
       },
-      options.slot);
+      *slot);
 }
 
 int bootup(const DeployOptions& options, const std::string& data_dir) {

@@ -102,8 +102,8 @@ void StatusObserver::end_deployment(const pipeline::Stage& stage, const steps::S
 // that slot runs is deployed again, as far as anyone looking at GitHub can tell.
 void StatusObserver::report_rollback(const pipeline::Stage& stage) {
   const auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data_dir_, stage.deploy->app));
-  if (!state || state.value().live.empty()) return;
-  const auto live = state.value().slots.find(state.value().live);
+  if (!state || !state.value().live) return;
+  const auto live = state.value().slots.find(*state.value().live);
   if (live == state.value().slots.end() || live->second.sha.empty() || live->second.sha == sha_) return;
   // The failed deployment's key: the rollback goes out after that deployment's failure.
   const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;

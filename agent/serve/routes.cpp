@@ -10,8 +10,8 @@
 #include <memory>
 #include <sstream>
 
-#include "agent/apps/app_deploy.h"
 #include "agent/apps/app_status.h"
+#include "agent/apps/hand_rollback.h"
 #include "agent/http/byte_range.h"
 #include "agent/run/run_json.h"
 #include "agent/run/run_log.h"
@@ -222,70 +222,56 @@ HttpResponse cancel(const ServeParts& parts, const HttpRequest& request) {
   return json_error(500, done.reason);
 }
 
-// The app named by the path's {app}: a 404 for one never deployed here.
-util::Result<AppDeploy> find_app(const ServeParts& parts, const HttpRequest& request) {
-  const std::string& name = request.params.at("app");
-  const auto apps = steps::deploy::list_apps(parts.config.data_dir);
-  if (std::find(apps.begin(), apps.end(), name) == apps.end())
-    return util::fail("no app '" + name + "' has been deployed by this agent", util::ErrorKind::not_found);
-  return load_app_deploy(parts.config.data_dir, name);
-}
-
-HttpResponse app_error(const util::Error& error) {
-  return json_error(error.kind == util::ErrorKind::not_found ? 404 : 500, error.message);
-}
-
 HttpResponse list_apps(const ServeParts& parts) {
-  Poco::JSON::Array all;
-  for (const auto& name : steps::deploy::list_apps(parts.config.data_dir)) {
-    auto app = load_app_deploy(parts.config.data_dir, name);
-    if (app) all.add(app_status_json(app.value()));
-  }
   std::ostringstream text;
-  all.stringify(text);
+  all_apps_status_json(parts.config.data_dir)->stringify(text);
   return {200, text.str()};
 }
 
+// A 404 for an app never deployed here (the path's {app} names it).
 HttpResponse get_app(const ServeParts& parts, const HttpRequest& request) {
-  const auto app = find_app(parts, request);
-  if (!app) return app_error(app.error());
-  return {200, stringify(*app_status_json(app.value()))};
+  const auto status = deployed_app_status_json(parts.config.data_dir, request.params.at("app"));
+  if (!status)
+    return json_error(status.error().kind == util::ErrorKind::not_found ? 404 : 500, status.error().message);
+  return {200, stringify(*status.value())};
 }
 
-// The repository of the run that deployed `slot` reports the rollback as a deployment.
-void report_rollback(const ServeParts& parts, const AppDeploy& app, const std::string& slot) {
-  const auto found = app.state.slots.find(slot);
-  if (parts.reporting == nullptr || found == app.state.slots.end()) return;
-  const auto run_id = positive(found->second.run_id);
-  const auto run = run_id ? parts.runs.get(*run_id) : util::Result<std::optional<RunRecord>>(std::nullopt);
-  if (!run || !run.value() || run.value()->repo_name.empty()) return;
-  parts.reporting->rolled_back(run.value()->repo_name, app.state.app, found->second.sha, "the agent's API");
+// The body of a rollback that was tried: how it ended, the live slot, what it said.
+std::string rollback_body(const RollbackAnswer& done) {
+  Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+  body.set("result", done.ok() ? "rolled back" : "failed");
+  if (!done.ok()) body.set("reason", done.reason);
+  body.set("live", done.live ? Poco::Dynamic::Var(std::string(to_string(*done.live))) : Poco::Dynamic::Var());
+  Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
+  for (const auto& line : done.log) lines->add(line);
+  body.set("log", lines);
+  return stringify(body);
 }
 
 // Synchronous: a rollback to a running slot takes one proxy reload; one that must start the
 // slot first takes its health checks, and the caller wants to know how it ended.
 HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
   if (auto refused = refuse_write(parts, request)) return *refused;
-  const auto app = find_app(parts, request);
-  if (!app) return app_error(app.error());
-  const std::string& name = app.value().state.app;
-  Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
-  const auto log = masked_log(app.value(), [&](const std::string& line) {
-    spdlog::info("app {}: {}", name, line);
-    lines->add(line);
-  });
+  const std::string& name = request.params.at("app");
   const steps::CancelToken never;
+  const RollbackHooks hooks{never, [&](const std::string& line) { spdlog::info("app {}: {}", name, line); },
+                            parts.reporting == nullptr
+                                ? RollbackReport()
+                                : report_to_deploying_repo(*parts.reporting, parts.runs, "the agent's API")};
   spdlog::info("app {}: rollback asked through the API", name);
-  const auto outcome = roll_back(app.value(), never, log);
-  Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
-  body.set("result", outcome.ok ? "rolled back" : "failed");
-  const std::string reason = masked(app.value(), outcome.reason);
-  if (!outcome.ok) body.set("reason", reason);
-  body.set("live", outcome.live.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(outcome.live));
-  body.set("log", lines);
-  if (!outcome.ok) spdlog::warn("app {}: rollback failed: {}", name, reason);
-  if (outcome.ok) report_rollback(parts, app.value(), outcome.live);
-  return {outcome.ok ? 200 : 409, stringify(body)};
+  const auto done = hand_rollback(parts.config.data_dir, name, hooks);
+  switch (done.result) {
+    case RollbackResult::rolled_back:
+      return {200, rollback_body(done)};
+    case RollbackResult::no_such_app:
+      return json_error(404, done.reason);
+    case RollbackResult::failed:
+      spdlog::warn("app {}: rollback failed: {}", name, done.reason);
+      return {409, rollback_body(done)};
+    case RollbackResult::unreadable:
+      break;
+  }
+  return json_error(500, done.reason);
 }
 
 HttpResponse metrics(const ServeParts& parts) {

@@ -32,6 +32,24 @@ constexpr std::array<std::pair<Phase, const char*>, 8> kPhaseNames{{
 
 std::string state_file(const std::string& dir) { return (fs::path(dir) / "state.json").string(); }
 
+// The file's name of a slot that may be unset: "" for none, as state.json has always said.
+std::string name_of(const std::optional<Slot>& slot) { return slot ? to_string(*slot) : ""; }
+
+// The slot `what` names as `name`. Anything but blue or green makes the whole file unreadable:
+// taking an unknown name for one of the slots would move traffic on a guess.
+Slot slot_named(const std::string& name, const std::string& what) {
+  const auto slot = parse_slot(name);
+  if (!slot) throw Poco::DataFormatException(what + " is '" + name + "', not blue or green");
+  return *slot;
+}
+
+// A slot field that "" (or its absence) leaves unset.
+std::optional<Slot> optional_slot(const Object::Ptr& json, const std::string& key, const std::string& what) {
+  const auto name = json->optValue<std::string>(key, "");
+  if (name.empty()) return std::nullopt;
+  return slot_named(name, what);
+}
+
 Object::Ptr slot_to_json(const SlotState& slot) {
   Object::Ptr json = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("port", slot.port);
@@ -68,8 +86,8 @@ Object::Ptr journal_to_json(const Journal& journal) {
   Object::Ptr json = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("run_id", journal.run_id);
   json->set("sha", journal.sha);
-  json->set("target", journal.target);
-  json->set("from", journal.from);
+  json->set("target", std::string(to_string(journal.target)));
+  json->set("from", name_of(journal.from));
   json->set("phase", to_string(journal.phase));
   json->set("started_at", journal.started_at);
   return json;
@@ -79,8 +97,8 @@ Journal journal_from_json(const Object::Ptr& json) {
   Journal journal;
   journal.run_id = json->optValue<std::string>("run_id", "");
   journal.sha = json->optValue<std::string>("sha", "");
-  journal.target = json->getValue<std::string>("target");
-  journal.from = json->optValue<std::string>("from", "");
+  journal.target = slot_named(json->getValue<std::string>("target"), "the journal's target slot");
+  journal.from = optional_slot(json, "from", "the journal's from slot");
   const auto phase = parse_phase(json->getValue<std::string>("phase"));
   if (!phase) throw Poco::DataFormatException("unknown phase '" + json->getValue<std::string>("phase") + "'");
   journal.phase = *phase;
@@ -91,10 +109,11 @@ Journal journal_from_json(const Object::Ptr& json) {
 AppState state_from_json(const Object::Ptr& json, const std::string& fallback_name) {
   AppState state;
   state.app = json->optValue<std::string>("app", fallback_name);
-  state.live = json->optValue<std::string>("live", "");
-  state.previous = json->optValue<std::string>("previous", "");
+  state.live = optional_slot(json, "live", "the live slot");
+  state.previous = optional_slot(json, "previous", "the previous slot");
   if (const auto slots = json->getObject("slots")) {
-    for (const auto& name : slots->getNames()) state.slots[name] = slot_from_json(slots->getObject(name));
+    for (const auto& name : slots->getNames())
+      state.slots[slot_named(name, "a key of slots")] = slot_from_json(slots->getObject(name));
   }
   if (json->has("journal") && !json->isNull("journal"))
     state.journal = journal_from_json(json->getObject("journal"));
@@ -125,7 +144,7 @@ util::Result<AppState> load_app_state(const std::string& dir) {
   const auto path = state_file(dir);
   const auto name = fs::path(dir).filename().string();
   std::error_code missing;
-  if (!fs::exists(path, missing)) return AppState{name, "", "", {}, std::nullopt};
+  if (!fs::exists(path, missing)) return AppState{name, std::nullopt, std::nullopt, {}, std::nullopt};
   const auto text = util::read_whole_file(path);
   if (!text) return text.error();
   try {
@@ -143,10 +162,11 @@ util::Status save_app_state(const std::string& dir, const AppState& state) {
   if (error) return util::fail("cannot create " + dir + ": " + error.message());
   Object json(Poco::JSON_PRESERVE_KEY_ORDER);
   json.set("app", state.app);
-  json.set("live", state.live);
-  json.set("previous", state.previous);
+  json.set("live", name_of(state.live));
+  json.set("previous", name_of(state.previous));
   Object::Ptr slots = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  for (const auto& [name, slot] : state.slots) slots->set(name, slot_to_json(slot));
+  // Slot order is name order (blue, green), as the file listed them when keyed by name.
+  for (const auto& [name, slot] : state.slots) slots->set(to_string(name), slot_to_json(slot));
   json.set("slots", slots);
   if (state.journal) json.set("journal", journal_to_json(*state.journal));
   std::ostringstream text;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "steps/deploy/slot.h"
 #include "util/process_identity.h"
 #include "util/result.h"
 
@@ -38,26 +39,27 @@ struct SlotState {
 struct Journal {
   std::string run_id;            ///< the deploying run
   std::string sha;               ///< the commit being deployed
-  std::string target;            ///< the slot being deployed to (blue or green)
-  std::string from;              ///< the slot live when it began; "" for a first deploy
+  Slot target = Slot::blue;      ///< the slot being deployed to
+  std::optional<Slot> from;      ///< the slot live when it began; none for a first deploy
   Phase phase = Phase::prepare;  ///< the phase started last
   std::string started_at;        ///< ISO-8601 UTC
 };
 
 /// The whole state of an app.
 struct AppState {
-  std::string app;                         ///< its name
-  std::string live;                        ///< the live slot ("blue", "green"); "" before the first deploy
-  std::string previous;                    ///< the slot live before it; "" when none
-  std::map<std::string, SlotState> slots;  ///< by name: "blue", "green"
-  std::optional<Journal> journal;          ///< the unfinished deploy, if any
+  std::string app;                  ///< its name
+  std::optional<Slot> live;         ///< the live slot; none before the first deploy
+  std::optional<Slot> previous;     ///< the slot live before it; none when none
+  std::map<Slot, SlotState> slots;  ///< each slot's state (state.json keys them by name)
+  std::optional<Journal> journal;   ///< the unfinished deploy, if any
 };
 
 /// `<data_dir>/apps/<app>`.
 std::string app_dir(const std::string& data_dir, const std::string& app);
 
 /// Reads `<app_dir>/state.json`; an app never deployed (no file) is an empty AppState named
-/// after the folder. A file that is not a valid state is an error naming it.
+/// after the folder. A file that is not a valid state is an error naming it: so is a slot name
+/// other than blue or green anywhere in it (never taken for blue).
 util::Result<AppState> load_app_state(const std::string& app_dir);
 
 /// Writes `<app_dir>/state.json` atomically (creating the folder).

@@ -25,15 +25,18 @@ constexpr auto kCommandTimeout = std::chrono::minutes(5);
 // How long a stopped slot gets between TERM and KILL.
 constexpr auto kStopGrace = std::chrono::seconds(10);
 
-DeployOutcome failed(std::string reason, std::string live) {
-  return {false, false, std::move(reason), std::move(live)};
+DeployOutcome failed(std::string reason, std::optional<Slot> live) {
+  return {false, false, std::move(reason), live};
 }
 
-// The live slot as the app's state file says ("" when none, or when it cannot be read).
-std::string live_of(const std::string& dir) {
+// The live slot as the app's state file says (none when none, or when it cannot be read).
+std::optional<Slot> live_of(const std::string& dir) {
   const auto state = load_app_state(dir);
-  return state ? state.value().live : "";
+  return state ? state.value().live : std::nullopt;
 }
+
+// A slot that may be unset, for a person: its name, or "none".
+const char* or_none(const std::optional<Slot>& slot) { return slot ? to_string(*slot) : "none"; }
 
 // One operation on an app at a time, across threads and processes (two branches' runs, the
 // CLI, the API): an exclusive flock on apps/<app>/deploy.lock, held while the FileLock lives.
@@ -91,13 +94,13 @@ std::variant<util::FileLock, DeployOutcome> lock_for_hand(const pipeline::Deploy
   if (!lock) return failed(lock.error().message, live_of(dir));
   // One read of the state for both the reason and the live slot.
   const auto state = load_app_state(dir);
-  auto busy = failed(busy_reason(deploy.app, dir, state), state ? state.value().live : "");
+  auto busy = failed(busy_reason(deploy.app, dir, state), state ? state.value().live : std::nullopt);
   busy.busy = true;
   return busy;
 }
 
-int port_of(const pipeline::Deploy& deploy, const std::string& slot) {
-  return slot == "green" ? deploy.slots.green : deploy.slots.blue;
+int port_of(const pipeline::Deploy& deploy, Slot slot) {
+  return slot == Slot::green ? deploy.slots.green : deploy.slots.blue;
 }
 
 // `base` with each of `vars` set, replacing an earlier value of the same name.
@@ -127,7 +130,7 @@ class App {
     if (!loaded) return loaded.error();
     state = std::move(loaded.value());
     state.app = deploy_.app;
-    for (const auto* name : {"blue", "green"}) state.slots[name].port = port_of(deploy_, name);
+    for (const Slot slot : kSlots) state.slots[slot].port = port_of(deploy_, slot);
     return util::Ok{};
   }
 
@@ -140,36 +143,37 @@ class App {
     return save();
   }
 
-  std::vector<std::string> slot_env(const std::string& slot) const {
+  std::vector<std::string> slot_env(Slot slot) const {
     const auto& s = state.slots.at(slot);
     return with_vars(site_.env, {{"PORT", std::to_string(s.port)},
-                                 {"TURNOUT_SLOT", slot},
+                                 {"TURNOUT_SLOT", to_string(slot)},
                                  {"TURNOUT_RELEASE_DIR", s.release},
                                  {"TURNOUT_SHA", s.sha}});
   }
 
-  SlotLaunch launch(const std::string& slot) const {
+  SlotLaunch launch(Slot slot) const {
     const auto& s = state.slots.at(slot);
     return SlotLaunch{deploy_.start, deploy_.stop, s.release, slot_env(slot),
-                      (fs::path(dir_) / (slot + ".log")).string()};
+                      (fs::path(dir_) / (std::string(to_string(slot)) + ".log")).string()};
   }
 
-  bool alive(const std::string& slot) const {
+  bool alive(Slot slot) const {
     const auto found = state.slots.find(slot);
     if (found == state.slots.end() || !found->second.running) return false;
     return !found->second.process || slot_alive(*found->second.process);
   }
 
-  ProbeResult probe(const std::string& slot) const {
+  ProbeResult probe(Slot slot) const {
     const auto& s = state.slots.at(slot);
     return probe_once(deploy_.health, s.port, ProbeEnv{slot_env(slot), s.release});
   }
 
-  bool healthy(const std::string& slot) const { return alive(slot) && probe(slot).healthy; }
+  bool healthy(Slot slot) const { return alive(slot) && probe(slot).healthy; }
 
-  util::Status start(const std::string& slot) {
+  util::Status start(Slot slot) {
     auto& s = state.slots[slot];
-    log_("starting slot " + slot + " (port " + std::to_string(s.port) + ") from " + s.release);
+    log_(std::string("starting slot ") + to_string(slot) + " (port " + std::to_string(s.port) + ") from " +
+         s.release);
     auto started = start_slot(launch(slot), util::Duration(kCommandTimeout));
     if (!started) return started.error();
     s.process = started.value();
@@ -178,28 +182,28 @@ class App {
     return save();
   }
 
-  void stop(const std::string& slot) {
+  void stop(Slot slot) {
     auto& s = state.slots[slot];
     if (!s.running) return;
-    log_("stopping slot " + slot + " (port " + std::to_string(s.port) + ")");
+    log_(std::string("stopping slot ") + to_string(slot) + " (port " + std::to_string(s.port) + ")");
     if (auto stopped = stop_slot(launch(slot), s.process, util::Duration(kStopGrace)); !stopped)
-      log_("cannot stop slot " + slot + ": " + stopped.error().message);
+      log_(std::string("cannot stop slot ") + to_string(slot) + ": " + stopped.error().message);
     s.running = false;
     s.process.reset();
   }
 
-  HealthOutcome wait_healthy(const std::string& slot, const CancelToken& cancel) {
+  HealthOutcome wait_healthy(Slot slot, const CancelToken& cancel) {
     const auto& s = state.slots.at(slot);
     const int attempts = deploy_.health.attempts;
     return wait_until_healthy(deploy_.health, s.port, ProbeEnv{slot_env(slot), s.release}, cancel,
                               [&](int attempt, const std::string& reason) {
                                 log_("probe " + std::to_string(attempt) + "/" + std::to_string(attempts) +
-                                     " of slot " + slot + " failed: " + reason);
+                                     " of slot " + to_string(slot) + " failed: " + reason);
                               });
   }
 
-  util::Status point_proxy_at(const std::string& slot) {
-    log_("switching " + proxy_->describe() + " to slot " + slot + " (port " +
+  util::Status point_proxy_at(Slot slot) {
+    log_("switching " + proxy_->describe() + " to slot " + to_string(slot) + " (port " +
          std::to_string(state.slots.at(slot).port) + ")");
     return proxy_->switch_to(state.slots.at(slot).port, slot);
   }
@@ -215,8 +219,8 @@ class App {
 
   void prune() {
     std::set<std::string> protect;
-    for (const auto& name : {state.live, state.previous}) {
-      if (!name.empty()) protect.insert(state.slots[name].release);
+    for (const auto& slot : {state.live, state.previous}) {
+      if (slot) protect.insert(state.slots[*slot].release);
     }
     for (const auto& removed :
          prune_releases((fs::path(dir_) / "releases").string(), deploy_.keep_releases, protect))
@@ -257,8 +261,7 @@ std::string save_after_failure(App& app) {
   return "; cannot save the deploy state: " + saved.error().message + " (the next start reconciles it)";
 }
 
-DeployOutcome abandon(App& app, const std::string& target, const std::string& reason,
-                      bool cancelled = false) {
+DeployOutcome abandon(App& app, Slot target, const std::string& reason, bool cancelled = false) {
   app.stop(target);
   app.state.journal.reset();
   const std::string why = reason + save_after_failure(app);
@@ -269,7 +272,7 @@ DeployOutcome abandon(App& app, const std::string& target, const std::string& re
 }
 
 // After the switch: keeps probing the new slot for `verify`; a failure puts traffic back.
-std::optional<std::string> verify(App& app, const std::string& target) {
+std::optional<std::string> verify(App& app, Slot target) {
   const auto& deploy = app.deploy();
   const auto until = std::chrono::steady_clock::now() + deploy.verify;
   do {
@@ -280,16 +283,17 @@ std::optional<std::string> verify(App& app, const std::string& target) {
   return std::nullopt;
 }
 
-DeployOutcome roll_back_after_switch(App& app, const std::string& target, const std::string& from,
+DeployOutcome roll_back_after_switch(App& app, Slot target, std::optional<Slot> from,
                                      const std::string& reason) {
-  std::string message = "slot " + target + " failed after the switch: " + reason;
-  if (!from.empty() && app.healthy(from)) {
-    if (auto back = app.point_proxy_at(from); back) {
+  std::string message = std::string("slot ") + to_string(target) + " failed after the switch: " + reason;
+  if (from && app.healthy(*from)) {
+    if (auto back = app.point_proxy_at(*from); back) {
       app.state.live = from;
       app.state.previous = target;
-      message += "; traffic is back on slot " + from;
+      message += std::string("; traffic is back on slot ") + to_string(*from);
     } else {
-      message += "; switching back to slot " + from + " failed too: " + back.error().message;
+      message += std::string("; switching back to slot ") + to_string(*from) +
+                 " failed too: " + back.error().message;
     }
   }
   app.stop(target);
@@ -304,7 +308,7 @@ std::string journal_failure(Phase phase, const util::Error& error) {
 }
 
 // The phases from the switch on; the caller has the new slot started and healthy.
-DeployOutcome switch_and_finish(App& app, const std::string& target, const std::string& from) {
+DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from) {
   if (auto entered = app.enter(Phase::switch_traffic); !entered)
     return abandon(app, target, journal_failure(Phase::switch_traffic, entered.error()));
   if (auto switched = app.point_proxy_at(target); !switched)
@@ -321,14 +325,14 @@ DeployOutcome switch_and_finish(App& app, const std::string& target, const std::
   std::this_thread::sleep_for(app.deploy().drain);
   if (auto entered = app.enter(Phase::stop_old); !entered)
     return roll_back_after_switch(app, target, from, journal_failure(Phase::stop_old, entered.error()));
-  if (!app.deploy().keep_previous && !from.empty()) app.stop(from);
+  if (!app.deploy().keep_previous && from) app.stop(*from);
   app.prune();
   app.state.journal.reset();
   if (auto saved = app.save(); !saved) return failed(saved.error().message, target);
-  app.log("deploy done: slot " + target + " is live" +
-          (from.empty()
-               ? ""
-               : ", slot " + from + (app.deploy().keep_previous ? " kept for rollback" : " stopped")));
+  app.log(std::string("deploy done: slot ") + to_string(target) + " is live" +
+          (!from ? std::string()
+                 : std::string(", slot ") + to_string(*from) +
+                       (app.deploy().keep_previous ? " kept for rollback" : " stopped")));
   return {true, false, "", target};
 }
 
@@ -341,7 +345,7 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
   if (!app.state.journal) return std::string();
   const Journal journal = *app.state.journal;
   const std::string what = "the deploy of " + short_sha(journal.sha) + " (run " + journal.run_id +
-                           ") to slot " + journal.target + " was interrupted during " +
+                           ") to slot " + to_string(journal.target) + " was interrupted during " +
                            to_string(journal.phase);
   const auto pointed = app.proxy_port();
   const bool switched = journal.phase >= Phase::verify || (journal.phase == Phase::switch_traffic &&
@@ -353,20 +357,21 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
     // The file may say so while nginx never reloaded it: apply it again.
     if (auto pointed_again = app.point_proxy_at(journal.target); !pointed_again)
       app.log(pointed_again.error().message);
-    if (!deploy.keep_previous && !journal.from.empty()) app.stop(journal.from);
-    done = "finished it: slot " + journal.target + " is live";
+    if (!deploy.keep_previous && journal.from) app.stop(*journal.from);
+    done = std::string("finished it: slot ") + to_string(journal.target) + " is live";
   } else {
     // An outside supervisor may have started the slot before turnout died there (its start had
     // not returned, so nothing recorded it): its stop command is safe to run either way.
     if (journal.phase == Phase::start && !deploy.stop.empty()) app.state.slots[journal.target].running = true;
     app.stop(journal.target);
     app.state.live = journal.from;
-    app.state.previous = "";
-    if (!journal.from.empty() && app.healthy(journal.from)) {
-      if (auto back = app.point_proxy_at(journal.from); !back) app.log(back.error().message);
+    app.state.previous.reset();
+    if (journal.from && app.healthy(*journal.from)) {
+      if (auto back = app.point_proxy_at(*journal.from); !back) app.log(back.error().message);
     }
-    done = "undid it: slot " + journal.target + " stopped, " +
-           (journal.from.empty() ? std::string("nothing is live") : "slot " + journal.from + " is live");
+    done = std::string("undid it: slot ") + to_string(journal.target) + " stopped, " +
+           (!journal.from ? std::string("nothing is live")
+                          : std::string("slot ") + to_string(*journal.from) + " is live");
   }
   app.state.journal.reset();
   if (auto saved = app.save(); !saved) return saved.error();
@@ -375,15 +380,15 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
   return message;
 }
 
-DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
+DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& site, Slot slot,
                             const CancelToken& cancel, const DeployLog& log) {
-  if (slot != "blue" && slot != "green") return failed("unknown slot '" + slot + "' (blue or green)", "");
   if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
-    return failed(reconciled.error().message, "");
+    return failed(reconciled.error().message, std::nullopt);
   App app(deploy, site, log);
-  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  const std::string name = to_string(slot);
   const auto& wanted = app.state.slots[slot];
-  if (wanted.release.empty()) return failed("slot " + slot + " has never been deployed", app.state.live);
+  if (wanted.release.empty()) return failed("slot " + name + " has never been deployed", app.state.live);
   if (!app.alive(slot)) {
     if (auto started = app.start(slot); !started)
       return failed("start: " + started.error().message, app.state.live);
@@ -391,11 +396,11 @@ DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& si
     if (!health.healthy) {
       app.stop(slot);
       const auto unsaved = save_after_failure(app);
-      return failed("slot " + slot + " never became healthy: " + health.last_reason + unsaved,
+      return failed("slot " + name + " never became healthy: " + health.last_reason + unsaved,
                     app.state.live);
     }
   } else if (const auto probe = app.probe(slot); !probe.healthy) {
-    return failed("slot " + slot + " runs but is not healthy: " + probe.reason, app.state.live);
+    return failed("slot " + name + " runs but is not healthy: " + probe.reason, app.state.live);
   }
   if (auto switched = app.point_proxy_at(slot); !switched)
     return failed(switched.error().message, app.state.live);
@@ -404,13 +409,11 @@ DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& si
     app.state.live = slot;
   }
   if (auto saved = app.save(); !saved) return failed(saved.error().message, slot);
-  log("slot " + slot + " (" + short_sha(wanted.sha) + ") is live");
+  log("slot " + name + " (" + short_sha(wanted.sha) + ") is live");
   return {true, false, "", slot};
 }
 
 }  // namespace
-
-std::string other_slot(const std::string& slot) { return slot == "blue" ? "green" : "blue"; }
 
 DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
                                 const DeployInput& input, const CancelToken& cancel, const DeployLog& log) {
@@ -419,15 +422,17 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   const auto lock = wait_for_app(deploy, site, log);
   if (!lock) return failed(lock.error().message, live_of(app_dir(site.data_dir, deploy.app)));
   if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
-    return failed(reconciled.error().message, "");
+    return failed(reconciled.error().message, std::nullopt);
   App app(deploy, site, log);
-  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
-  const std::string from = app.state.live;
-  const std::string target = from.empty() ? "blue" : other_slot(from);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  const std::optional<Slot> from = app.state.live;
+  const Slot target = from ? other(*from) : Slot::blue;
+  const std::string name = to_string(target);
   app.state.journal = Journal{input.run_id, input.sha, target, from, Phase::prepare, util::utc_now()};
-  log("deploying " + short_sha(input.sha) + " to slot " + target + " (port " +
+  log("deploying " + short_sha(input.sha) + " to slot " + name + " (port " +
       std::to_string(port_of(deploy, target)) + ")" +
-      (from.empty() ? ", the first deploy" : "; slot " + from + " stays live until the switch"));
+      (!from ? std::string(", the first deploy")
+             : std::string("; slot ") + to_string(*from) + " stays live until the switch"));
   if (auto saved = app.save(); !saved) return failed(saved.error().message, from);
 
   auto release = make_release(input.workspace, (fs::path(app.dir()) / "releases").string(),
@@ -439,9 +444,9 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   if (const int port = port_of(deploy, target); port_taken(port)) {
     return abandon(
         app, target,
-        "port " + std::to_string(port) + " of slot " + target +
+        "port " + std::to_string(port) + " of slot " + name +
             " is in use by a process turnout did not start: free it or give the slot another port; slot " +
-            (from.empty() ? "none" : from) + " stays live");
+            or_none(from) + " stays live");
   }
   auto& slot = app.state.slots[target];
   slot.sha = input.sha;
@@ -457,20 +462,19 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   if (health.cancelled) return abandon(app, target, "cancelled before the switch", true);
   if (!health.healthy) {
     return abandon(app, target,
-                   "slot " + target + " never became healthy (" + std::to_string(health.attempts) +
-                       " probes): " + health.last_reason + "; slot " + (from.empty() ? "none" : from) +
-                       " stays live");
+                   "slot " + name + " never became healthy (" + std::to_string(health.attempts) +
+                       " probes): " + health.last_reason + "; slot " + or_none(from) + " stays live");
   }
   // The probes ask a port, not a process: one that exited at once (its port taken, say) leaves
   // whoever holds the port to answer them, and traffic must not go there.
   if (!app.alive(target)) {
     return abandon(app, target,
-                   "slot " + target + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
-                       " answered its health checks: another process holds the port; slot " +
-                       (from.empty() ? "none" : from) + " stays live");
+                   "slot " + name + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
+                       " answered its health checks: another process holds the port; slot " + or_none(from) +
+                       " stays live");
   }
   // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
-  app.log("slot " + target + " healthy after " + std::to_string(health.attempts) +
+  app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
           (health.attempts == 1 ? " probe" : " probes"));
   return switch_and_finish(app, target, from);
 }
@@ -482,7 +486,7 @@ util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const Deploy
   return reconcile_locked(deploy, site, log);
 }
 
-DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
+DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, Slot slot,
                              const CancelToken& cancel, const DeployLog& log) {
   auto lock = lock_for_hand(deploy, site);
   if (auto* refused = std::get_if<DeployOutcome>(&lock)) return *refused;
@@ -495,11 +499,11 @@ DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& s
   const auto lock = wait_for_app(deploy, site, log);
   if (!lock) return failed(lock.error().message, live_of(app_dir(site.data_dir, deploy.app)));
   if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
-    return failed(reconciled.error().message, "");
+    return failed(reconciled.error().message, std::nullopt);
   App app(deploy, site, log);
-  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, "");
-  if (app.state.live.empty()) return {true, false, "", ""};
-  const std::string live = app.state.live;
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  if (!app.state.live) return {true, false, "", std::nullopt};
+  const Slot live = *app.state.live;
   // After a reboot the recorded process is gone. An outside supervisor's slot is known only by
   // its answers: one that does not answer is started again with its start command.
   if (!app.healthy(live)) {

@@ -5,12 +5,14 @@
 // operations: switching to a slot (rollback) and starting the live slots after a reboot.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/pipeline.h"
 #include "steps/cancel_token.h"
 #include "steps/deploy/app_state.h"
+#include "steps/deploy/slot.h"
 #include "util/result.h"
 
 namespace turnout::steps::deploy {
@@ -34,11 +36,11 @@ struct DeployInput {
 
 /// How a deploy or a hand operation ended.
 struct DeployOutcome {
-  bool ok = false;         ///< it did what it was asked
-  bool cancelled = false;  ///< stopped by the cancel token before the switch
-  std::string reason;      ///< why not, for a person; "" when ok
-  std::string live;        ///< the live slot afterwards ("" when none)
-  bool busy = false;       ///< refused at once, nothing done: another operation holds the app
+  bool ok = false;           ///< it did what it was asked
+  bool cancelled = false;    ///< stopped by the cancel token before the switch
+  std::string reason;        ///< why not, for a person; "" when ok
+  std::optional<Slot> live;  ///< the live slot afterwards (none when none)
+  bool busy = false;         ///< refused at once, nothing done: another operation holds the app
 };
 
 /// Deploys `input` as `deploy` says. Never leaves traffic on a slot that failed its health
@@ -59,7 +61,7 @@ util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const Deploy
 /// healthy, else after starting it from its release and a health check. Never waits behind
 /// another operation: when one holds the app, fails at once (busy) with what it is, e.g.
 /// `deploy of web (run 7) in progress since 2026-11-22T10:00:00.123Z, phase health`.
-DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& slot,
+DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, Slot slot,
                              const CancelToken& cancel, const DeployLog& log);
 
 /// After a reboot: starts the live slot from its release when it is not running, health-checks
@@ -67,8 +69,5 @@ DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& s
 /// must come up whatever had the app first.
 DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& site,
                              const CancelToken& cancel, const DeployLog& log);
-
-/// The other slot's name: blue <-> green.
-std::string other_slot(const std::string& slot);
 
 }  // namespace turnout::steps::deploy

@@ -57,12 +57,12 @@ std::string ending_and_output(const CommandRun& run) {
 }
 
 /// `env` with PORT and TURNOUT_SLOT set to these values (replacing any the caller had).
-std::vector<std::string> with_slot(std::vector<std::string> env, int port, const std::string& slot) {
+std::vector<std::string> with_slot(std::vector<std::string> env, int port, Slot slot) {
   std::erase_if(env, [](const std::string& entry) {
     return entry.starts_with("PORT=") || entry.starts_with("TURNOUT_SLOT=");
   });
   env.push_back("PORT=" + std::to_string(port));
-  env.push_back("TURNOUT_SLOT=" + slot);
+  env.push_back(std::string("TURNOUT_SLOT=") + to_string(slot));
   return env;
 }
 
@@ -148,7 +148,7 @@ class NginxSwitch final : public ProxySwitch {
  public:
   NginxSwitch(pipeline::NginxProxy config, ProxyEnv env) : config_(std::move(config)), env_(std::move(env)) {}
 
-  Status switch_to(int port, const std::string& slot) override {
+  Status switch_to(int port, Slot slot) override {
     if (!valid_port(port)) return out_of_range(port);
     const auto previous = read_upstream();
     if (!previous) return previous.error();
@@ -224,7 +224,7 @@ class CommandSwitch final : public ProxySwitch {
   CommandSwitch(pipeline::CommandProxy config, ProxyEnv env)
       : config_(std::move(config)), env_(std::move(env)) {}
 
-  Status switch_to(int port, const std::string& slot) override {
+  Status switch_to(int port, Slot slot) override {
     if (!valid_port(port)) return out_of_range(port);
     return run_checked("proxy switch command", config_.switch_command, with_slot(env_.env, port, slot),
                        env_.cwd);

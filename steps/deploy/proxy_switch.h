@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipeline/pipeline.h"
+#include "steps/deploy/slot.h"
 #include "util/result.h"
 
 namespace turnout::steps::deploy {
@@ -29,7 +30,7 @@ class ProxySwitch {
   /// either fails, the previous file is put back (and reloaded when the reload had run) and the
   /// error names the failing command with its output. command: runs `switch` with PORT and
   /// TURNOUT_SLOT set; its exit status decides.
-  virtual util::Status switch_to(int port, const std::string& slot) = 0;
+  virtual util::Status switch_to(int port, Slot slot) = 0;
   /// The port traffic goes to now, read back from the proxy: the upstream file's server line, or
   /// what the `current` command prints. nullopt when it points nowhere yet (no file, empty output).
   virtual util::Result<std::optional<int>> current() const = 0;

@@ -380,7 +380,7 @@ TEST_CASE("a slot deployed under a runner outlives the job: no RUNNER_TRACKING_I
   const auto state =
       steps::deploy::load_app_state(steps::deploy::app_dir((job.dir / "data").string(), "web"));
   REQUIRE(state);
-  const auto& live = state.value().slots.at(state.value().live);
+  const auto& live = state.value().slots.at(state.value().live.value());
   REQUIRE(live.process);
   const pid_t pid = live.process->pid;
   struct StopSlot {
@@ -402,7 +402,8 @@ TEST_CASE("a slot deployed under a runner outlives the job: no RUNNER_TRACKING_I
   const auto outputs = job.outputs();
   CHECK(outputs.at("result") == "success");
   CHECK(outputs.at("deployed_sha") == job.sha);
-  CHECK(outputs.at("live_slot") == state.value().live);
-  CHECK_THAT(job.summary(), Catch::Contains("**Deployed** `" + job.sha + "` of app `web`: live slot **" +
-                                            state.value().live + "**"));
+  const std::string live_slot = to_string(state.value().live.value());
+  CHECK(outputs.at("live_slot") == live_slot);
+  CHECK_THAT(job.summary(),
+             Catch::Contains("**Deployed** `" + job.sha + "` of app `web`: live slot **" + live_slot + "**"));
 }

@@ -41,7 +41,7 @@ TEST_CASE("the summary is a table of stages and steps with result and duration",
 
 TEST_CASE("the summary names what was deployed", "[unit][actions]") {
   auto summary = two_stages();
-  summary.deployed.push_back({"web", summary.sha, "green", 20202});
+  summary.deployed.push_back({"web", summary.sha, steps::deploy::Slot::green, 20202});
   CHECK_THAT(
       render_job_summary(summary),
       Catch::Contains("**Deployed** `" + summary.sha + "` of app `web`: live slot **green** (port 20202)"));
@@ -55,7 +55,7 @@ TEST_CASE("a summary over the limit drops rows and says so", "[unit][actions]") 
                          0, 0, false, false, util::Duration(1), ""});
   }
   summary.result.stages.push_back(big);
-  summary.deployed.push_back({"web", summary.sha, "blue", 1});
+  summary.deployed.push_back({"web", summary.sha, steps::deploy::Slot::blue, 1});
   const auto text = render_job_summary(summary);
   CHECK(text.size() <= kSummaryLimit);
   CHECK(text.size() > kSummaryLimit - 200);

@@ -118,7 +118,8 @@ TEST_CASE("deploy: turnout killed with SIGKILL in a phase is reconciled at the n
       CHECK(boot.exit_code == 0);
       CHECK_THAT(boot.out, Catch::Contains(std::string("was interrupted during ") + c.phase));
       CHECK_FALSE(site.state().journal);
-      const std::string live = site.state().live;
+      const auto live_slot = site.state().live;
+      const std::string live = live_slot ? to_string(*live_slot) : "";
       const std::string expected = *c.served_after != '\0' ? c.served_after : live == "green" ? "v2" : "v1";
       CHECK(live == (expected == "v2" ? "green" : "blue"));
       CHECK(site.serves(expected));
@@ -139,7 +140,7 @@ TEST_CASE("deploy: an outside supervisor's start and stop commands run each vers
   CHECK(site.serves("v1"));
   const int blue_pid = site.outside_pid("blue");
   CHECK(blue_pid > 0);
-  CHECK_FALSE(site.state().slots.at("blue").process);  // not the agent's process to watch
+  CHECK_FALSE(site.state().slots.at(steps::deploy::Slot::blue).process);  // not the agent's process to watch
 
   const auto v2 = site.deploy("v2", outside);
   INFO(v2.out << v2.err);

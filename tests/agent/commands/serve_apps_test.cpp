@@ -8,6 +8,7 @@
 #include "tests/support/agent_server.h"
 #include "tests/support/deploy_site.h"
 #include "tests/support/fake_github.h"
+#include "tests/support/slot_string.h"
 
 using namespace turnout::test;
 
@@ -134,5 +135,6 @@ TEST_CASE("serve: a rollback by hand during a deploy answers at once with what t
   const auto ended = server.wait_until_ended(run);
   CHECK(ended->getValue<std::string>("status") == "succeeded");
   CHECK(site.serves("v3"));
-  CHECK(site.state().previous == "green");  // the refused rollbacks changed nothing
+  CHECK(site.state().previous ==
+        turnout::steps::deploy::Slot::green);  // the refused rollbacks changed nothing
 }

@@ -13,6 +13,7 @@
 #include "tests/support/background_process.h"
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
+#include "tests/support/slot_string.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout;
@@ -118,27 +119,27 @@ TEST_CASE("blue-green: deploys go to the idle slot, switch nginx, keep the old s
   const auto first = stand.deploy_version("v1");
   INFO(stand.log());
   REQUIRE(first.ok);
-  CHECK(first.live == "blue");
+  CHECK(first.live == Slot::blue);
   CHECK_THAT(stand.log(), Catch::Contains("slot blue healthy after "));  // bench/switch times from it
   CHECK(stand.serves("v1"));
 
   const auto second = stand.deploy_version("v2");
   REQUIRE(second.ok);
-  CHECK(second.live == "green");
+  CHECK(second.live == Slot::green);
   CHECK(stand.serves("v2"));
   const auto state = stand.state();
-  CHECK(state.live == "green");
-  CHECK(state.previous == "blue");
+  CHECK(state.live == Slot::green);
+  CHECK(state.previous == Slot::blue);
   CHECK_FALSE(state.journal);
-  REQUIRE(state.slots.at("blue").process);
-  CHECK(slot_alive(*state.slots.at("blue").process));  // kept for an instant rollback
-  CHECK(fs::exists(fs::path(state.slots.at("green").release) / "app.txt"));
+  REQUIRE(state.slots.at(Slot::blue).process);
+  CHECK(slot_alive(*state.slots.at(Slot::blue).process));  // kept for an instant rollback
+  CHECK(fs::exists(fs::path(state.slots.at(Slot::green).release) / "app.txt"));
 
-  const auto back = switch_to_slot(stand.deploy, stand.site("v1"), "blue", stand.cancel,
+  const auto back = switch_to_slot(stand.deploy, stand.site("v1"), Slot::blue, stand.cancel,
                                    [&](const std::string& line) { stand.lines.push_back(line); });
   REQUIRE(back.ok);
   CHECK(stand.serves("v1"));
-  CHECK(stand.state().live == "blue");
+  CHECK(stand.state().live == Slot::blue);
 }
 
 TEST_CASE("blue-green: a version that never gets healthy leaves the live slot untouched",
@@ -146,7 +147,7 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   Stand stand;
   stand.deploy.health.attempts = 5;
   REQUIRE(stand.deploy_version("v1").ok);
-  const auto live_before = stand.state().slots.at("blue");
+  const auto live_before = stand.state().slots.at(Slot::blue);
   const auto broken = stand.deploy_version("v2", {{"APP_HEALTH", "fail"}});
   INFO(stand.log());
   CHECK_FALSE(broken.ok);
@@ -155,10 +156,10 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   CHECK_THAT(stand.log(), Catch::Contains("/5 of slot green failed: status 503"));
   CHECK(stand.serves("v1"));
   const auto state = stand.state();
-  CHECK(state.live == "blue");
+  CHECK(state.live == Slot::blue);
   CHECK_FALSE(state.journal);
-  CHECK_FALSE(state.slots.at("green").running);
-  CHECK(state.slots.at("blue").process == live_before.process);
+  CHECK_FALSE(state.slots.at(Slot::green).running);
+  CHECK(state.slots.at(Slot::blue).process == live_before.process);
 }
 
 TEST_CASE("blue-green: a slot that exits at once is not switched to, whoever answers on its port",
@@ -178,7 +179,7 @@ TEST_CASE("blue-green: a slot that exits at once is not switched to, whoever ans
   CHECK_FALSE(outcome.ok);
   CHECK_THAT(outcome.reason, Catch::Contains("is in use by a process turnout did not start"));
   CHECK(stand.serves("v1"));
-  CHECK(stand.state().live == "blue");
+  CHECK(stand.state().live == Slot::blue);
   CHECK(http_get_body(green) == "squatter\n");  // left alone
 }
 
@@ -194,8 +195,8 @@ TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving
   CHECK_THAT(refused.reason, Catch::Contains("the test says no"));
   CHECK(test::read_file(stand.upstream()) == before);
   CHECK(stand.serves("v1"));
-  CHECK(stand.state().live == "blue");
-  CHECK_FALSE(stand.state().slots.at("green").running);
+  CHECK(stand.state().live == Slot::blue);
+  CHECK_FALSE(stand.state().slots.at(Slot::green).running);
 }
 
 TEST_CASE("blue-green: a new slot that dies while verified is switched away from",
@@ -209,7 +210,7 @@ TEST_CASE("blue-green: a new slot that dies while verified is switched away from
   CHECK_THAT(dying.reason, Catch::Contains("failed after the switch"));
   CHECK_THAT(dying.reason, Catch::Contains("traffic is back on slot blue"));
   CHECK(stand.serves("v1"));
-  CHECK(stand.state().live == "blue");
+  CHECK(stand.state().live == Slot::blue);
 }
 
 TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
@@ -239,7 +240,7 @@ TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
       });
       const auto v2 = stand.deploy_version("v2");
       const auto v3 = stand.deploy_version("v3");
-      std::string previous = stand.state().previous;
+      const Slot previous = stand.state().previous.value();
       const auto back = switch_to_slot(stand.deploy, stand.site("v2"), previous, stand.cancel,
                                        [&](const std::string& line) { stand.lines.push_back(line); });
       const bool rolled_back = stand.serves("v2");
@@ -282,8 +283,8 @@ TEST_CASE(
   INFO(stand.log());
   CHECK_FALSE(deployed.ok);
   CHECK(deployed.reason == reason);
-  CHECK(deployed.live == "green");
-  const auto switched = switch_to_slot(stand.deploy, stand.site("v1"), "blue", stand.cancel, log);
+  CHECK(deployed.live == Slot::green);
+  const auto switched = switch_to_slot(stand.deploy, stand.site("v1"), Slot::blue, stand.cancel, log);
   CHECK_FALSE(switched.ok);
   CHECK_FALSE(switched.busy);
   CHECK(switched.reason == reason);
@@ -328,7 +329,7 @@ TEST_CASE("blue-green: a phase that cannot be journalled after the switch fails 
              Catch::StartsWith("slot green failed after the switch: cannot journal phase verify: "));
   CHECK_THAT(outcome.reason, Catch::Contains("traffic is back on slot blue"));
   CHECK_THAT(outcome.reason, Catch::Contains("cannot save the deploy state"));
-  CHECK(outcome.live == "blue");
+  CHECK(outcome.live == Slot::blue);
   CHECK(stand.serves("v1"));
 
   // Which reconcile undoes.
@@ -337,7 +338,7 @@ TEST_CASE("blue-green: a phase that cannot be journalled after the switch fails 
                                     [&](const std::string& line) { stand.lines.push_back(line); });
   REQUIRE(reconciled);
   CHECK_THAT(reconciled.value(), Catch::Contains("undid it"));
-  CHECK(stand.state().live == "blue");
+  CHECK(stand.state().live == Slot::blue);
   CHECK_FALSE(stand.state().journal);
   CHECK(stand.serves("v1"));
 }

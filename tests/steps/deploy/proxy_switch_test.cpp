@@ -120,7 +120,7 @@ TEST_CASE("nginx proxy: switch_to sends traffic to the new slot and reads it bac
   REQUIRE(get(app.front->port()) == "blue\n");
   CHECK(current_port(*proxy) == app.blue->port());
 
-  const auto switched = proxy->switch_to(app.green->port(), "green");
+  const auto switched = proxy->switch_to(app.green->port(), Slot::green);
   INFO((switched.ok() ? "" : switched.error().message));
   REQUIRE(switched.ok());
   CHECK(test::read_file(app.upstream_file) == server_line(app.green->port()));
@@ -128,7 +128,7 @@ TEST_CASE("nginx proxy: switch_to sends traffic to the new slot and reads it bac
   CHECK(eventually_answers(app.front->port(), "green"));
   CHECK(current_port(*proxy) == app.green->port());
 
-  REQUIRE(proxy->switch_to(app.blue->port(), "blue").ok());
+  REQUIRE(proxy->switch_to(app.blue->port(), Slot::blue).ok());
   CHECK(eventually_answers(app.front->port(), "blue"));
   CHECK(current_port(*proxy) == app.blue->port());
 }
@@ -146,7 +146,7 @@ TEST_CASE("nginx proxy: a failing test puts the upstream file back and does not 
       "exit 1",
       "touch reloaded && " + app.real_reload());
 
-  const auto switched = proxy->switch_to(app.green->port(), "green");
+  const auto switched = proxy->switch_to(app.green->port(), Slot::green);
   REQUIRE_FALSE(switched.ok());
   const std::string& message = switched.error().message;
   CHECK_THAT(message, Catch::StartsWith("nginx test (`echo 'nginx: [emerg]"));
@@ -168,7 +168,7 @@ TEST_CASE("nginx proxy: a failing reload puts the upstream file back and reloads
                              "; echo 'reload: lost the lock' >&2; " + "exit 4; fi";
   const auto proxy = app.nginx_switch(app.real_test(), reload);
 
-  const auto switched = proxy->switch_to(app.green->port(), "green");
+  const auto switched = proxy->switch_to(app.green->port(), Slot::green);
   REQUIRE_FALSE(switched.ok());
   const std::string& message = switched.error().message;
   CHECK_THAT(message, Catch::StartsWith("nginx reload (`if [ -e reloaded-once ]"));
@@ -186,7 +186,7 @@ TEST_CASE("nginx proxy: a reload that keeps failing is reported with both failur
   const auto file = dir.write("app.upstream.conf", server_line(20201));
   const auto proxy = nginx_switch(file, "true", "echo 'nginx is not running' >&2; false", dir);
 
-  const auto switched = proxy->switch_to(20202, "green");
+  const auto switched = proxy->switch_to(20202, Slot::green);
   REQUIRE_FALSE(switched.ok());
   CHECK_THAT(switched.error().message,
              Catch::Contains("nginx reload (`echo 'nginx is not running' >&2; false`) "
@@ -204,14 +204,14 @@ TEST_CASE("nginx proxy: a first switch that fails leaves no upstream file behind
   SECTION("when the test fails") {
     const auto proxy = nginx_switch(file, "false", "true", dir);
     CHECK(current_port(*proxy) == std::nullopt);
-    const auto switched = proxy->switch_to(20201, "blue");
+    const auto switched = proxy->switch_to(20201, Slot::blue);
     REQUIRE_FALSE(switched.ok());
     CHECK(switched.error().message == "nginx test (`false`) failed (exited 1) with no output; removed " +
                                           file.string() + " again (there was none before)");
   }
   SECTION("when the reload fails") {
     const auto proxy = nginx_switch(file, "true", "exit 2", dir);
-    const auto switched = proxy->switch_to(20201, "blue");
+    const auto switched = proxy->switch_to(20201, Slot::blue);
     REQUIRE_FALSE(switched.ok());
     CHECK_THAT(switched.error().message, Catch::StartsWith("nginx reload (`exit 2`) failed (exited 2)"));
   }
@@ -227,7 +227,7 @@ TEST_CASE("nginx proxy: switch_to keeps the file's mode and refuses a port out o
   const auto proxy = nginx_switch(file, "touch ran", "true", dir);
 
   for (const int port : {0, -1, 65536}) {
-    const auto switched = proxy->switch_to(port, "green");
+    const auto switched = proxy->switch_to(port, Slot::green);
     REQUIRE_FALSE(switched.ok());
     CHECK(switched.error().kind == util::ErrorKind::invalid);
     CHECK(switched.error().message ==
@@ -235,7 +235,7 @@ TEST_CASE("nginx proxy: switch_to keeps the file's mode and refuses a port out o
   }
   CHECK_FALSE(fs::exists(dir / "ran"));
 
-  REQUIRE(proxy->switch_to(65535, "green").ok());
+  REQUIRE(proxy->switch_to(65535, Slot::green).ok());
   CHECK(test::read_file(file) == server_line(65535));
   CHECK((fs::status(file).permissions() & fs::perms::all) ==
         (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
@@ -303,11 +303,11 @@ TEST_CASE("command proxy: switch_to runs switch with PORT and TURNOUT_SLOT and r
   CHECK(proxy->describe() == "command");
   CHECK(current_port(*proxy) == std::nullopt);  // prints nothing: points nowhere yet
 
-  REQUIRE(proxy->switch_to(20202, "green").ok());
+  REQUIRE(proxy->switch_to(20202, Slot::green).ok());
   CHECK(test::read_file(dir / "switched") == "20202 green\n");
   CHECK(current_port(*proxy) == 20202);
 
-  REQUIRE(proxy->switch_to(20201, "blue").ok());
+  REQUIRE(proxy->switch_to(20201, Slot::blue).ok());
   CHECK(current_port(*proxy) == 20201);
 }
 
@@ -315,7 +315,7 @@ TEST_CASE("command proxy: reports a failing switch and a current it cannot read"
   TempDir dir;
   SECTION("switch fails") {
     const auto proxy = command_switch("echo 'haproxy: no such backend' >&2; exit 3", "true", dir);
-    const auto switched = proxy->switch_to(20202, "green");
+    const auto switched = proxy->switch_to(20202, Slot::green);
     REQUIRE_FALSE(switched.ok());
     CHECK(switched.error().message ==
           "proxy switch command (`echo 'haproxy: no such backend' >&2; exit 3`) failed (exited 3): haproxy: "

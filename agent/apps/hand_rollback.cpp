@@ -1,0 +1,61 @@
+#include "agent/apps/hand_rollback.h"
+
+#include <charconv>
+#include <cstdint>
+#include <utility>
+
+namespace turnout::agent {
+
+namespace {
+
+// A run id as a slot records it ("17"); nullopt for one of no run ("", "cli").
+std::optional<std::int64_t> run_number(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+RollbackAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks) {
+  RollbackAnswer answer;
+  const auto log = masked_log(app, [&](const std::string& line) {
+    answer.log.push_back(line);
+    if (hooks.log) hooks.log(line);
+  });
+  const auto outcome = roll_back(app, hooks.cancel, log);
+  answer.result = outcome.ok ? RollbackResult::rolled_back : RollbackResult::failed;
+  answer.reason = masked(app, outcome.reason);
+  answer.live = outcome.live;
+  answer.cancelled = outcome.cancelled;
+  if (!outcome.ok || !outcome.live || !hooks.report) return answer;
+  // The state as it was before: a switch changes which slot is live, not what a slot runs.
+  if (const auto live = app.state.slots.find(*outcome.live); live != app.state.slots.end())
+    hooks.report(app.state.app, live->second);
+  return answer;
+}
+
+RollbackAnswer hand_rollback(const std::string& data_dir, const std::string& name,
+                             const RollbackHooks& hooks) {
+  const auto app = find_deployed_app(data_dir, name);
+  if (app) return hand_rollback(app.value(), hooks);
+  RollbackAnswer refused;
+  refused.result = app.error().kind == util::ErrorKind::not_found ? RollbackResult::no_such_app
+                                                                  : RollbackResult::unreadable;
+  refused.reason = app.error().message;
+  return refused;
+}
+
+RollbackReport report_to_deploying_repo(Reporting& reporting, RunHistory& store, std::string via) {
+  return [&reporting, &store, via = std::move(via)](const std::string& app,
+                                                    const steps::deploy::SlotState& live) {
+    const auto id = run_number(live.run_id);
+    if (!id) return;
+    const auto run = store.get(*id);
+    if (!run || !run.value() || run.value()->repo_name.empty()) return;
+    reporting.rolled_back(run.value()->repo_name, app, live.sha, via);
+  };
+}
+
+}  // namespace turnout::agent

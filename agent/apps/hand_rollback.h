@@ -1,0 +1,66 @@
+#pragma once
+// A rollback by hand, asked through the API (POST /api/apps/{app}/rollback) or the CLI
+// (`turnout deploy rollback`): the policy both share, so that the route only maps the answer to
+// a status and the command to an exit code. Reporting is a callback: the API reports to the
+// repository of the run that deployed the slot, the CLI to its config's repository.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/apps/app_deploy.h"
+#include "agent/report/reporting.h"
+#include "agent/store/run_history.h"
+#include "steps/cancel_token.h"
+#include "steps/deploy/slot.h"
+
+namespace turnout::agent {
+
+/// How a hand rollback ended.
+enum class RollbackResult {
+  rolled_back,  ///< traffic is on the previous slot
+  no_such_app,  ///< no app of that name has a state here (API: 404)
+  unreadable,   ///< the app's state or pipeline cannot be read (API: 500)
+  failed,       ///< tried and refused or failed, traffic where it was (API: 409)
+};
+
+/// What a hand rollback answers; every text in it has the app's secrets masked.
+struct RollbackAnswer {
+  RollbackResult result = RollbackResult::failed;  ///< how it ended
+  std::string reason;                              ///< why not; "" when rolled back
+  std::optional<steps::deploy::Slot> live;         ///< the live slot afterwards; none when none
+  std::vector<std::string> log;                    ///< what the operation said, a line each
+  bool cancelled = false;                          ///< stopped by the cancel token
+
+  /// True when traffic moved back.
+  bool ok() const { return result == RollbackResult::rolled_back; }
+};
+
+/// Tells of a rollback that succeeded: traffic of app `app` is now on the slot `live` (its sha,
+/// the run that deployed it).
+using RollbackReport = std::function<void(const std::string& app, const steps::deploy::SlotState& live)>;
+
+/// What a hand rollback needs from its caller besides the app.
+struct RollbackHooks {
+  const steps::CancelToken& cancel;  ///< stops it before the switch (the CLI's signals)
+  steps::deploy::DeployLog log;      ///< each line as it comes, masked; may be empty
+  RollbackReport report;             ///< after a rollback that succeeded; may be empty
+};
+
+/// Rolls `app` back to its previous slot (roll_back), its log lines and reason masked, the lines
+/// also collected in the answer; reports through `hooks.report` when traffic moved. Never
+/// no_such_app nor unreadable: the caller has the app.
+RollbackAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks);
+
+/// The same for the app a request names: only an app with a state under `data_dir`
+/// (find_deployed_app), else no_such_app; one that cannot be loaded is unreadable.
+RollbackAnswer hand_rollback(const std::string& data_dir, const std::string& name,
+                             const RollbackHooks& hooks);
+
+/// A RollbackReport to the repository of the run that deployed the slot now live, as a
+/// deployment made `via` ("the agent's API"). Says nothing when the store no longer has that
+/// run or it came from no repository (`turnout run` by hand).
+RollbackReport report_to_deploying_repo(Reporting& reporting, RunHistory& store, std::string via);
+
+}  // namespace turnout::agent
