@@ -12,9 +12,6 @@
 namespace turnout::agent {
 namespace {
 
-using detail::Connection;
-using detail::SqlError;
-using detail::Transaction;
 using namespace detail;
 
 using steps::Status;

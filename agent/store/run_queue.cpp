@@ -8,8 +8,6 @@
 namespace turnout::agent {
 namespace {
 
-using detail::Connection;
-using detail::Transaction;
 using namespace detail;
 
 void insert_delivery(Connection& connection, const DeliveryRecord& delivery,

@@ -18,10 +18,15 @@ RunStatus status_of(const std::string& name, std::int64_t id) {
   throw SqlError(0, "run " + std::to_string(id) + " has unknown status '" + name + "'");
 }
 
+namespace {
+
+// The trigger named `name`; throws SqlError for a name turnout never writes.
 Trigger trigger_of(const std::string& name, std::int64_t id) {
   if (auto trigger = parse_trigger(name)) return *trigger;
   throw SqlError(0, "run " + std::to_string(id) + " has unknown trigger '" + name + "'");
 }
+
+}  // namespace
 
 RunRecord run_from_row(const SqlRow& row) {
   RunRecord run;

@@ -17,8 +17,6 @@ extern const char* const kRunColumns;
 
 /// The status named `name`; throws SqlError for a name the schema does not allow.
 RunStatus status_of(const std::string& name, std::int64_t id);
-/// The trigger named `name`; throws SqlError for a name turnout never writes.
-Trigger trigger_of(const std::string& name, std::int64_t id);
 /// A row of `SELECT <kRunColumns>` as a record (without stages).
 RunRecord run_from_row(const SqlRow& row);
 /// The run `id` (without stages), or nullopt.
