@@ -114,11 +114,18 @@ RunStatus run_status_for(steps::Status status) {
   }
 }
 
+// Records how the run ended. A store that cannot write it is told in the agent's log: the run
+// is over either way, and the startup pass ends a run left `running` as interrupted.
+void record_end(RunHistory& store, std::int64_t id, const RunEnding& ending) {
+  if (auto finished = store.finish_run(id, ending); !finished)
+    spdlog::warn("run {}: cannot record its end: {}", id, finished.error().message);
+}
+
 // The run's log, or an `error` end for a run that cannot have one.
 std::unique_ptr<RunLog> open_log(RunHistory& store, const std::string& data_dir, std::int64_t id) {
   auto log = RunLog::create(run_log_path(data_dir, id));
   if (log) return std::move(log.value());
-  (void)store.finish_run(id, RunStatus::error, log.error().message);
+  record_end(store, id, {RunStatus::error, log.error().message});
   return nullptr;
 }
 
@@ -155,9 +162,7 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
   options.only_stages = request.stages;
   const auto result = steps::Runner(observers, execution.cancel, options).run(prepared.pipeline, context);
   const auto ending = ending_for(result, execution.control);
-  if (auto finished = execution.store.finish_run(id, ending); !finished) {
-    spdlog::warn("run {}: cannot record its end: {}", id, finished.error().message);
-  }
+  record_end(execution.store, id, ending);
   return {agent::exit_code_for(result.status), id, ""};
 }
 
@@ -215,7 +220,7 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
   // Nothing of this run may end without its reason in the log and the store.
   const auto end_early = [&](RunStatus status, const std::string& why) {
     log->note(why);
-    (void)store_.finish_run(run.id, status, why);
+    record_end(store_, run.id, {status, why});
     return RunOutcome{status == RunStatus::error ? kExitFailed : kExitUsage, run.id, why};
   };
   Prepared prepared;

@@ -169,7 +169,8 @@ std::optional<util::Error> prepare(Launch& launch, const SlotLaunch& slot) {
   return std::nullopt;
 }
 
-// In a child: MSG_NOSIGNAL, since turnout may be gone and a SIGPIPE would end us silently.
+// In a child: MSG_NOSIGNAL, since turnout may be gone and a SIGPIPE would end us silently. A
+// report that cannot be sent has nobody to read it, so its result is not checked.
 void report(int fd, Report what, int value) {
   const Message message{what, value};
   [[maybe_unused]] const ssize_t sent = ::send(fd, &message, sizeof message, MSG_NOSIGNAL);
@@ -282,6 +283,7 @@ util::Result<std::optional<util::ProcessIdentity>> start_supervised(const SlotLa
     launch.ours.reset();  // no go-ahead: it exits without running anything
     return util::fail("cannot start the slot: cannot read /proc/" + std::to_string(pid) + "/stat");
   }
+  // A go-ahead that cannot be sent means the child is gone: receive() below then reads its end.
   [[maybe_unused]] const ssize_t sent = ::send(launch.ours.get(), &kGo, 1, MSG_NOSIGNAL);
   if (const auto failure = receive(launch.ours.get())) return child_error(*failure, slot, launch.path);
   return std::optional<util::ProcessIdentity>(*identity);

@@ -113,8 +113,7 @@ ScriptedAnswer validation_failed(const std::vector<std::string>& problems) {
   return json_answer(422, out.str());
 }
 
-void check_headers(const GithubRequest& request, const std::string& token,
-                   std::vector<std::string>& problems) {
+void check_headers(const GithubRequest& request, std::vector<std::string>& problems) {
   const auto header = [&](const std::string& name) {
     const auto found = request.headers.find(name);
     return found == request.headers.end() ? std::string() : found->second;
@@ -128,7 +127,6 @@ void check_headers(const GithubRequest& request, const std::string& token,
     problems.push_back("User-Agent must be turnout/<version>, got '" + header("user-agent") + "'");
   if (header("content-type").rfind("application/json", 0) != 0)
     problems.push_back("Content-Type must be application/json, got '" + header("content-type") + "'");
-  (void)token;
 }
 
 }  // namespace
@@ -245,7 +243,7 @@ GithubRequest FakeGithub::handle(GithubRequest request, ScriptedAnswer& answer) 
   answer = json_answer(notify ? 200 : 201, "{}");
   auto& problems = request.problems;
   if (request.method != "POST") problems.push_back("method must be POST");
-  if (!notify) check_headers(request, token_, problems);
+  if (!notify) check_headers(request, problems);
   if (!request.json) problems.push_back("the body is not a JSON object");
   BodyCheck body(request, problems);
   std::smatch match;

@@ -44,6 +44,7 @@ void stop_app_slots(const std::string& data_dir, const std::string& app) {
   auto state = steps::deploy::load_app_state(steps::deploy::app_dir(data_dir, app));
   if (!state) return;
   for (const auto& [name, slot] : state.value().slots) {
+    // Clean-up only: a slot that is already gone is as good as a stopped one.
     if (slot.process) (void)steps::deploy::stop_slot({}, slot.process, util::Duration(2000));
   }
 }

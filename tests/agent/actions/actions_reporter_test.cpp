@@ -385,6 +385,7 @@ TEST_CASE("a slot deployed under a runner outlives the job: no RUNNER_TRACKING_I
   const pid_t pid = live.process->pid;
   struct StopSlot {
     std::optional<util::ProcessIdentity> process;
+    // Clean-up only: a slot that is already gone is as good as a stopped one.
     ~StopSlot() { (void)steps::deploy::stop_slot({}, process, util::Duration(2000)); }
   } stop{live.process};
 

@@ -424,8 +424,12 @@ TEST_CASE("stores opened on a new file at the same moment migrate it once", "[un
   for (std::size_t i = 0; i < errors.size(); ++i) {
     openers.emplace_back([&, i] {
       auto store = Store::open(dir.path().string());
-      errors[i] = store ? "" : store.error().message;
-      if (store) (void)store.value()->history.create_run(sample_run());
+      if (!store) {
+        errors[i] = store.error().message;
+        return;
+      }
+      const auto created = store.value()->history.create_run(sample_run());
+      errors[i] = created ? "" : created.error().message;
     });
   }
   for (auto& opener : openers) opener.join();

@@ -61,7 +61,8 @@ struct Stand {
   }
 
   ~Stand() {
-    // Slots are their own sessions: stop what the deploys started.
+    // Slots are their own sessions: stop what the deploys started. Clean-up only: a slot that is
+    // already gone is as good as a stopped one, so stop_slot's answer is not read.
     auto state = load_app_state(app_dir(data().string(), "web"));
     if (!state) return;
     for (const auto& [name, slot] : state.value().slots) {
