@@ -1,9 +1,13 @@
 #include <poll.h>
+#include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "agent/apps/app_deploy.h"
@@ -96,10 +100,65 @@ util::Result<std::vector<std::string>> write_tokens(const AgentConfig& config, c
   return tokens;
 }
 
+// The HTTP server's address, TLS and limits, as agent.yml gives them.
+HttpServerOptions server_options(const AgentConfig& config) {
+  HttpServerOptions http;
+  http.host = config.listen.host;
+  http.port = config.listen.port;
+  if (config.tls) http.tls = TlsFiles{config.tls->cert, config.tls->key};
+  const HttpConfig& limits = config.http;
+  http.threads = limits.threads;
+  http.max_queued = limits.max_queued;
+  http.header_timeout = limits.header_timeout;
+  http.idle_timeout = limits.idle_timeout;
+  http.send_timeout = limits.send_timeout;
+  http.min_body_rate = static_cast<std::size_t>(limits.min_body_rate);
+  http.max_connections = limits.max_connections;
+  http.max_connections_per_peer = limits.max_connections_per_peer;
+  http.max_live_streams = limits.max_live_streams;
+  return http;
+}
+
+// Each connection is a descriptor: the soft limit (1,024 under systemd) would refuse
+// connections long before `http.max_connections`; the hard limit is ours to take.
+void raise_open_files_limit(int connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(connections) + 256);
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = wanted;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    spdlog::warn("cannot raise the open files limit: {}", std::strerror(errno));
+  if (limit.rlim_max < static_cast<rlim_t>(connections) + 256)
+    spdlog::warn("open files limited to {}: fewer than http.max_connections ({}) can be served",
+                 limit.rlim_max, connections);
+}
+
+// SIGHUP: a renewed certificate for the connections to come (certbot's deploy hook sends it).
+void reload_certificate(HttpServer* server, const AgentConfig& config) {
+  if (server == nullptr) return spdlog::info("SIGHUP received before the server started: ignored");
+  if (!config.tls)
+    return spdlog::info("SIGHUP received: no tls: to reload (agent.yml changes need a restart)");
+  if (auto reloaded = server->reload_tls(); !reloaded) {
+    return spdlog::error("SIGHUP: the TLS certificate was not reloaded, the old one stays in use: {}",
+                         reloaded.error().message);
+  }
+  spdlog::info("SIGHUP: TLS certificate reloaded from {} (other agent.yml changes need a restart)",
+               config.tls->cert);
+}
+
 int serve(const ServeSetup& setup) {
-  // Signals are blocked in every thread from here; the watcher's own thread takes them.
+  // Signals are blocked in every thread from here; the watcher's own thread takes them. SIGHUP
+  // reloads the TLS certificate once the server runs (a renewed one), and is ignored before.
   steps::CancelToken stop;
-  const SignalWatcher signals(stop);
+  // The server SIGHUP reaches; guarded, as the server stops while a reload may be under way.
+  std::mutex serving_lock;
+  HttpServer* serving = nullptr;
+  const SignalWatcher signals(stop, [&] {
+    const std::lock_guard<std::mutex> lock(serving_lock);
+    reload_certificate(serving, setup.config);
+  });
+  raise_open_files_limit(setup.config.http.max_connections);
   configure_server_logging(setup.config.log_format);
   const AgentConfig& config = setup.config;
   auto store = open_store(config.data_dir);
@@ -124,12 +183,18 @@ int serve(const ServeSetup& setup) {
       &reporting};
   Router router;
   add_serve_routes(router, parts);
-  HttpServerOptions http;
-  http.host = config.listen.host;
-  http.port = config.listen.port;
-  if (config.tls) http.tls = TlsFiles{config.tls->cert, config.tls->key};
+  HttpServerOptions http = server_options(config);
+  // A push the transport refused (too large, cut short, bad framing, a full queue) never reached
+  // the webhook route: it is counted here, with its code, like the route's own refusals.
+  http.on_refused = [&metrics](const std::string& path, int status) {
+    if (path == "/webhook") metrics.count_rejected(status);
+  };
   auto server = HttpServer::start(http, router);
   if (!server) return usage_error("serve", server.error().message);
+  {
+    const std::lock_guard<std::mutex> lock(serving_lock);
+    serving = server.value().get();
+  }
   const AgentPresence presence{util::self_identity(), local_url(config, server.value()->port()), local_token,
                                config.tls ? config.tls->cert : ""};
   if (auto announced = announce_presence(config.data_dir, presence); !announced)
@@ -144,6 +209,10 @@ int serve(const ServeSetup& setup) {
   wait_for(stop);
   spdlog::info("signal {} received: no more webhooks; running steps get {} to finish", signals.received(),
                util::format_duration(config.shutdown_grace));
+  {
+    const std::lock_guard<std::mutex> lock(serving_lock);
+    serving = nullptr;
+  }
   server.value()->stop();
   withdraw_presence(config.data_dir);
   scheduler.shutdown(config.shutdown_grace);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "steps/cancel_token.h"
@@ -10,10 +11,12 @@ namespace turnout::agent {
 /// Turns SIGINT and SIGTERM into a cancel: blocks both in every thread (create it before any
 /// other thread), and a thread of its own waits for them with sigwait and cancels `token`.
 /// The running step's whole process group is then ended by the runner (invariant 4).
+/// Given `on_hangup`, SIGHUP is watched too and calls it (on the watcher's thread); without
+/// one, SIGHUP keeps its default (a foreground run ends with its terminal).
 class SignalWatcher {
  public:
   /// Starts watching; `token` must outlive this.
-  explicit SignalWatcher(steps::CancelToken& token);
+  explicit SignalWatcher(steps::CancelToken& token, std::function<void()> on_hangup = {});
   /// Stops the watching thread and restores the signal mask.
   ~SignalWatcher();
   SignalWatcher(const SignalWatcher&) = delete;
@@ -24,6 +27,7 @@ class SignalWatcher {
 
  private:
   steps::CancelToken& token_;
+  std::function<void()> on_hangup_;
   std::atomic<int> received_{0};
   std::thread thread_;
 };

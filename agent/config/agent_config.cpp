@@ -33,6 +33,7 @@ const std::vector<std::string> kTopKeys = {"listen",
                                            "api_token_file",
                                            "api_token_env",
                                            "tls",
+                                           "http",
                                            "log_format",
                                            "repos"};
 
@@ -89,6 +90,32 @@ std::optional<TlsConfig> read_tls(ConfigReader& reader, const Entry& entry) {
   return tls;
 }
 
+// `http:` each limit within the range that still lets the server serve.
+void read_http(ConfigReader& reader, const Entry& entry, HttpConfig& http) {
+  if (!reader.expect_map(entry, detail::top_level())) return;
+  const Where where{"`http`", ""};
+  const std::vector<std::string> keys{
+      "threads",       "max_queued",      "header_timeout",           "idle_timeout",    "send_timeout",
+      "min_body_rate", "max_connections", "max_connections_per_peer", "max_live_streams"};
+  for (const Entry& key : reader.entries(entry.value, keys, where)) {
+    const auto number = [&](int& out, int min, int max) {
+      out = reader.integer(key, where, min, max).value_or(out);
+    };
+    const auto timeout = [&](util::Duration& out) {
+      out = reader.positive_duration(key, where).value_or(out);
+    };
+    if (key.key == "threads") number(http.threads, 1, 64);
+    if (key.key == "max_queued") number(http.max_queued, 0, 100000);
+    if (key.key == "header_timeout") timeout(http.header_timeout);
+    if (key.key == "idle_timeout") timeout(http.idle_timeout);
+    if (key.key == "send_timeout") timeout(http.send_timeout);
+    if (key.key == "min_body_rate") number(http.min_body_rate, 1, 1 << 30);
+    if (key.key == "max_connections") number(http.max_connections, 1, 1000000);
+    if (key.key == "max_connections_per_peer") number(http.max_connections_per_peer, 0, 1000000);
+    if (key.key == "max_live_streams") number(http.max_live_streams, 0, 100000);
+  }
+}
+
 void read_top_key(ConfigReader& reader, const Entry& entry, AgentConfig& config) {
   const Where where = detail::top_level();
   if (entry.key == "listen") {
@@ -107,6 +134,8 @@ void read_top_key(ConfigReader& reader, const Entry& entry, AgentConfig& config)
     reader.secret(entry, where, config.api_token);
   } else if (entry.key == "tls") {
     config.tls = read_tls(reader, entry);
+  } else if (entry.key == "http") {
+    read_http(reader, entry, config.http);
   } else if (entry.key == "log_format") {
     read_log_format(reader, entry, config);
   } else if (entry.key == "repos") {

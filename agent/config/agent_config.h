@@ -30,6 +30,20 @@ struct TlsConfig {
   std::string key;   ///< PEM private key
 };
 
+/// `http:` what the agent's HTTP server tolerates (README, "agent.yml reference"): every limit
+/// has a default fit for a server on the internet, so most configs leave this out.
+struct HttpConfig {
+  int threads = 4;                      ///< handler threads: requests handled at once (1..64)
+  int max_queued = 256;                 ///< requests waiting for a handler thread; beyond, 503 + Retry-After
+  util::Duration header_timeout{5000};  ///< first byte to end of headers (and a TLS handshake)
+  util::Duration idle_timeout{10000};   ///< a keep-alive connection with no request is closed after it
+  util::Duration send_timeout{30000};   ///< each write of an answer
+  int min_body_rate = 16 * 1024;        ///< bytes/s a body must average (after header_timeout's grace)
+  int max_connections = 1024;           ///< open connections; beyond, the idlest is closed
+  int max_connections_per_peer = 256;   ///< per client address; 0: no cap (behind a proxy)
+  int max_live_streams = 64;            ///< followed logs at once; beyond, 503 (poll instead)
+};
+
 /// `log_format:` how the agent writes its log.
 enum class LogFormat { text, json };
 
@@ -83,6 +97,7 @@ struct AgentConfig : ReposConfig {
   SecretRef webhook_secret;                ///< none: `serve` needs --insecure-no-signature
   SecretRef api_token;                     ///< none: the API's writes are refused
   std::optional<TlsConfig> tls;            ///< none: plain HTTP (behind a proxy)
+  HttpConfig http;                         ///< the server's limits
   LogFormat log_format = LogFormat::text;  ///< default text
 };
 

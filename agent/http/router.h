@@ -2,9 +2,11 @@
 // Method + path -> handler, so the transport (HttpServer) knows no route and a route knows no
 // socket. Paths are patterns of segments; `{name}` matches one segment and is captured.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,6 +35,24 @@ struct BodyPieces {
   std::function<bool(std::string& piece)> next;
 };
 
+/// What a live body had when asked: the transport writes the piece it gave (if any), then asks
+/// again at once (`more`), after its poll interval (`wait`), or ends the answer (`end`).
+enum class LiveStep { more, wait, end };
+
+/// A body of unknown length sent as it grows (a running run's log), in chunks: the transport
+/// asks for it on a handler thread and waits between asks on a timer, so a follower that waits
+/// costs a timer, not a thread.
+struct LiveBody {
+  /// Replaces `piece` with what there is now (it may be nothing). Called on a handler thread,
+  /// one call at a time; must not block.
+  std::function<LiveStep(std::string& piece)> next;
+  std::chrono::milliseconds poll{250};  ///< how long the transport waits after `wait`
+  /// Sent after `heartbeat_after` without a piece, so a proxy in between keeps the stream
+  /// open and a client that left is found out; "" for none.
+  std::string heartbeat{};
+  std::chrono::milliseconds heartbeat_after{15000};  ///< see heartbeat
+};
+
 /// An answer: status and a body (JSON unless content_type says otherwise).
 struct HttpResponse {
   int status = 200;                                            ///< HTTP status
@@ -40,6 +60,7 @@ struct HttpResponse {
   std::string content_type = "application/json";               ///< its type
   std::vector<std::pair<std::string, std::string>> headers{};  ///< more headers (Content-Range, ...)
   std::optional<BodyPieces> pieces{};                          ///< given: the body, instead of `body`
+  std::shared_ptr<LiveBody> live{};  ///< given: a body sent as it grows, instead of `body`
 };
 
 /// `{"error": message}` with `status`.

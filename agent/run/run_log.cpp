@@ -62,9 +62,26 @@ util::Result<std::unique_ptr<RunLog>> RunLog::create(const std::string& path) {
   return std::unique_ptr<RunLog>(new RunLog(file));
 }
 
-RunLog::RunLog(std::FILE* file) : file_(file) {}
+RunLog::RunLog(std::FILE* file) : file_(file), flusher_([this] { flush_while_open(); }) {}
 
-RunLog::~RunLog() { std::fclose(file_); }
+RunLog::~RunLog() {
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+  }
+  closing_.notify_one();
+  flusher_.join();
+  std::fclose(file_);
+}
+
+void RunLog::flush_while_open() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!closing_.wait_for(lock, kFlushEvery, [this] { return closed_; })) {
+    if (!dirty_) continue;
+    dirty_ = false;
+    std::fflush(file_);
+  }
+}
 
 const std::string& RunLog::stamp(std::chrono::system_clock::time_point time) {
   // All lines of one read share a time: format it once, not once per line.
@@ -75,16 +92,11 @@ const std::string& RunLog::stamp(std::chrono::system_clock::time_point time) {
   return stamp_;
 }
 
-void RunLog::flush_soon(std::chrono::system_clock::time_point time) {
-  if (time - flushed_ < kFlushEvery) return;
-  flushed_ = time;
-  std::fflush(file_);
-}
-
 void RunLog::write_marker(const char* marker, const std::string& text) {
   const auto now = std::chrono::system_clock::now();
+  const std::lock_guard<std::mutex> lock(mutex_);
   std::fprintf(file_, "%s %s %s\n", stamp(now).c_str(), marker, text.c_str());
-  flushed_ = now;
+  dirty_ = false;
   std::fflush(file_);
 }
 
@@ -97,12 +109,13 @@ void RunLog::step_started(const pipeline::Stage&, const pipeline::Step& step) {
 }
 
 void RunLog::log_line(const steps::LogLine& line) {
+  const std::lock_guard<std::mutex> lock(mutex_);
   const std::string& time = stamp(line.time);
   fwrite_unlocked(time.data(), 1, time.size(), file_);
   fwrite_unlocked(line.stream == steps::Stream::out ? " out " : " err ", 1, 5, file_);
   fwrite_unlocked(line.text.data(), 1, line.text.size(), file_);
   fputc_unlocked('\n', file_);
-  flush_soon(line.time);
+  dirty_ = true;
 }
 
 void RunLog::step_finished(const pipeline::Stage&, const steps::StepResult& result) {

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "steps/run_observer.h"
 #include "util/result.h"
@@ -14,7 +17,9 @@ namespace turnout::agent {
 /// The log file of one run, `<data>/runs/<id>/log`: every line starts with its UTC time, then
 /// a marker (`==>` stage, `-->` step, `out`/`err` output, `<--` step end, `<==` stage end,
 /// `===` run end). Output is already masked when it arrives. Written through a large buffer,
-/// flushed at every step boundary and at least every 200 ms, so `turnout logs --follow` keeps up.
+/// flushed at every step boundary and, by a thread of its own, within 200 ms of any line, so a
+/// line followed by silence (a step that prints, then waits) still reaches `logs --follow` and
+/// the API's live log.
 class RunLog : public steps::RunObserver {
  public:
   /// Creates the file (and its folder); fails with a message naming the path.
@@ -35,12 +40,16 @@ class RunLog : public steps::RunObserver {
   explicit RunLog(std::FILE* file);
   void write_marker(const char* marker, const std::string& text);
   const std::string& stamp(std::chrono::system_clock::time_point time);
-  void flush_soon(std::chrono::system_clock::time_point time);
+  void flush_while_open();
 
   std::FILE* file_;
   std::chrono::system_clock::time_point stamped_{};
   std::string stamp_;
-  std::chrono::system_clock::time_point flushed_{};
+  std::mutex mutex_;  // the file, between the writers and the flusher
+  std::condition_variable closing_;
+  bool dirty_ = false;   // lines written since the last flush
+  bool closed_ = false;  // the flusher's signal to end
+  std::thread flusher_;  // flushes within kFlushEvery of a line
 };
 
 /// Where the log of run `id` lives under `data_dir`.

@@ -15,6 +15,7 @@
 #include "agent/http/byte_range.h"
 #include "agent/run/run_json.h"
 #include "agent/run/run_log.h"
+#include "agent/serve/live_log.h"
 #include "util/hmac.h"
 
 namespace turnout::agent {
@@ -144,19 +145,46 @@ HttpResponse serve_log(std::shared_ptr<const RunLogReader> log, std::int64_t off
   return answer;
 }
 
+// `?follow=1`: the log as the run writes it, until the run has ended; as server-sent events
+// when the client asks for them (an EventSource, which resumes from its Last-Event-ID).
+HttpResponse follow(const ServeParts& parts, std::int64_t id, std::int64_t offset, bool events) {
+  RunEnded ended = [&runs = parts.runs, id] {
+    const auto run = runs.get(id);
+    return !run || !run.value() || is_final(run.value()->status);
+  };
+  HttpResponse answer{200, "", events ? "text/event-stream" : kText};
+  // Proxies (nginx) would otherwise hold the stream back to fill their buffers.
+  answer.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+  answer.live = follow_log(parts.config.data_dir, id, offset,
+                           events ? LiveLogFormat::event_stream : LiveLogFormat::text, std::move(ended));
+  return answer;
+}
+
+// Where a log is read from: `?offset=`, else an EventSource's Last-Event-ID, else 0.
+util::Result<std::int64_t> offset_of(const HttpRequest& request) {
+  std::string given = request.header("last-event-id");
+  if (const auto query = request.query.find("offset"); query != request.query.end()) given = query->second;
+  if (given.empty() || given == "0") return std::int64_t{0};
+  if (const auto parsed = positive(given)) return *parsed;
+  return util::fail("offset must be a number of bytes, not '" + given + "'");
+}
+
 // The log from byte `offset` on (?offset=N lets a client follow it), or the bytes a Range
-// header asks for (it wins over an offset); "" before the run has one.
+// header asks for (it wins over an offset); "" before the run has one. `?follow=1` streams it.
 HttpResponse get_log(const ServeParts& parts, const HttpRequest& request) {
   const auto found = find_run(parts.runs, request);
   if (!found.run) return found.error;
-  std::int64_t offset = 0;
-  if (const auto given = request.query.find("offset"); given != request.query.end()) {
-    const auto parsed = given->second == "0" ? std::optional<std::int64_t>(0) : positive(given->second);
-    if (!parsed) return json_error(400, "offset must be a number of bytes, not '" + given->second + "'");
-    offset = *parsed;
+  const auto offset = offset_of(request);
+  if (!offset) return json_error(400, offset.error().message);
+  const auto follow_asked = request.query.find("follow");
+  if (follow_asked != request.query.end() && follow_asked->second != "0") {
+    if (follow_asked->second != "1")
+      return json_error(400, "follow must be 1 or 0, not '" + follow_asked->second + "'");
+    const bool events = request.header("accept").find("text/event-stream") != std::string::npos;
+    return follow(parts, found.run->id, offset.value(), events);
   }
   auto log = RunLogReader::open(parts.config.data_dir, found.run->id);
-  if (log) return serve_log(std::move(log.value()), offset, request.header("range"), found.run->id);
+  if (log) return serve_log(std::move(log.value()), offset.value(), request.header("range"), found.run->id);
   if (log.error().kind == util::ErrorKind::not_found) return {200, "", kText};
   spdlog::warn("{}", log.error().message);
   return json_error(log.error().kind == util::ErrorKind::denied ? 403 : 500, log.error().message);

@@ -30,7 +30,8 @@ struct ServeParts {
 
 /// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),
 /// GET /api/runs/{id}, GET /api/runs/{id}/log (?offset=BYTES, or a `Range: bytes=` header:
-/// 206, 416 outside the log; streamed in bounded pieces; 403 for a log that is a link), and the writes
+/// 206, 416 outside the log; streamed in bounded pieces; 403 for a log that is a link; ?follow=1
+/// live until the run ends, as server-sent events for `Accept: text/event-stream`), and the writes
 /// POST /api/runs/{id}/rerun and POST /api/runs/{id}/cancel (Bearer token: 401 without, 403 wrong);
 /// GET /api/apps, GET /api/apps/{app} (as `turnout deploy status --json`) and
 /// POST /api/apps/{app}/rollback (Bearer token; answers when the rollback has ended).

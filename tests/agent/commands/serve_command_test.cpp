@@ -245,3 +245,51 @@ TEST_CASE("serve: with tls: a missing certificate stops it with one line naming 
   CHECK(result.err == "turnout serve: tls: cannot read certificate " + cert.cert.string() +
                           ": No such file or directory\n");
 }
+
+TEST_CASE("serve: the transport's refusals of /webhook are counted in /metrics with their code",
+          "[integration][serve]") {
+  AgentServer server;
+  CHECK(server.raw(raw_webhook_head(26214401) + "{\"ref\":", false) == 413);
+  CHECK(server.raw(raw_webhook_head(1000) + "{\"ref\":\"refs/heads/main\"", true) == 400);
+  CHECK(server.raw("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", true) == 400);
+  const auto metrics = server.get("/metrics");
+  CHECK_THAT(metrics.body, Catch::Contains("turnout_webhook_rejected_total{code=\"413\"} 1\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("turnout_webhook_rejected_total{code=\"400\"} 2\n"));
+}
+
+TEST_CASE("serve: SIGHUP reloads a renewed TLS certificate without a restart", "[integration][serve][tls]") {
+  TempDir dir;
+  dir.write("secret", kSecret + "\n");
+  const auto first = make_self_signed_cert(dir.path(), "first");
+  const auto renewed = make_self_signed_cert(dir.path(), "renewed");
+  const SelfSignedCert live{dir / "live.crt", dir / "live.key"};
+  fs::copy_file(first.cert, live.cert);
+  fs::copy_file(first.key, live.key);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const int port = free_loopback_port();
+    dir.write("agent.yml", tls_config_text(port, dir.path(), live));
+    BackgroundProcess serve({TURNOUT_BINARY, "serve", "--config", (dir / "agent.yml").string()},
+                            dir / "serve.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline && serve.running() &&
+           https_status(port, first, "/healthz") != 200)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!serve.running()) continue;
+    REQUIRE(https_status(port, first, "/healthz") == 200);
+
+    fs::copy_file(renewed.cert, live.cert, fs::copy_options::overwrite_existing);
+    fs::copy_file(renewed.key, live.key, fs::copy_options::overwrite_existing);
+    REQUIRE(serve.send_signal(SIGHUP));
+    const auto reloaded = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < reloaded && https_status(port, renewed, "/healthz") != 200)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    INFO(serve.output());
+    CHECK(serve.running());
+    CHECK(https_status(port, renewed, "/healthz") == 200);
+    CHECK(https_status(port, first, "/healthz") == 0);
+    CHECK_THAT(serve.output(),
+               Catch::Contains("SIGHUP: TLS certificate reloaded from " + live.cert.string()));
+    return;
+  }
+  FAIL("turnout serve with tls: did not start on any of 5 ports");
+}

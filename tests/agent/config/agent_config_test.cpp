@@ -385,3 +385,29 @@ TEST_CASE("find_repo matches names ignoring case", "[unit][config]") {
   CHECK(find_repo(config, "acme/cafeteria2") == nullptr);
   CHECK(find_repo(config, "") == nullptr);
 }
+
+TEST_CASE("agent config: http limits", "[unit][config]") {
+  const auto defaults = load_ok("workers: 1\n").http;
+  CHECK(defaults.threads == 4);
+  CHECK(defaults.header_timeout == std::chrono::seconds(5));
+  CHECK(defaults.max_connections == 1024);
+  const auto given = load_ok(
+                         "http:\n  threads: 8\n  max_queued: 0\n  header_timeout: 2s\n  idle_timeout: 1m\n"
+                         "  send_timeout: 500ms\n  min_body_rate: 100\n  max_connections: 50\n"
+                         "  max_connections_per_peer: 0\n  max_live_streams: 3\n")
+                         .http;
+  CHECK(given.threads == 8);
+  CHECK(given.max_queued == 0);
+  CHECK(given.header_timeout == std::chrono::seconds(2));
+  CHECK(given.idle_timeout == std::chrono::minutes(1));
+  CHECK(given.send_timeout == std::chrono::milliseconds(500));
+  CHECK(given.min_body_rate == 100);
+  CHECK(given.max_connections == 50);
+  CHECK(given.max_connections_per_peer == 0);
+  CHECK(given.max_live_streams == 3);
+  check_only_error("http:\n  threads: 0\n", 2, 12, "`threads` 0 out of range 1..64");
+  check_only_error("http:\n  header_timeout: 0s\n", 2, 19, "`header_timeout` must be longer than 0");
+  check_only_error("http:\n  max_conections: 9\n", 2, 3,
+                   "unknown key 'max_conections' in `http` (did you mean 'max_connections'?)");
+  check_only_error("http: fast\n", 1, 7, "`http` must be a mapping");
+}

@@ -11,8 +11,15 @@
 #include <Poco/StreamCopier.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/support/self_signed_cert.h"
 #include "tests/support/temp_dir.h"
@@ -157,7 +164,7 @@ TEST_CASE("http server: a client that stalls in its handshake is cut off", "[int
   auto options = loopback_options();
   options.tls = TlsFiles{cert.cert.string(), cert.key.string()};
   options.threads = 1;
-  options.timeout_seconds = 1;
+  options.header_timeout = std::chrono::seconds(1);
   auto server = start(options, router);
 
   // The first bytes of a TLS record header, then silence: the one thread waits in the handshake.
@@ -170,7 +177,7 @@ TEST_CASE("http server: clients that stop sending do not hold its threads", "[in
   const Router router = hello_router();
   auto options = loopback_options();
   options.threads = 2;
-  options.timeout_seconds = 1;
+  options.header_timeout = std::chrono::seconds(1);
   auto server = start(options, router);
 
   // As many stalled connections as threads: one mid request line, one mid headers.
@@ -181,4 +188,339 @@ TEST_CASE("http server: clients that stop sending do not hold its threads", "[in
   CHECK(answer.body == "hello");
   CHECK(closed_by_server(*mid_line));
   CHECK(closed_by_server(*mid_headers));
+}
+
+namespace {
+
+// Sends `raw` on a new connection and reads until the server closes it (the requests here end
+// with `Connection: close`) or the client timeout passes: everything the server answered.
+std::string exchange(int port, const std::string& raw) {
+  auto socket = stall_after(port, raw);
+  socket->setReceiveTimeout(kClientTimeout);
+  std::string answer;
+  char buffer[4096];
+  try {
+    for (int got = 0; (got = socket->receiveBytes(buffer, sizeof(buffer))) > 0;) answer.append(buffer, got);
+  } catch (const Poco::Exception&) {
+    // A reset after the answer, or the timeout: what came is what the test checks.
+  }
+  return answer;
+}
+
+// Reads from `socket` until `marker` has arrived; "" when it does not within the client timeout.
+std::string read_until(Poco::Net::StreamSocket& socket, const std::string& marker) {
+  socket.setReceiveTimeout(kClientTimeout);
+  std::string seen;
+  char buffer[4096];
+  try {
+    while (seen.find(marker) == std::string::npos) {
+      const int got = socket.receiveBytes(buffer, sizeof(buffer));
+      if (got <= 0) return "";
+      seen.append(buffer, got);
+    }
+  } catch (const Poco::Exception&) {
+    return "";
+  }
+  return seen;
+}
+
+std::string post(const std::string& path, const std::string& headers) {
+  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n";
+}
+
+Router echo_router() {
+  Router router = hello_router();
+  router.add("POST", "/echo", [](const HttpRequest& request) {
+    return HttpResponse{200, "[" + request.body + "]", "text/plain"};
+  });
+  router.add("GET", "/query", [](const HttpRequest& request) {
+    const auto found = request.query.find("q");
+    return HttpResponse{200, request.path + "|" + (found == request.query.end() ? "" : found->second),
+                        "text/plain"};
+  });
+  return router;
+}
+
+}  // namespace
+
+TEST_CASE("http server: the status line carries the reason phrase of its status", "[integration][http]") {
+  const Router router = echo_router();
+  auto server = start(loopback_options(), router);
+  CHECK_THAT(exchange(server->port(), "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+             Catch::StartsWith("HTTP/1.1 404 Not Found\r\n"));
+  CHECK_THAT(exchange(server->port(), "POST /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+             Catch::StartsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
+  CHECK_THAT(exchange(server->port(), "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+             Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_CASE("http server: a POST without a body is answered without waiting for one", "[integration][http]") {
+  const Router router = echo_router();
+  auto options = loopback_options();
+  // Far beyond the client's patience: an answer can only come from not waiting for a body.
+  options.header_timeout = std::chrono::seconds(60);
+  options.idle_timeout = std::chrono::seconds(60);
+  auto server = start(options, router);
+  for (const std::string length : {"", "Content-Length: 0\r\n"}) {
+    // Keep-alive: the server must answer on its own, not when the client closes.
+    auto socket = stall_after(server->port(), "POST /echo HTTP/1.1\r\nHost: x\r\n" + length + "\r\n");
+    const auto answer = read_until(*socket, "[]");
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  }
+}
+
+TEST_CASE("http server: queries and paths are decoded, and a bad escape is a 400", "[integration][http]") {
+  const Router router = echo_router();
+  auto server = start(loopback_options(), router);
+  const auto good =
+      exchange(server->port(), "GET /que%72y?q=a%20b+c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(good, Catch::EndsWith("/query|a b c"));
+  const auto bad =
+      exchange(server->port(), "GET /query?limit=%G0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(bad, Catch::StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+  CHECK_THAT(bad, Catch::Contains("\"error\":\"bad percent-escape in the URL's query"));
+}
+
+TEST_CASE("http server: a bad or too large Content-Length is refused with a reason, and told",
+          "[integration][http]") {
+  const Router router = echo_router();
+  auto options = loopback_options();
+  options.max_body_bytes = 1000;
+  std::vector<std::pair<std::string, int>> refused;
+  std::mutex mutex;
+  options.on_refused = [&](const std::string& path, int status) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    refused.emplace_back(path, status);
+  };
+  auto server = start(options, router);
+
+  const auto letters = exchange(server->port(), post("/echo", "Content-Length: abc\r\n"));
+  CHECK_THAT(letters, Catch::StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+  CHECK_THAT(letters, Catch::Contains("\"error\":\"malformed request: bad Content-Length\""));
+  const auto digits = exchange(server->port(), post("/echo", "Content-Length: 12345678901234567890123\r\n"));
+  CHECK_THAT(digits, Catch::StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+  const auto large = exchange(server->port(), post("/echo", "Content-Length: 1001\r\n"));
+  CHECK_THAT(large, Catch::StartsWith("HTTP/1.1 413 Payload Too Large\r\n"));
+  CHECK_THAT(large, Catch::Contains("\"error\":\"request body over 1000 bytes\""));
+  const auto early = exchange(server->port(), post("/echo", "Content-Length: 10\r\n") + "12345");
+  // The client ended its half after five bytes: the answer may be lost, the refusal is still told.
+  (void)early;
+
+  // Each one told, by path and status, before anything else runs on the I/O thread.
+  const auto told = [&] {
+    const std::lock_guard<std::mutex> lock(mutex);
+    return refused;
+  }();
+  REQUIRE(told.size() >= 3);
+  CHECK(told[0] == std::make_pair(std::string("/echo"), 400));
+  CHECK(told[1] == std::make_pair(std::string("/echo"), 400));
+  CHECK(told[2] == std::make_pair(std::string("/echo"), 413));
+}
+
+TEST_CASE("http server: a chunked body and Expect: 100-continue are read as HTTP/1.1 says",
+          "[integration][http]") {
+  const Router router = echo_router();
+  auto server = start(loopback_options(), router);
+  const auto chunked = exchange(
+      server->port(), post("/echo", "Transfer-Encoding: chunked\r\n") + "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  CHECK_THAT(chunked, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(chunked, Catch::EndsWith("[abcde]"));
+
+  auto socket = stall_after(server->port(), post("/echo", "Content-Length: 4\r\nExpect: 100-continue\r\n"));
+  CHECK_THAT(read_until(*socket, "\r\n\r\n"), Catch::StartsWith("HTTP/1.1 100 Continue\r\n"));
+  socket->sendBytes("wxyz", 4);
+  CHECK_THAT(read_until(*socket, "[wxyz]"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_CASE("http server: with every handler busy and the queue full it answers 503 with Retry-After",
+          "[integration][http]") {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  Router router;
+  router.add("GET", "/slow", [&](const HttpRequest&) {
+    entered.set_value();
+    released.wait();
+    return HttpResponse{200, "slow", "text/plain"};
+  });
+  auto options = loopback_options();
+  options.threads = 1;
+  options.max_queued = 0;
+  auto server = start(options, router);
+  auto first = stall_after(server->port(), "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  entered.get_future().wait();
+  const auto busy = exchange(server->port(), "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(busy, Catch::StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
+  CHECK_THAT(busy, Catch::Contains("Retry-After: 1\r\n"));
+  release.set_value();
+  CHECK_THAT(read_until(*first, "slow"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_CASE("http server: at its cap a new connection closes the idlest, not itself", "[integration][http]") {
+  const Router router = echo_router();
+  auto options = loopback_options();
+  options.max_connections_per_peer = 2;
+  options.idle_timeout = std::chrono::seconds(60);
+  auto server = start(options, router);
+  auto oldest = stall_after(server->port(), "");
+  auto older = stall_after(server->port(), "");
+  // Both are open and idle; the third is served, and the oldest idle one made room for it.
+  CHECK(get_http(server->port(), "/hello").status == 200);
+  CHECK(closed_by_server(*oldest));
+  CHECK(get_http(server->port(), "/hello").status == 200);
+}
+
+namespace {
+
+// A live body the test feeds: pieces it adds are handed out in order, then the end once closed.
+class FedBody {
+ public:
+  std::shared_ptr<LiveBody> body() {
+    auto live = std::make_shared<LiveBody>();
+    live->poll = std::chrono::milliseconds(20);
+    live->next = [this](std::string& piece) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      ++asked_;
+      piece.clear();
+      if (!pieces_.empty()) {
+        piece = pieces_.front();
+        pieces_.erase(pieces_.begin());
+        return pieces_.empty() && closed_ ? LiveStep::end : LiveStep::wait;
+      }
+      return closed_ ? LiveStep::end : LiveStep::wait;
+    };
+    return live;
+  }
+  void add(const std::string& piece) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    pieces_.push_back(piece);
+  }
+  void close() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+  }
+  int asked() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return asked_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> pieces_;
+  bool closed_ = false;
+  int asked_ = 0;
+};
+
+Router live_router(FedBody& fed) {
+  Router router = hello_router();
+  router.add("GET", "/live", [&fed](const HttpRequest&) {
+    HttpResponse answer{200, "", "text/plain"};
+    answer.live = fed.body();
+    return answer;
+  });
+  return router;
+}
+
+// Asks `asked` until it stops growing for a while: the server no longer calls the body.
+bool stops_asking(FedBody& fed) {
+  int before = fed.asked();
+  for (int quiet = 0, round = 0; round < 300; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const int now = fed.asked();
+    quiet = now == before ? quiet + 1 : 0;
+    before = now;
+    if (quiet >= 5) return true;
+  }
+  return false;
+}
+
+const std::string kLiveRequest = "GET /live HTTP/1.1\r\nHost: x\r\n\r\n";
+
+}  // namespace
+
+TEST_CASE("http server: a live body goes out in chunks as it grows, and ends with the last chunk",
+          "[integration][http]") {
+  FedBody fed;
+  const Router router = live_router(fed);
+  auto server = start(loopback_options(), router);
+  auto socket = stall_after(server->port(), kLiveRequest);
+  fed.add("first line\n");
+  const auto head = read_until(*socket, "first line\n");
+  CHECK_THAT(head, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(head, Catch::Contains("Transfer-Encoding: chunked\r\n"));
+  // The second piece arrives on the open answer, before the body has ended.
+  fed.add("second line\n");
+  const auto more = read_until(*socket, "second line\n");
+  CHECK_THAT(more, Catch::Contains("second line\n"));
+  CHECK(more.find("0\r\n\r\n") == std::string::npos);
+  fed.close();
+  CHECK_THAT(read_until(*socket, "0\r\n\r\n"), Catch::EndsWith("0\r\n\r\n"));
+  // Kept alive: the same connection serves the next request.
+  socket->sendBytes("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 32);
+  CHECK_THAT(read_until(*socket, "hello"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_CASE("http server: live bodies are capped, and one whose client left ends and frees its place",
+          "[integration][http]") {
+  FedBody fed;
+  const Router router = live_router(fed);
+  auto options = loopback_options();
+  options.max_live_streams = 1;
+  auto server = start(options, router);
+  auto first = stall_after(server->port(), kLiveRequest);
+  fed.add("hello\n");
+  REQUIRE_THAT(read_until(*first, "hello\n"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+
+  const auto refused = exchange(server->port(), "GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
+  CHECK_THAT(refused, Catch::Contains("poll with ?offset="));
+
+  first->close();
+  CHECK(stops_asking(fed));
+  auto second = stall_after(server->port(), kLiveRequest);
+  fed.add("again\n");
+  CHECK_THAT(read_until(*second, "again\n"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_CASE("http server: stop() ends a live body that would never end", "[integration][http]") {
+  FedBody fed;
+  const Router router = live_router(fed);
+  auto server = start(loopback_options(), router);
+  auto socket = stall_after(server->port(), kLiveRequest);
+  fed.add("forever\n");
+  REQUIRE_THAT(read_until(*socket, "forever\n"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  server->stop();
+  // Cut short, not completed: the client sees the connection end without the last chunk.
+  CHECK(closed_by_server(*socket));
+  CHECK(stops_asking(fed));
+}
+
+TEST_CASE("http server: reload_tls serves a renewed certificate to new connections",
+          "[integration][http][tls]") {
+  TempDir dir;
+  const auto old_cert = make_self_signed_cert(dir.path(), "old");
+  const Router router = hello_router();
+  auto options = loopback_options();
+  const auto cert = dir.path() / "live.crt";
+  const auto key = dir.path() / "live.key";
+  std::filesystem::copy_file(old_cert.cert, cert);
+  std::filesystem::copy_file(old_cert.key, key);
+  options.tls = TlsFiles{cert.string(), key.string()};
+  auto server = start(options, router);
+  CHECK(get_https(server->port(), client_context_trusting(old_cert.cert), "/hello").status == 200);
+
+  // A broken file leaves the old pair in use.
+  const auto renewed = make_self_signed_cert(dir.path(), "renewed");
+  dir.write("live.key", "not a key\n");
+  const auto refused = server->reload_tls();
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message, Catch::Contains(key.string()));
+  CHECK(get_https(server->port(), client_context_trusting(old_cert.cert), "/hello").status == 200);
+
+  std::filesystem::copy_file(renewed.cert, cert, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(renewed.key, key, std::filesystem::copy_options::overwrite_existing);
+  REQUIRE(server->reload_tls().ok());
+  CHECK(get_https(server->port(), client_context_trusting(renewed.cert), "/hello").status == 200);
+  CHECK_THROWS_AS(get_https(server->port(), client_context_trusting(old_cert.cert), "/hello"),
+                  Poco::Exception);
 }

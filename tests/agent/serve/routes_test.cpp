@@ -150,10 +150,10 @@ TEST_CASE("serve: a run's log that is a link is refused, and nothing of its targ
   CHECK(get(server, log_path(id), "bytes=0-3").status == 403);
 }
 
-TEST_CASE("serve: a 256 MiB log is served without the agent holding it", "[integration][serve][api][slow]") {
+TEST_CASE("serve: a 2 GiB log is served without the agent holding it", "[integration][serve][api][slow]") {
   AgentServer server;
   const auto id = recorded_run(server);
-  const std::int64_t size = 256LL * 1024 * 1024;
+  const std::int64_t size = 2048LL * 1024 * 1024;
   fs::create_directories(log_of(server, id).parent_path());
   {
     // Sparse: zeros but for a line at the start, the middle and the end.
