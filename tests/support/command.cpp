@@ -4,26 +4,17 @@
 
 #include "steps/child_process.h"
 #include "steps/secret_masker.h"
-
-extern char** environ;
+#include "tests/support/environment.h"
 
 namespace turnout::test {
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& cwd,
                           const std::map<std::string, std::string>& env) {
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string text(*entry);
-    const auto equals = text.find('=');
-    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  for (const auto& [name, value] : env) merged[name] = value;
-
   steps::ProcessSpec spec;
   spec.argv = argv;
   spec.cwd = cwd;
   spec.timeout = std::chrono::minutes(5);
-  for (const auto& [name, value] : merged) spec.env.push_back(name + "=" + value);
+  spec.env = merged_environment(env);
 
   CommandResult result;
   const steps::SecretMasker no_secrets;
