@@ -1,9 +1,9 @@
 #include <poll.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -47,9 +47,9 @@ struct ServeSetup {
 
 // Every repository has a secret of its own: the agent needs none.
 bool every_repo_has_own_secret(const AgentConfig& config) {
-  return !config.repos.empty() && std::all_of(config.repos.begin(), config.repos.end(), [](const RepoConfig& repo) {
-           return repo.webhook_secret.configured();
-         });
+  return !config.repos.empty() &&
+         std::all_of(config.repos.begin(), config.repos.end(),
+                     [](const RepoConfig& repo) { return repo.webhook_secret.configured(); });
 }
 
 // Each repository's own webhook secret, read now: one that cannot be read stops the start.
@@ -127,7 +127,9 @@ int serve(const ServeSetup& setup) {
   auto store = open_store(config.data_dir);
   if (!store) return usage_error("serve", store.error().message);
   if (setup.secrets.insecure)
-    spdlog::warn("webhook signatures are NOT checked (--insecure-no-signature) for repositories without their own secret");
+    spdlog::warn(
+        "webhook signatures are NOT checked (--insecure-no-signature) for repositories without their own "
+        "secret");
   reconcile_all_apps(config.data_dir);
   const std::string local_token = make_local_token();
   auto tokens = write_tokens(config, local_token);
@@ -178,22 +180,23 @@ int serve(const ServeSetup& setup) {
 }  // namespace
 
 Command serve_command() {
-  return {"serve",
-          "Run the agent: receive GitHub, Gitea, Forgejo and GitLab webhooks, run the queued pipelines; JSON API "
-          "and metrics",
-          [](CLI::App& app) -> CommandHandler {
-            auto options = std::make_shared<ServeOptions>();
-            app.add_option("--config", options->config, "The agent's config file")->capture_default_str();
-            app.add_flag("--insecure-no-signature", options->insecure_no_signature,
-                         "Accept webhooks without a signature check when no secret is configured");
-            app.add_option("--log-format", options->log_format, "text or json (default: the config's)")
-                ->check(CLI::IsMember({"text", "json"}));
-            return [options] {
-              auto setup = validate(*options);
-              if (!setup) return usage_error("serve", setup.error().message);
-              return serve(setup.value());
-            };
-          }};
+  return {
+      "serve",
+      "Run the agent: receive GitHub, Gitea, Forgejo and GitLab webhooks, run the queued pipelines; JSON API "
+      "and metrics",
+      [](CLI::App& app) -> CommandHandler {
+        auto options = std::make_shared<ServeOptions>();
+        app.add_option("--config", options->config, "The agent's config file")->capture_default_str();
+        app.add_flag("--insecure-no-signature", options->insecure_no_signature,
+                     "Accept webhooks without a signature check when no secret is configured");
+        app.add_option("--log-format", options->log_format, "text or json (default: the config's)")
+            ->check(CLI::IsMember({"text", "json"}));
+        return [options] {
+          auto setup = validate(*options);
+          if (!setup) return usage_error("serve", setup.error().message);
+          return serve(setup.value());
+        };
+      }};
 }
 
 }  // namespace turnout::agent

@@ -62,10 +62,10 @@ struct NotifyTarget {
 
 /// One `repos:` item: a repository the agent builds.
 struct RepoConfig {
-  std::string name;                                     ///< owner/repo (GitLab: group/.../project); matched ignoring case
-  Forge forge = Forge::github;                          ///< `forge:` where its webhooks come from
-  SecretRef webhook_secret;                             ///< its own webhook secret; none: the agent's
-  std::string url;                                      ///< where to fetch; "" = the payload's clone_url
+  std::string name;             ///< owner/repo (GitLab: group/.../project); matched ignoring case
+  Forge forge = Forge::github;  ///< `forge:` where its webhooks come from
+  SecretRef webhook_secret;     ///< its own webhook secret; none: the agent's
+  std::string url;              ///< where to fetch; "" = the payload's clone_url
   std::vector<std::string> branches{"main", "master"};  ///< glob patterns of branches that run
   std::string pipeline = ".turnout.yml";                ///< path of the pipeline file in the repository
   std::optional<GithubConfig> github;                   ///< none: nothing reported to GitHub

@@ -15,13 +15,20 @@ using pipeline::detail::FirstSeen;
 using pipeline::detail::line_of;
 using pipeline::detail::position_of;
 
-const std::vector<std::string> kRepoKeys = {"name",      "url",
-                                            "forge",     "branches",
-                                            "pipeline",  "github",
-                                            "gitea",     "forgejo",
-                                            "gitlab",    "notify",
-                                            "ssh_key_file", "token_file",
-                                            "token_env", "webhook_secret_file",
+const std::vector<std::string> kRepoKeys = {"name",
+                                            "url",
+                                            "forge",
+                                            "branches",
+                                            "pipeline",
+                                            "github",
+                                            "gitea",
+                                            "forgejo",
+                                            "gitlab",
+                                            "notify",
+                                            "ssh_key_file",
+                                            "token_file",
+                                            "token_env",
+                                            "webhook_secret_file",
                                             "webhook_secret_env"};
 const std::vector<std::string> kGithubKeys = {"api_url",  "token_file",  "token_env",
                                               "statuses", "deployments", "environment"};
@@ -111,8 +118,9 @@ std::optional<ForgeApiConfig> read_forge_api(ConfigReader& reader, const Entry& 
   }
   if (api.statuses && !api.token.configured() && !reader.was_misspelt(entry.value, "token_file") &&
       !reader.was_misspelt(entry.value, "token_env")) {
-    reader.error(entry.value, where.prefix() +
-                                  "reporting statuses needs `token_file` or `token_env` (or set statuses: false)");
+    reader.error(
+        entry.value,
+        where.prefix() + "reporting statuses needs `token_file` or `token_env` (or set statuses: false)");
   }
   if (api.url.empty()) return std::nullopt;
   return api;
@@ -166,7 +174,8 @@ void check_name(ConfigReader& reader, const YAML::Node& node, const Where& where
   if (segments.size() == 2 || (nested && segments.size() > 2)) return;
   const std::string shape = nested ? "group/project (or group/subgroup/project), as on GitLab"
                                    : std::string("owner/repo, as on ") + display_name(repo.forge);
-  reader.error(value_of(node, "name"), where.prefix() + "`name` must be " + shape + " (got '" + repo.name + "')");
+  reader.error(value_of(node, "name"),
+               where.prefix() + "`name` must be " + shape + " (got '" + repo.name + "')");
   repo.name.clear();
 }
 

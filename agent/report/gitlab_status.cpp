@@ -40,8 +40,8 @@ std::string url_encode_path(const std::string& path) {
   std::string out;
   for (const char c : path) {
     const auto byte = static_cast<unsigned char>(c);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '.' || c == '_' || c == '~';
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '.' || c == '_' || c == '~';
     if (plain) {
       out += c;
     } else {
@@ -53,7 +53,8 @@ std::string url_encode_path(const std::string& path) {
   return out;
 }
 
-std::string gitlab_statuses_url(const std::string& base_url, const std::string& project, const std::string& sha) {
+std::string gitlab_statuses_url(const std::string& base_url, const std::string& project,
+                                const std::string& sha) {
   return base_url + "/api/v4/projects/" + url_encode_path(project) + "/statuses/" + sha;
 }
 

@@ -24,7 +24,8 @@ std::string url_encode_path(const std::string& path);
 
 /// `{base_url}/api/v4/projects/{url_encode_path(project)}/statuses/{sha}`; `base_url` is the
 /// forge's own address.
-std::string gitlab_statuses_url(const std::string& base_url, const std::string& project, const std::string& sha);
+std::string gitlab_statuses_url(const std::string& base_url, const std::string& project,
+                                const std::string& sha);
 
 /// The JSON body: state (gitlab_state), name (the context), the description cut to
 /// kGitlabMaxText, and target_url unless "" or longer than GitLab takes (a cut link leads

@@ -172,10 +172,11 @@ void Reporting::report_run_status(const RunRecord& run, const RepoReporting& rep
   status(repo, run.id, run.sha, text.state, status_context(name), text.description);
 }
 
-void Reporting::status(const RepoReporting& repo, std::int64_t run_id, const std::string& sha, CommitState state,
-                       const std::string& context, const std::string& description) {
+void Reporting::status(const RepoReporting& repo, std::int64_t run_id, const std::string& sha,
+                       CommitState state, const std::string& context, const std::string& description) {
   const auto link = run_url(config_, run_id);
-  NewReport report{repo.repo, status_order_key(sha, context), ReportKind::status, "", "", std::nullopt, run_id};
+  NewReport report{repo.repo, status_order_key(sha, context), ReportKind::status, "", "", std::nullopt,
+                   run_id};
   switch (repo.forge) {
     case Forge::github:
       report.url = statuses_url(repo.api_url, repo.repo, sha);

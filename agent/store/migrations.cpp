@@ -159,10 +159,9 @@ Migration deliveries_per_forge() {
 }
 
 const std::vector<Migration>& schema_migrations() {
-  static const std::vector<Migration> migrations{initial_schema(),       deliveries_table(),
-                                                 step_process_groups(),  run_queue(),
-                                                 branch_concurrency(),   reports_table(),
-                                                 deliveries_per_forge()};
+  static const std::vector<Migration> migrations{
+      initial_schema(),     deliveries_table(), step_process_groups(), run_queue(),
+      branch_concurrency(), reports_table(),    deliveries_per_forge()};
   return migrations;
 }
 

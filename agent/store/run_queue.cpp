@@ -16,18 +16,20 @@ void insert_delivery(Connection& connection, const DeliveryRecord& delivery,
       .statement(
           "INSERT INTO deliveries (forge, delivery_id, received_at, event, repo, ref, sha, result, reason, "
           "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .execute({delivery.forge, delivery.delivery_id, util::utc_now(), delivery.event, delivery.repo, delivery.ref,
-                delivery.sha, delivery.result, delivery.reason, nullable(run_id)});
+      .execute({delivery.forge, delivery.delivery_id, util::utc_now(), delivery.event, delivery.repo,
+                delivery.ref, delivery.sha, delivery.result, delivery.reason, nullable(run_id)});
 }
 
 // The run the forge's delivery id last queued and its status; nullopt when it queued none. A run
 // that was interrupted and queued again lives on in its requeue: that one counts.
-std::optional<std::pair<std::int64_t, RunStatus>> last_run_of(Connection& connection, const DeliveryRecord& delivery) {
-  const auto found = connection
-                         .statement(
-                             "SELECT run_id FROM deliveries WHERE forge = ? AND delivery_id = ? AND run_id IS NOT NULL "
-                             "ORDER BY id DESC LIMIT 1")
-                         .first_integer({delivery.forge, delivery.delivery_id});
+std::optional<std::pair<std::int64_t, RunStatus>> last_run_of(Connection& connection,
+                                                              const DeliveryRecord& delivery) {
+  const auto found =
+      connection
+          .statement(
+              "SELECT run_id FROM deliveries WHERE forge = ? AND delivery_id = ? AND run_id IS NOT NULL "
+              "ORDER BY id DESC LIMIT 1")
+          .first_integer({delivery.forge, delivery.delivery_id});
   if (!found) return std::nullopt;
   auto run = read_run(connection, *found);
   while (const auto again =

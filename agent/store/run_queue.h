@@ -50,10 +50,10 @@ class RunQueue {
   explicit RunQueue(Database& database) : database_(database) {}
 
   /// Records an accepted push and its queued run in one transaction, durable on return. A
-  /// delivery id (of the same forge) whose last run is still queued or running is a duplicate (nothing written);
-  /// one whose run has ended queues a new run with trigger `redelivery`. The run is for the
-  /// agent's queue (scheduled), and unless the branch's pipeline says `concurrency: queue` it
-  /// supersedes the branch's older queued runs (status superseded, superseded_by = the new run).
+  /// delivery id (of the same forge) whose last run is still queued or running is a duplicate (nothing
+  /// written); one whose run has ended queues a new run with trigger `redelivery`. The run is for the agent's
+  /// queue (scheduled), and unless the branch's pipeline says `concurrency: queue` it supersedes the branch's
+  /// older queued runs (status superseded, superseded_by = the new run).
   util::Result<QueuedDelivery> queue_delivery(const DeliveryRecord& delivery, const NewRun& run);
   /// Records a delivery that queued nothing (ignored, pong).
   util::Status record_delivery(const DeliveryRecord& delivery);

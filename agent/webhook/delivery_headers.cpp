@@ -19,7 +19,8 @@ Forge forge_of(const HeaderLookup& header) {
   if (!first_of(header, {"x-gitlab-event", "x-gitlab-token"}).empty()) return Forge::gitlab;
   if (!first_of(header, {"x-forgejo-event", "x-forgejo-delivery", "x-forgejo-signature"}).empty())
     return Forge::forgejo;
-  if (!first_of(header, {"x-gitea-event", "x-gitea-delivery", "x-gitea-signature"}).empty()) return Forge::gitea;
+  if (!first_of(header, {"x-gitea-event", "x-gitea-delivery", "x-gitea-signature"}).empty())
+    return Forge::gitea;
   return Forge::github;
 }
 
@@ -97,8 +98,9 @@ std::string describe(Forge forge, SignatureCheck check) {
       return header + " must be the bare hex HMAC-SHA256 of the body, without a prefix such as sha256= " +
              "(that is GitHub's X-Hub-Signature-256)";
     case SignatureCheck::mismatch:
-      return forge == Forge::gitlab ? "X-Gitlab-Token does not match the secret: check the webhook's secret token"
-                                    : "signature does not match the body: check the webhook secret";
+      return forge == Forge::gitlab
+                 ? "X-Gitlab-Token does not match the secret: check the webhook's secret token"
+                 : "signature does not match the body: check the webhook secret";
   }
   return "unknown signature check";
 }

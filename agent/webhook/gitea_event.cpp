@@ -49,7 +49,8 @@ util::Result<PushEvent> read_push(const Fields& fields) {
   const auto present = detail::require_fields(
       {{push.ref, "ref"}, {push.repository_full_name, "repository.full_name"}, {push.after, "after"}});
   if (!present) return present.error();
-  if (!detail::is_commit_id(push.after)) return detail::invalid_delivery("push event's 'after' is not a commit id");
+  if (!detail::is_commit_id(push.after))
+    return detail::invalid_delivery("push event's 'after' is not a commit id");
   push.before = text_of(fields, Field::before);
   push.clone_url = text_of(fields, Field::repository_clone_url);
   push.ssh_url = text_of(fields, Field::repository_ssh_url);

@@ -17,6 +17,7 @@ std::string sign_gitea(std::string_view secret, std::string_view body);
 /// Checks `header` (the signature header's value, "" when absent) against `body` under `secret`:
 /// missing when empty, wrong_algorithm for a `name=` prefix (`sha256=` is GitHub's form, which
 /// Gitea never sends in this header), malformed unless 64 hex digits, else compared in constant time.
-SignatureCheck verify_gitea_signature(std::string_view secret, std::string_view body, std::string_view header);
+SignatureCheck verify_gitea_signature(std::string_view secret, std::string_view body,
+                                      std::string_view header);
 
 }  // namespace turnout::agent

@@ -59,9 +59,10 @@ bool flag_of(const Fields& fields, Field field) { return detail::flag_of(at(fiel
 
 util::Result<PushEvent> read_push(const Fields& fields) {
   PushEvent push;
-  const auto present = detail::require_fields({{text_of(fields, Field::ref), "ref"},
-                                               {text_of(fields, Field::repository_full_name), "repository.full_name"},
-                                               {text_of(fields, Field::after), "after"}});
+  const auto present =
+      detail::require_fields({{text_of(fields, Field::ref), "ref"},
+                              {text_of(fields, Field::repository_full_name), "repository.full_name"},
+                              {text_of(fields, Field::after), "after"}});
   if (!present) return present.error();
   push.ref = text_of(fields, Field::ref);
   push.repository_full_name = text_of(fields, Field::repository_full_name);

@@ -55,8 +55,8 @@ util::Result<PushEvent> read_push(const Fields& fields, std::string_view hook) {
   const auto kind = text_of(fields, Field::object_kind);
   const std::string expected = hook == "Tag Push Hook" ? "tag_push" : "push";
   if (!kind.empty() && kind != expected)
-    return detail::invalid_delivery("X-Gitlab-Event is '" + std::string(hook) + "' but the body's object_kind is '" +
-                                    kind + "'");
+    return detail::invalid_delivery("X-Gitlab-Event is '" + std::string(hook) +
+                                    "' but the body's object_kind is '" + kind + "'");
   PushEvent push;
   push.ref = text_of(fields, Field::ref);
   push.repository_full_name = text_of(fields, Field::project_path);
@@ -64,7 +64,8 @@ util::Result<PushEvent> read_push(const Fields& fields, std::string_view hook) {
   const auto present = detail::require_fields(
       {{push.ref, "ref"}, {push.repository_full_name, "project.path_with_namespace"}, {after, "after"}});
   if (!present) return present.error();
-  if (!detail::is_commit_id(after)) return detail::invalid_delivery("push event's 'after' is not a commit id");
+  if (!detail::is_commit_id(after))
+    return detail::invalid_delivery("push event's 'after' is not a commit id");
   const auto checkout = text_of(fields, Field::checkout_sha);
   if (!checkout.empty() && !detail::is_commit_id(checkout))
     return detail::invalid_delivery("push event's 'checkout_sha' is not a commit id");

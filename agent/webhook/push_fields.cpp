@@ -45,7 +45,8 @@ void split_ref(PushEvent& push) {
 
 util::Status require_fields(const std::vector<std::pair<std::string_view, const char*>>& required) {
   for (const auto& [value, name] : required) {
-    if (value.empty()) return invalid_delivery(std::string("push event is missing '") + name + "' (or it is not a string)");
+    if (value.empty())
+      return invalid_delivery(std::string("push event is missing '") + name + "' (or it is not a string)");
   }
   return util::Ok{};
 }

@@ -44,7 +44,8 @@ bool names_an_algorithm(std::string_view header) {
 }
 
 SignatureCheck verify_hex_digest(std::string_view secret, std::string_view body, std::string_view hex) {
-  if (hex.size() != kHexDigits || !std::all_of(hex.begin(), hex.end(), is_hex)) return SignatureCheck::malformed;
+  if (hex.size() != kHexDigits || !std::all_of(hex.begin(), hex.end(), is_hex))
+    return SignatureCheck::malformed;
   std::string given(hex);
   std::transform(given.begin(), given.end(), given.begin(), lower);
   const bool same = util::constant_time_equal(given, util::hmac_sha256_hex(secret, body));

@@ -108,10 +108,12 @@ std::optional<IntakeAnswer> WebhookIntake::verify(const IntakeRequest& request, 
   }
   const auto check = failed.value_or(SignatureCheck::missing);
   // The delivery id and the check's name only: GitLab's header is the secret itself.
-  spdlog::warn("webhook {}: {} signature {}: rejected", request.delivery, to_string(request.forge), to_string(check));
+  spdlog::warn("webhook {}: {} signature {}: rejected", request.delivery, to_string(request.forge),
+               to_string(check));
   if (candidates.empty())
-    return answer(401, "rejected",
-                  std::string("no webhook secret is configured for ") + display_name(request.forge) + " deliveries");
+    return answer(
+        401, "rejected",
+        std::string("no webhook secret is configured for ") + display_name(request.forge) + " deliveries");
   return answer(401, "rejected", describe(request.forge, check));
 }
 
@@ -120,20 +122,21 @@ std::optional<IntakeAnswer> WebhookIntake::verify(const IntakeRequest& request, 
 std::optional<IntakeAnswer> WebhookIntake::check_repo(const IntakeRequest& request, const Verified& verified,
                                                       const RepoConfig& repo) const {
   if (!accepts_delivery(repo.forge, request.forge)) {
-    const std::string reason = "repository '" + repo.name + "' is configured with forge: " + to_string(repo.forge) +
-                               ", but this delivery came with " + display_name(request.forge) + "'s headers (" +
-                               headers_of(request.forge).event + "): set its `forge:` in " + config_.file +
-                               " or check the webhook";
+    const std::string reason =
+        "repository '" + repo.name + "' is configured with forge: " + to_string(repo.forge) +
+        ", but this delivery came with " + display_name(request.forge) + "'s headers (" +
+        headers_of(request.forge).event + "): set its `forge:` in " + config_.file + " or check the webhook";
     spdlog::warn("webhook {}: {}: rejected", request.delivery, reason);
     return answer(400, "rejected", reason);
   }
   const bool own = secrets_.repos.count(lowercase(repo.name)) > 0;
   const std::string needed = own ? repo.name : std::string();
-  if (contains(verified.matched, needed) || (!verified.checked && !own && !secrets_.agent)) return std::nullopt;
-  const std::string reason =
-      own ? "the delivery does not pass the check of repository '" + repo.name + "''s own webhook secret (" +
-                describe(request.forge, SignatureCheck::mismatch) + ")"
-          : describe(request.forge, SignatureCheck::mismatch);
+  if (contains(verified.matched, needed) || (!verified.checked && !own && !secrets_.agent))
+    return std::nullopt;
+  const std::string reason = own ? "the delivery does not pass the check of repository '" + repo.name +
+                                       "''s own webhook secret (" +
+                                       describe(request.forge, SignatureCheck::mismatch) + ")"
+                                 : describe(request.forge, SignatureCheck::mismatch);
   spdlog::warn("webhook {}: {} signature not {}'s: rejected", request.delivery, to_string(request.forge),
                own ? repo.name : "the agent's");
   return answer(401, "rejected", reason);
@@ -180,8 +183,9 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
   const auto queued = queue_.queue_delivery(delivery, run);
   if (!queued) {
     spdlog::error("webhook {}: {}", request.delivery, queued.error().message);
-    return answer(500, "error",
-                  std::string("the run could not be recorded; ") + display_name(request.forge) + " may redeliver");
+    return answer(
+        500, "error",
+        std::string("the run could not be recorded; ") + display_name(request.forge) + " may redeliver");
   }
   const auto id = queued.value().run_id;
   IntakeAnswer out = queued.value().duplicate
@@ -208,8 +212,9 @@ IntakeAnswer WebhookIntake::ignore(const IntakeRequest& request, const ParsedEve
   delivery.reason = reason;
   if (auto recorded = queue_.record_delivery(delivery); !recorded) {
     spdlog::error("webhook {}: {}", request.delivery, recorded.error().message);
-    return answer(500, "error",
-                  std::string("the delivery could not be recorded; ") + display_name(request.forge) + " may redeliver");
+    return answer(
+        500, "error",
+        std::string("the delivery could not be recorded; ") + display_name(request.forge) + " may redeliver");
   }
   if (event.kind != EventKind::ping) spdlog::info("webhook {}: ignored: {}", request.delivery, reason);
   return answer(202, "ignored", reason);

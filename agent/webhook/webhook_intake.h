@@ -71,8 +71,8 @@ class WebhookIntake {
  private:
   /// The secrets a delivery's check passed with: a repository's name, or "" for the agent's.
   struct Verified {
-    bool checked = true;                ///< false: nothing could check it (insecure)
-    std::vector<std::string> matched;   ///< whose secrets it passed
+    bool checked = true;               ///< false: nothing could check it (insecure)
+    std::vector<std::string> matched;  ///< whose secrets it passed
   };
 
   std::optional<IntakeAnswer> verify(const IntakeRequest& request, Verified& verified) const;

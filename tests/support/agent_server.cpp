@@ -55,7 +55,8 @@ std::string push_payload(const std::string& sha, const std::string& branch) {
 std::string forge_push_payload(agent::Forge forge, const std::string& sha, const std::string& branch) {
   if (forge == agent::Forge::github) return push_payload(sha, branch);
   const bool gitlab = forge == agent::Forge::gitlab;
-  const auto file = gitlab ? "gitlab/push/go-scm__push-master.json" : "gitea/push/woodpecker__push-main-3-commits.json";
+  const auto file =
+      gitlab ? "gitlab/push/go-scm__push-master.json" : "gitea/push/woodpecker__push-main-3-commits.json";
   const auto text = read_file(webhook_fixtures_dir() / file);
   auto payload = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
   payload->set("after", sha);
@@ -163,8 +164,9 @@ int AgentServer::raw(const std::string& bytes, bool shutdown_send) {
 }
 
 Answer AgentServer::post_headers(const std::vector<std::pair<std::string, std::string>>& headers,
-                                const std::string& body) {
-  Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, "/webhook", Poco::Net::HTTPMessage::HTTP_1_1);
+                                 const std::string& body) {
+  Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, "/webhook",
+                              Poco::Net::HTTPMessage::HTTP_1_1);
   post.setContentType("application/json");
   for (const auto& [name, value] : headers) post.set(name, value);
   return request(post, body);
@@ -191,7 +193,9 @@ Answer AgentServer::push_from(agent::Forge forge, const std::string& sha, const 
                                      {"X-Hub-Signature-256", agent::sign(kAgentSecret, body)}});
       break;
     case agent::Forge::gitlab:
-      headers = {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Event-UUID", delivery}, {"X-Gitlab-Token", kAgentSecret}};
+      headers = {{"X-Gitlab-Event", "Push Hook"},
+                 {"X-Gitlab-Event-UUID", delivery},
+                 {"X-Gitlab-Token", kAgentSecret}};
       break;
   }
   return post_headers(headers, body);

@@ -43,7 +43,8 @@ std::string push_payload(const std::string& sha, const std::string& branch = "ma
 /// The real push payload of `forge` (GitHub's: push_payload; Gitea's and Forgejo's: Gitea's
 /// fixture; GitLab's: its push fixture) with the commit set to `sha`, the ref to
 /// refs/heads/`branch` and the repository to woodpecker-ci/woodpecker.
-std::string forge_push_payload(agent::Forge forge, const std::string& sha, const std::string& branch = "main");
+std::string forge_push_payload(agent::Forge forge, const std::string& sha,
+                               const std::string& branch = "main");
 
 /// A `turnout serve` with one watched repository, woodpecker-ci/woodpecker, fetched from a
 /// local repository (`app`) that the test commits pipelines to.
@@ -85,7 +86,8 @@ class AgentServer {
   /// returns the status line's code (0 when none came back).
   int raw(const std::string& bytes, bool shutdown_send);
   /// POST /webhook with `headers` (name, value) and `body`, as they are.
-  Answer post_headers(const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body);
+  Answer post_headers(const std::vector<std::pair<std::string, std::string>>& headers,
+                      const std::string& body);
   /// A push of `sha` to `branch` as `forge` sends it (forge_push_payload), with that forge's
   /// headers (Gitea's and GitHub's besides for Gitea; Forgejo's and Gitea's for Forgejo), signed
   /// with kAgentSecret (GitLab: kAgentSecret as its token).

@@ -17,10 +17,12 @@ const std::string kName = "[A-Za-z0-9_.-]+";
 const std::regex kGiteaStatusPath("^/api/v1/repos/" + kName + "/" + kName + "/statuses/([0-9a-f]{40})$");
 // A numeric id, or a path whose slashes are encoded (`group%2Fproject`): a bare `/` would be
 // another endpoint.
-const std::regex kGitlabStatusPath("^/api/v4/projects/([0-9]+|[A-Za-z0-9_.~-]+(%2F[A-Za-z0-9_.~-]+)+)/statuses/([0-9a-f]{40})$");
+const std::regex kGitlabStatusPath(
+    "^/api/v4/projects/([0-9]+|[A-Za-z0-9_.~-]+(%2F[A-Za-z0-9_.~-]+)+)/statuses/([0-9a-f]{40})$");
 
 const std::set<std::string> kGiteaStates = {"pending", "success", "error", "failure", "warning"};
-const std::set<std::string> kGitlabStates = {"pending", "running", "success", "failed", "canceled", "skipped"};
+const std::set<std::string> kGitlabStates = {"pending", "running",  "success",
+                                             "failed",  "canceled", "skipped"};
 const std::set<std::string> kGitlabFinished = {"success", "failed", "canceled", "skipped"};
 constexpr std::size_t kGitlabMaxText = 255;
 
@@ -57,7 +59,8 @@ void check_fields(const GithubRequest& request, const std::set<std::string>& all
 void check_common(const GithubRequest& request, std::vector<std::string>& problems) {
   if (request.method != "POST") problems.push_back("method must be POST");
   if (header(request, "content-type").rfind("application/json", 0) != 0)
-    problems.push_back("Content-Type must be application/json, got '" + header(request, "content-type") + "'");
+    problems.push_back("Content-Type must be application/json, got '" + header(request, "content-type") +
+                       "'");
   if (header(request, "user-agent").rfind("turnout/", 0) != 0)
     problems.push_back("User-Agent must be turnout/<version>, got '" + header(request, "user-agent") + "'");
 }
@@ -116,8 +119,9 @@ GithubRequest FakeForge::judge_gitea(GithubRequest request, ScriptedAnswer& answ
   } else if (!problems.empty()) {
     answer = json_answer(422, R"({"message":"Unprocessable Entity","errors":[]})");
   } else {
-    answer = json_answer(201, "{\"id\":" + std::to_string(next_id_++) + ",\"status\":\"" + request.field("state") +
-                                  "\",\"context\":\"" + request.field("context") + "\"}");
+    answer =
+        json_answer(201, "{\"id\":" + std::to_string(next_id_++) + ",\"status\":\"" + request.field("state") +
+                             "\",\"context\":\"" + request.field("context") + "\"}");
   }
   return request;
 }
@@ -130,7 +134,8 @@ GithubRequest FakeForge::judge_gitlab(GithubRequest request, ScriptedAnswer& ans
     answer = json_answer(404, R"({"error":"404 Not Found"})");
     return request;
   }
-  check_fields(request, {"state", "ref", "name", "context", "target_url", "description", "coverage", "pipeline_id"},
+  check_fields(request,
+               {"state", "ref", "name", "context", "target_url", "description", "coverage", "pipeline_id"},
                {"state", "ref", "name", "context", "target_url", "description"}, problems);
   std::vector<std::string> bad;
   const auto state = request.field("state");
@@ -151,15 +156,16 @@ GithubRequest FakeForge::judge_gitlab(GithubRequest request, ScriptedAnswer& ans
     answer = json_answer(400, R"({"message":"400 Bad request"})");
   } else if (same_state) {
     const std::string event = state == "pending" ? "enqueue" : "run";
-    answer = json_answer(400, "{\"message\":\"Cannot transition status via :" + event + " from :" + state + "\"}");
+    answer =
+        json_answer(400, "{\"message\":\"Cannot transition status via :" + event + " from :" + state + "\"}");
   } else {
     if (kGitlabFinished.count(state) > 0) {
       open_.erase(key);
     } else {
       open_[key] = state;
     }
-    answer = json_answer(201, "{\"id\":" + std::to_string(next_id_++) + ",\"status\":\"" + state + "\",\"name\":\"" +
-                                  name + "\"}");
+    answer = json_answer(201, "{\"id\":" + std::to_string(next_id_++) + ",\"status\":\"" + state +
+                                  "\",\"name\":\"" + name + "\"}");
   }
   return request;
 }
@@ -172,7 +178,8 @@ std::vector<GithubRequest> FakeForge::requests() const {
 std::vector<std::string> FakeForge::problems() const {
   std::vector<std::string> all;
   for (const auto& request : requests()) {
-    for (const auto& problem : request.problems) all.push_back(request.method + " " + request.raw_path + ": " + problem);
+    for (const auto& problem : request.problems)
+      all.push_back(request.method + " " + request.raw_path + ": " + problem);
   }
   return all;
 }
@@ -187,11 +194,13 @@ bool FakeForge::wait_for(const std::function<bool(const std::vector<GithubReques
   return done(requests());
 }
 
-std::vector<std::string> forge_states(const std::vector<GithubRequest>& requests, const std::string& context) {
+std::vector<std::string> forge_states(const std::vector<GithubRequest>& requests,
+                                      const std::string& context) {
   std::vector<std::string> states;
   for (const auto& request : requests) {
     const auto name = request.field("name").empty() ? request.field("context") : request.field("name");
-    if (name == context && request.answered >= 200 && request.answered < 300) states.push_back(request.field("state"));
+    if (name == context && request.answered >= 200 && request.answered < 300)
+      states.push_back(request.field("state"));
   }
   return states;
 }

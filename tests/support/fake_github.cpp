@@ -189,7 +189,8 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-StandInServer::StandInServer(int port, std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls,
+StandInServer::StandInServer(int port,
+                             std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls,
                              StandInHandler handler)
     : port_(port), tls_(std::move(tls)), handler_(std::move(handler)), server_(std::make_unique<Server>()) {}
 
@@ -226,7 +227,8 @@ FakeGithub::FakeGithub(std::optional<std::pair<std::filesystem::path, std::files
     : tls_(std::move(tls)), token_(kGithubToken) {
   port_ = free_loopback_port();
   server_ = std::make_unique<StandInServer>(
-      port_, tls_, [this](GithubRequest request, ScriptedAnswer& answer) { return handle(std::move(request), answer); });
+      port_, tls_,
+      [this](GithubRequest request, ScriptedAnswer& answer) { return handle(std::move(request), answer); });
   start();
 }
 

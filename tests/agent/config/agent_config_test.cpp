@@ -396,7 +396,8 @@ TEST_CASE("agent config: a repo's forge, its secret and its statuses", "[unit][c
       "    gitea: {url: https://git.example.com/, token_env: GITEA_TOKEN}\n"
       "  - name: acme/tools\n"
       "    forge: forgejo\n"
-      "    forgejo: {url: https://code.example.com, token_file: /etc/turnout/forgejo-token, statuses: false}\n"
+      "    forgejo: {url: https://code.example.com, token_file: /etc/turnout/forgejo-token, statuses: "
+      "false}\n"
       "  - name: group/subgroup/project\n"
       "    forge: gitlab\n"
       "    webhook_secret_env: GITLAB_HOOK_TOKEN\n"
@@ -424,9 +425,10 @@ TEST_CASE("agent config: a repo's forge, its secret and its statuses", "[unit][c
 }
 
 TEST_CASE("agent config: a forge that does not exist is named, with the nearest", "[unit][config]") {
-  check_only_error("repos:\n  - name: a/b\n    forge: gitae\n", 3, 12,
-                   "repo 'a/b': unknown forge 'gitae' (did you mean 'gitea'?); expected one of github, gitea, "
-                   "forgejo, gitlab");
+  check_only_error(
+      "repos:\n  - name: a/b\n    forge: gitae\n", 3, 12,
+      "repo 'a/b': unknown forge 'gitae' (did you mean 'gitea'?); expected one of github, gitea, "
+      "forgejo, gitlab");
   check_only_error("repos:\n  - name: a/b\n    forge: bitbucket\n", 3, 12,
                    "unknown forge 'bitbucket'; expected one of github, gitea, forgejo, gitlab");
   check_only_error("repos:\n  - name: a/b\n    forje: forgejo\n", 3, 5,
@@ -434,17 +436,20 @@ TEST_CASE("agent config: a forge that does not exist is named, with the nearest"
 }
 
 TEST_CASE("agent config: a forge's block must be the repo's forge's", "[unit][config]") {
-  check_only_error("repos:\n  - name: a/b\n    gitlab: {url: https://gitlab.example.com, token_env: T}\n", 3, 5,
-                   "repo 'a/b': `gitlab` reports to GitLab, but the repository's forge is github (use `github`, "
-                   "or set `forge: gitlab`)");
+  check_only_error(
+      "repos:\n  - name: a/b\n    gitlab: {url: https://gitlab.example.com, token_env: T}\n", 3, 5,
+      "repo 'a/b': `gitlab` reports to GitLab, but the repository's forge is github (use `github`, "
+      "or set `forge: gitlab`)");
   check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    github: {token_env: T}\n", 4, 5,
                    "`github` reports to GitHub, but the repository's forge is gitea");
   check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {token_env: T}\n", 4, 12,
                    "is missing 'url'");
-  check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com}\n", 4, 12,
-                   "reporting statuses needs `token_file` or `token_env` (or set statuses: false)");
-  check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com, token: x}\n",
-                   4, 44, "unknown key 'token' in `gitea` of repo 'a/b'");
+  check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com}\n", 4,
+                   12, "reporting statuses needs `token_file` or `token_env` (or set statuses: false)");
+  check_only_error(
+      "repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com, token_env: T, "
+      "token: x}\n",
+      4, 57, "unknown key 'token' in `gitea` of repo 'a/b'");
 }
 
 TEST_CASE("agent config: only GitLab's names nest groups", "[unit][config]") {
@@ -453,7 +458,6 @@ TEST_CASE("agent config: only GitLab's names nest groups", "[unit][config]") {
   check_only_error("repos:\n  - name: group\n    forge: gitlab\n", 2, 11,
                    "`name` must be group/project (or group/subgroup/project), as on GitLab (got 'group')");
   check_only_error("repos:\n  - name: a//b\n    forge: gitlab\n", 2, 11, "`name` must be group/project");
-  check_only_error(
-      "repos:\n  - name: a/b\n    webhook_secret_file: s\n    webhook_secret_env: S\n", 4, 5,
-      "give either `webhook_secret_file` or `webhook_secret_env`, not both");
+  check_only_error("repos:\n  - name: a/b\n    webhook_secret_file: s\n    webhook_secret_env: S\n", 4, 5,
+                   "give either `webhook_secret_file` or `webhook_secret_env`, not both");
 }

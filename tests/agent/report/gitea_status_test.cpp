@@ -23,15 +23,17 @@ TEST_CASE("gitea status: Gitea's API path under the forge's address", "[unit][re
 }
 
 TEST_CASE("gitea status: GitHub's fields and states, running as pending", "[unit][report][gitea]") {
-  const auto body = parse(gitea_status_body(CommitState::running, "turnout/app", "running as run 4", "http://ci/runs/4"));
+  const auto body =
+      parse(gitea_status_body(CommitState::running, "turnout/app", "running as run 4", "http://ci/runs/4"));
   CHECK(body->getValue<std::string>("state") == "pending");
   CHECK(body->getValue<std::string>("context") == "turnout/app");
   CHECK(body->getValue<std::string>("description") == "running as run 4");
   CHECK(body->getValue<std::string>("target_url") == "http://ci/runs/4");
   CHECK(body->size() == 4);
-  CHECK(parse(gitea_status_body(CommitState::cancelled, "c", "superseded", ""))->getValue<std::string>("state") ==
-        "error");
-  CHECK(parse(gitea_status_body(CommitState::failure, "c", "x", ""))->getValue<std::string>("state") == "failure");
+  CHECK(parse(gitea_status_body(CommitState::cancelled, "c", "superseded", ""))
+            ->getValue<std::string>("state") == "error");
+  CHECK(parse(gitea_status_body(CommitState::failure, "c", "x", ""))->getValue<std::string>("state") ==
+        "failure");
   CHECK_FALSE(parse(gitea_status_body(CommitState::success, "c", "x", ""))->has("target_url"));
 }
 

@@ -36,7 +36,8 @@ TEST_CASE("gitlab status: GitLab's states and `name`", "[unit][report][gitlab]")
   CHECK(std::string(gitlab_state(CommitState::failure)) == "failed");
   CHECK(std::string(gitlab_state(CommitState::error)) == "failed");
   CHECK(std::string(gitlab_state(CommitState::cancelled)) == "canceled");
-  const auto body = parse(gitlab_status_body(CommitState::running, "turnout/app/build", "build running", "http://ci/runs/7"));
+  const auto body = parse(
+      gitlab_status_body(CommitState::running, "turnout/app/build", "build running", "http://ci/runs/7"));
   CHECK(body->getValue<std::string>("state") == "running");
   CHECK(body->getValue<std::string>("name") == "turnout/app/build");
   CHECK_FALSE(body->has("context"));
@@ -46,10 +47,13 @@ TEST_CASE("gitlab status: GitLab's states and `name`", "[unit][report][gitlab]")
 
 TEST_CASE("gitlab status: description and link kept within 255 characters", "[unit][report][gitlab]") {
   const auto long_text = std::string(300, 'x') + "\xC3\xA9";
-  const auto body = parse(gitlab_status_body(CommitState::failure, "c", long_text, "https://ci.example.com/" + std::string(240, 'r')));
+  const auto body = parse(gitlab_status_body(CommitState::failure, "c", long_text,
+                                             "https://ci.example.com/" + std::string(240, 'r')));
   CHECK(characters(body->getValue<std::string>("description")) == 255);
   // A link cut short leads nowhere: left out rather than cut.
   CHECK_FALSE(body->has("target_url"));
   const std::string fits = "https://ci.example.com/runs/" + std::string(255 - 28, '1');
-  CHECK(parse(gitlab_status_body(CommitState::success, "c", "ok", fits))->getValue<std::string>("target_url") == fits);
+  CHECK(
+      parse(gitlab_status_body(CommitState::success, "c", "ok", fits))->getValue<std::string>("target_url") ==
+      fits);
 }

@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string one_stage(const std::string& build = "echo building") {
-  return "name: app\nstages:\n  - name: build\n    steps:\n      - name: compile\n        run: " + build + "\n";
+  return "name: app\nstages:\n  - name: build\n    steps:\n      - name: compile\n        run: " + build +
+         "\n";
 }
 
 std::string gate_wait(const fs::path& gate) {
@@ -30,37 +31,41 @@ int run_id(const Answer& answer) {
 }
 
 // The states `fake` accepted for `context` on commit `sha`.
-std::vector<std::string> states_on(const FakeForge& fake, const std::string& context, const std::string& sha) {
+std::vector<std::string> states_on(const FakeForge& fake, const std::string& context,
+                                   const std::string& sha) {
   std::vector<GithubRequest> on_sha;
   for (const auto& request : fake.requests()) {
-    if (request.path.size() >= sha.size() && request.path.compare(request.path.size() - sha.size(), sha.size(), sha) == 0)
+    if (request.path.size() >= sha.size() &&
+        request.path.compare(request.path.size() - sha.size(), sha.size(), sha) == 0)
       on_sha.push_back(request);
   }
   return forge_states(on_sha, context);
 }
 
-void wait_for_state(const FakeForge& fake, AgentServer& server, const std::string& context, const std::string& sha,
-                    const std::string& state) {
+void wait_for_state(const FakeForge& fake, AgentServer& server, const std::string& context,
+                    const std::string& sha, const std::string& state) {
   const bool done = fake.wait_for(
       [&](const auto&) {
         const auto states = states_on(fake, context, sha);
         return !states.empty() && states.back() == state;
       },
       std::chrono::seconds(120));
-  if (!done) FAIL("no " << state << " status for " << context << " on " << sha << "\n" << server.process->output());
+  if (!done)
+    FAIL("no " << state << " status for " << context << " on " << sha << "\n" << server.process->output());
 }
 
 }  // namespace
 
-TEST_CASE("serve reports to Gitea, Forgejo and GitLab: queued, running, passed", "[integration][serve][report]") {
+TEST_CASE("serve reports to Gitea, Forgejo and GitLab: queued, running, passed",
+          "[integration][serve][report]") {
   const auto forge = GENERATE(Forge::gitea, Forge::forgejo, Forge::gitlab);
   const std::string name = turnout::agent::to_string(forge);
   INFO(name);
   FakeForge fake(forge);
   AgentServer server("workers: 1\n", {"main"}, false);
   server.dir.write("token", kForgeToken + "\n");
-  server.repo_extra = "forge: " + name + "\n" + name + ": {url: " + fake.url() + ", token_file: " +
-                      (server.dir / "token").string() + "}\n";
+  server.repo_extra = "forge: " + name + "\n" + name + ": {url: " + fake.url() +
+                      ", token_file: " + (server.dir / "token").string() + "}\n";
   // The first run waits for a gate, so that the second push is certainly queued (and said so)
   // before a worker takes it.
   const auto gate = server.dir / "gate";

@@ -39,18 +39,25 @@ std::string fixture(const std::string& relative) {
 
 Headers github_headers(const std::string& event, const std::string& delivery, const std::string& body,
                        const std::string& secret = kSecret) {
-  return {{"x-github-event", event}, {"x-github-delivery", delivery}, {"x-hub-signature-256", sign(secret, body)}};
-}
-
-// As Gitea sends them: its own, and GitHub's and Gogs' names besides (docs.gitea.com, "Webhooks").
-Headers gitea_headers(const std::string& delivery, const std::string& body, const std::string& secret = kSecret) {
-  return {{"x-gitea-event", "push"},          {"x-gitea-delivery", delivery},
-          {"x-gitea-signature", sign_gitea(secret, body)}, {"x-github-event", "push"},
-          {"x-github-delivery", delivery},    {"x-gogs-event", "push"},
+  return {{"x-github-event", event},
+          {"x-github-delivery", delivery},
           {"x-hub-signature-256", sign(secret, body)}};
 }
 
-Headers forgejo_headers(const std::string& delivery, const std::string& body, const std::string& secret = kSecret) {
+// As Gitea sends them: its own, and GitHub's and Gogs' names besides (docs.gitea.com, "Webhooks").
+Headers gitea_headers(const std::string& delivery, const std::string& body,
+                      const std::string& secret = kSecret) {
+  return {{"x-gitea-event", "push"},
+          {"x-gitea-delivery", delivery},
+          {"x-gitea-signature", sign_gitea(secret, body)},
+          {"x-github-event", "push"},
+          {"x-github-delivery", delivery},
+          {"x-gogs-event", "push"},
+          {"x-hub-signature-256", sign(secret, body)}};
+}
+
+Headers forgejo_headers(const std::string& delivery, const std::string& body,
+                        const std::string& secret = kSecret) {
   auto headers = gitea_headers(delivery, body, secret);
   headers["x-forgejo-event"] = "push";
   headers["x-forgejo-delivery"] = delivery;
@@ -58,7 +65,8 @@ Headers forgejo_headers(const std::string& delivery, const std::string& body, co
   return headers;
 }
 
-Headers gitlab_headers(const std::string& hook, const std::string& delivery, const std::string& token = kSecret) {
+Headers gitlab_headers(const std::string& hook, const std::string& delivery,
+                       const std::string& token = kSecret) {
   return {{"x-gitlab-event", hook}, {"x-gitlab-event-uuid", delivery}, {"x-gitlab-token", token}};
 }
 
@@ -71,7 +79,8 @@ RepoConfig repo(const std::string& name, Forge forge, std::vector<std::string> b
 }
 
 // `body` (a JSON object) with `key` of `parent` ("" = the top level) set to `value`.
-std::string with(const std::string& body, const std::string& parent, const std::string& key, const std::string& value) {
+std::string with(const std::string& body, const std::string& parent, const std::string& key,
+                 const std::string& value) {
   auto object = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
   auto target = parent.empty() ? object : object->getObject(parent);
   target->set(key, value);
@@ -121,8 +130,9 @@ struct Intake {
 
   int deliveries(const std::string& forge = "") {
     detail::Connection connection(store->path());
-    return static_cast<int>(
-        connection.statement("SELECT COUNT(*) FROM deliveries WHERE forge = ? OR ? = ''").first_integer({forge, forge}).value_or(0));
+    return static_cast<int>(connection.statement("SELECT COUNT(*) FROM deliveries WHERE forge = ? OR ? = ''")
+                                .first_integer({forge, forge})
+                                .value_or(0));
   }
 };
 
@@ -151,16 +161,18 @@ TEST_CASE("forge intake: every shared payload of each forge gets its expected an
                           fixture("github/" + relative));
   };
   const std::vector<Case> cases = {
-      {"github/push/woodpecker__push-main.json", github("push/woodpecker__push-main.json", "g1"), 202, "queued",
-       "push to watched branch 'main'"},
-      {"github/push/octokit__with-new-branch.payload.json", github("push/octokit__with-new-branch.payload.json", "g2"),
-       202, "queued", "push to watched branch 'master'"},
-      {"github/push/octokit__tag-deleted.payload.json", github("push/octokit__tag-deleted.payload.json", "g3"), 202,
-       "ignored", "tag push (refs/tags/simple-tag)"},
-      {"github/push/go-scm__branch-deleted.json", github("push/go-scm__branch-deleted.json", "g4"), 202, "ignored",
-       "branch deleted (refs/heads/feature-branch)"},
-      {"github/ping/octokit__repo-hook.payload.json", github("ping/octokit__repo-hook.payload.json", "g5"), 200,
-       "pong", "ping received"},
+      {"github/push/woodpecker__push-main.json", github("push/woodpecker__push-main.json", "g1"), 202,
+       "queued", "push to watched branch 'main'"},
+      {"github/push/octokit__with-new-branch.payload.json",
+       github("push/octokit__with-new-branch.payload.json", "g2"), 202, "queued",
+       "push to watched branch 'master'"},
+      {"github/push/octokit__tag-deleted.payload.json",
+       github("push/octokit__tag-deleted.payload.json", "g3"), 202, "ignored",
+       "tag push (refs/tags/simple-tag)"},
+      {"github/push/go-scm__branch-deleted.json", github("push/go-scm__branch-deleted.json", "g4"), 202,
+       "ignored", "branch deleted (refs/heads/feature-branch)"},
+      {"github/ping/octokit__repo-hook.payload.json", github("ping/octokit__repo-hook.payload.json", "g5"),
+       200, "pong", "ping received"},
       {"github/pull_request/woodpecker__closed-merged.json",
        github("pull_request/woodpecker__closed-merged.json", "g6"), 202, "ignored",
        "event 'pull_request' does not start runs (only push does)"},
@@ -218,7 +230,8 @@ TEST_CASE("forge intake: a delivery id is a duplicate only from the same forge",
 TEST_CASE("forge intake: GitLab's delivery id falls back to Idempotency-Key", "[unit][webhook][gitlab]") {
   Intake t(every_forge());
   const auto body = fixture("gitlab/push/go-scm__push-master.json");
-  const Headers headers = {{"x-gitlab-event", "Push Hook"}, {"idempotency-key", "k-1"}, {"x-gitlab-token", kSecret}};
+  const Headers headers = {
+      {"x-gitlab-event", "Push Hook"}, {"idempotency-key", "k-1"}, {"x-gitlab-token", kSecret}};
   CHECK(t.send(headers, body).status == 202);
   CHECK(t.send(headers, body).result == "duplicate");
   const Headers none = {{"x-gitlab-event", "Push Hook"}, {"x-gitlab-token", kSecret}};
@@ -227,7 +240,8 @@ TEST_CASE("forge intake: GitLab's delivery id falls back to Idempotency-Key", "[
   CHECK(missing.reason == "missing X-Gitlab-Event-UUID (or Idempotency-Key) header");
 }
 
-TEST_CASE("forge intake: Forgejo's headers, or Gitea's alone, reach a Forgejo repository", "[unit][webhook][forgejo]") {
+TEST_CASE("forge intake: Forgejo's headers, or Gitea's alone, reach a Forgejo repository",
+          "[unit][webhook][forgejo]") {
   Intake t({repo("Test-CI/multi-line-secrets", Forge::forgejo, {"main"})});
   const auto body = fixture("gitea/push/woodpecker__push-main-3-commits.json");
   CHECK(t.send(forgejo_headers("f-1", body), body).status == 202);
@@ -251,8 +265,10 @@ TEST_CASE("forge intake: headers of another forge than the repository's are refu
     const auto answer = t.send(forgejo_headers("f-1", body), body);
     CHECK(answer.status == 400);
     CHECK(answer.reason ==
-          "repository 'Test-CI/multi-line-secrets' is configured with forge: gitea, but this delivery came with "
-          "Forgejo's headers (X-Forgejo-Event (or X-Gitea-Event)): set its `forge:` in agent.yml or check the webhook");
+          "repository 'Test-CI/multi-line-secrets' is configured with forge: gitea, but this delivery came "
+          "with "
+          "Forgejo's headers (X-Forgejo-Event (or X-Gitea-Event)): set its `forge:` in agent.yml or check "
+          "the webhook");
   }
   SECTION("a GitLab token and payload for a GitHub repository") {
     const auto body = with(fixture("gitlab/push/go-scm__push-master.json"), "project", "path_with_namespace",
@@ -281,7 +297,8 @@ TEST_CASE("forge intake: headers of another forge than the repository's are refu
   CHECK(t.deliveries() == 0);
 }
 
-TEST_CASE("forge intake: bad Gitea signatures and GitLab tokens are 401 and change nothing", "[unit][webhook]") {
+TEST_CASE("forge intake: bad Gitea signatures and GitLab tokens are 401 and change nothing",
+          "[unit][webhook]") {
   Intake t(every_forge());
   const auto gitea = fixture("gitea/push/woodpecker__push-main-3-commits.json");
   const auto gitlab = fixture("gitlab/push/go-scm__push-master.json");
@@ -311,7 +328,8 @@ TEST_CASE("forge intake: bad Gitea signatures and GitLab tokens are 401 and chan
     CHECK(answer.status == 401);
   }
   SECTION("a wrong GitLab token, and one of the wrong length") {
-    for (const std::string token : {std::string("the agent's webhook secreT"), kSecret + "!", kSecret.substr(0, 5)}) {
+    for (const std::string token :
+         {std::string("the agent's webhook secreT"), kSecret + "!", kSecret.substr(0, 5)}) {
       const auto answer = t.send(gitlab_headers("Push Hook", "l-1", token), gitlab);
       CHECK(answer.status == 401);
       CHECK(answer.reason == "X-Gitlab-Token does not match the secret: check the webhook's secret token");
@@ -357,7 +375,8 @@ TEST_CASE("forge intake: a repository's own secret checks its deliveries, and on
 
   const auto with_agent_secret = t.send(gitea_headers("t-1", gitea), gitea);
   CHECK(with_agent_secret.status == 401);
-  CHECK_THAT(with_agent_secret.reason, Contains("repository 'Test-CI/multi-line-secrets''s own webhook secret"));
+  CHECK_THAT(with_agent_secret.reason,
+             Contains("repository 'Test-CI/multi-line-secrets''s own webhook secret"));
   CHECK(t.send(gitea_headers("t-2", gitea, "gitea's own secret"), gitea).status == 202);
 
   CHECK(t.send(gitlab_headers("Push Hook", "l-1"), gitlab).status == 401);

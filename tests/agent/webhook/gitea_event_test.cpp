@@ -35,7 +35,8 @@ ParsedEvent parse_fixture(const std::string& relative) {
   return std::move(parsed).value();
 }
 
-std::string push_body(const std::string& before, const std::string& after, const std::string& ref = "refs/heads/main") {
+std::string push_body(const std::string& before, const std::string& after,
+                      const std::string& ref = "refs/heads/main") {
   return R"({"ref":")" + ref + R"(","before":")" + before + R"(","after":")" + after +
          R"(","repository":{"full_name":"acme/cafeteria","clone_url":"https://git.example.com/acme/cafeteria.git"}})";
 }

@@ -36,11 +36,13 @@ TEST_CASE("a Gitea signature that is not the body's is refused", "[unit][webhook
   CHECK(verify_gitea_signature(kSecret, kBody, std::string(63, 'a') + "g") == SignatureCheck::malformed);
 }
 
-TEST_CASE("a Gitea signature with GitHub's sha256= prefix is refused, naming the form", "[unit][webhook][gitea]") {
+TEST_CASE("a Gitea signature with GitHub's sha256= prefix is refused, naming the form",
+          "[unit][webhook][gitea]") {
   // The right digest, in GitHub's header format: Gitea never sends that in X-Gitea-Signature.
   CHECK(verify_gitea_signature(kSecret, kBody, sign(kSecret, kBody)) == SignatureCheck::wrong_algorithm);
   CHECK(describe(Forge::gitea, SignatureCheck::wrong_algorithm) ==
-        "X-Gitea-Signature must be the bare hex HMAC-SHA256 of the body, without a prefix such as sha256= (that "
+        "X-Gitea-Signature must be the bare hex HMAC-SHA256 of the body, without a prefix such as sha256= "
+        "(that "
         "is GitHub's X-Hub-Signature-256)");
   CHECK(describe(Forge::gitea, SignatureCheck::missing) == "missing X-Gitea-Signature header");
   CHECK(describe(Forge::forgejo, SignatureCheck::missing) ==

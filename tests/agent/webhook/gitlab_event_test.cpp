@@ -108,8 +108,10 @@ TEST_CASE("a GitLab push without ref or after names the field", "[unit][webhook]
   const std::string project = R"("project":{"path_with_namespace":"acme/cafeteria"})";
   const std::map<std::string, std::string> bodies = {
       {"ref", R"({"object_kind":"push","after":")" + kSha + R"(",)" + project + "}"},
-      {"after", R"({"object_kind":"push","ref":"refs/heads/main","checkout_sha":")" + kSha + R"(",)" + project + "}"},
-      {"project.path_with_namespace", R"({"object_kind":"push","ref":"refs/heads/main","after":")" + kSha + R"("})"},
+      {"after",
+       R"({"object_kind":"push","ref":"refs/heads/main","checkout_sha":")" + kSha + R"(",)" + project + "}"},
+      {"project.path_with_namespace",
+       R"({"object_kind":"push","ref":"refs/heads/main","after":")" + kSha + R"("})"},
   };
   for (const auto& [field, body] : bodies) {
     const auto parsed = parse_gitlab_event("Push Hook", body);
@@ -119,12 +121,14 @@ TEST_CASE("a GitLab push without ref or after names the field", "[unit][webhook]
   }
 }
 
-TEST_CASE("a GitLab push whose body is another hook's, or whose header is odd, is invalid", "[unit][webhook][gitlab]") {
-  const auto other = parse_gitlab_event(
-      "Push Hook", R"({"object_kind":"merge_request","ref":"refs/heads/main","after":")" + kSha +
-                       R"(","project":{"path_with_namespace":"a/b"}})");
+TEST_CASE("a GitLab push whose body is another hook's, or whose header is odd, is invalid",
+          "[unit][webhook][gitlab]") {
+  const auto other =
+      parse_gitlab_event("Push Hook", R"({"object_kind":"merge_request","ref":"refs/heads/main","after":")" +
+                                          kSha + R"(","project":{"path_with_namespace":"a/b"}})");
   REQUIRE_FALSE(other.ok());
-  CHECK(other.error().message == "X-Gitlab-Event is 'Push Hook' but the body's object_kind is 'merge_request'");
+  CHECK(other.error().message ==
+        "X-Gitlab-Event is 'Push Hook' but the body's object_kind is 'merge_request'");
   const auto missing = parse_gitlab_event("", "{}");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().message == "missing X-Gitlab-Event header");
