@@ -108,8 +108,9 @@ std::optional<IntakeAnswer> WebhookIntake::verify(const IntakeRequest& request, 
   }
   const auto check = failed.value_or(SignatureCheck::missing);
   // The delivery id and the check's name only: GitLab's header is the secret itself.
-  spdlog::warn("webhook {}: {} signature {}: rejected", request.delivery, to_string(request.forge),
-               to_string(check));
+  // GitHub's line as it always was (README, Troubleshooting); other forges named.
+  const std::string forge = request.forge == Forge::github ? "" : std::string(to_string(request.forge)) + " ";
+  spdlog::warn("webhook {}: {}signature {}: rejected", request.delivery, forge, to_string(check));
   if (candidates.empty())
     return answer(
         401, "rejected",

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include "tests/support/background_process.h"
 
@@ -175,23 +174,11 @@ std::vector<GithubRequest> FakeForge::requests() const {
   return requests_;
 }
 
-std::vector<std::string> FakeForge::problems() const {
-  std::vector<std::string> all;
-  for (const auto& request : requests()) {
-    for (const auto& problem : request.problems)
-      all.push_back(request.method + " " + request.raw_path + ": " + problem);
-  }
-  return all;
-}
+std::vector<std::string> FakeForge::problems() const { return problems_of(requests()); }
 
 bool FakeForge::wait_for(const std::function<bool(const std::vector<GithubRequest>&)>& done,
                          std::chrono::seconds timeout) const {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done(requests())) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done(requests());
+  return wait_for_requests([this] { return requests(); }, done, timeout);
 }
 
 std::vector<std::string> forge_states(const std::vector<GithubRequest>& requests,

@@ -333,23 +333,31 @@ std::vector<GithubRequest> FakeGithub::requests_to(const std::string& prefix) co
   return found;
 }
 
-std::vector<std::string> FakeGithub::problems() const {
+std::vector<std::string> problems_of(const std::vector<GithubRequest>& requests) {
   std::vector<std::string> all;
-  for (const auto& request : requests()) {
+  for (const auto& request : requests) {
     for (const auto& problem : request.problems)
       all.push_back(request.method + " " + request.path + ": " + problem);
   }
   return all;
 }
 
-bool FakeGithub::wait_for(const std::function<bool(const std::vector<GithubRequest>&)>& done,
-                          std::chrono::seconds timeout) const {
+bool wait_for_requests(const std::function<std::vector<GithubRequest>()>& requests,
+                       const std::function<bool(const std::vector<GithubRequest>&)>& done,
+                       std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done(requests())) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return done(requests());
+}
+
+std::vector<std::string> FakeGithub::problems() const { return problems_of(requests()); }
+
+bool FakeGithub::wait_for(const std::function<bool(const std::vector<GithubRequest>&)>& done,
+                          std::chrono::seconds timeout) const {
+  return wait_for_requests([this] { return requests(); }, done, timeout);
 }
 
 std::vector<GithubRequest> statuses_for(const std::vector<GithubRequest>& requests,

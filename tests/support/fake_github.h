@@ -124,6 +124,13 @@ class FakeGithub {
   std::vector<std::int64_t> deployments_;
 };
 
+/// Every shape problem of every one of `requests`, each prefixed by its method and path.
+std::vector<std::string> problems_of(const std::vector<GithubRequest>& requests);
+/// Waits (up to `timeout`) until `done(requests())` holds, looking every 50 ms; false when it never does.
+bool wait_for_requests(const std::function<std::vector<GithubRequest>()>& requests,
+                       const std::function<bool(const std::vector<GithubRequest>&)>& done,
+                       std::chrono::seconds timeout);
+
 /// The `state`s of the status requests for `context` (on commit `sha`, unless "") that GitHub
 /// accepted, in the order they arrived.
 std::vector<std::string> states_of(const std::vector<GithubRequest>& requests, const std::string& context,
