@@ -138,8 +138,8 @@ std::optional<IntakeAnswer> WebhookIntake::check_repo(const IntakeRequest& reque
                                        "''s own webhook secret (" +
                                        describe(request.forge, SignatureCheck::mismatch) + ")"
                                  : describe(request.forge, SignatureCheck::mismatch);
-  spdlog::warn("webhook {}: {} signature not {}'s: rejected", request.delivery, to_string(request.forge),
-               own ? repo.name : "the agent's");
+  spdlog::warn("webhook {}: {} signature not {}: rejected", request.delivery, to_string(request.forge),
+               own ? "repository " + repo.name + "'s own" : std::string("the agent's"));
   return answer(401, "rejected", reason);
 }
 

@@ -328,7 +328,7 @@ TEST_CASE("forge intake: bad Gitea signatures and GitLab tokens are 401 and chan
     CHECK(answer.status == 401);
   }
   SECTION("a wrong GitLab token, and one of the wrong length") {
-    for (const std::string token :
+    for (const std::string& token :
          {std::string("the agent's webhook secreT"), kSecret + "!", kSecret.substr(0, 5)}) {
       const auto answer = t.send(gitlab_headers("Push Hook", "l-1", token), gitlab);
       CHECK(answer.status == 401);
