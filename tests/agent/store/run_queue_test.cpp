@@ -347,13 +347,15 @@ TEST_CASE("deliveries are keyed per forge: the same id from another forge is ano
   TempDir dir;
   auto store = open_store(dir);
   const auto first = queue_push(*store, "d-1", std::string(40, 'a'));
-  DeliveryRecord gitea{"d-1",    "push", "acme/app", "refs/heads/main", std::string(40, 'b'),
+  // Another branch: a push to main would supersede the first run, and a repeat of an ended run
+  // is a redelivery, not a duplicate.
+  DeliveryRecord gitea{"d-1",    "push", "acme/app", "refs/heads/dev", std::string(40, 'b'),
                        "queued", "push", "gitea"};
-  const auto other = store->queue.queue_delivery(gitea, push_of(std::string(40, 'b')));
+  const auto other = store->queue.queue_delivery(gitea, push_of(std::string(40, 'b'), "dev"));
   REQUIRE(other.ok());
   CHECK_FALSE(other.value().duplicate);
   CHECK(other.value().run_id != first.run_id);
-  const auto again = store->queue.queue_delivery(gitea, push_of(std::string(40, 'b')));
+  const auto again = store->queue.queue_delivery(gitea, push_of(std::string(40, 'b'), "dev"));
   REQUIRE(again.ok());
   CHECK(again.value().duplicate);
   CHECK(again.value().run_id == other.value().run_id);
