@@ -40,10 +40,11 @@ struct RepoReporting {
 /// Queues the reports of the configured repositories.
 class Reporting {
  public:
-  /// Reads each repository's GitHub token once: one that cannot be read (missing or empty
-  /// file, unset variable) is logged with one warning per repository, and that repository
-  /// reports nothing to GitHub (its `notify:` still works). `queued` is called after each
-  /// report is queued (to wake the sender). `config`, `runs` and `reports` must outlive this.
+  /// Reads each repository's token for its forge once: one that cannot be read (missing or
+  /// empty file, unset variable) is logged with one warning per repository, and that
+  /// repository reports nothing to its forge (its `notify:` still works). `queued` is called
+  /// after each report is queued (to wake the sender). `config`, `runs` and `reports` must
+  /// outlive this.
   Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& reports,
             std::function<void()> queued = {}, std::int64_t bound = kReportQueueBound);
 
