@@ -45,8 +45,26 @@ struct ServeOptions {
 /// What validate() found: everything the server needs before it starts.
 struct ServeSetup {
   AgentConfig config;
-  std::optional<std::string> secret;  // nullopt: --insecure-no-signature
+  WebhookSecrets secrets;  // the agent's and each repository's own; insecure: --insecure-no-signature
 };
+
+// Every repository has a secret of its own: the agent needs none.
+bool every_repo_has_own_secret(const AgentConfig& config) {
+  return !config.repos.empty() &&
+         std::all_of(config.repos.begin(), config.repos.end(),
+                     [](const RepoConfig& repo) { return repo.webhook_secret.configured(); });
+}
+
+// Each repository's own webhook secret, read now: one that cannot be read stops the start.
+util::Status read_repo_secrets(const AgentConfig& config, WebhookSecrets& secrets) {
+  for (const auto& repo : config.repos) {
+    if (!repo.webhook_secret.configured()) continue;
+    auto secret = read_secret(repo.webhook_secret);
+    if (!secret) return util::fail("repository " + repo.name + ": " + secret.error().message);
+    secrets.repos[repo.name] = std::move(secret.value());
+  }
+  return util::Ok{};
+}
 
 util::Result<AgentConfig> load_config(const std::string& path) {
   auto loaded = load_agent_config(path);
@@ -59,16 +77,19 @@ util::Result<AgentConfig> load_config(const std::string& path) {
 util::Result<ServeSetup> validate(const ServeOptions& options) {
   auto config = load_config(options.config);
   if (!config) return config.error();
-  ServeSetup setup{std::move(config.value()), std::nullopt};
+  ServeSetup setup{std::move(config.value()), WebhookSecrets{}};
   if (options.log_format == "json") setup.config.log_format = LogFormat::json;
   if (options.log_format == "text") setup.config.log_format = LogFormat::text;
+  if (auto own = read_repo_secrets(setup.config, setup.secrets); !own) return own.error();
+  setup.secrets.insecure = false;
   if (!setup.config.webhook_secret.configured()) {
-    if (options.insecure_no_signature) return setup;
+    if (options.insecure_no_signature) setup.secrets.insecure = true;
+    if (options.insecure_no_signature || every_repo_has_own_secret(setup.config)) return setup;
     return util::fail(kNoSecret);
   }
   auto secret = read_secret(setup.config.webhook_secret);
   if (!secret) return secret.error();
-  setup.secret = std::move(secret.value());
+  setup.secrets.agent = std::move(secret.value());
   return setup;
 }
 
@@ -163,7 +184,10 @@ int serve(const ServeSetup& setup) {
   const AgentConfig& config = setup.config;
   auto store = open_store(config.data_dir);
   if (!store) return usage_error("serve", store.error().message);
-  if (!setup.secret) spdlog::warn("webhook signatures are NOT checked (--insecure-no-signature)");
+  if (setup.secrets.insecure)
+    spdlog::warn(
+        "webhook signatures are NOT checked (--insecure-no-signature) for repositories without their own "
+        "secret");
   reconcile_all_apps(config.data_dir);
   const std::string local_token = make_local_token();
   auto tokens = write_tokens(config, local_token);
@@ -176,7 +200,7 @@ int serve(const ServeSetup& setup) {
   Scheduler scheduler({config, config.data_dir, config.workers}, {stores.queue, stores.history}, metrics,
                       &reporting);
   const WebhookIntake intake(
-      config, stores.queue, setup.secret,
+      config, stores.queue, setup.secrets,
       [&scheduler](bool cancel_in_progress) { scheduler.notify_queued(cancel_in_progress); }, &reporting);
   const ServeParts parts{
       config,    intake, stores.history, stores.counter, scheduler, metrics, std::move(tokens.value()),
@@ -224,20 +248,23 @@ int serve(const ServeSetup& setup) {
 }  // namespace
 
 Command serve_command() {
-  return {"serve", "Run the agent: receive GitHub webhooks, run the queued pipelines; JSON API and metrics",
-          [](CLI::App& app) -> CommandHandler {
-            auto options = std::make_shared<ServeOptions>();
-            app.add_option("--config", options->config, "The agent's config file")->capture_default_str();
-            app.add_flag("--insecure-no-signature", options->insecure_no_signature,
-                         "Accept webhooks without a signature check when no secret is configured");
-            app.add_option("--log-format", options->log_format, "text or json (default: the config's)")
-                ->check(CLI::IsMember({"text", "json"}));
-            return [options] {
-              auto setup = validate(*options);
-              if (!setup) return usage_error("serve", setup.error().message);
-              return serve(setup.value());
-            };
-          }};
+  return {
+      "serve",
+      "Run the agent: receive GitHub, Gitea, Forgejo and GitLab webhooks, run the queued pipelines; JSON API "
+      "and metrics",
+      [](CLI::App& app) -> CommandHandler {
+        auto options = std::make_shared<ServeOptions>();
+        app.add_option("--config", options->config, "The agent's config file")->capture_default_str();
+        app.add_flag("--insecure-no-signature", options->insecure_no_signature,
+                     "Accept webhooks without a signature check when no secret is configured");
+        app.add_option("--log-format", options->log_format, "text or json (default: the config's)")
+            ->check(CLI::IsMember({"text", "json"}));
+        return [options] {
+          auto setup = validate(*options);
+          if (!setup) return usage_error("serve", setup.error().message);
+          return serve(setup.value());
+        };
+      }};
 }
 
 }  // namespace turnout::agent

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/config/forge.h"
 #include "agent/config/secret_ref.h"
 #include "pipeline/loader.h"
 #include "util/duration.h"
@@ -59,6 +60,14 @@ struct GithubConfig {
   std::string environment = "production";          ///< the deployments' environment
 };
 
+/// `gitea:`, `forgejo:` or `gitlab:` of a repo (the one its `forge:` names): commit statuses to
+/// that forge's API.
+struct ForgeApiConfig {
+  std::string url;       ///< the forge's own address (`https://git.example.com`); the API's path is added
+  SecretRef token;       ///< `token_file` | `token_env`
+  bool statuses = true;  ///< a commit status per stage
+};
+
 /// One `notify:` item of a repo: a URL told of every finished run, signed like GitHub does.
 struct NotifyTarget {
   std::string url;   ///< http(s)
@@ -67,11 +76,14 @@ struct NotifyTarget {
 
 /// One `repos:` item: a repository the agent builds.
 struct RepoConfig {
-  std::string name;                                     ///< owner/repo; matched ignoring case
-  std::string url;                                      ///< where to fetch; "" = the payload's clone_url
+  std::string name;             ///< owner/repo (GitLab: group/.../project); matched ignoring case
+  Forge forge = Forge::github;  ///< `forge:` where its webhooks come from
+  SecretRef webhook_secret;     ///< its own webhook secret; none: the agent's
+  std::string url;              ///< where to fetch; "" = the payload's clone_url
   std::vector<std::string> branches{"main", "master"};  ///< glob patterns of branches that run
   std::string pipeline = ".turnout.yml";                ///< path of the pipeline file in the repository
   std::optional<GithubConfig> github;                   ///< none: nothing reported to GitHub
+  std::optional<ForgeApiConfig> forge_api;              ///< `gitea:`/`forgejo:`/`gitlab:`; none: no statuses
   std::vector<NotifyTarget> notify;                     ///< in file order
   std::string ssh_key_file;                             ///< for ssh URLs; "" = none
   SecretRef token;                                      ///< `token_file` | `token_env`: fetch over HTTPS
@@ -120,7 +132,8 @@ AgentConfigResult load_agent_config(const std::string& path);
 /// The link to run `id` for people: public_url + "/runs/" + id; "" without a public_url.
 std::string run_url(const ReposConfig& config, std::int64_t id);
 
-/// The repo whose name equals `full_name` ignoring case (GitHub's names are), or nullptr.
+/// The repo whose name equals `full_name` ignoring case (GitHub's, Gitea's and GitLab's names
+/// are), or nullptr.
 const RepoConfig* find_repo(const ReposConfig& config, std::string_view full_name);
 
 }  // namespace turnout::agent

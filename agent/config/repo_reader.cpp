@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "util/strings.h"
+
 namespace turnout::agent::detail {
 
 namespace {
@@ -13,23 +15,42 @@ using pipeline::detail::FirstSeen;
 using pipeline::detail::line_of;
 using pipeline::detail::position_of;
 
-const std::vector<std::string> kRepoKeys = {"name",   "url",          "branches",   "pipeline", "github",
-                                            "notify", "ssh_key_file", "token_file", "token_env"};
+const std::vector<std::string> kRepoKeys = {"name",
+                                            "url",
+                                            "forge",
+                                            "branches",
+                                            "pipeline",
+                                            "github",
+                                            "gitea",
+                                            "forgejo",
+                                            "gitlab",
+                                            "notify",
+                                            "ssh_key_file",
+                                            "token_file",
+                                            "token_env",
+                                            "webhook_secret_file",
+                                            "webhook_secret_env"};
 const std::vector<std::string> kGithubKeys = {"api_url",  "token_file",  "token_env",
                                               "statuses", "deployments", "environment"};
+const std::vector<std::string> kForgeApiKeys = {"url", "token_file", "token_env", "statuses"};
 const std::vector<std::string> kNotifyKeys = {"url", "secret_file", "secret_env"};
 
-// GitHub's owner and repository names: letters, digits, `-`, `_` and `.`.
-bool is_repo_name(std::string_view name) {
-  const auto slash = name.find('/');
-  if (slash == 0 || slash == std::string_view::npos || slash + 1 == name.size()) return false;
+// The segments of a repository's name, split at `/`; each non-empty and of letters, digits,
+// `-`, `_` and `.` (GitHub's, Gitea's and GitLab's names); none when one is not.
+std::vector<std::string_view> name_segments(std::string_view name) {
   const auto allowed = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_' || c == '.';
   };
-  const auto owner = name.substr(0, slash);
-  const auto repo = name.substr(slash + 1);
-  return std::all_of(owner.begin(), owner.end(), allowed) && std::all_of(repo.begin(), repo.end(), allowed);
+  std::vector<std::string_view> segments;
+  for (std::size_t start = 0;;) {
+    const auto slash = name.find('/', start);
+    const auto segment = name.substr(start, slash == std::string_view::npos ? name.npos : slash - start);
+    if (segment.empty() || !std::all_of(segment.begin(), segment.end(), allowed)) return {};
+    segments.push_back(segment);
+    if (slash == std::string_view::npos) return segments;
+    start = slash + 1;
+  }
 }
 
 std::string lowercase(std::string text) {
@@ -84,6 +105,40 @@ std::optional<GithubConfig> read_github(ConfigReader& reader, const Entry& entry
   return github;
 }
 
+std::optional<ForgeApiConfig> read_forge_api(ConfigReader& reader, const Entry& entry, const Where& repo) {
+  if (!reader.expect_map(entry, repo)) return std::nullopt;
+  const Where where{"`" + entry.key + "`", repo.part};
+  const auto entries = reader.entries(entry.value, kForgeApiKeys, where);
+  reader.require(entry.value, entries, {"url"}, where);
+  ForgeApiConfig api;
+  for (const Entry& key : entries) {
+    if (key.key == "url") api.url = reader.http_url(key, where).value_or("");
+    if (key.key == "statuses") api.statuses = reader.boolean(key, where).value_or(api.statuses);
+    if (key.key == "token_file" || key.key == "token_env") reader.secret(key, where, api.token);
+  }
+  if (api.statuses && !api.token.configured() && !reader.was_misspelt(entry.value, "token_file") &&
+      !reader.was_misspelt(entry.value, "token_env")) {
+    reader.error(
+        entry.value,
+        where.prefix() + "reporting statuses needs `token_file` or `token_env` (or set statuses: false)");
+  }
+  if (api.url.empty()) return std::nullopt;
+  return api;
+}
+
+// `github:`, `gitea:`, `forgejo:` and `gitlab:` report to that forge: only the repository's own
+// forge is one it can report to.
+void check_forge_blocks(ConfigReader& reader, const std::vector<Entry>& entries, const Where& where,
+                        const RepoConfig& repo) {
+  for (const Entry& entry : entries) {
+    const auto forge = parse_forge(entry.key);
+    if (!forge || *forge == repo.forge) continue;
+    reader.error(entry.key_node, where.prefix() + "`" + entry.key + "` reports to " + display_name(*forge) +
+                                     ", but the repository's forge is " + to_string(repo.forge) + " (use `" +
+                                     to_string(repo.forge) + "`, or set `forge: " + entry.key + "`)");
+  }
+}
+
 std::vector<NotifyTarget> read_notify(ConfigReader& reader, const Entry& entry, const Where& repo) {
   std::vector<NotifyTarget> targets;
   if (!reader.expect_list(entry, repo)) return targets;
@@ -106,15 +161,34 @@ std::vector<NotifyTarget> read_notify(ConfigReader& reader, const Entry& entry, 
   return targets;
 }
 
+// The name's shape depends on the forge (GitLab nests groups: group/subgroup/project), which
+// may come later in the item: checked by check_name once every key is read.
 void read_name(ConfigReader& reader, const Entry& entry, const Where& where, RepoConfig& out) {
+  if (const auto name = reader.text(entry, where)) out.name = *name;
+}
+
+void check_name(ConfigReader& reader, const YAML::Node& node, const Where& where, RepoConfig& repo) {
+  if (repo.name.empty()) return;
+  const auto segments = name_segments(repo.name);
+  const bool nested = repo.forge == Forge::gitlab;
+  if (segments.size() == 2 || (nested && segments.size() > 2)) return;
+  const std::string shape = nested ? "group/project (or group/subgroup/project), as on GitLab"
+                                   : std::string("owner/repo, as on ") + display_name(repo.forge);
+  reader.error(value_of(node, "name"),
+               where.prefix() + "`name` must be " + shape + " (got '" + repo.name + "')");
+  repo.name.clear();
+}
+
+void read_forge(ConfigReader& reader, const Entry& entry, const Where& where, RepoConfig& out) {
   const auto name = reader.text(entry, where);
   if (!name) return;
-  if (is_repo_name(*name)) {
-    out.name = *name;
-  } else {
-    reader.error(entry.value,
-                 where.prefix() + "`name` must be owner/repo, as on GitHub (got '" + *name + "')");
+  if (const auto forge = parse_forge(*name)) {
+    out.forge = *forge;
+    return;
   }
+  reader.error(entry.value, where.prefix() + "unknown forge '" + *name + "'" +
+                                util::did_you_mean(*name, forge_names()) + "; expected one of " +
+                                util::join(forge_names(), ", "));
 }
 
 void read_fetch_url(ConfigReader& reader, const Entry& entry, const Where& where, RepoConfig& out) {
@@ -165,8 +239,14 @@ void read_repo_key(ConfigReader& reader, const Entry& entry, const Where& where,
     read_branches(reader, entry, where, out);
   } else if (entry.key == "pipeline") {
     read_pipeline_path(reader, entry, where, out);
+  } else if (entry.key == "forge") {
+    read_forge(reader, entry, where, out);
   } else if (entry.key == "github") {
     out.github = read_github(reader, entry, where);
+  } else if (entry.key == "gitea" || entry.key == "forgejo" || entry.key == "gitlab") {
+    out.forge_api = read_forge_api(reader, entry, where);
+  } else if (entry.key == "webhook_secret_file" || entry.key == "webhook_secret_env") {
+    reader.secret(entry, where, out.webhook_secret);
   } else if (entry.key == "notify") {
     out.notify = read_notify(reader, entry, where);
   } else if (entry.key == "ssh_key_file") {
@@ -189,6 +269,9 @@ std::optional<RepoConfig> read_repo(ConfigReader& reader, const YAML::Node& node
   const auto entries = reader.entries(node, kRepoKeys, where);
   reader.require(node, entries, {"name"}, where);
   for (const Entry& entry : entries) read_repo_key(reader, entry, where, repo);
+  check_forge_blocks(reader, entries, where, repo);
+  if (repo.forge != Forge::github) repo.github.reset();
+  check_name(reader, node, where, repo);
   return repo;
 }
 

@@ -12,11 +12,31 @@ const char* to_string(CommitState state) {
   switch (state) {
     case CommitState::pending:
       return "pending";
+    case CommitState::running:
+      return "running";
     case CommitState::success:
       return "success";
     case CommitState::failure:
       return "failure";
     case CommitState::error:
+      return "error";
+    case CommitState::cancelled:
+      return "cancelled";
+  }
+  return "error";
+}
+
+const char* github_state(CommitState state) {
+  switch (state) {
+    case CommitState::pending:
+    case CommitState::running:
+      return "pending";
+    case CommitState::success:
+      return "success";
+    case CommitState::failure:
+      return "failure";
+    case CommitState::error:
+    case CommitState::cancelled:
       return "error";
   }
   return "error";
@@ -47,7 +67,7 @@ std::string statuses_url(const std::string& api_url, const std::string& repo, co
 std::string status_body(CommitState state, const std::string& context, const std::string& description,
                         const std::string& target_url) {
   Poco::JSON::Object body;
-  body.set("state", to_string(state));
+  body.set("state", github_state(state));
   body.set("context", context);
   body.set("description", truncate_description(description));
   if (!target_url.empty()) body.set("target_url", target_url);

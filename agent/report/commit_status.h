@@ -8,11 +8,22 @@
 
 namespace turnout::agent {
 
-/// The states GitHub accepts for a commit status.
-enum class CommitState { pending, success, failure, error };
+/// What a commit status says, in turnout's words; each forge's body names it in its own
+/// (github_state(), gitlab_state()).
+enum class CommitState {
+  pending,    ///< queued, or queued again
+  running,    ///< started (GitHub and Gitea have no such state: pending)
+  success,    ///< passed
+  failure,    ///< a step failed
+  error,      ///< turnout could not run it
+  cancelled,  ///< cancelled or superseded (GitHub and Gitea: error)
+};
 
-/// `pending`, `success`, `failure`, `error`.
+/// `pending`, `running`, `success`, `failure`, `error`, `cancelled`.
 const char* to_string(CommitState state);
+
+/// The state as GitHub (and Gitea, Forgejo) accept it: pending, success, failure or error.
+const char* github_state(CommitState state);
 
 /// GitHub's limit on a status description, in characters.
 constexpr std::size_t kMaxDescription = 140;
@@ -27,7 +38,7 @@ std::string status_context(const std::string& pipeline, const std::string& stage
 /// `{api_url}/repos/{repo}/statuses/{sha}` (`repo` is owner/name).
 std::string statuses_url(const std::string& api_url, const std::string& repo, const std::string& sha);
 
-/// The JSON body: state, context, the description (truncated), and target_url unless "".
+/// The JSON body: state (github_state), context, the description (truncated), and target_url unless "".
 std::string status_body(CommitState state, const std::string& context, const std::string& description,
                         const std::string& target_url);
 

@@ -39,6 +39,15 @@ std::unique_ptr<Poco::Net::HTTPClientSession> session_for(const Poco::URI& uri, 
   return std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
 }
 
+// The request target as the URL spells it: Poco::URI decodes the path, and would send GitLab's
+// `group%2Fproject` as `group/project`, another endpoint.
+std::string request_target(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return "/";
+  return url.substr(path, url.find('#', path) - path);
+}
+
 std::string lowercase(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
@@ -70,7 +79,7 @@ util::Result<HttpReply> post_json(const HttpPost& post) {
     auto session = session_for(uri, post.ca_file);
     const auto timeout = std::chrono::duration_cast<std::chrono::microseconds>(post.timeout).count();
     session->setTimeout(Poco::Timespan(timeout));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathEtc(),
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, request_target(post.url),
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : post.headers) request.set(name, value);
     request.setContentType("application/json");

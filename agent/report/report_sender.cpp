@@ -37,6 +37,21 @@ std::string describe(const ReportRecord& record) {
          record.report.repo + ")";
 }
 
+// A status for Gitea, Forgejo or GitLab: each takes its token in its own header.
+util::Result<HttpPost> forge_request(const RepoConfig& repo, HttpPost post) {
+  if (!repo.forge_api)
+    return util::fail("repository " + repo.name + " has no " + to_string(repo.forge) + ": settings any more");
+  auto token = read_secret(repo.forge_api->token);
+  if (!token) return token.error();
+  if (repo.forge == Forge::gitlab) {
+    post.headers.emplace_back("PRIVATE-TOKEN", token.value());
+  } else {
+    post.headers.emplace_back("Authorization", "token " + token.value());
+  }
+  post.headers.emplace_back("Accept", "application/json");
+  return post;
+}
+
 }  // namespace
 
 std::int64_t unix_ms_now() {
@@ -194,6 +209,7 @@ util::Result<HttpPost> ReportSender::request_for(const ReportRecord& record) con
                               "sha256=" + util::hmac_sha256_hex(secret.value(), post.body));
     return post;
   }
+  if (repo->forge != Forge::github) return forge_request(*repo, std::move(post));
   if (!repo->github) return util::fail("repository " + repo->name + " has no github: settings any more");
   auto token = read_secret(repo->github->token);
   if (!token) return token.error();
@@ -242,6 +258,16 @@ void ReportSender::dropped(const ReportRecord& record, const Verdict& verdict) {
   }
   // Every report of the repository would say the same: once is enough.
   if (!unauthorized_.insert(record.report.repo).second) return;
+  const RepoConfig* repo = find_repo(config_, record.report.repo);
+  const Forge forge = repo == nullptr ? Forge::github : repo->forge;
+  if (forge != Forge::github) {
+    spdlog::error(
+        "repository {}: {} answered 401 Unauthorized: check the token and its scope ({}); its reports are "
+        "dropped until a report gets through",
+        record.report.repo, display_name(forge),
+        forge == Forge::gitlab ? "api, by a user with at least the Developer role" : "write:repository");
+    return;
+  }
   spdlog::error(
       "repository {}: GitHub answered 401 Unauthorized: check the token and its scopes (repo:status for "
       "commit statuses, repo_deployment for deployments); its reports are dropped until a report gets "

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/report/commit_status.h"
+#include "agent/report/gitea_status.h"
+#include "agent/report/gitlab_status.h"
 #include "agent/report/run_summary.h"
 #include "agent/report/status_observer.h"
 #include "util/duration.h"
@@ -21,8 +23,21 @@ std::string without_trailing_slash(std::string url) {
   return url;
 }
 
+// The Gitea, Forgejo or GitLab side of `repo`, when it reports there and its token can be read now.
+void read_forge_api(const RepoConfig& repo, RepoReporting& out) {
+  if (!repo.forge_api || !repo.forge_api->statuses) return;
+  if (auto token = read_secret(repo.forge_api->token); !token) {
+    spdlog::warn("repository {}: not reporting to {}: {}; its pipelines run without reporting", repo.name,
+                 display_name(repo.forge), token.error().message);
+    return;
+  }
+  out.api_url = without_trailing_slash(repo.forge_api->url);
+  out.statuses = true;
+}
+
 // The GitHub side of `repo`, when it reports there and its token can be read now.
 void read_github(const RepoConfig& repo, RepoReporting& out) {
+  if (repo.forge != Forge::github) return read_forge_api(repo, out);
   if (!repo.github || (!repo.github->statuses && !repo.github->deployments)) return;
   if (auto token = read_secret(repo.github->token); !token) {
     spdlog::warn("repository {}: not reporting to GitHub: {}; its pipelines run without reporting", repo.name,
@@ -55,11 +70,11 @@ StatusText run_end_text(const RunRecord& run, const std::string& newer_sha) {
     case RunStatus::failed:
       return {CommitState::failure, failed_stage_text(run)};
     case RunStatus::superseded:
-      return {CommitState::error,
+      return {CommitState::cancelled,
               "superseded by " + (newer_sha.empty() ? "a newer push" : short_sha(newer_sha)) +
                   (run.superseded_by ? " (run " + std::to_string(*run.superseded_by) + ")" : "")};
     case RunStatus::cancelled:
-      return {CommitState::error, "cancelled" + (run.reason.empty() ? "" : ": " + run.reason)};
+      return {CommitState::cancelled, "cancelled" + (run.reason.empty() ? "" : ": " + run.reason)};
     default:
       return {CommitState::error, "error: " + run.reason};
   }
@@ -77,6 +92,7 @@ Reporting::Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& r
   for (const auto& repo : config.repos) {
     RepoReporting reporting;
     reporting.repo = repo.name;
+    reporting.forge = repo.forge;
     reporting.public_url = without_trailing_slash(config.public_url);
     read_github(repo, reporting);
     for (const auto& target : repo.notify) reporting.notify.push_back(target.url);
@@ -115,14 +131,10 @@ void Reporting::run_queued(std::int64_t id, const NewRun& run) {
   if (repo == nullptr || !repo->statuses || run.sha.empty()) return;
   auto name = runs_.latest_pipeline(repo->repo);
   if (!name || name.value().empty()) return;  // the first push: its status comes when it starts
-  const auto context = status_context(name.value());
   const std::lock_guard lock(started_mutex_);
   if (started_.count(id) > 0) return;  // a worker was quicker: "running" is said already
-  enqueue({repo->repo, status_order_key(run.sha, context), ReportKind::status,
-           statuses_url(repo->api_url, repo->repo, run.sha),
-           status_body(CommitState::pending, context, "queued as run " + std::to_string(id),
-                       run_url(config_, id)),
-           std::nullopt, id});
+  status(*repo, id, run.sha, CommitState::pending, status_context(name.value()),
+         "queued as run " + std::to_string(id));
 }
 
 void Reporting::run_started(std::int64_t id, const std::function<void()>& report) {
@@ -157,11 +169,30 @@ void Reporting::report_run_status(const RunRecord& run, const RepoReporting& rep
   }
   auto text = run_end_text(run, newer_sha);
   if (queued_again) text = {CommitState::pending, "interrupted (" + run.reason + "): queued again"};
-  const auto context = status_context(name);
-  enqueue({repo.repo, status_order_key(run.sha, context), ReportKind::status,
-           statuses_url(repo.api_url, repo.repo, run.sha),
-           status_body(text.state, context, text.description, run_url(config_, run.id)), std::nullopt,
-           run.id});
+  status(repo, run.id, run.sha, text.state, status_context(name), text.description);
+}
+
+void Reporting::status(const RepoReporting& repo, std::int64_t run_id, const std::string& sha,
+                       CommitState state, const std::string& context, const std::string& description) {
+  const auto link = run_url(config_, run_id);
+  NewReport report{repo.repo, status_order_key(sha, context), ReportKind::status, "", "", std::nullopt,
+                   run_id};
+  switch (repo.forge) {
+    case Forge::github:
+      report.url = statuses_url(repo.api_url, repo.repo, sha);
+      report.body = status_body(state, context, description, link);
+      break;
+    case Forge::gitea:
+    case Forge::forgejo:
+      report.url = gitea_statuses_url(repo.api_url, repo.repo, sha);
+      report.body = gitea_status_body(state, context, description, link);
+      break;
+    case Forge::gitlab:
+      report.url = gitlab_statuses_url(repo.api_url, repo.repo, sha);
+      report.body = gitlab_status_body(state, context, description, link);
+      break;
+  }
+  enqueue(report);
 }
 
 void Reporting::notify(const RunRecord& run, const RepoReporting& repo) {

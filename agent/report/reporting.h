@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/config/agent_config.h"
+#include "agent/report/commit_status.h"
 #include "agent/report/deployment_report.h"
 #include "agent/store/report_queue.h"
 #include "agent/store/run_history.h"
@@ -27,7 +28,8 @@ constexpr std::int64_t kReportQueueBound = 10000;
 /// What one repository reports, as agent.yml says and its token allows.
 struct RepoReporting {
   std::string repo;                 ///< owner/repo, as configured
-  std::string api_url;              ///< without a trailing slash
+  Forge forge = Forge::github;      ///< where statuses go, and in which shape
+  std::string api_url;              ///< without a trailing slash (Gitea, GitLab: the forge's own address)
   bool statuses = false;            ///< commit statuses go out
   bool deployments = false;         ///< deployments go out
   std::string environment;          ///< the deployments' environment
@@ -38,10 +40,11 @@ struct RepoReporting {
 /// Queues the reports of the configured repositories.
 class Reporting {
  public:
-  /// Reads each repository's GitHub token once: one that cannot be read (missing or empty
-  /// file, unset variable) is logged with one warning per repository, and that repository
-  /// reports nothing to GitHub (its `notify:` still works). `queued` is called after each
-  /// report is queued (to wake the sender). `config`, `runs` and `reports` must outlive this.
+  /// Reads each repository's token for its forge once: one that cannot be read (missing or
+  /// empty file, unset variable) is logged with one warning per repository, and that
+  /// repository reports nothing to its forge (its `notify:` still works). `queued` is called
+  /// after each report is queued (to wake the sender). `config`, `runs` and `reports` must
+  /// outlive this.
   Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& reports,
             std::function<void()> queued = {}, std::int64_t bound = kReportQueueBound);
 
@@ -74,6 +77,10 @@ class Reporting {
   /// API"): a successful deployment of `sha` for repository `repo_name`, when it reports them.
   void rolled_back(const std::string& repo_name, const std::string& app, const std::string& sha,
                    const std::string& via);
+  /// Queues a commit status of run `run_id` on `sha` for `context`, in `repo`'s forge's shape
+  /// (its URL, state names and description limit), linking to the run's page.
+  void status(const RepoReporting& repo, std::int64_t run_id, const std::string& sha, CommitState state,
+              const std::string& context, const std::string& description);
   /// Queues `report`; a store failure is logged (the run goes on). Returns its id.
   std::optional<std::int64_t> enqueue(const NewReport& report);
   /// The repositories and public URL it reports for.

@@ -36,6 +36,7 @@ CommitState stage_state(const steps::StageResult& result) {
   if (result.status == steps::Status::succeeded) return CommitState::success;
   // A failure that `continue_on_error` allowed is still a failure of that stage.
   if (result.status == steps::Status::failed) return CommitState::failure;
+  if (result.status == steps::Status::cancelled) return CommitState::cancelled;
   return CommitState::error;
 }
 
@@ -50,12 +51,12 @@ void StatusObserver::run_started(const pipeline::Pipeline& pipeline, const steps
   data_dir_ = context.data_dir;
   run_id_ = std::strtoll(context.run_id.c_str(), nullptr, 10);
   reporting_.run_started(run_id_, [&] {
-    if (repo_.statuses) status("", CommitState::pending, "running as run " + context.run_id);
+    if (repo_.statuses) status("", CommitState::running, "running as run " + context.run_id);
   });
 }
 
 void StatusObserver::stage_started(const pipeline::Stage& stage) {
-  if (repo_.statuses) status(stage.name, CommitState::pending, stage.name + " running");
+  if (repo_.statuses) status(stage.name, CommitState::running, stage.name + " running");
   if (stage.deploy && repo_.deployments) start_deployment(stage);
 }
 
@@ -68,11 +69,7 @@ void StatusObserver::stage_finished(const pipeline::Stage& stage, const steps::S
 
 void StatusObserver::status(const std::string& stage, CommitState state, const std::string& description) {
   if (sha_.empty()) return;  // a folder that is no checkout: no commit to put a status on
-  const auto context = status_context(pipeline_, stage);
-  reporting_.enqueue({repo_.repo, status_order_key(sha_, context), ReportKind::status,
-                      statuses_url(repo_.api_url, repo_.repo, sha_),
-                      status_body(state, context, description, run_url(reporting_.config(), run_id_)),
-                      std::nullopt, run_id_});
+  reporting_.status(repo_, run_id_, sha_, state, status_context(pipeline_, stage), description);
 }
 
 void StatusObserver::start_deployment(const pipeline::Stage& stage) {

@@ -16,6 +16,7 @@
 #include "agent/run/run_json.h"
 #include "agent/run/run_log.h"
 #include "agent/serve/live_log.h"
+#include "agent/webhook/delivery_headers.h"
 #include "util/hmac.h"
 
 namespace turnout::agent {
@@ -38,11 +39,8 @@ HttpResponse intake_response(const IntakeAnswer& answer) {
 }
 
 HttpResponse webhook(const ServeParts& parts, const HttpRequest& request) {
-  IntakeRequest delivery;
-  delivery.event = request.header("x-github-event");
-  delivery.delivery = request.header("x-github-delivery");
-  delivery.signature = request.header("x-hub-signature-256");
-  delivery.body = request.body;
+  const auto delivery =
+      read_delivery([&request](const std::string& name) { return request.header(name); }, request.body);
   const auto answer = parts.intake.accept_webhook(delivery);
   if (answer.status >= 400) parts.metrics.count_rejected(answer.status);
   return intake_response(answer);

@@ -148,10 +148,20 @@ Migration reports_table() {
           {kCreateReports, "CREATE INDEX reports_pending ON reports(order_key, id) WHERE state = 'pending'"}};
 }
 
+// Version 7: deliveries from Gitea, Forgejo and GitLab. Each forge makes its own delivery ids, so
+// a duplicate is the same id from the same forge: deliveries are looked up by (forge,
+// delivery_id). Every delivery recorded before came from GitHub, the only forge there was.
+Migration deliveries_per_forge() {
+  return {7,
+          {"ALTER TABLE deliveries ADD COLUMN forge TEXT NOT NULL DEFAULT 'github'",
+           "DROP INDEX deliveries_delivery_id",
+           "CREATE INDEX deliveries_forge_delivery_id ON deliveries(forge, delivery_id)"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
-  static const std::vector<Migration> migrations{initial_schema(),      deliveries_table(),
-                                                 step_process_groups(), run_queue(),
-                                                 branch_concurrency(),  reports_table()};
+  static const std::vector<Migration> migrations{
+      initial_schema(),     deliveries_table(), step_process_groups(), run_queue(),
+      branch_concurrency(), reports_table(),    deliveries_per_forge()};
   return migrations;
 }
 

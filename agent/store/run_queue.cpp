@@ -14,21 +14,22 @@ void insert_delivery(Connection& connection, const DeliveryRecord& delivery,
                      const std::optional<std::int64_t>& run_id) {
   connection
       .statement(
-          "INSERT INTO deliveries (delivery_id, received_at, event, repo, ref, sha, result, reason, run_id) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .execute({delivery.delivery_id, util::utc_now(), delivery.event, delivery.repo, delivery.ref,
-                delivery.sha, delivery.result, delivery.reason, nullable(run_id)});
+          "INSERT INTO deliveries (forge, delivery_id, received_at, event, repo, ref, sha, result, reason, "
+          "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .execute({delivery.forge, delivery.delivery_id, util::utc_now(), delivery.event, delivery.repo,
+                delivery.ref, delivery.sha, delivery.result, delivery.reason, nullable(run_id)});
 }
 
-// The run the delivery id last queued and its status; nullopt when it queued none. A run that
-// was interrupted and queued again lives on in its requeue: that one counts.
+// The run the forge's delivery id last queued and its status; nullopt when it queued none. A run
+// that was interrupted and queued again lives on in its requeue: that one counts.
 std::optional<std::pair<std::int64_t, RunStatus>> last_run_of(Connection& connection,
-                                                              const std::string& delivery_id) {
-  const auto found = connection
-                         .statement(
-                             "SELECT run_id FROM deliveries WHERE delivery_id = ? AND run_id IS NOT NULL "
-                             "ORDER BY id DESC LIMIT 1")
-                         .first_integer({delivery_id});
+                                                              const DeliveryRecord& delivery) {
+  const auto found =
+      connection
+          .statement(
+              "SELECT run_id FROM deliveries WHERE forge = ? AND delivery_id = ? AND run_id IS NOT NULL "
+              "ORDER BY id DESC LIMIT 1")
+          .first_integer({delivery.forge, delivery.delivery_id});
   if (!found) return std::nullopt;
   auto run = read_run(connection, *found);
   while (const auto again =
@@ -70,7 +71,7 @@ std::vector<std::int64_t> supersede_older(Connection& connection, const NewRun& 
 // superseded), or the still-active run of a duplicate (which writes nothing). An earlier
 // delivery of the same group commit counts: it was written in this transaction.
 QueuedDelivery queue_one(Connection& connection, const DeliveryRecord& delivery, const NewRun& run) {
-  const auto previous = last_run_of(connection, delivery.delivery_id);
+  const auto previous = last_run_of(connection, delivery);
   if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true, {}};
   NewRun queued = run;
   queued.scheduled = true;

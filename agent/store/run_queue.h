@@ -16,13 +16,14 @@ namespace turnout::agent {
 
 /// One webhook delivery as the store keeps it (table `deliveries`).
 struct DeliveryRecord {
-  std::string delivery_id;  ///< X-GitHub-Delivery; GitHub reuses it when a person redelivers
+  std::string delivery_id;  ///< X-GitHub-Delivery (X-Gitea-Delivery, ...); reused when a person redelivers
   std::string event;        ///< X-GitHub-Event: push, ping, pull_request, ...
   std::string repo;         ///< repository.full_name, "" when the payload has none
   std::string ref;          ///< pushed ref, "" for other events
   std::string sha;          ///< pushed commit (`after`), "" for other events
   std::string result;       ///< queued, ignored, pong
   std::string reason;       ///< why, as answered
+  std::string forge = "github";  ///< the forge that sent it: each makes its own delivery ids
 };
 
 /// What queue_delivery did.
@@ -49,10 +50,10 @@ class RunQueue {
   explicit RunQueue(Database& database) : database_(database) {}
 
   /// Records an accepted push and its queued run in one transaction, durable on return. A
-  /// delivery id whose last run is still queued or running is a duplicate (nothing written);
-  /// one whose run has ended queues a new run with trigger `redelivery`. The run is for the
-  /// agent's queue (scheduled), and unless the branch's pipeline says `concurrency: queue` it
-  /// supersedes the branch's older queued runs (status superseded, superseded_by = the new run).
+  /// delivery id (of the same forge) whose last run is still queued or running is a duplicate (nothing
+  /// written); one whose run has ended queues a new run with trigger `redelivery`. The run is for the agent's
+  /// queue (scheduled), and unless the branch's pipeline says `concurrency: queue` it supersedes the branch's
+  /// older queued runs (status superseded, superseded_by = the new run).
   util::Result<QueuedDelivery> queue_delivery(const DeliveryRecord& delivery, const NewRun& run);
   /// Records a delivery that queued nothing (ignored, pong).
   util::Status record_delivery(const DeliveryRecord& delivery);

@@ -5,15 +5,12 @@
 #include <utility>
 
 #include "agent/webhook/payload_fields.h"
+#include "agent/webhook/push_fields.h"
 #include "util/strings.h"
 
 namespace turnout::agent {
 
 namespace {
-
-const std::string_view kBranchPrefix = "refs/heads/";
-const std::string_view kTagPrefix = "refs/tags/";
-constexpr std::size_t kMaxEventName = 64;
 
 // The payload fields the agent reads, in the order of kPaths.
 enum class Field {
@@ -52,54 +49,25 @@ constexpr PayloadPath kPaths[] = {
 
 using Fields = std::vector<PayloadValue>;
 
-util::Error invalid(std::string message) { return util::fail(std::move(message), util::ErrorKind::invalid); }
-
-// GitHub's event names are lowercase words joined by `_` (`push`, `pull_request_review`).
-bool is_event_name(std::string_view name) {
-  return !name.empty() && name.size() <= kMaxEventName && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-  });
-}
+util::Error invalid(std::string message) { return detail::invalid_delivery(std::move(message)); }
 
 const PayloadValue& at(const Fields& fields, Field field) { return fields[static_cast<std::size_t>(field)]; }
 
-// The field's string; "" when absent, null or not a string.
-std::string text_of(const Fields& fields, Field field) {
-  const PayloadValue& value = at(fields, field);
-  return value.kind == PayloadValue::Kind::string ? value.text : std::string();
-}
+std::string text_of(const Fields& fields, Field field) { return detail::text_of(at(fields, field)); }
 
-// True only for a JSON `true`.
-bool flag_of(const Fields& fields, Field field) {
-  const PayloadValue& value = at(fields, field);
-  return value.kind == PayloadValue::Kind::boolean && value.flag;
-}
-
-// A commit id: 40 hex digits (SHA-1), or 64 in a SHA-256 repository.
-bool is_commit_id(std::string_view text) {
-  const auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-  return (text.size() == 40 || text.size() == 64) && std::all_of(text.begin(), text.end(), hex);
-}
-
-void split_ref(PushEvent& push) {
-  const std::string_view ref = push.ref;
-  if (ref.substr(0, kBranchPrefix.size()) == kBranchPrefix) push.branch = ref.substr(kBranchPrefix.size());
-  if (ref.substr(0, kTagPrefix.size()) == kTagPrefix) push.tag = ref.substr(kTagPrefix.size());
-}
+bool flag_of(const Fields& fields, Field field) { return detail::flag_of(at(fields, field)); }
 
 util::Result<PushEvent> read_push(const Fields& fields) {
   PushEvent push;
-  const std::pair<Field, const char*> required[] = {
-      {Field::ref, "ref"}, {Field::repository_full_name, "repository.full_name"}, {Field::after, "after"}};
-  for (const auto& [field, name] : required) {
-    if (text_of(fields, field).empty()) {
-      return invalid(std::string("push event is missing '") + name + "' (or it is not a string)");
-    }
-  }
+  const auto present =
+      detail::require_fields({{text_of(fields, Field::ref), "ref"},
+                              {text_of(fields, Field::repository_full_name), "repository.full_name"},
+                              {text_of(fields, Field::after), "after"}});
+  if (!present) return present.error();
   push.ref = text_of(fields, Field::ref);
   push.repository_full_name = text_of(fields, Field::repository_full_name);
   push.after = text_of(fields, Field::after);
-  if (!is_commit_id(push.after)) return invalid("push event's 'after' is not a commit id");
+  if (!detail::is_commit_id(push.after)) return invalid("push event's 'after' is not a commit id");
   push.clone_url = text_of(fields, Field::repository_clone_url);
   push.ssh_url = text_of(fields, Field::repository_ssh_url);
   push.before = text_of(fields, Field::before);
@@ -109,7 +77,7 @@ util::Result<PushEvent> read_push(const Fields& fields) {
   push.deleted = flag_of(fields, Field::deleted);
   push.created = flag_of(fields, Field::created);
   push.forced = flag_of(fields, Field::forced);
-  split_ref(push);
+  detail::split_ref(push);
   return push;
 }
 
@@ -142,7 +110,7 @@ const char* to_string(EventKind kind) {
 
 util::Result<ParsedEvent> parse_github_event(std::string_view event_header, std::string_view body) {
   if (event_header.empty()) return invalid("missing X-GitHub-Event header");
-  if (!is_event_name(event_header)) return invalid("X-GitHub-Event is not an event name");
+  if (!detail::is_event_name(event_header)) return invalid("X-GitHub-Event is not an event name");
   auto fields = read_payload_fields(body, kPaths);
   if (!fields) return invalid("webhook body " + fields.error().message);
   const Fields& read = fields.value();

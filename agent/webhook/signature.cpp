@@ -16,23 +16,6 @@ char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + '
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f'); }
 
-std::string_view trim(std::string_view text) {
-  const auto space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-// `sha1=...`, `sha512=...`: a name of letters and digits before the `=`, just not ours.
-bool names_another_algorithm(std::string_view header) {
-  const auto equals = header.find('=');
-  if (equals == 0 || equals == std::string_view::npos) return false;
-  const auto name = header.substr(0, equals);
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z') || c == '-';
-  });
-}
-
 bool has_prefix(std::string_view header) {
   if (header.size() < kPrefix.size()) return false;
   for (std::size_t i = 0; i < kPrefix.size(); ++i) {
@@ -43,24 +26,43 @@ bool has_prefix(std::string_view header) {
 
 }  // namespace
 
+std::string_view trim_blanks(std::string_view text) {
+  const auto space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+// `sha1=...`, `sha512=...`: a name of letters and digits before the `=`.
+bool names_an_algorithm(std::string_view header) {
+  const auto equals = header.find('=');
+  if (equals == 0 || equals == std::string_view::npos) return false;
+  const auto name = header.substr(0, equals);
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z') || c == '-';
+  });
+}
+
+SignatureCheck verify_hex_digest(std::string_view secret, std::string_view body, std::string_view hex) {
+  if (hex.size() != kHexDigits || !std::all_of(hex.begin(), hex.end(), is_hex))
+    return SignatureCheck::malformed;
+  std::string given(hex);
+  std::transform(given.begin(), given.end(), given.begin(), lower);
+  const bool same = util::constant_time_equal(given, util::hmac_sha256_hex(secret, body));
+  return same ? SignatureCheck::ok : SignatureCheck::mismatch;
+}
+
 std::string sign(std::string_view secret, std::string_view body) {
   return std::string(kPrefix) + util::hmac_sha256_hex(secret, body);
 }
 
 SignatureCheck verify_signature(std::string_view secret, std::string_view body, std::string_view header) {
-  header = trim(header);
+  header = trim_blanks(header);
   if (header.empty()) return SignatureCheck::missing;
   if (!has_prefix(header)) {
-    return names_another_algorithm(header) ? SignatureCheck::wrong_algorithm : SignatureCheck::malformed;
+    return names_an_algorithm(header) ? SignatureCheck::wrong_algorithm : SignatureCheck::malformed;
   }
-  const auto hex = header.substr(kPrefix.size());
-  if (hex.size() != kHexDigits || !std::all_of(hex.begin(), hex.end(), is_hex)) {
-    return SignatureCheck::malformed;
-  }
-  std::string given(hex);
-  std::transform(given.begin(), given.end(), given.begin(), lower);
-  const bool same = util::constant_time_equal(given, util::hmac_sha256_hex(secret, body));
-  return same ? SignatureCheck::ok : SignatureCheck::mismatch;
+  return verify_hex_digest(secret, body, header.substr(kPrefix.size()));
 }
 
 const char* describe(SignatureCheck check) {

@@ -26,6 +26,17 @@ SignatureCheck verify_signature(std::string_view secret, std::string_view body, 
 /// The reason to give with a 401 for a failed check ("missing X-Hub-Signature-256 header").
 const char* describe(SignatureCheck check);
 
+/// Checks `hex` (a header's value without any prefix, surrounding blanks trimmed) as the
+/// HMAC-SHA256 of `body` under `secret`: 64 hex digits in either case (else malformed), compared
+/// in constant time. GitHub's check after its `sha256=`, and Gitea's whole header.
+SignatureCheck verify_hex_digest(std::string_view secret, std::string_view body, std::string_view hex);
+
+/// `text` without the blanks (spaces, tabs) around it.
+std::string_view trim_blanks(std::string_view text);
+
+/// True when `header` starts with an algorithm's name and `=` (`sha1=`, `sha256=`).
+bool names_an_algorithm(std::string_view header);
+
 /// The check's name for logs: `ok`, `missing`, `malformed`, `wrong_algorithm`, `mismatch`.
 const char* to_string(SignatureCheck check);
 

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/config/agent_config.h"
 #include "agent/report/reporting.h"
@@ -15,12 +17,29 @@
 
 namespace turnout::agent {
 
-/// A delivery as it arrived: the headers the intake needs and the raw body.
+/// A delivery as it arrived: the headers the intake needs and the raw body (delivery_headers.h
+/// reads them from a request's headers, per forge).
 struct IntakeRequest {
-  std::string event;      ///< X-GitHub-Event, "" when absent
-  std::string delivery;   ///< X-GitHub-Delivery, "" when absent
-  std::string signature;  ///< X-Hub-Signature-256, "" when absent
-  std::string body;       ///< the raw body, exactly as received
+  std::string event;            ///< X-GitHub-Event (X-Gitea-Event, ...), "" when absent
+  std::string delivery;         ///< X-GitHub-Delivery (X-Gitea-Delivery, ...), "" when absent
+  std::string signature;        ///< X-Hub-Signature-256 (X-Gitea-Signature, GitLab's token), "" when absent
+  std::string body;             ///< the raw body, exactly as received
+  Forge forge = Forge::github;  ///< the forge whose headers it came with
+};
+
+/// The webhook secrets deliveries are checked with.
+struct WebhookSecrets {
+  std::optional<std::string> agent;          ///< the agent's: for every repository without its own
+  std::map<std::string, std::string> repos;  ///< a repository's own, by its configured name
+  /// A repository without any secret (no agent secret, no own one) takes unchecked deliveries
+  /// (--insecure-no-signature); otherwise every delivery must pass a check.
+  bool insecure = false;
+
+  /// No secret at all: nothing is checked.
+  WebhookSecrets() : insecure(true) {}
+  /// The agent's secret alone; nullopt: nothing is checked (--insecure-no-signature).
+  WebhookSecrets(std::optional<std::string> agent_secret)  // NOLINT: implicit, as the one secret it was
+      : agent(std::move(agent_secret)), insecure(!agent) {}
 };
 
 /// What to answer: an HTTP status and the fields of its JSON body.
@@ -35,25 +54,37 @@ struct IntakeAnswer {
 /// Accepts webhook deliveries for one agent config into one store.
 class WebhookIntake {
  public:
-  /// `secret` nullopt: signatures are not checked (--insecure-no-signature). `config`, `queue`
+  /// `secrets`: which secret checks which repository's deliveries (the agent's alone, or nullopt
+  /// for none: signatures are not checked, --insecure-no-signature). `config`, `queue`
   /// and `reporting` (null: nothing is reported) must outlive this. `queued` is called after each run it
   /// queues (to wake workers), with true when the run's branch is `cancel-in-progress`
   /// (QueuedDelivery::cancel_in_progress).
-  WebhookIntake(const ReposConfig& config, RunQueue& queue, std::optional<std::string> secret,
+  WebhookIntake(const ReposConfig& config, RunQueue& queue, WebhookSecrets secrets,
                 std::function<void(bool cancel_in_progress)> queued = {}, Reporting* reporting = nullptr);
 
-  /// Verifies, parses and decides on one delivery; an accepted push is recorded with its
-  /// queued run before this returns. Never throws; a store failure is a 500 answer.
+  /// Verifies (as the request's forge documents it), parses and decides on one delivery; an
+  /// accepted push is recorded with its queued run before this returns. A delivery for a
+  /// repository configured with another forge, or not signed with that repository's secret, is
+  /// refused. Never throws; a store failure is a 500 answer.
   IntakeAnswer accept_webhook(const IntakeRequest& request) const;
 
  private:
+  /// The secrets a delivery's check passed with: a repository's name, or "" for the agent's.
+  struct Verified {
+    bool checked = true;               ///< false: nothing could check it (insecure)
+    std::vector<std::string> matched;  ///< whose secrets it passed
+  };
+
+  std::optional<IntakeAnswer> verify(const IntakeRequest& request, Verified& verified) const;
+  std::optional<IntakeAnswer> check_repo(const IntakeRequest& request, const Verified& verified,
+                                         const RepoConfig& repo) const;
   IntakeAnswer accept_push(const IntakeRequest& request, const ParsedEvent& event) const;
   IntakeAnswer ignore(const IntakeRequest& request, const ParsedEvent& event,
                       const std::string& reason) const;
 
   const ReposConfig& config_;
   RunQueue& queue_;
-  std::optional<std::string> secret_;
+  WebhookSecrets secrets_;
   std::function<void(bool cancel_in_progress)> queued_;
   Reporting* reporting_;
 };

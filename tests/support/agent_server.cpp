@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/webhook/gitea_signature.h"
 #include "agent/webhook/signature.h"
 #include "tests/support/command.h"
 #include "tests/support/fixtures.h"
@@ -46,6 +47,26 @@ std::string push_payload(const std::string& sha, const std::string& branch) {
   auto payload = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
   payload->set("after", sha);
   payload->set("ref", "refs/heads/" + branch);
+  std::ostringstream out;
+  payload->stringify(out);
+  return out.str();
+}
+
+std::string forge_push_payload(agent::Forge forge, const std::string& sha, const std::string& branch) {
+  if (forge == agent::Forge::github) return push_payload(sha, branch);
+  const bool gitlab = forge == agent::Forge::gitlab;
+  const auto file =
+      gitlab ? "gitlab/push/go-scm__push-master.json" : "gitea/push/woodpecker__push-main-3-commits.json";
+  const auto text = read_file(webhook_fixtures_dir() / file);
+  auto payload = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+  payload->set("after", sha);
+  payload->set("ref", "refs/heads/" + branch);
+  if (gitlab) {
+    payload->set("checkout_sha", sha);
+    payload->getObject("project")->set("path_with_namespace", "woodpecker-ci/woodpecker");
+  } else {
+    payload->getObject("repository")->set("full_name", "woodpecker-ci/woodpecker");
+  }
   std::ostringstream out;
   payload->stringify(out);
   return out.str();
@@ -140,6 +161,44 @@ int AgentServer::raw(const std::string& bytes, bool shutdown_send) {
   INFO(received);
   if (received.rfind("HTTP/1.1 ", 0) != 0) return 0;
   return std::stoi(received.substr(9, 3));
+}
+
+Answer AgentServer::post_headers(const std::vector<std::pair<std::string, std::string>>& headers,
+                                 const std::string& body) {
+  Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, "/webhook",
+                              Poco::Net::HTTPMessage::HTTP_1_1);
+  post.setContentType("application/json");
+  for (const auto& [name, value] : headers) post.set(name, value);
+  return request(post, body);
+}
+
+Answer AgentServer::push_from(agent::Forge forge, const std::string& sha, const std::string& delivery,
+                              const std::string& branch) {
+  const auto body = forge_push_payload(forge, sha, branch);
+  std::vector<std::pair<std::string, std::string>> headers;
+  switch (forge) {
+    case agent::Forge::github:
+      return post("push", delivery, body);
+    case agent::Forge::forgejo:
+      headers = {{"X-Forgejo-Event", "push"},
+                 {"X-Forgejo-Delivery", delivery},
+                 {"X-Forgejo-Signature", agent::sign_gitea(kAgentSecret, body)}};
+      [[fallthrough]];
+    case agent::Forge::gitea:
+      headers.insert(headers.end(), {{"X-Gitea-Event", "push"},
+                                     {"X-Gitea-Delivery", delivery},
+                                     {"X-Gitea-Signature", agent::sign_gitea(kAgentSecret, body)},
+                                     {"X-GitHub-Event", "push"},
+                                     {"X-GitHub-Delivery", delivery},
+                                     {"X-Hub-Signature-256", agent::sign(kAgentSecret, body)}});
+      break;
+    case agent::Forge::gitlab:
+      headers = {{"X-Gitlab-Event", "Push Hook"},
+                 {"X-Gitlab-Event-UUID", delivery},
+                 {"X-Gitlab-Token", kAgentSecret}};
+      break;
+  }
+  return post_headers(headers, body);
 }
 
 Answer AgentServer::push(const std::string& sha, const std::string& delivery, const std::string& branch) {

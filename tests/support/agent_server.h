@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/config/forge.h"
 #include "tests/support/background_process.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/temp_dir.h"
@@ -38,6 +39,12 @@ std::filesystem::path github_fixture(const std::string& relative);
 /// woodpecker's real push payload (repository woodpecker-ci/woodpecker) with `after` set to
 /// `sha` and `ref` to refs/heads/`branch`: a push of a commit the test made.
 std::string push_payload(const std::string& sha, const std::string& branch = "main");
+
+/// The real push payload of `forge` (GitHub's: push_payload; Gitea's and Forgejo's: Gitea's
+/// fixture; GitLab's: its push fixture) with the commit set to `sha`, the ref to
+/// refs/heads/`branch` and the repository to woodpecker-ci/woodpecker.
+std::string forge_push_payload(agent::Forge forge, const std::string& sha,
+                               const std::string& branch = "main");
 
 /// A `turnout serve` with one watched repository, woodpecker-ci/woodpecker, fetched from a
 /// local repository (`app`) that the test commits pipelines to.
@@ -78,6 +85,14 @@ class AgentServer {
   /// Sends `bytes` as they are over a raw connection, shuts down our side when asked, and
   /// returns the status line's code (0 when none came back).
   int raw(const std::string& bytes, bool shutdown_send);
+  /// POST /webhook with `headers` (name, value) and `body`, as they are.
+  Answer post_headers(const std::vector<std::pair<std::string, std::string>>& headers,
+                      const std::string& body);
+  /// A push of `sha` to `branch` as `forge` sends it (forge_push_payload), with that forge's
+  /// headers (Gitea's and GitHub's besides for Gitea; Forgejo's and Gitea's for Forgejo), signed
+  /// with kAgentSecret (GitLab: kAgentSecret as its token).
+  Answer push_from(agent::Forge forge, const std::string& sha, const std::string& delivery,
+                   const std::string& branch = "main");
   /// A push of `sha` to `branch` (see push_payload).
   Answer push(const std::string& sha, const std::string& delivery, const std::string& branch = "main");
 

@@ -142,7 +142,7 @@ std::string GithubRequest::field(const std::string& name) const {
   return json->getValue<std::string>(name);
 }
 
-struct FakeGithub::Server {
+struct StandInServer::Server {
   std::unique_ptr<Poco::Net::HTTPServer> http;
 };
 
@@ -150,12 +150,13 @@ namespace {
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit Handler(FakeGithub& fake) : fake_(fake) {}
+  explicit Handler(const StandInHandler& handle) : handle_(handle) {}
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     GithubRequest request;
     request.received_at = std::chrono::system_clock::now();
     request.method = in.getMethod();
     request.path = Poco::URI(in.getURI()).getPath();
+    request.raw_path = in.getURI().substr(0, in.getURI().find('?'));
     for (const auto& [name, value] : in) request.headers[lowercase(name)] = value;
     Poco::StreamCopier::copyToString(in.stream(), request.body);
     try {
@@ -163,7 +164,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     } catch (const Poco::Exception&) {
     }
     ScriptedAnswer answer;
-    fake_.handle(std::move(request), answer);
+    handle_(std::move(request), answer);
     out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     for (const auto& [name, value] : answer.headers) out.set(name, value);
     out.setContentType("application/json; charset=utf-8");
@@ -172,35 +173,30 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
-  FakeGithub& fake_;
+  const StandInHandler& handle_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit Factory(FakeGithub& fake) : fake_(fake) {}
+  explicit Factory(const StandInHandler& handle) : handle_(handle) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(fake_);
+    return new Handler(handle_);
   }
 
  private:
-  FakeGithub& fake_;
+  const StandInHandler& handle_;
 };
 
 }  // namespace
 
-FakeGithub::FakeGithub(std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls)
-    : tls_(std::move(tls)), server_(std::make_unique<Server>()), token_(kGithubToken) {
-  port_ = free_loopback_port();
-  start();
-}
+StandInServer::StandInServer(int port,
+                             std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls,
+                             StandInHandler handler)
+    : port_(port), tls_(std::move(tls)), handler_(std::move(handler)), server_(std::make_unique<Server>()) {}
 
-FakeGithub::~FakeGithub() { stop(); }
+StandInServer::~StandInServer() { stop(); }
 
-std::string FakeGithub::url() const {
-  return (tls_ ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(port_);
-}
-
-void FakeGithub::start() {
+void StandInServer::start() {
   const Poco::Net::SocketAddress address("127.0.0.1", static_cast<Poco::UInt16>(port_));
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(4);
@@ -211,21 +207,40 @@ void FakeGithub::start() {
     Poco::Net::SecureServerSocket socket(context);
     socket.bind(address, true);
     socket.listen();
-    server_->http = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+    server_->http = std::make_unique<Poco::Net::HTTPServer>(new Factory(handler_), socket, params);
   } else {
     Poco::Net::ServerSocket socket;
     socket.bind(address, true);
     socket.listen();
-    server_->http = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+    server_->http = std::make_unique<Poco::Net::HTTPServer>(new Factory(handler_), socket, params);
   }
   server_->http->start();
 }
 
-void FakeGithub::stop() {
+void StandInServer::stop() {
   if (!server_->http) return;
   server_->http->stopAll(true);
   server_->http.reset();
 }
+
+FakeGithub::FakeGithub(std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls)
+    : tls_(std::move(tls)), token_(kGithubToken) {
+  port_ = free_loopback_port();
+  server_ = std::make_unique<StandInServer>(
+      port_, tls_,
+      [this](GithubRequest request, ScriptedAnswer& answer) { return handle(std::move(request), answer); });
+  start();
+}
+
+FakeGithub::~FakeGithub() { stop(); }
+
+std::string FakeGithub::url() const {
+  return (tls_ ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(port_);
+}
+
+void FakeGithub::start() { server_->start(); }
+
+void FakeGithub::stop() { server_->stop(); }
 
 void FakeGithub::script(std::vector<ScriptedAnswer> answers) {
   std::lock_guard lock(mutex_);
@@ -318,23 +333,31 @@ std::vector<GithubRequest> FakeGithub::requests_to(const std::string& prefix) co
   return found;
 }
 
-std::vector<std::string> FakeGithub::problems() const {
+std::vector<std::string> problems_of(const std::vector<GithubRequest>& requests) {
   std::vector<std::string> all;
-  for (const auto& request : requests()) {
+  for (const auto& request : requests) {
     for (const auto& problem : request.problems)
       all.push_back(request.method + " " + request.path + ": " + problem);
   }
   return all;
 }
 
-bool FakeGithub::wait_for(const std::function<bool(const std::vector<GithubRequest>&)>& done,
-                          std::chrono::seconds timeout) const {
+bool wait_for_requests(const std::function<std::vector<GithubRequest>()>& requests,
+                       const std::function<bool(const std::vector<GithubRequest>&)>& done,
+                       std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done(requests())) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return done(requests());
+}
+
+std::vector<std::string> FakeGithub::problems() const { return problems_of(requests()); }
+
+bool FakeGithub::wait_for(const std::function<bool(const std::vector<GithubRequest>&)>& done,
+                          std::chrono::seconds timeout) const {
+  return wait_for_requests([this] { return requests(); }, done, timeout);
 }
 
 std::vector<GithubRequest> statuses_for(const std::vector<GithubRequest>& requests,

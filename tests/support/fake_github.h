@@ -26,7 +26,8 @@ extern const std::string kGithubToken;
 /// One request as it arrived, with what the fake made of it.
 struct GithubRequest {
   std::string method;                                 ///< POST, ...
-  std::string path;                                   ///< without the query
+  std::string path;                                   ///< without the query, percent-decoded
+  std::string raw_path;                               ///< without the query, as sent (`group%2Fproject`)
   std::map<std::string, std::string> headers;         ///< names in lower case
   std::string body;                                   ///< raw
   Poco::JSON::Object::Ptr json;                       ///< the body parsed, null when it is no object
@@ -47,6 +48,35 @@ struct ScriptedAnswer {
 
 /// An answer of `status` with GitHub's kind of error body and no extra headers.
 ScriptedAnswer scripted(int status);
+
+/// Checks and answers one request: fills `answer`, returns the request as recorded.
+using StandInHandler = std::function<GithubRequest(GithubRequest request, ScriptedAnswer& answer)>;
+
+/// The HTTP(S) side of a forge's stand-in: a Poco server on 127.0.0.1:`port` that reads each
+/// request whole (headers by lower-case name, the body parsed as JSON when it is an object) and
+/// answers what `handler` says.
+class StandInServer {
+ public:
+  /// Does not listen before start().
+  StandInServer(int port, std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls,
+                StandInHandler handler);
+  /// stop().
+  ~StandInServer();
+  StandInServer(const StandInServer&) = delete;
+  StandInServer& operator=(const StandInServer&) = delete;
+
+  /// Listens (again) on the port.
+  void start();
+  /// Stops listening: connections are refused.
+  void stop();
+
+ private:
+  struct Server;
+  int port_;
+  std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls_;
+  StandInHandler handler_;
+  std::unique_ptr<Server> server_;
+};
 
 /// The fake. Listens from construction until destruction (or stop()).
 class FakeGithub {
@@ -83,10 +113,9 @@ class FakeGithub {
   GithubRequest handle(GithubRequest request, ScriptedAnswer& answer);
 
  private:
-  struct Server;
   std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls_;
   int port_ = 0;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<StandInServer> server_;
   mutable std::mutex mutex_;
   std::vector<GithubRequest> requests_;
   std::vector<ScriptedAnswer> script_;
@@ -94,6 +123,13 @@ class FakeGithub {
   std::int64_t next_id_ = 1000;
   std::vector<std::int64_t> deployments_;
 };
+
+/// Every shape problem of every one of `requests`, each prefixed by its method and path.
+std::vector<std::string> problems_of(const std::vector<GithubRequest>& requests);
+/// Waits (up to `timeout`) until `done(requests())` holds, looking every 50 ms; false when it never does.
+bool wait_for_requests(const std::function<std::vector<GithubRequest>()>& requests,
+                       const std::function<bool(const std::vector<GithubRequest>&)>& done,
+                       std::chrono::seconds timeout);
 
 /// The `state`s of the status requests for `context` (on commit `sha`, unless "") that GitHub
 /// accepted, in the order they arrived.

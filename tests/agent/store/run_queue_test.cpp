@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "agent/store/connection.h"
+#include "agent/store/migrations.h"
 #include "agent/store/store.h"
 #include "tests/support/sleeping_child.h"
 #include "tests/support/temp_dir.h"
@@ -339,4 +340,61 @@ TEST_CASE("deliveries queued from many threads at once are each durable, and a r
                           .value_or(0);
   CHECK(queued == kDistinct + 1);
   CHECK(open_store(dir)->history.list(100).value().size() == kDistinct + 1);
+}
+
+TEST_CASE("deliveries are keyed per forge: the same id from another forge is another delivery",
+          "[unit][store]") {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto first = queue_push(*store, "d-1", std::string(40, 'a'));
+  // Another branch: a push to main would supersede the first run, and a repeat of an ended run
+  // is a redelivery, not a duplicate.
+  DeliveryRecord gitea{"d-1",    "push", "acme/app", "refs/heads/dev", std::string(40, 'b'),
+                       "queued", "push", "gitea"};
+  const auto other = store->queue.queue_delivery(gitea, push_of(std::string(40, 'b'), "dev"));
+  REQUIRE(other.ok());
+  CHECK_FALSE(other.value().duplicate);
+  CHECK(other.value().run_id != first.run_id);
+  const auto again = store->queue.queue_delivery(gitea, push_of(std::string(40, 'b'), "dev"));
+  REQUIRE(again.ok());
+  CHECK(again.value().duplicate);
+  CHECK(again.value().run_id == other.value().run_id);
+  CHECK(queue_push(*store, "d-1", std::string(40, 'a')).duplicate);
+}
+
+TEST_CASE("migration 7 keeps the deliveries GitHub sent before it, as GitHub's", "[unit][store]") {
+  TempDir dir;
+  const auto db = (dir / "turnout.db").string();
+  {
+    // A turnout.db as the release before forges left it: schema 6, one queued push.
+    detail::Connection connection(db);
+    for (const auto& migration : detail::schema_migrations()) {
+      if (migration.version > 6) break;
+      for (const auto& statement : migration.statements) connection.exec(statement);
+    }
+    connection.exec("PRAGMA user_version = 6");
+    connection.exec(
+        "INSERT INTO runs (repo, ref, branch, sha, trigger, status, scheduled, repo_name) VALUES "
+        "('/srv/app.git', 'refs/heads/main', 'main', '" +
+        std::string(40, 'a') + "', 'webhook', 'queued', 1, 'acme/app')");
+    connection.exec(
+        "INSERT INTO deliveries (delivery_id, event, repo, ref, sha, result, reason, run_id) VALUES "
+        "('old-1', 'push', 'acme/app', 'refs/heads/main', '" +
+        std::string(40, 'a') + "', 'queued', 'push', 1)");
+  }
+  auto store = open_store(dir);
+  detail::Connection connection(db);
+  CHECK(detail::schema_version(connection) == 7);
+  CHECK(connection.statement("SELECT forge FROM deliveries WHERE delivery_id = 'old-1'")
+            .first_text()
+            .value_or("") == "github");
+  // GitHub's repeat of the old delivery is still a duplicate of its queued run; Gitea's is not.
+  const auto repeat = queue_push(*store, "old-1", std::string(40, 'a'));
+  CHECK(repeat.duplicate);
+  CHECK(repeat.run_id == 1);
+  DeliveryRecord gitea{"old-1",  "push", "acme/app", "refs/heads/main", std::string(40, 'c'),
+                       "queued", "push", "gitea"};
+  const auto fresh = store->queue.queue_delivery(gitea, push_of(std::string(40, 'c')));
+  REQUIRE(fresh.ok());
+  CHECK_FALSE(fresh.value().duplicate);
 }
