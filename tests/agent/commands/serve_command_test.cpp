@@ -292,33 +292,34 @@ TEST_CASE("serve: SIGHUP reloads a renewed TLS certificate without a restart", "
     return;
   }
   FAIL("turnout serve with tls: did not start on any of 5 ports");
+}
 
-  TEST_CASE("serve: a repository's own webhook secret is read at start and checks its deliveries",
-            "[integration][serve]") {
-    AgentServer server("", {"main"}, false);
-    server.dir.write("own-secret", "the repository's own secret\n");
-    server.repo_extra = "webhook_secret_file: " + (server.dir / "own-secret").string() + "\n";
-    const auto sha = server.app.commit(
-        ".turnout.yml", "name: app\nstages:\n  - name: b\n    steps:\n      - run: 'true'\n", "app");
-    server.start();
-    const auto body = push_payload(sha);
-    // Signed with the agent's secret: not this repository's.
-    const auto refused = server.post("push", "d-1", body);
-    CHECK(refused.status == 401);
-    CHECK_THAT(refused.body, Catch::Contains("own webhook secret"));
-    const auto accepted =
-        server.post("push", "d-2", body, turnout::agent::sign("the repository's own secret", body));
-    CHECK(accepted.status == 202);
-  }
+TEST_CASE("serve: a repository's own webhook secret is read at start and checks its deliveries",
+          "[integration][serve]") {
+  AgentServer server("", {"main"}, false);
+  server.dir.write("own-secret", "the repository's own secret\n");
+  server.repo_extra = "webhook_secret_file: " + (server.dir / "own-secret").string() + "\n";
+  const auto sha = server.app.commit(
+      ".turnout.yml", "name: app\nstages:\n  - name: b\n    steps:\n      - run: 'true'\n", "app");
+  server.start();
+  const auto body = push_payload(sha);
+  // Signed with the agent's secret: not this repository's.
+  const auto refused = server.post("push", "d-1", body);
+  CHECK(refused.status == 401);
+  CHECK_THAT(refused.body, Catch::Contains("own webhook secret"));
+  const auto accepted =
+      server.post("push", "d-2", body, turnout::agent::sign("the repository's own secret", body));
+  CHECK(accepted.status == 202);
+}
 
-  TEST_CASE("serve: refuses to start when a repository's own secret cannot be read", "[integration][serve]") {
-    TempDir dir;
-    std::string config = config_text(free_loopback_port(), dir.path(), false);
-    config += "    webhook_secret_file: " + (dir / "missing-secret").string() + "\n";
-    dir.write("agent.yml", config);
-    const auto result = run_turnout({"serve", "--config", (dir / "agent.yml").string()});
-    CHECK(result.exit_code == 2);
-    CHECK_THAT(result.err,
-               Catch::StartsWith("turnout serve: repository bradrydzewski/drone-test-go: cannot read file '" +
-                                 (dir / "missing-secret").string() + "' (webhook_secret_file)"));
-  }
+TEST_CASE("serve: refuses to start when a repository's own secret cannot be read", "[integration][serve]") {
+  TempDir dir;
+  std::string config = config_text(free_loopback_port(), dir.path(), false);
+  config += "    webhook_secret_file: " + (dir / "missing-secret").string() + "\n";
+  dir.write("agent.yml", config);
+  const auto result = run_turnout({"serve", "--config", (dir / "agent.yml").string()});
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err,
+             Catch::StartsWith("turnout serve: repository bradrydzewski/drone-test-go: cannot read file '" +
+                               (dir / "missing-secret").string() + "' (webhook_secret_file)"));
+}

@@ -410,79 +410,80 @@ TEST_CASE("agent config: http limits", "[unit][config]") {
   check_only_error("http:\n  max_conections: 9\n", 2, 3,
                    "unknown key 'max_conections' in `http` (did you mean 'max_connections'?)");
   check_only_error("http: fast\n", 1, 7, "`http` must be a mapping");
+}
 
-  TEST_CASE("agent config: a repo's forge, its secret and its statuses", "[unit][config]") {
-    const auto config = load_ok(
-        "repos:\n"
-        "  - name: acme/api\n"
-        "  - name: acme/site\n"
-        "    forge: gitea\n"
-        "    webhook_secret_file: gitea-secret\n"
-        "    gitea: {url: https://git.example.com/, token_env: GITEA_TOKEN}\n"
-        "  - name: acme/tools\n"
-        "    forge: forgejo\n"
-        "    forgejo: {url: https://code.example.com, token_file: /etc/turnout/forgejo-token, statuses: "
-        "false}\n"
-        "  - name: group/subgroup/project\n"
-        "    forge: gitlab\n"
-        "    webhook_secret_env: GITLAB_HOOK_TOKEN\n"
-        "    gitlab: {url: https://gitlab.example.com, token_env: GITLAB_TOKEN}\n");
-    REQUIRE(config.repos.size() == 4);
-    CHECK(config.repos[0].forge == turnout::agent::Forge::github);
-    CHECK_FALSE(config.repos[0].webhook_secret.configured());
-    CHECK_FALSE(config.repos[0].forge_api.has_value());
-    const auto& site = config.repos[1];
-    CHECK(site.forge == turnout::agent::Forge::gitea);
-    CHECK(site.webhook_secret.source == SecretRef::Source::file);
-    CHECK(site.webhook_secret.name == "/etc/turnout/gitea-secret");
-    REQUIRE(site.forge_api.has_value());
-    CHECK(site.forge_api->url == "https://git.example.com/");
-    CHECK(site.forge_api->token.name == "GITEA_TOKEN");
-    CHECK(site.forge_api->statuses);
-    CHECK(config.repos[2].forge == turnout::agent::Forge::forgejo);
-    REQUIRE(config.repos[2].forge_api.has_value());
-    CHECK_FALSE(config.repos[2].forge_api->statuses);
-    const auto& project = config.repos[3];
-    CHECK(project.forge == turnout::agent::Forge::gitlab);
-    CHECK(project.name == "group/subgroup/project");
-    CHECK(project.webhook_secret.name == "GITLAB_HOOK_TOKEN");
-    CHECK(find_repo(config, "GROUP/subgroup/Project") == &project);
-  }
+TEST_CASE("agent config: a repo's forge, its secret and its statuses", "[unit][config]") {
+  const auto config = load_ok(
+      "repos:\n"
+      "  - name: acme/api\n"
+      "  - name: acme/site\n"
+      "    forge: gitea\n"
+      "    webhook_secret_file: gitea-secret\n"
+      "    gitea: {url: https://git.example.com/, token_env: GITEA_TOKEN}\n"
+      "  - name: acme/tools\n"
+      "    forge: forgejo\n"
+      "    forgejo: {url: https://code.example.com, token_file: /etc/turnout/forgejo-token, statuses: "
+      "false}\n"
+      "  - name: group/subgroup/project\n"
+      "    forge: gitlab\n"
+      "    webhook_secret_env: GITLAB_HOOK_TOKEN\n"
+      "    gitlab: {url: https://gitlab.example.com, token_env: GITLAB_TOKEN}\n");
+  REQUIRE(config.repos.size() == 4);
+  CHECK(config.repos[0].forge == turnout::agent::Forge::github);
+  CHECK_FALSE(config.repos[0].webhook_secret.configured());
+  CHECK_FALSE(config.repos[0].forge_api.has_value());
+  const auto& site = config.repos[1];
+  CHECK(site.forge == turnout::agent::Forge::gitea);
+  CHECK(site.webhook_secret.source == SecretRef::Source::file);
+  CHECK(site.webhook_secret.name == "/etc/turnout/gitea-secret");
+  REQUIRE(site.forge_api.has_value());
+  CHECK(site.forge_api->url == "https://git.example.com/");
+  CHECK(site.forge_api->token.name == "GITEA_TOKEN");
+  CHECK(site.forge_api->statuses);
+  CHECK(config.repos[2].forge == turnout::agent::Forge::forgejo);
+  REQUIRE(config.repos[2].forge_api.has_value());
+  CHECK_FALSE(config.repos[2].forge_api->statuses);
+  const auto& project = config.repos[3];
+  CHECK(project.forge == turnout::agent::Forge::gitlab);
+  CHECK(project.name == "group/subgroup/project");
+  CHECK(project.webhook_secret.name == "GITLAB_HOOK_TOKEN");
+  CHECK(find_repo(config, "GROUP/subgroup/Project") == &project);
+}
 
-  TEST_CASE("agent config: a forge that does not exist is named, with the nearest", "[unit][config]") {
-    check_only_error(
-        "repos:\n  - name: a/b\n    forge: gitae\n", 3, 12,
-        "repo 'a/b': unknown forge 'gitae' (did you mean 'gitea'?); expected one of github, gitea, "
-        "forgejo, gitlab");
-    check_only_error("repos:\n  - name: a/b\n    forge: bitbucket\n", 3, 12,
-                     "unknown forge 'bitbucket'; expected one of github, gitea, forgejo, gitlab");
-    check_only_error("repos:\n  - name: a/b\n    forje: forgejo\n", 3, 5,
-                     "unknown key 'forje' in repo 'a/b' (did you mean 'forge'?)");
-  }
+TEST_CASE("agent config: a forge that does not exist is named, with the nearest", "[unit][config]") {
+  check_only_error(
+      "repos:\n  - name: a/b\n    forge: gitae\n", 3, 12,
+      "repo 'a/b': unknown forge 'gitae' (did you mean 'gitea'?); expected one of github, gitea, "
+      "forgejo, gitlab");
+  check_only_error("repos:\n  - name: a/b\n    forge: bitbucket\n", 3, 12,
+                   "unknown forge 'bitbucket'; expected one of github, gitea, forgejo, gitlab");
+  check_only_error("repos:\n  - name: a/b\n    forje: forgejo\n", 3, 5,
+                   "unknown key 'forje' in repo 'a/b' (did you mean 'forge'?)");
+}
 
-  TEST_CASE("agent config: a forge's block must be the repo's forge's", "[unit][config]") {
-    check_only_error(
-        "repos:\n  - name: a/b\n    gitlab: {url: https://gitlab.example.com, token_env: T}\n", 3, 5,
-        "repo 'a/b': `gitlab` reports to GitLab, but the repository's forge is github (use `github`, "
-        "or set `forge: gitlab`)");
-    check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    github: {token_env: T}\n", 4, 5,
-                     "`github` reports to GitHub, but the repository's forge is gitea");
-    check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {token_env: T}\n", 4, 12,
-                     "is missing 'url'");
-    check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com}\n",
-                     4, 12, "reporting statuses needs `token_file` or `token_env` (or set statuses: false)");
-    check_only_error(
-        "repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com, token_env: T, "
-        "token: x}\n",
-        4, 57, "unknown key 'token' in `gitea` of repo 'a/b'");
-  }
+TEST_CASE("agent config: a forge's block must be the repo's forge's", "[unit][config]") {
+  check_only_error(
+      "repos:\n  - name: a/b\n    gitlab: {url: https://gitlab.example.com, token_env: T}\n", 3, 5,
+      "repo 'a/b': `gitlab` reports to GitLab, but the repository's forge is github (use `github`, "
+      "or set `forge: gitlab`)");
+  check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    github: {token_env: T}\n", 4, 5,
+                   "`github` reports to GitHub, but the repository's forge is gitea");
+  check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {token_env: T}\n", 4, 12,
+                   "is missing 'url'");
+  check_only_error("repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com}\n", 4,
+                   12, "reporting statuses needs `token_file` or `token_env` (or set statuses: false)");
+  check_only_error(
+      "repos:\n  - name: a/b\n    forge: gitea\n    gitea: {url: https://git.example.com, token_env: T, "
+      "token: x}\n",
+      4, 57, "unknown key 'token' in `gitea` of repo 'a/b'");
+}
 
-  TEST_CASE("agent config: only GitLab's names nest groups", "[unit][config]") {
-    check_only_error("repos:\n  - name: a/b/c\n    forge: gitea\n", 2, 11,
-                     "`name` must be owner/repo, as on Gitea (got 'a/b/c')");
-    check_only_error("repos:\n  - name: group\n    forge: gitlab\n", 2, 11,
-                     "`name` must be group/project (or group/subgroup/project), as on GitLab (got 'group')");
-    check_only_error("repos:\n  - name: a//b\n    forge: gitlab\n", 2, 11, "`name` must be group/project");
-    check_only_error("repos:\n  - name: a/b\n    webhook_secret_file: s\n    webhook_secret_env: S\n", 4, 5,
-                     "give either `webhook_secret_file` or `webhook_secret_env`, not both");
-  }
+TEST_CASE("agent config: only GitLab's names nest groups", "[unit][config]") {
+  check_only_error("repos:\n  - name: a/b/c\n    forge: gitea\n", 2, 11,
+                   "`name` must be owner/repo, as on Gitea (got 'a/b/c')");
+  check_only_error("repos:\n  - name: group\n    forge: gitlab\n", 2, 11,
+                   "`name` must be group/project (or group/subgroup/project), as on GitLab (got 'group')");
+  check_only_error("repos:\n  - name: a//b\n    forge: gitlab\n", 2, 11, "`name` must be group/project");
+  check_only_error("repos:\n  - name: a/b\n    webhook_secret_file: s\n    webhook_secret_env: S\n", 4, 5,
+                   "give either `webhook_secret_file` or `webhook_secret_env`, not both");
+}
