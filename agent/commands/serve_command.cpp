@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -22,6 +23,7 @@
 #include "agent/store/open_store.h"
 #include "agent/webhook/webhook_intake.h"
 #include "util/duration.h"
+#include "util/file_lock.h"
 
 namespace turnout::agent {
 
@@ -96,12 +98,35 @@ util::Result<std::vector<std::string>> write_tokens(const AgentConfig& config, c
   return tokens;
 }
 
+// The data folder's lock while serving: a second agent on the same folder would overwrite
+// agent.json, delete it when it stops, and leave the CLI without the first.
+util::Result<util::FileLock> lock_data_dir(const std::string& data_dir) {
+  auto lock = util::FileLock::try_acquire((std::filesystem::path(data_dir) / "serve.lock").string(), 0600);
+  if (!lock || lock.value().held()) return lock;
+  const auto first = find_serving_agent(data_dir);
+  const std::string who = first ? "(pid " + std::to_string(first->process.pid) + ", " + first->url + ")"
+                                : "(still starting: it has not written agent.json yet)";
+  return util::fail("data folder " + data_dir + " is served by another turnout serve " + who +
+                    ": stop it first, or give this agent another data_dir");
+}
+
+// Claims the data folder before anything is written in it: its lock, the folder made first
+// when it is missing.
+util::Result<util::FileLock> claim(const AgentConfig& config) {
+  std::error_code error;
+  std::filesystem::create_directories(config.data_dir, error);
+  if (error) return util::fail("cannot create data folder " + config.data_dir + ": " + error.message());
+  return lock_data_dir(config.data_dir);
+}
+
 int serve(const ServeSetup& setup) {
   // Signals are blocked in every thread from here; the watcher's own thread takes them.
   steps::CancelToken stop;
   const SignalWatcher signals(stop);
   configure_server_logging(setup.config.log_format);
   const AgentConfig& config = setup.config;
+  const auto claimed = claim(config);
+  if (!claimed) return usage_error("serve", claimed.error().message);
   auto store = open_store(config.data_dir);
   if (!store) return usage_error("serve", store.error().message);
   if (!setup.secret) spdlog::warn("webhook signatures are NOT checked (--insecure-no-signature)");

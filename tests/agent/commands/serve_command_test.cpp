@@ -9,6 +9,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -137,6 +138,27 @@ TEST_CASE("serve: a second agent on a taken address stops with one line, the fir
   CHECK(second.exit_code == 2);
   CHECK_THAT(second.err, Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(first.port)));
   CHECK_THAT(second.err, Catch::Contains("is another process using the port?"));
+  CHECK(first.get("/healthz").status == 200);
+}
+
+TEST_CASE("serve: a second agent on the same data folder stops with one line naming the first",
+          "[integration][serve]") {
+  AgentServer first;
+  const auto presence = first.data() / "agent.json";
+  REQUIRE(fs::exists(presence));
+  const auto before = fs::last_write_time(presence);
+  auto text = config_text(free_loopback_port(), first.dir.path(), true);
+  const auto second = run_turnout({"serve", "--config", first.dir.write("second.yml", text).string()});
+  CHECK(second.exit_code == 2);
+  INFO(second.err);
+  CHECK(std::count(second.err.begin(), second.err.end(), '\n') <= 1);
+  CHECK_THAT(second.err, Catch::StartsWith("turnout serve: data folder " + first.data().string() +
+                                           " is served by another turnout serve (pid " +
+                                           std::to_string(first.process->pid()) +
+                                           ", http://127.0.0.1:" + std::to_string(first.port) + ")"));
+  // The first one's agent.json is untouched, and the CLI still finds it.
+  CHECK(fs::exists(presence));
+  CHECK(fs::last_write_time(presence) == before);
   CHECK(first.get("/healthz").status == 200);
 }
 
