@@ -10,6 +10,7 @@
 #include "agent/apps/app_deploy.h"
 #include "agent/client/agent_presence.h"
 #include "agent/commands/command.h"
+#include "agent/commands/data_dir.h"
 #include "agent/commands/signal_watcher.h"
 #include "agent/config/agent_config.h"
 #include "agent/http/http_server.h"
@@ -24,6 +25,7 @@
 #include "agent/webhook/webhook_intake.h"
 #include "util/duration.h"
 #include "util/file_lock.h"
+#include "util/listen_probe.h"
 
 namespace turnout::agent {
 
@@ -35,7 +37,7 @@ constexpr const char* kNoSecret =
 
 /// The flags of `turnout serve`, as typed.
 struct ServeOptions {
-  std::string config = "agent.yml";
+  std::string config;  // "" = kSystemConfig when it exists, else agent.yml
   bool insecure_no_signature = false;
   std::string log_format;
 };
@@ -55,7 +57,11 @@ util::Result<AgentConfig> load_config(const std::string& path) {
 }
 
 util::Result<ServeSetup> validate(const ServeOptions& options) {
-  auto config = load_config(options.config);
+  std::error_code missing;
+  const std::string file = !options.config.empty()                                    ? options.config
+                           : std::filesystem::is_regular_file(kSystemConfig, missing) ? kSystemConfig
+                                                                                      : "agent.yml";
+  auto config = load_config(file);
   if (!config) return config.error();
   ServeSetup setup{std::move(config.value()), std::nullopt};
   if (options.log_format == "json") setup.config.log_format = LogFormat::json;
@@ -110,10 +116,24 @@ util::Result<util::FileLock> lock_data_dir(const std::string& data_dir) {
                     ": stop it first, or give this agent another data_dir");
 }
 
-// Claims the data folder before anything is written in it: its lock, the folder made first
-// when it is missing.
+// Claims what serving needs before anything is created: the data folder's lock (taken first
+// when the folder exists, so a second agent names the first rather than its port), the listen
+// address, then the folder itself.
 util::Result<util::FileLock> claim(const AgentConfig& config) {
+  std::optional<util::FileLock> lock;
   std::error_code error;
+  if (std::filesystem::is_directory(config.data_dir, error)) {
+    auto locked = lock_data_dir(config.data_dir);
+    if (!locked) return locked.error();
+    lock.emplace(std::move(locked.value()));
+  }
+  if (config.listen.port != 0) {
+    if (auto free = util::probe_listen(config.listen.host, config.listen.port); !free) {
+      return util::fail("cannot listen on " + config.listen.to_string() + ": " + free.error().message +
+                        ": is another process using the port? choose another `listen:`");
+    }
+  }
+  if (lock) return std::move(*lock);
   std::filesystem::create_directories(config.data_dir, error);
   if (error) return util::fail("cannot create data folder " + config.data_dir + ": " + error.message());
   return lock_data_dir(config.data_dir);
@@ -183,7 +203,9 @@ Command serve_command() {
   return {"serve", "Run the agent: receive GitHub webhooks, run the queued pipelines; JSON API and metrics",
           [](CLI::App& app) -> CommandHandler {
             auto options = std::make_shared<ServeOptions>();
-            app.add_option("--config", options->config, "The agent's config file")->capture_default_str();
+            app.add_option("--config", options->config,
+                           std::string("The agent's config file (default: ") + kSystemConfig +
+                               " when it exists, else agent.yml)");
             app.add_flag("--insecure-no-signature", options->insecure_no_signature,
                          "Accept webhooks without a signature check when no secret is configured");
             app.add_option("--log-format", options->log_format, "text or json (default: the config's)")

@@ -139,6 +139,8 @@ TEST_CASE("serve: a second agent on a taken address stops with one line, the fir
   CHECK_THAT(second.err, Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(first.port)));
   CHECK_THAT(second.err, Catch::Contains("is another process using the port?"));
   CHECK(first.get("/healthz").status == 200);
+  // It stopped before it created anything.
+  CHECK_FALSE(fs::exists(dir / "data"));
 }
 
 TEST_CASE("serve: a second agent on the same data folder stops with one line naming the first",
