@@ -153,8 +153,9 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   INFO(stand.log());
   CHECK_FALSE(broken.ok);
   CHECK_THAT(broken.reason, Catch::Contains("never became healthy"));
-  CHECK_THAT(broken.reason, Catch::Contains("status 503"));
-  CHECK_THAT(stand.log(), Catch::Contains("/5 of slot green failed: status 503"));
+  CHECK_THAT(broken.reason, Catch::Contains("/health -> 503"));
+  CHECK_THAT(stand.log(), Catch::Contains("/5 of slot green failed: GET http://127.0.0.1:"));
+  CHECK_THAT(stand.log(), Catch::Contains("/health -> 503"));
   CHECK(stand.serves("v1"));
   const auto state = stand.state();
   CHECK(state.live == Slot::blue);
