@@ -12,6 +12,7 @@
 
 #include "pipeline/environment.h"
 #include "pipeline/stage_reader.h"
+#include "pipeline/yaml_document.h"
 #include "pipeline/yaml_reader.h"
 
 namespace turnout::pipeline {
@@ -59,13 +60,9 @@ void read_top_key(YamlReader& reader, const Entry& entry, Pipeline& pipeline) {
 
 // The one document of the file, or nullopt after reporting why there is none to read.
 std::optional<YAML::Node> parse(std::string_view text, YamlReader& reader) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& error) {
-    reader.error(error.mark, "YAML syntax error: " + error.msg);
-    return std::nullopt;
-  }
+  const auto loaded = detail::load_documents(text, reader);
+  if (!loaded) return std::nullopt;
+  const auto& documents = *loaded;
   if (documents.empty() || documents[0].IsNull()) {
     reader.error(YAML::Mark(), "the pipeline file is empty (it needs at least `name` and `stages`)");
     return std::nullopt;

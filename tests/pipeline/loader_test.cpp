@@ -4,8 +4,6 @@
 
 #include <string>
 
-#include "tests/support/temp_dir.h"
-
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
 using turnout::pipeline::Concurrency;
@@ -677,6 +675,27 @@ TEST_CASE("loader turns YAML syntax errors into one diagnostic at the parser's m
   CHECK(result.errors[0].column == 4);
   CHECK_THAT(result.errors[0].message, Equals("YAML syntax error: end of sequence flow not found"));
   CHECK_FALSE(result.ok());
+}
+
+TEST_CASE("loader says a tab in the indentation is one, at the tab", "[unit][pipeline]") {
+  SECTION("a list item") {
+    check_only_error("name: x\nstages:\n\t- name: build\n", 3, 1, "YAML indents with spaces; found a tab");
+  }
+  SECTION("a key under a list item") {
+    check_only_error("name: x\nstages:\n  - name: build\n\t  steps: []\n", 4, 1,
+                     "YAML indents with spaces; found a tab");
+  }
+  SECTION("after spaces") {
+    check_only_error("name: x\nstages:\n  - name: build\n    steps:\n    \t- run: x\n", 5, 5,
+                     "YAML indents with spaces; found a tab");
+  }
+  SECTION("a tab inside a block scalar is its text") {
+    const auto result = load(
+        "name: x\nstages:\n  - name: b\n    steps:\n      - run: |\n          printf 'a\\n'\n          "
+        "\tmake\n");
+    INFO(describe(result));
+    CHECK(result.ok());
+  }
 }
 
 TEST_CASE("loader rejects a file without a mapping at the top", "[unit][pipeline]") {
