@@ -4,10 +4,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "pipeline/environment.h"
@@ -80,6 +83,16 @@ std::optional<YAML::Node> parse(std::string_view text, YamlReader& reader) {
   return documents[0];
 }
 
+// A pipeline over the size limit, as its one diagnostic.
+LoadResult too_big(const std::string& file, std::uintmax_t bytes) {
+  LoadResult result;
+  result.pipeline.file = file;
+  result.errors.push_back(Diagnostic{
+      file, 0, 0,
+      "the pipeline file is " + std::to_string(bytes) + " bytes; turnout reads pipelines of at most 1 MiB"});
+  return result;
+}
+
 }  // namespace
 
 std::string Diagnostic::to_string() const {
@@ -88,6 +101,7 @@ std::string Diagnostic::to_string() const {
 }
 
 LoadResult load_string(std::string_view text, const std::string& file) {
+  if (text.size() > kMaxPipelineBytes) return too_big(file, text.size());
   LoadResult result;
   result.pipeline.file = file;
   YamlReader reader(file);
@@ -101,6 +115,9 @@ LoadResult load_string(std::string_view text, const std::string& file) {
 }
 
 LoadResult load_file(const std::string& path) {
+  std::error_code error;
+  if (const auto bytes = std::filesystem::file_size(path, error); !error && bytes > kMaxPipelineBytes)
+    return too_big(path, bytes);
   const auto text = util::read_whole_file(path);
   if (!text) {
     LoadResult result;
