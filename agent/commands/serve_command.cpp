@@ -1,11 +1,14 @@
 #include <poll.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 #include "agent/apps/app_deploy.h"
 #include "agent/client/agent_presence.h"
@@ -48,11 +51,27 @@ struct ServeSetup {
   std::optional<std::string> secret;  // nullopt: --insecure-no-signature
 };
 
+// The secrets serve cannot start without, when they are named but cannot be read: each at
+// the position of its key, so that they are told with the config's other problems.
+void check_secrets(const AgentConfig& config, std::vector<pipeline::Diagnostic>& problems) {
+  for (const SecretRef* ref : {&config.webhook_secret, &config.api_token}) {
+    if (!ref->configured()) continue;
+    if (auto read = read_secret(*ref); !read)
+      problems.push_back({config.file, ref->line, ref->column, read.error().message});
+  }
+}
+
+// agent.yml loaded, with every problem at once (schema and unreadable secrets), in file order.
 util::Result<AgentConfig> load_config(const std::string& path) {
   auto loaded = load_agent_config(path);
-  if (loaded.ok()) return std::move(loaded.config);
+  auto problems = loaded.errors;
+  check_secrets(loaded.config, problems);
+  if (problems.empty()) return std::move(loaded.config);
+  std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
   std::string message;
-  for (const auto& error : loaded.errors) message += (message.empty() ? "" : "\n") + error.to_string();
+  for (const auto& error : problems) message += (message.empty() ? "" : "\n") + error.to_string();
   return util::fail(message, util::ErrorKind::invalid);
 }
 

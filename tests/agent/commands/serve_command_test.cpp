@@ -175,6 +175,25 @@ TEST_CASE("serve: refuses to start without a webhook secret", "[integration][ser
       "accept unsigned webhooks. Pass --insecure-no-signature to run without (not for production)");
 }
 
+TEST_CASE("serve: every problem of agent.yml at once, missing secret files included, each at its position",
+          "[integration][serve]") {
+  TempDir dir;
+  const auto file = dir.write("agent.yml",
+                              "listen: 127.0.0.1:1\n"
+                              "webhook_secret_file: missing-secret\n"
+                              "workrs: 2\n"
+                              "api_token_env: TURNOUT_TEST_UNSET_TOKEN\n");
+  const auto result =
+      run_turnout({"serve", "--config", file.string()}, "", {{"TURNOUT_TEST_UNSET_TOKEN", ""}});
+  CHECK(result.exit_code == 2);
+  INFO(result.err);
+  CHECK_THAT(result.err, Catch::StartsWith("turnout serve: " + file.string() + ":2:22: "));
+  CHECK_THAT(result.err, Catch::Contains((dir / "missing-secret").string()));
+  CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":3:1: unknown key 'workrs'"));
+  CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":4:16: "));
+  CHECK_THAT(result.err, Catch::Contains("TURNOUT_TEST_UNSET_TOKEN"));
+}
+
 TEST_CASE("serve: a bad config names file, line and column", "[integration][serve]") {
   TempDir dir;
   const auto file = dir.write("agent.yml", "listen: 127.0.0.1:1\nworkrs: 2\n");
