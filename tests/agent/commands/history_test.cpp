@@ -233,7 +233,8 @@ TEST_CASE("read commands create no data folder: a missing one is one line saying
   CHECK_FALSE(std::filesystem::exists(typo));
 }
 
-TEST_CASE("--config agent.yml: every command uses the agent's data_dir", "[integration][cli][history]") {
+TEST_CASE("cli: with --config agent.yml every command uses the agent's data_dir",
+          "[integration][cli][history]") {
   History h;
   h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
   h.origin.commit("VERSION", "3.0\n", "v3");

@@ -178,10 +178,14 @@ TEST_CASE(
   REQUIRE(second);
 
   SECTION("the next push, once the store writes, records it and runs") {
+    CHECK(scheduler.unrecorded_ends() == 1);  // its retries failed meanwhile
     accept_run_ends(store.path());
     scheduler.notify_queued(false);
   }
-  SECTION("a retry records it without any push") { accept_run_ends(store.path()); }
+  SECTION("a retry records it without any push") {
+    CHECK(scheduler.unrecorded_ends() == 1);
+    accept_run_ends(store.path());
+  }
   CHECK(eventually([&] { return agent::is_final(store.history.get(first.value()).value()->status); }));
   CHECK(store.history.get(first.value()).value()->status == agent::RunStatus::error);
   CHECK(eventually([&] { return agent::is_final(store.history.get(second.value()).value()->status); }));
