@@ -4,14 +4,18 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "pipeline/environment.h"
 #include "pipeline/stage_reader.h"
+#include "pipeline/yaml_document.h"
 #include "pipeline/yaml_reader.h"
 
 namespace turnout::pipeline {
@@ -59,13 +63,9 @@ void read_top_key(YamlReader& reader, const Entry& entry, Pipeline& pipeline) {
 
 // The one document of the file, or nullopt after reporting why there is none to read.
 std::optional<YAML::Node> parse(std::string_view text, YamlReader& reader) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& error) {
-    reader.error(error.mark, "YAML syntax error: " + error.msg);
-    return std::nullopt;
-  }
+  const auto loaded = detail::load_documents(text, reader);
+  if (!loaded) return std::nullopt;
+  const auto& documents = *loaded;
   if (documents.empty() || documents[0].IsNull()) {
     reader.error(YAML::Mark(), "the pipeline file is empty (it needs at least `name` and `stages`)");
     return std::nullopt;
@@ -83,6 +83,16 @@ std::optional<YAML::Node> parse(std::string_view text, YamlReader& reader) {
   return documents[0];
 }
 
+// A pipeline over the size limit, as its one diagnostic.
+LoadResult too_big(const std::string& file, std::uintmax_t bytes) {
+  LoadResult result;
+  result.pipeline.file = file;
+  result.errors.push_back(Diagnostic{
+      file, 0, 0,
+      "the pipeline file is " + std::to_string(bytes) + " bytes; turnout reads pipelines of at most 1 MiB"});
+  return result;
+}
+
 }  // namespace
 
 std::string Diagnostic::to_string() const {
@@ -91,6 +101,7 @@ std::string Diagnostic::to_string() const {
 }
 
 LoadResult load_string(std::string_view text, const std::string& file) {
+  if (text.size() > kMaxPipelineBytes) return too_big(file, text.size());
   LoadResult result;
   result.pipeline.file = file;
   YamlReader reader(file);
@@ -104,6 +115,9 @@ LoadResult load_string(std::string_view text, const std::string& file) {
 }
 
 LoadResult load_file(const std::string& path) {
+  std::error_code error;
+  if (const auto bytes = std::filesystem::file_size(path, error); !error && bytes > kMaxPipelineBytes)
+    return too_big(path, bytes);
   const auto text = util::read_whole_file(path);
   if (!text) {
     LoadResult result;

@@ -1,6 +1,7 @@
 #pragma once
 // Loading and validating `.turnout.yml` (schema version 1: README.md, "The pipeline file").
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,10 +30,16 @@ struct LoadResult {
   bool ok() const { return errors.empty(); }
 };
 
-/// Parses and validates YAML text; `file` names it in diagnostics and Pipeline::file.
+/// The largest pipeline file turnout reads (README.md, "The pipeline file"): a pipeline is a
+/// page of YAML, and a bigger one costs the agent seconds and gigabytes to validate.
+inline constexpr std::size_t kMaxPipelineBytes = 1024 * 1024;
+
+/// Parses and validates YAML text; `file` names it in diagnostics and Pipeline::file. A text
+/// over kMaxPipelineBytes is one diagnostic without a position, and is not parsed.
 LoadResult load_string(std::string_view text, const std::string& file);
 
-/// Reads and loads a file; an unreadable file is one diagnostic without a position.
+/// Reads and loads a file; an unreadable file, or one over kMaxPipelineBytes (not read), is one
+/// diagnostic without a position.
 LoadResult load_file(const std::string& path);
 
 }  // namespace turnout::pipeline

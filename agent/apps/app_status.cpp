@@ -10,17 +10,26 @@ namespace deploy = steps::deploy;
 
 namespace {
 
+bool slot_runs(const deploy::SlotState& slot) {
+  return slot.running && (!slot.process || deploy::slot_alive(*slot.process));
+}
+
+// One probe of a running slot now; a slot that does not run is not healthy, and not probed.
+deploy::ProbeResult probe_slot(const AppDeploy& app, const deploy::SlotState& slot) {
+  if (!slot_runs(slot)) return {};
+  return deploy::probe_once(app.deploy.health, slot.port, {app.site.env, slot.release});
+}
+
 // What `status` shows of one slot.
 Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name) {
   const auto& slot = app.state.slots.at(name);
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  const bool alive = slot.running && (!slot.process || deploy::slot_alive(*slot.process));
+  const bool alive = slot_runs(slot);
   json->set("slot", std::string(to_string(name)));
   json->set("port", slot.port);
   json->set("pid", slot.process ? Poco::Dynamic::Var(slot.process->pid) : Poco::Dynamic::Var());
   json->set("alive", alive);
-  const auto probe = alive ? deploy::probe_once(app.deploy.health, slot.port, {app.site.env, slot.release})
-                           : deploy::ProbeResult{};
+  const auto probe = probe_slot(app, slot);
   json->set("healthy", probe.healthy);
   if (alive && !probe.healthy) json->set("unhealthy_because", probe.reason);
   json->set("sha", slot.sha);
@@ -58,6 +67,22 @@ util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(const std::string
   const auto app = find_deployed_app(data_dir, name);
   if (!app) return app.error();
   return app_status_json(app.value());
+}
+
+std::vector<SlotHealth> all_slots_health(const std::string& data_dir) {
+  std::vector<SlotHealth> all;
+  for (const auto& name : deploy::list_apps(data_dir)) {
+    auto app = load_app_deploy(data_dir, name);
+    if (!app) continue;
+    for (const auto slot : {deploy::Slot::blue, deploy::Slot::green}) {
+      const auto found = app.value().state.slots.find(slot);
+      const deploy::SlotState none;
+      const auto& state = found == app.value().state.slots.end() ? none : found->second;
+      all.push_back({name, slot, app.value().state.live == slot, slot_runs(state),
+                     probe_slot(app.value(), state).healthy});
+    }
+  }
+  return all;
 }
 
 Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir) {

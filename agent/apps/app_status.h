@@ -6,6 +6,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <string>
+#include <vector>
 
 #include "agent/apps/app_deploy.h"
 
@@ -20,6 +21,19 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app);
 /// (not_found for an app never deployed here), else app_status_json.
 util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(const std::string& data_dir,
                                                                const std::string& name);
+
+/// One slot of an app, as /metrics shows it.
+struct SlotHealth {
+  std::string app;                                       ///< the app's name
+  steps::deploy::Slot slot = steps::deploy::Slot::blue;  ///< which
+  bool live = false;                                     ///< the app's live slot
+  bool alive = false;                                    ///< its process runs
+  bool healthy = false;                                  ///< it answered one health probe now
+};
+
+/// Both slots of every app under `data_dir`, by app name; an app whose state or pipeline cannot
+/// be read is left out.
+std::vector<SlotHealth> all_slots_health(const std::string& data_dir);
 
 /// The status of every app under `data_dir` (GET /api/apps), by name; one whose state or
 /// pipeline cannot be read is left out, so that one broken app does not hide the others.

@@ -3,7 +3,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,36 @@ int reject_unknown_command(const std::string& word, const std::vector<Command>& 
   return kExitUsage;
 }
 
+std::vector<std::string> names_of(const std::vector<CLI::App*>& apps) {
+  std::vector<std::string> names;
+  for (const CLI::App* app : apps) names.push_back(app->get_name());
+  return names;
+}
+
+/// A command made of subcommands (`deploy`) whose next word is none of them: the nearest one,
+/// before CLI11 says only "A subcommand is required". Words starting with '-' are its flags.
+std::optional<int> reject_unknown_subcommand(CLI::App& command, int argc, char** argv) {
+  const auto names = names_of(command.get_subcommands({}));
+  if (names.empty()) return std::nullopt;
+  const std::string name = command.get_name();
+  if (argc <= 2) return usage_error(name, "a subcommand is required: " + util::join(names, ", "));
+  const std::string word = argv[2];
+  if (word.empty() || word[0] == '-' || std::find(names.begin(), names.end(), word) != names.end())
+    return std::nullopt;
+  return usage_error(name, "unknown subcommand '" + word + "'" + util::did_you_mean(word, names) +
+                               "; subcommands: " + util::join(names, ", "));
+}
+
+/// The command a parse error belongs to, as typed: `deploy rollback`, `run`, "" for none.
+std::string parsed_command(const CLI::App& app) {
+  std::string name;
+  for (const CLI::App* at = &app; !at->get_subcommands().empty();) {
+    at = at->get_subcommands().front();
+    name += (name.empty() ? "" : " ") + at->get_name();
+  }
+  return name;
+}
+
 bool is_command(const std::string& word, const std::vector<Command>& commands) {
   for (const auto& command : commands) {
     if (word == command.name) return true;
@@ -68,7 +100,7 @@ std::vector<Command> all_commands() {
 }
 
 int usage_error(const std::string& command, const std::string& message) {
-  std::fprintf(stderr, "turnout %s: %s\n", command.c_str(), message.c_str());
+  std::fprintf(stderr, "turnout%s%s: %s\n", command.empty() ? "" : " ", command.c_str(), message.c_str());
   return kExitUsage;
 }
 
@@ -77,6 +109,11 @@ int main_cli(int argc, char** argv) {
   const auto commands = all_commands();
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1], commands))
     return reject_unknown_command(argv[1], commands);
+  if (argc <= 1) {
+    std::vector<std::string> names;
+    for (const auto& command : commands) names.emplace_back(command.name);
+    return usage_error("", "a command is required: " + util::join(names, ", ") + "; see 'turnout --help'");
+  }
 
   CLI::App app{"turnout: a self-hosted CI/CD agent with blue-green deploys", "turnout"};
   app.require_subcommand(1);
@@ -86,13 +123,17 @@ int main_cli(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
     sub->allow_extras();
     handlers.emplace_back(sub, command.setup(*sub));
+    if (argv[1] == std::string(command.name)) {
+      if (auto rejected = reject_unknown_subcommand(*sub, argc, argv)) return *rejected;
+    }
   }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
-    const CLI::App* sub = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
-    return usage_error(sub ? sub->get_name() : "", std::string(error.what()) + "; see --help");
+    const auto command = parsed_command(app);
+    return usage_error(command, std::string(error.what()) + "; see 'turnout " + command +
+                                    (command.empty() ? "" : " ") + "--help'");
   }
   for (auto& [sub, handler] : handlers) {
     if (!sub->parsed()) continue;

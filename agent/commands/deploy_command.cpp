@@ -25,10 +25,9 @@ namespace deploy = steps::deploy;
 struct DeployOptions {
   std::string app;
   std::string slot;
-  std::string data_dir;
+  DataDirFlags where;  // --data-dir, --config (also the config rollback --report reads)
   bool json = false;
   bool report = false;      // rollback --report (agent/report/cli_reporting.h)
-  std::string config;       // --config
   std::string github_repo;  // --github-repo
 };
 
@@ -79,7 +78,8 @@ util::Result<std::unique_ptr<CliReporting>> open_rollback_reporting(const Deploy
   auto opened = open_store(data_dir);
   if (!opened) return opened.error();
   store = std::move(opened).value();
-  return CliReporting::open(options.config, options.github_repo, store->history, store->reports);
+  return CliReporting::open(options.where.config.empty() ? "agent.yml" : options.where.config,
+                            options.github_repo, store->history, store->reports);
 }
 
 // rollback, switch and bootup: one operation on one app, its log on stdout; `slot` names the
@@ -157,7 +157,7 @@ Command deploy_command() {
           [](CLI::App& app) -> CommandHandler {
             auto options = std::make_shared<DeployOptions>();
             app.require_subcommand(1);
-            app.add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+            add_data_dir_flags(app, options->where);
             auto* status_app =
                 app.add_subcommand("status", "Each app: live and idle slot, proxy, unfinished deploy");
             status_app->add_option("--app", options->app, "Only this app");
@@ -166,8 +166,6 @@ Command deploy_command() {
             rollback_app->add_option("--app", options->app, "The app")->required();
             rollback_app->add_flag("--report", options->report,
                                    "Report the rollback to GitHub as a deployment, as the config says");
-            rollback_app->add_option("--config", options->config, "With --report: the agent's config file")
-                ->default_val("agent.yml");
             rollback_app->add_option("--github-repo", options->github_repo,
                                      "With --report: the config's repository (default $GITHUB_REPOSITORY)");
             auto* switch_app =
@@ -180,9 +178,12 @@ Command deploy_command() {
                 "bootup", "After a reboot: start each app's live slot, point the proxy at it");
             bootup_app->add_option("--app", options->app, "Only this app");
             for (auto* sub : {status_app, rollback_app, switch_app, bootup_app})
-              sub->add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+              add_data_dir_flags(*sub, options->where);
             return [options, status_app, rollback_app, switch_app] {
-              const auto data_dir = resolve_data_dir(options->data_dir);
+              // Every one of them works on deployed apps: none creates a data folder.
+              const auto found = existing_data_dir(options->where, ".");
+              if (!found) return usage_error("deploy", found.error().message);
+              const auto& data_dir = found.value();
               if (status_app->parsed()) return status(*options, data_dir);
               if (rollback_app->parsed()) return rollback(*options, data_dir);
               if (switch_app->parsed()) return switch_slot(*options, data_dir);

@@ -18,11 +18,14 @@ namespace {
 struct LogsOptions {
   std::string id;
   bool follow = false;
-  std::string data_dir;
+  DataDirFlags where;
 };
 
 int show_logs(const LogsOptions& options) {
-  const auto data_dir = resolve_data_dir(options.data_dir);
+  if (const auto id = parse_run_id(options.id); !id) return usage_error("logs", id.error().message);
+  const auto found = existing_data_dir(options.where);
+  if (!found) return usage_error("logs", found.error().message);
+  const auto& data_dir = found.value();
   auto store = open_store(data_dir);
   if (!store) return usage_error("logs", store.error().message);
   const auto run = find_run(store.value()->history, options.id);
@@ -45,7 +48,7 @@ Command logs_command() {
             auto options = std::make_shared<LogsOptions>();
             app.add_option("id", options->id, "The run's id (see turnout runs)")->required();
             app.add_flag("-f,--follow", options->follow, "Keep printing until the run ends");
-            app.add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+            add_data_dir_flags(app, options->where);
             return [options] { return show_logs(*options); };
           }};
 }

@@ -23,7 +23,7 @@ namespace {
 
 struct RerunOptions {
   std::string id;
-  std::string data_dir;
+  DataDirFlags where;
   bool detach = false;
 };
 
@@ -82,7 +82,10 @@ int rerun_through_agent(const AgentPresence& agent, RunHistory& store, const Rer
 }
 
 int rerun(const RerunOptions& options) {
-  const auto data_dir = resolve_data_dir(options.data_dir);
+  if (const auto id = parse_run_id(options.id); !id) return usage_error("rerun", id.error().message);
+  const auto found = existing_data_dir(options.where);
+  if (!found) return usage_error("rerun", found.error().message);
+  const auto& data_dir = found.value();
   auto store = open_store(data_dir);
   if (!store) return usage_error("rerun", store.error().message);
   const auto run = find_run(store.value()->history, options.id);
@@ -115,7 +118,7 @@ Command rerun_command() {
       [](CLI::App& app) -> CommandHandler {
         auto options = std::make_shared<RerunOptions>();
         app.add_option("id", options->id, "The run's id (see turnout runs)")->required();
-        app.add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+        add_data_dir_flags(app, options->where);
         app.add_flag("--detach", options->detach,
                      "With an agent serving the data dir: queue the rerun there and return at once");
         return [options] { return rerun(*options); };

@@ -25,9 +25,8 @@ struct RunOptions {
   std::string sha;
   git::CredentialSource credentials;
   RunRequest request;
-  std::string data_dir;
+  DataDirFlags where;       // --data-dir, and --config (also the config --report reads)
   bool report = false;      // --report: to GitHub and notify: as agent.yml says (cli_reporting.h)
-  std::string config;       // --config
   std::string github_repo;  // --github-repo
 };
 
@@ -78,8 +77,8 @@ int execute(const RunRequest& request, const std::string& data_dir, const RunOpt
   if (!store) return usage_error("run", store.error().message);
   std::unique_ptr<CliReporting> reporting;
   if (options.report) {
-    auto opened = CliReporting::open(options.config, options.github_repo, store.value()->history,
-                                     store.value()->reports);
+    auto opened = CliReporting::open(options.where.config.empty() ? "agent.yml" : options.where.config,
+                                     options.github_repo, store.value()->history, store.value()->reports);
     if (!opened) return usage_error("run", opened.error().message);
     reporting = std::move(opened).value();
   }
@@ -114,7 +113,9 @@ int run(RunOptions& options) {
   auto request = validate(options);
   if (!request) return usage_error("run", request.error().message);
   if (actions_env) use_job_checkout(*actions_env, request.value());
-  return execute(request.value(), resolve_data_dir(options.data_dir), options, actions_env);
+  const auto data_dir = choose_data_dir(options.where);
+  if (!data_dir) return usage_error("run", data_dir.error().message);
+  return execute(request.value(), data_dir.value().path, options, actions_env);
 }
 
 }  // namespace
@@ -140,12 +141,9 @@ Command run_command() {
             app.add_option("--stage", request.stages, "Run only this stage (repeatable)");
             app.add_option("--branch", request.branch,
                            "Branch for `when.branches` (default: the checked-out one)");
-            app.add_option("--data-dir", options->data_dir,
-                           "Where turnout keeps state (default $TURNOUT_DATA_DIR or ~/.local/share/turnout)");
+            add_data_dir_flags(app, options->where);
             app.add_flag("--report", options->report,
                          "Report to GitHub and notify: URLs as the config's repository says");
-            app.add_option("--config", options->config, "With --report: the agent's config file")
-                ->default_val("agent.yml");
             app.add_option("--github-repo", options->github_repo,
                            "With --report: the config's repository, OWNER/REPO (default $GITHUB_REPOSITORY)");
             return [options] { return run(*options); };

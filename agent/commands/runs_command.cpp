@@ -16,7 +16,7 @@ namespace {
 struct RunsOptions {
   int limit = 20;
   bool json = false;
-  std::string data_dir;
+  DataDirFlags where;
 };
 
 std::string duration_of(const RunRecord& run) {
@@ -40,7 +40,9 @@ void print_table(const std::vector<RunRecord>& runs) {
 
 int list_runs(const RunsOptions& options) {
   if (options.limit < 1) return usage_error("runs", "--limit must be at least 1");
-  auto store = open_store(resolve_data_dir(options.data_dir));
+  const auto data_dir = existing_data_dir(options.where);
+  if (!data_dir) return usage_error("runs", data_dir.error().message);
+  auto store = open_store(data_dir.value());
   if (!store) return usage_error("runs", store.error().message);
   const auto runs = store.value()->history.list(options.limit);
   if (!runs) return usage_error("runs", runs.error().message);
@@ -59,7 +61,7 @@ Command runs_command() {
             auto options = std::make_shared<RunsOptions>();
             app.add_option("--limit", options->limit, "How many runs")->capture_default_str();
             app.add_flag("--json", options->json, "Print a JSON array of run objects");
-            app.add_option("--data-dir", options->data_dir, "Where turnout keeps state");
+            add_data_dir_flags(app, options->where);
             return [options] { return list_runs(*options); };
           }};
 }

@@ -6,13 +6,17 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 #include "agent/apps/app_deploy.h"
 #include "agent/client/agent_presence.h"
 #include "agent/commands/command.h"
+#include "agent/commands/data_dir.h"
 #include "agent/commands/signal_watcher.h"
 #include "agent/config/agent_config.h"
 #include "agent/http/http_server.h"
@@ -26,6 +30,8 @@
 #include "agent/store/open_store.h"
 #include "agent/webhook/webhook_intake.h"
 #include "util/duration.h"
+#include "util/file_lock.h"
+#include "util/listen_probe.h"
 
 namespace turnout::agent {
 
@@ -37,7 +43,7 @@ constexpr const char* kNoSecret =
 
 /// The flags of `turnout serve`, as typed.
 struct ServeOptions {
-  std::string config = "agent.yml";
+  std::string config;  // "" = kSystemConfig when it exists, else agent.yml
   bool insecure_no_signature = false;
   std::string log_format;
 };
@@ -66,16 +72,36 @@ util::Status read_repo_secrets(const AgentConfig& config, WebhookSecrets& secret
   return util::Ok{};
 }
 
+// The secrets serve cannot start without, when they are named but cannot be read: each at
+// the position of its key, so that they are told with the config's other problems.
+void check_secrets(const AgentConfig& config, std::vector<pipeline::Diagnostic>& problems) {
+  for (const SecretRef* ref : {&config.webhook_secret, &config.api_token}) {
+    if (!ref->configured()) continue;
+    if (auto read = read_secret(*ref); !read)
+      problems.push_back({config.file, ref->line, ref->column, read.error().message});
+  }
+}
+
+// agent.yml loaded, with every problem at once (schema and unreadable secrets), in file order.
 util::Result<AgentConfig> load_config(const std::string& path) {
   auto loaded = load_agent_config(path);
-  if (loaded.ok()) return std::move(loaded.config);
+  auto problems = loaded.errors;
+  check_secrets(loaded.config, problems);
+  if (problems.empty()) return std::move(loaded.config);
+  std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
   std::string message;
-  for (const auto& error : loaded.errors) message += (message.empty() ? "" : "\n") + error.to_string();
+  for (const auto& error : problems) message += (message.empty() ? "" : "\n") + error.to_string();
   return util::fail(message, util::ErrorKind::invalid);
 }
 
 util::Result<ServeSetup> validate(const ServeOptions& options) {
-  auto config = load_config(options.config);
+  std::error_code missing;
+  const std::string file = !options.config.empty()                                    ? options.config
+                           : std::filesystem::is_regular_file(kSystemConfig, missing) ? kSystemConfig
+                                                                                      : "agent.yml";
+  auto config = load_config(file);
   if (!config) return config.error();
   ServeSetup setup{std::move(config.value()), WebhookSecrets{}};
   if (options.log_format == "json") setup.config.log_format = LogFormat::json;
@@ -168,6 +194,41 @@ void reload_certificate(HttpServer* server, const AgentConfig& config) {
                config.tls->cert);
 }
 
+// The data folder's lock while serving: a second agent on the same folder would overwrite
+// agent.json, delete it when it stops, and leave the CLI without the first.
+util::Result<util::FileLock> lock_data_dir(const std::string& data_dir) {
+  auto lock = util::FileLock::try_acquire((std::filesystem::path(data_dir) / "serve.lock").string(), 0600);
+  if (!lock || lock.value().held()) return lock;
+  const auto first = find_serving_agent(data_dir);
+  const std::string who = first ? "(pid " + std::to_string(first->process.pid) + ", " + first->url + ")"
+                                : "(still starting: it has not written agent.json yet)";
+  return util::fail("data folder " + data_dir + " is served by another turnout serve " + who +
+                    ": stop it first, or give this agent another data_dir");
+}
+
+// Claims what serving needs before anything is created: the data folder's lock (taken first
+// when the folder exists, so a second agent names the first rather than its port), the listen
+// address, then the folder itself.
+util::Result<util::FileLock> claim(const AgentConfig& config) {
+  std::optional<util::FileLock> lock;
+  std::error_code error;
+  if (std::filesystem::is_directory(config.data_dir, error)) {
+    auto locked = lock_data_dir(config.data_dir);
+    if (!locked) return locked.error();
+    lock.emplace(std::move(locked.value()));
+  }
+  if (config.listen.port != 0) {
+    if (auto free = util::probe_listen(config.listen.host, config.listen.port); !free) {
+      return util::fail("cannot listen on " + config.listen.to_string() + ": " + free.error().message +
+                        ": is another process using the port? choose another `listen:`");
+    }
+  }
+  if (lock) return std::move(*lock);
+  std::filesystem::create_directories(config.data_dir, error);
+  if (error) return util::fail("cannot create data folder " + config.data_dir + ": " + error.message());
+  return lock_data_dir(config.data_dir);
+}
+
 int serve(const ServeSetup& setup) {
   // Signals are blocked in every thread from here; the watcher's own thread takes them. SIGHUP
   // reloads the TLS certificate once the server runs (a renewed one), and is ignored before.
@@ -182,6 +243,8 @@ int serve(const ServeSetup& setup) {
   raise_open_files_limit(setup.config.http.max_connections);
   configure_server_logging(setup.config.log_format);
   const AgentConfig& config = setup.config;
+  const auto claimed = claim(config);
+  if (!claimed) return usage_error("serve", claimed.error().message);
   auto store = open_store(config.data_dir);
   if (!store) return usage_error("serve", store.error().message);
   if (setup.secrets.insecure)
@@ -248,23 +311,24 @@ int serve(const ServeSetup& setup) {
 }  // namespace
 
 Command serve_command() {
-  return {
-      "serve",
-      "Run the agent: receive GitHub, Gitea, Forgejo and GitLab webhooks, run the queued pipelines; JSON API "
-      "and metrics",
-      [](CLI::App& app) -> CommandHandler {
-        auto options = std::make_shared<ServeOptions>();
-        app.add_option("--config", options->config, "The agent's config file")->capture_default_str();
-        app.add_flag("--insecure-no-signature", options->insecure_no_signature,
-                     "Accept webhooks without a signature check when no secret is configured");
-        app.add_option("--log-format", options->log_format, "text or json (default: the config's)")
-            ->check(CLI::IsMember({"text", "json"}));
-        return [options] {
-          auto setup = validate(*options);
-          if (!setup) return usage_error("serve", setup.error().message);
-          return serve(setup.value());
-        };
-      }};
+  return {"serve",
+          "Run the agent: receive GitHub, Gitea, Forgejo and GitLab webhooks, run the queued pipelines; JSON "
+          "API and metrics",
+          [](CLI::App& app) -> CommandHandler {
+            auto options = std::make_shared<ServeOptions>();
+            app.add_option("--config", options->config,
+                           std::string("The agent's config file (default: ") + kSystemConfig +
+                               " when it exists, else agent.yml)");
+            app.add_flag("--insecure-no-signature", options->insecure_no_signature,
+                         "Accept webhooks without a signature check when no secret is configured");
+            app.add_option("--log-format", options->log_format, "text or json (default: the config's)")
+                ->check(CLI::IsMember({"text", "json"}));
+            return [options] {
+              auto setup = validate(*options);
+              if (!setup) return usage_error("serve", setup.error().message);
+              return serve(setup.value());
+            };
+          }};
 }
 
 }  // namespace turnout::agent

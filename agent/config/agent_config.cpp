@@ -14,6 +14,7 @@
 
 #include "agent/config/config_reader.h"
 #include "agent/config/repo_reader.h"
+#include "pipeline/yaml_document.h"
 
 namespace turnout::agent {
 
@@ -152,13 +153,9 @@ const char* kind_name(const YAML::Node& node) {
 // The one document of the file; nullopt when it is empty (all defaults) or after reporting why
 // there is none to read.
 std::optional<YAML::Node> parse(std::string_view text, ConfigReader& reader) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& error) {
-    reader.error(error.mark, "YAML syntax error: " + error.msg);
-    return std::nullopt;
-  }
+  const auto loaded = pipeline::detail::load_documents(text, reader);
+  if (!loaded) return std::nullopt;
+  const auto& documents = *loaded;
   if (documents.empty() || documents[0].IsNull()) return std::nullopt;
   if (documents.size() > 1) {
     reader.error(documents[1], "the agent config must hold one YAML document (found " +

@@ -97,7 +97,9 @@ void ConfigReader::secret(const Entry& entry, const Where& where, SecretRef& out
   const bool is_file = entry.key.size() > 5 && entry.key.compare(entry.key.size() - 5, 5, "_file") == 0;
   auto name = is_file ? path(entry, where) : env_name(entry, where);
   if (!name) return;
-  out = SecretRef{is_file ? SecretRef::Source::file : SecretRef::Source::env, std::move(*name), entry.key};
+  const auto at = value_mark(entry);
+  out = SecretRef{is_file ? SecretRef::Source::file : SecretRef::Source::env, std::move(*name), entry.key,
+                  at.is_null() ? 0 : at.line + 1, at.is_null() ? 0 : at.column + 1};
 }
 
 }  // namespace turnout::agent::detail

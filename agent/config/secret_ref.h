@@ -16,6 +16,8 @@ struct SecretRef {
   Source source = Source::none;  ///< none: not configured
   std::string name;              ///< the file's path (absolute once loaded) or the variable's name
   std::string key;               ///< the config key that named it (`webhook_secret_file`), for messages
+  int line = 0;                  ///< 1-based, where agent.yml names it; 0 when not from a file
+  int column = 0;                ///< 1-based
 
   /// True when a file or a variable is named.
   bool configured() const { return source != Source::none; }

@@ -26,6 +26,16 @@ void labelled(std::ostream& out, const char* name, const char* label,
     out << name << '{' << label << "=\"" << escaped(value) << "\"} " << count << '\n';
 }
 
+// One 0/1 gauge per app and slot.
+void slot_gauge(std::ostream& out, const char* name, const char* help, const std::vector<SlotSample>& slots,
+                bool SlotSample::*field) {
+  head(out, name, "gauge", help);
+  for (const auto& slot : slots) {
+    out << name << "{app=\"" << escaped(slot.app) << "\",slot=\"" << escaped(slot.slot) << "\"} "
+        << (slot.*field ? 1 : 0) << '\n';
+  }
+}
+
 }  // namespace
 
 void Metrics::observe_run(double seconds) {
@@ -50,7 +60,7 @@ void Metrics::count_rejected(int status) {
   ++rejected_[status];
 }
 
-std::string Metrics::render(const StoreStats& stats) const {
+std::string Metrics::render(const StoreStats& stats, const std::vector<SlotSample>& slots) const {
   std::ostringstream out;
   head(out, "turnout_build_info", "gauge", "The running turnout's version.");
   out << "turnout_build_info{version=\"" << TURNOUT_VERSION << "\"} 1\n";
@@ -63,6 +73,10 @@ std::string Metrics::render(const StoreStats& stats) const {
   out << "turnout_queue_depth " << stats.queue_depth << '\n';
   head(out, "turnout_reports_pending", "gauge", "Reports to GitHub and notify URLs waiting to be sent.");
   out << "turnout_reports_pending " << stats.reports_pending << '\n';
+  slot_gauge(out, "turnout_slot_live", "1 for the slot the app's proxy points at.", slots, &SlotSample::live);
+  slot_gauge(out, "turnout_slot_alive", "1 while the slot's process runs.", slots, &SlotSample::alive);
+  slot_gauge(out, "turnout_slot_healthy", "1 when the slot answered a health probe at this scrape.", slots,
+             &SlotSample::healthy);
 
   std::lock_guard lock(mutex_);
   head(out, "turnout_webhook_rejected_total", "counter",

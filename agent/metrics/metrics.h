@@ -8,10 +8,20 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "agent/store/store_stats.h"
 
 namespace turnout::agent {
+
+/// One slot of a deployed app at a scrape.
+struct SlotSample {
+  std::string app;       ///< the app's name
+  std::string slot;      ///< blue or green
+  bool live = false;     ///< the proxy's slot, as the app's state says
+  bool alive = false;    ///< its process runs (an outside supervisor's: it was started)
+  bool healthy = false;  ///< it answered one health probe now
+};
 
 /// The run duration histogram, fed by the workers; the rest is read from the store per scrape.
 class Metrics {
@@ -25,13 +35,15 @@ class Metrics {
   void count_rejected(int status);
   /// Counts an attempt to send a report: `sent`, `failed` (to be tried again) or `dropped`.
   void count_report(const std::string& result);
-  /// The whole exposition: `stats` (read from the store) and what this object has counted.
-  std::string render(const StoreStats& stats) const;
+  /// The whole exposition: `stats` (read from the store), each app's `slots`, and what this
+  /// object has counted.
+  std::string render(const StoreStats& stats, const std::vector<SlotSample>& slots = {}) const;
 
  private:
   mutable std::mutex mutex_;
   std::array<std::uint64_t, kBuckets.size()> buckets_{};  // not cumulative; render() sums them
-  std::map<int, std::uint64_t> rejected_;
+  // Every code the README lists has a series from the start: an alert on its rate needs one.
+  std::map<int, std::uint64_t> rejected_{{400, 0}, {401, 0}, {413, 0}, {500, 0}};
   std::map<std::string, std::uint64_t> reports_{{"dropped", 0}, {"failed", 0}, {"sent", 0}};
   std::uint64_t count_ = 0;
   double sum_ = 0;

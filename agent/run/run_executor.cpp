@@ -114,19 +114,20 @@ RunStatus run_status_for(steps::Status status) {
   }
 }
 
-// Records how the run ended. A store that cannot write it is told in the agent's log: the run
-// is over either way, and the startup pass ends a run left `running` as interrupted.
-void record_end(RunHistory& store, std::int64_t id, const RunEnding& ending) {
-  if (auto finished = store.finish_run(id, ending); !finished)
-    spdlog::warn("run {}: cannot record its end: {}", id, finished.error().message);
+// Records how the run ended; the ending when the store cannot write it (told in the agent's
+// log): the run is over either way, and its caller records it again later.
+std::optional<RunEnding> record_end(RunHistory& store, std::int64_t id, const RunEnding& ending) {
+  auto finished = store.finish_run(id, ending);
+  if (finished) return std::nullopt;
+  spdlog::warn("run {}: cannot record its end: {}", id, finished.error().message);
+  return ending;
 }
 
-// The run's log, or an `error` end for a run that cannot have one.
-std::unique_ptr<RunLog> open_log(RunHistory& store, const std::string& data_dir, std::int64_t id) {
-  auto log = RunLog::create(run_log_path(data_dir, id));
-  if (log) return std::move(log.value());
-  record_end(store, id, {RunStatus::error, log.error().message});
-  return nullptr;
+// A run that cannot have a log ends `error` with the reason.
+RunOutcome without_log(RunHistory& store, std::int64_t id, const std::string& why) {
+  RunOutcome outcome{kExitFailed, id, "cannot write the run's log: " + why};
+  outcome.unrecorded_end = record_end(store, id, {RunStatus::error, why});
+  return outcome;
 }
 
 // How a run ends that the Runner finished: as a stop asked (superseded, interrupted...) when
@@ -161,9 +162,9 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
   steps::RunnerOptions options;
   options.only_stages = request.stages;
   const auto result = steps::Runner(observers, execution.cancel, options).run(prepared.pipeline, context);
-  const auto ending = ending_for(result, execution.control);
-  record_end(execution.store, id, ending);
-  return {agent::exit_code_for(result.status), id, ""};
+  RunOutcome outcome{agent::exit_code_for(result.status), id, ""};
+  outcome.unrecorded_end = record_end(execution.store, id, ending_for(result, execution.control));
+  return outcome;
 }
 
 // Fills what the request and the environment say into the prepared context.
@@ -208,20 +209,23 @@ RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelTo
   if (auto started = store_.start_run(id.value(), prepared.pipeline.name); !started) {
     return reject(kExitFailed, started.error().message);
   }
-  auto log = open_log(store_, data_dir_, id.value());
-  if (!log) return {kExitFailed, id.value(), "cannot write the run's log"};
-  return run_recorded({store_, data_dir_, observers_, cancel, nullptr}, id.value(), prepared, request, *log);
+  auto log = RunLog::create(run_log_path(data_dir_, id.value()));
+  if (!log) return without_log(store_, id.value(), log.error().message);
+  return run_recorded({store_, data_dir_, observers_, cancel, nullptr}, id.value(), prepared, request,
+                      *log.value());
 }
 
 RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control,
                                         RunQueue& queue) {
-  auto log = open_log(store_, data_dir_, run.id);
-  if (!log) return {kExitFailed, run.id, "cannot write the run's log"};
+  auto opened = RunLog::create(run_log_path(data_dir_, run.id));
+  if (!opened) return without_log(store_, run.id, opened.error().message);
+  const auto& log = opened.value();
   // Nothing of this run may end without its reason in the log and the store.
   const auto end_early = [&](RunStatus status, const std::string& why) {
     log->note(why);
-    record_end(store_, run.id, {status, why});
-    return RunOutcome{status == RunStatus::error ? kExitFailed : kExitUsage, run.id, why};
+    RunOutcome outcome{status == RunStatus::error ? kExitFailed : kExitUsage, run.id, why};
+    outcome.unrecorded_end = record_end(store_, run.id, {status, why});
+    return outcome;
   };
   Prepared prepared;
   if (auto fetched = sync_remote(data_dir_, request, prepared))

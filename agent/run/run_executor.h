@@ -37,6 +37,9 @@ struct RunOutcome {
   std::string message;          ///< one line for the person when nothing ran; "" otherwise
   std::vector<pipeline::Diagnostic> problems =
       {};  ///< when the pipeline did not load: each with its position
+  /// How the run ended when the store could not record it (full, unwritable): the caller must
+  /// record it later, or the run stays `running` with nothing running it; nullopt once recorded.
+  std::optional<RunEnding> unrecorded_end = std::nullopt;
 };
 
 /// Executes RunRequests against one data folder and store.
@@ -53,9 +56,9 @@ class RunExecutor {
 
   /// Runs `run`, which the agent's queue has already marked running. Everything that goes
   /// wrong is recorded on it, with the reason in its log: a fetch that fails ends it `error`,
-  /// an invalid pipeline `failed`. A stop through `control` ends it as the stop asked; a run
-  /// whose pipeline is `cancel-in-progress` is stopped at once when `queue` holds a newer run of
-  /// its branch.
+  /// an invalid pipeline `failed`; an end the store cannot record is in `unrecorded_end`. A stop through
+  /// `control` ends it as the stop asked; a run whose pipeline is `cancel-in-progress` is stopped at once
+  /// when `queue` holds a newer run of its branch.
   RunOutcome execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control,
                              RunQueue& queue);
 

@@ -54,8 +54,11 @@ std::string run_log_path(const std::string& data_dir, std::int64_t id) {
 }
 
 util::Result<std::unique_ptr<RunLog>> RunLog::create(const std::string& path) {
+  // The folder's own error: fopen in a folder that could not be made says only ENOENT.
   std::error_code error;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
+  const auto folder = std::filesystem::path(path).parent_path();
+  std::filesystem::create_directories(folder, error);
+  if (error) return util::fail("cannot create run folder " + folder.string() + ": " + error.message());
   std::FILE* file = std::fopen(path.c_str(), "we");
   if (file == nullptr) return util::fail("cannot create run log " + path + ": " + std::strerror(errno));
   std::setvbuf(file, nullptr, _IOFBF, 1 << 20);

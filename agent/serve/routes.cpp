@@ -303,7 +303,10 @@ HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
 HttpResponse metrics(const ServeParts& parts) {
   const auto stats = parts.counter.stats();
   if (!stats) return json_error(500, stats.error().message);
-  return {200, parts.metrics.render(stats.value()), "text/plain; version=0.0.4; charset=utf-8"};
+  std::vector<SlotSample> slots;
+  for (const auto& slot : all_slots_health(parts.config.data_dir))
+    slots.push_back({slot.app, steps::deploy::to_string(slot.slot), slot.live, slot.alive, slot.healthy});
+  return {200, parts.metrics.render(stats.value(), slots), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 }  // namespace

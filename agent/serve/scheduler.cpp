@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "agent/run/run_executor.h"
@@ -35,16 +36,25 @@ RunEnding interrupted_by_shutdown() {
   return RunEnding{RunStatus::error, "interrupted: the agent stopped", std::nullopt, true};
 }
 
-// Why run `id`, neither queued nor run by this agent, is not cancelled.
+using Clock = std::chrono::steady_clock;
+constexpr auto kFirstRetry = std::chrono::milliseconds(500);
+constexpr auto kLongestRetry = std::chrono::milliseconds(60'000);
+
+// Why run `id`, neither queued nor run by a worker of this agent, is not cancelled.
 CancelAnswer not_stopped(RunHistory& history, std::int64_t id) {
   const auto now = history.get(id);
-  if (now && now.value() && is_final(now.value()->status)) {
-    return {CancelResult::ended,
-            "run " + std::to_string(id) + " has already ended (" + to_string(now.value()->status) + ")"};
+  if (!now) return {CancelResult::failed, now.error().message};
+  const auto run = "run " + std::to_string(id);
+  if (now.value() && is_final(now.value()->status))
+    return {CancelResult::ended, run + " has already ended (" + to_string(now.value()->status) + ")"};
+  if (now.value() && !now.value()->scheduled) {
+    return {CancelResult::elsewhere,
+            run + " is a `turnout run` in another process, not one of this agent's runs: stop it there"};
   }
   return {CancelResult::elsewhere,
-          "run " + std::to_string(id) +
-              " is run by another turnout process (turnout run), not this agent: stop it there"};
+          run +
+              " is marked running but no worker of this agent runs it (yet): try "
+              "again in a moment; one left by a stopped agent ends at its next start"};
 }
 
 }  // namespace
@@ -69,6 +79,8 @@ void Scheduler::notify_queued(bool may_preempt) {
   {
     std::lock_guard lock(mutex_);
     ++changes_;
+    // The store has just written a run: an end it could not record may well fit now.
+    for (auto& [id, end] : unrecorded_) end.retry = Clock::now();
   }
   changed_.notify_all();
 }
@@ -98,6 +110,7 @@ CancelAnswer Scheduler::cancel(std::int64_t id, const std::string& reason) {
     case StopAnswer::not_here:
       break;
   }
+  if (auto answer = unrecorded_answer(id)) return *answer;
   return not_stopped(history_, id);
 }
 
@@ -134,6 +147,18 @@ void Scheduler::shutdown(std::chrono::milliseconds grace) {
     if (worker.joinable()) worker.join();
   }
   workers_.clear();
+  // A last try; what is still unrecorded stays `running` in the store until the next start
+  // marks it interrupted (its process is gone then).
+  {
+    std::lock_guard guard(mutex_);
+    for (auto& [id, end] : unrecorded_) end.retry = Clock::now();
+  }
+  record_unrecorded();
+}
+
+std::size_t Scheduler::unrecorded_ends() {
+  std::lock_guard lock(mutex_);
+  return unrecorded_.size();
 }
 
 void Scheduler::work() {
@@ -150,6 +175,7 @@ void Scheduler::work() {
       if (stopping_) return;
       seen = changes_;
     }
+    record_unrecorded();
     // Off the lock: a claim waits for the database (up to its busy timeout when another
     // process writes), and notify, stop and the other workers must not wait with it.
     auto claimed = queue_.claim_next();
@@ -166,7 +192,9 @@ void Scheduler::work() {
 // interval passed without either.
 bool Scheduler::wait_for_change(std::uint64_t seen) {
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, poll_, [&] { return stopping_ || changes_ != seen; });
+  auto until = Clock::now() + poll_;
+  for (const auto& [id, end] : unrecorded_) until = std::min(until, end.retry);
+  return changed_.wait_until(lock, until, [&] { return stopping_ || changes_ != seen; });
 }
 
 void Scheduler::run_claimed(const RunRecord& run, std::optional<git::Libgit2Session>& libgit2) {
@@ -191,8 +219,7 @@ std::shared_ptr<RunControl> Scheduler::take(const RunRecord& run) {
     if (!stopping_) return running_.emplace(run.id, std::make_shared<RunControl>()).first->second;
   }
   spdlog::info("run {}: claimed as the agent stopped: its commit is queued again", run.id);
-  if (auto ended = history_.finish_run(run.id, interrupted_by_shutdown()); !ended)
-    spdlog::error("run {}: {}", run.id, ended.error().message);
+  end_run(run, interrupted_by_shutdown(), true);
   return nullptr;
 }
 
@@ -200,9 +227,10 @@ void Scheduler::run(const RunRecord& run, RunControl& control) {
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("run {}: {} {} of {} ({})", run.id, run.ref, run.sha, run.repo, to_string(run.trigger));
   const auto request = request_for(run, config_.repos);
+  const auto asked = control.ending();
+  const bool queued_again = asked && asked->requeue;
   if (!request) {
-    if (auto ended = history_.finish_run(run.id, RunStatus::error, request.error().message); !ended)
-      spdlog::error("run {}: {}", run.id, ended.error().message);
+    end_run(run, RunEnding{RunStatus::error, request.error().message}, queued_again);
   } else {
     const auto reporter = reporting_ != nullptr ? reporting_->observer(run.repo_name) : nullptr;
     std::vector<steps::RunObserver*> observers;
@@ -210,11 +238,11 @@ void Scheduler::run(const RunRecord& run, RunControl& control) {
     RunExecutor executor(config_.data_dir, history_, observers);
     const auto outcome = executor.execute_claimed(run, request.value(), control, queue_);
     if (!outcome.message.empty()) spdlog::warn("run {}: {}", run.id, outcome.message);
-  }
-  // From the store, whatever ended it: a stop says superseded by which run, a fetch its error.
-  if (reporting_ != nullptr) {
-    const auto asked = control.ending();
-    reporting_->run_ended(run.id, run.repo_name, asked && asked->requeue);
+    const auto stopped = control.ending();
+    if (outcome.unrecorded_end)
+      keep_unrecorded(run, *outcome.unrecorded_end, stopped && stopped->requeue);
+    else if (reporting_ != nullptr)  // from the store: a stop says superseded by which run, a fetch its error
+      reporting_->run_ended(run.id, run.repo_name, stopped && stopped->requeue);
   }
   metrics_.observe_run(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
@@ -232,6 +260,72 @@ void Scheduler::preempt() {
                    preemption.newer);
     }
   }
+}
+
+// Records `run`'s end, and reports it; an end the store cannot write is kept and retried.
+void Scheduler::end_run(const RunRecord& run, const RunEnding& ending, bool queued_again) {
+  if (auto ended = history_.finish_run(run.id, ending); !ended) {
+    spdlog::warn("run {}: cannot record its end: {}", run.id, ended.error().message);
+    keep_unrecorded(run, ending, queued_again);
+    return;
+  }
+  if (reporting_ != nullptr) reporting_->run_ended(run.id, run.repo_name, queued_again);
+}
+
+void Scheduler::keep_unrecorded(const RunRecord& run, const RunEnding& ending, bool queued_again) {
+  std::lock_guard lock(mutex_);
+  unrecorded_[run.id] =
+      UnrecordedEnd{run.repo_name, ending, queued_again, Clock::now() + kFirstRetry, kFirstRetry};
+}
+
+// Tries again to record the ends whose time has come; one worker at a time, off the lock.
+void Scheduler::record_unrecorded() {
+  std::vector<std::pair<std::int64_t, UnrecordedEnd>> due;
+  {
+    std::lock_guard lock(mutex_);
+    if (recording_) return;
+    for (const auto& [id, end] : unrecorded_) {
+      if (end.retry <= Clock::now()) due.emplace_back(id, end);
+    }
+    if (due.empty()) return;
+    recording_ = true;
+  }
+  std::vector<std::pair<std::int64_t, UnrecordedEnd>> recorded;
+  for (const auto& [id, end] : due) {
+    const auto finished = history_.finish_run(id, end.ending);
+    std::lock_guard lock(mutex_);
+    auto& kept = unrecorded_.at(id);
+    if (finished) {
+      spdlog::info("run {}: its end is recorded now ({})", id, to_string(end.ending.status));
+      recorded.emplace_back(id, end);
+      unrecorded_.erase(id);
+      ++changes_;  // its branch may go on
+      continue;
+    }
+    kept.backoff = std::min(kept.backoff * 2, kLongestRetry);
+    kept.retry = Clock::now() + kept.backoff;
+    spdlog::warn("run {}: still cannot record its end (next try in {} ms): {}", id, kept.backoff.count(),
+                 finished.error().message);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    recording_ = false;
+  }
+  if (!recorded.empty()) changed_.notify_all();
+  for (const auto& [id, end] : recorded) {
+    if (reporting_ != nullptr) reporting_->run_ended(id, end.repo_name, end.queued_again);
+  }
+}
+
+// The answer to cancelling run `id` when it has ended but the store does not know it yet.
+std::optional<CancelAnswer> Scheduler::unrecorded_answer(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  const auto found = unrecorded_.find(id);
+  if (found == unrecorded_.end()) return std::nullopt;
+  return CancelAnswer{CancelResult::ended,
+                      "run " + std::to_string(id) + " has ended (" + to_string(found->second.ending.status) +
+                          ") but the store could not record it yet (see the agent's log): it is recorded as "
+                          "soon as the store can write again"};
 }
 
 }  // namespace turnout::agent

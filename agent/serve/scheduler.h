@@ -91,17 +91,18 @@ class Scheduler {
 
   /// Starts config.workers threads.
   void start();
-  /// A run was queued: wakes a worker (one that is looking at the queue right now looks again)
-  /// and, when `may_preempt`, stops the running `cancel-in-progress` runs it replaces. Never
-  /// waits for a worker's store call. A push passes false when its branch's pipeline is not
-  /// `cancel-in-progress`: asking the store takes its lock once more per push, which cost the
-  /// intake 10–30% of its throughput under a flood (BENCHMARKS.md, 2026-11-30).
+  /// A run was queued: wakes a worker (one that is looking at the queue right now looks again),
+  /// retries at once the ends the store could not record (it wrote the run), and, when `may_preempt`, stops
+  /// the running `cancel-in-progress` runs it replaces. Never waits for a worker's store call. A push passes
+  /// false when its branch's pipeline is not `cancel-in-progress`: asking the store takes its lock once more
+  /// per push, which cost the intake 10–30% of its throughput under a flood (BENCHMARKS.md, 2026-11-30).
   void notify_queued(bool may_preempt = true);
   /// Stops run `id` if a worker of this agent runs it, ending it as `ending` says. Never waits
   /// for a worker's store call.
   StopAnswer stop_run(std::int64_t id, const RunEnding& ending);
   /// A person asks to cancel run `id` (ending `cancelled` with `reason`): a queued run is
-  /// cancelled in the store, a running one of this agent stopped; any other is left alone.
+  /// cancelled in the store, a running one of this agent stopped; any other is left alone, and
+  /// the answer says why (ended, ended but not yet recorded, run by `turnout run` elsewhere).
   CancelAnswer cancel(std::int64_t id, const std::string& reason);
   /// A person asks to run run `id`'s commit again: queues a run (trigger `rerun`) behind the
   /// runs of its branch, superseding nothing, and wakes a worker.
@@ -110,6 +111,9 @@ class Scheduler {
   /// ends `error: interrupted` and its commit is queued again); returns when every worker is done.
   /// Queued runs stay queued. Idempotent.
   void shutdown(std::chrono::milliseconds grace);
+  /// How many runs have ended without the store recording it yet (a full or unwritable disk):
+  /// each stays `running` in the store, and its branch waits, until a retry records it.
+  std::size_t unrecorded_ends();
 
  private:
   void work();
@@ -118,6 +122,19 @@ class Scheduler {
   std::shared_ptr<RunControl> take(const RunRecord& run);
   void run(const RunRecord& run, RunControl& control);
   void preempt();
+  void end_run(const RunRecord& run, const RunEnding& ending, bool queued_again);
+  void keep_unrecorded(const RunRecord& run, const RunEnding& ending, bool queued_again);
+  void record_unrecorded();
+  std::optional<CancelAnswer> unrecorded_answer(std::int64_t id);
+
+  /// A run's end that the store could not record, and when to try again.
+  struct UnrecordedEnd {
+    std::string repo_name;                        // for the report once it is recorded
+    RunEnding ending;                             // what to record
+    bool queued_again = false;                    // a shutdown stopped it: its commit is queued again
+    std::chrono::steady_clock::time_point retry;  // not before
+    std::chrono::milliseconds backoff;            // doubled after each failure, up to a minute
+  };
 
   const SchedulerConfig config_;
   RunQueue& queue_;
@@ -134,6 +151,10 @@ class Scheduler {
   std::uint64_t changes_ = 0;
   bool stopping_ = false;
   std::map<std::int64_t, std::shared_ptr<RunControl>> running_;
+  // Ended runs that the store still shows `running`: a worker retries each with backoff, and
+  // all at once when a push was written (the store can write again).
+  std::map<std::int64_t, UnrecordedEnd> unrecorded_;
+  bool recording_ = false;  // a worker is retrying them: the others go on with the queue
   std::vector<std::thread> workers_;
 };
 

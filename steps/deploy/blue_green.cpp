@@ -184,12 +184,30 @@ class App {
 
   void stop(Slot slot) {
     auto& s = state.slots[slot];
-    if (!s.running) return;
-    log_(std::string("stopping slot ") + to_string(slot) + " (port " + std::to_string(s.port) + ")");
-    if (auto stopped = stop_slot(launch(slot), s.process, util::Duration(kStopGrace)); !stopped)
-      log_(std::string("cannot stop slot ") + to_string(slot) + ": " + stopped.error().message);
-    s.running = false;
-    s.process.reset();
+    if (s.running) {
+      log_(std::string("stopping slot ") + to_string(slot) + " (port " + std::to_string(s.port) + ")");
+      if (auto stopped = stop_slot(launch(slot), s.process, util::Duration(kStopGrace)); !stopped)
+        log_(std::string("cannot stop slot ") + to_string(slot) + ": " + stopped.error().message);
+      s.running = false;
+      s.process.reset();
+    }
+    stop_escaped(slot);
+  }
+
+  // Stops what a start command that daemonized left on the slot's port (agent-supervised slots
+  // only: an outside supervisor owns its processes); their pids.
+  std::vector<pid_t> stop_escaped(Slot slot) {
+    if (!deploy_.stop.empty()) return {};
+    const int port = port_of(deploy_, slot);
+    const auto releases = (fs::path(dir_) / "releases").string();
+    const auto stopped =
+        ::turnout::steps::deploy::stop_escaped(port, to_string(slot), releases, util::Duration(kStopGrace));
+    for (const pid_t pid : stopped) {
+      log_(std::string("stopped pid ") + std::to_string(pid) + ", which a start command of slot " +
+           to_string(slot) + " left listening on port " + std::to_string(port) +
+           " outside the slot's process group");
+    }
+    return stopped;
   }
 
   HealthOutcome wait_healthy(Slot slot, const CancelToken& cancel) {
@@ -468,6 +486,14 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   // The probes ask a port, not a process: one that exited at once (its port taken, say) leaves
   // whoever holds the port to answer them, and traffic must not go there.
   if (!app.alive(target)) {
+    if (!app.stop_escaped(target).empty()) {
+      return abandon(app, target,
+                     "slot " + name +
+                         ": the start command exited at once; a start command must stay in the foreground "
+                         "(use exec): what it left on port " +
+                         std::to_string(port_of(app.deploy(), target)) + " was stopped; slot " +
+                         or_none(from) + " stays live");
+    }
     return abandon(app, target,
                    "slot " + name + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
                        " answered its health checks: another process holds the port; slot " + or_none(from) +

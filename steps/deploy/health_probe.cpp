@@ -98,6 +98,7 @@ bool expected_status(const pipeline::HealthCheck& check, int status) {
 
 ProbeResult probe_http(const pipeline::HealthCheck& check, int port) {
   const auto deadline = Clock::now() + check.timeout;
+  const std::string probed = "GET http://" + kHost + ":" + std::to_string(port) + check.path;
   try {
     Poco::Net::HTTPClientSession session(kHost, static_cast<Poco::UInt16>(port));
     session.setTimeout(timespan(check.timeout));
@@ -113,9 +114,11 @@ ProbeResult probe_http(const pipeline::HealthCheck& check, int port) {
     const int status = static_cast<int>(response.getStatus());
     if (expected_status(check, status)) return healthy();
     const std::string prefix = body_prefix(body, kBodyPrefix);
-    return unhealthy("status " + std::to_string(status) + (prefix.empty() ? "" : ": " + prefix));
+    auto result = unhealthy(probed + " -> " + std::to_string(status) + (prefix.empty() ? "" : ": " + prefix));
+    result.status = status;
+    return result;
   } catch (...) {
-    return unhealthy(network_failure(check));
+    return unhealthy(probed + ": " + network_failure(check));
   }
 }
 
@@ -125,7 +128,7 @@ ProbeResult probe_tcp(const pipeline::HealthCheck& check, int port) {
     socket.connect(Poco::Net::SocketAddress(kHost, static_cast<Poco::UInt16>(port)), timespan(check.timeout));
     return healthy();
   } catch (...) {
-    return unhealthy(network_failure(check));
+    return unhealthy("connect " + kHost + ":" + std::to_string(port) + ": " + network_failure(check));
   }
 }
 
@@ -177,6 +180,11 @@ bool wait_unless_cancelled(util::Duration wait, const CancelToken& cancel) {
   return false;
 }
 
+// A client error that a retry will not change: the app answers, and says the request is wrong.
+bool lasting_client_error(int status) {
+  return status >= 400 && status < 500 && status != 408 && status != 429;
+}
+
 }  // namespace
 
 ProbeResult probe_once(const pipeline::HealthCheck& check, int port, const ProbeEnv& env) {
@@ -188,6 +196,8 @@ HealthOutcome wait_until_healthy(
     const pipeline::HealthCheck& check, int port, const ProbeEnv& env, const CancelToken& cancel,
     const std::function<void(int attempt, const std::string& reason)>& on_failure) {
   HealthOutcome outcome;
+  int same_4xx = 0;  // answers in a row with the same lasting 4xx
+  int last_status = 0;
   while (outcome.attempts < check.attempts && !cancel.cancelled()) {
     if (outcome.attempts > 0 && !wait_unless_cancelled(check.interval, cancel)) break;
     const ProbeResult result = probe(check, port, env, cancel);
@@ -198,8 +208,19 @@ HealthOutcome wait_until_healthy(
     }
     // A probe cut short by the cancellation failed for that reason alone: nothing to report.
     if (cancel.cancelled()) break;
+    if (!lasting_client_error(result.status))
+      same_4xx = 0;
+    else
+      same_4xx = result.status == last_status ? same_4xx + 1 : 1;
+    last_status = result.status;
     outcome.last_reason = result.reason;
-    on_failure(outcome.attempts, result.reason);
+    if (same_4xx == kSame4xxProbes) {
+      outcome.last_reason +=
+          " (" + std::to_string(same_4xx) +
+          " probes in a row: the app answers, but not at that path; is health.path right?)";
+    }
+    on_failure(outcome.attempts, outcome.last_reason);
+    if (same_4xx == kSame4xxProbes) break;
   }
   outcome.cancelled = cancel.cancelled();
   return outcome;

@@ -14,9 +14,11 @@ namespace turnout::steps::deploy {
 /// One probe's verdict.
 struct ProbeResult {
   bool healthy = false;  ///< true: the slot answered as expected
-  /// Why not, for a person: "connection refused", "timed out after 2s", "status 502: Bad
-  /// Gateway <first 200 bytes of the body>", "exited 1". "" when healthy.
+  /// Why not, for a person, naming what was probed: "GET http://127.0.0.1:20202/health:
+  /// connection refused", "GET ... -> 502: Bad Gateway <first 200 bytes of the body>",
+  /// "connect 127.0.0.1:20202: timed out after 2s", "exited 1". "" when healthy.
   std::string reason;
+  int status = 0;  ///< the HTTP status answered; 0 when none (not http, or no answer)
 };
 
 /// What a command probe runs with (HTTP and TCP probes ignore it).
@@ -40,7 +42,12 @@ struct HealthOutcome {
 
 /// Probes up to `check.attempts` times, `check.interval` apart, until one passes or `cancel` is
 /// set (the wait between probes polls it). Each failed probe is told to `on_failure` with its
-/// 1-based attempt number and reason, as it happens.
+/// 1-based attempt number and reason, as it happens. The same 4xx (but 408 and 429) on
+/// kSame4xxProbes probes in a row ends it early, its reason saying the path may be wrong: an
+/// app that answers, but not at that path, will not change its mind.
+/// How many identical 4xx answers in a row end wait_until_healthy() early.
+inline constexpr int kSame4xxProbes = 5;
+
 HealthOutcome wait_until_healthy(
     const pipeline::HealthCheck& check, int port, const ProbeEnv& env, const CancelToken& cancel,
     const std::function<void(int attempt, const std::string& reason)>& on_failure);

@@ -22,6 +22,7 @@
 #include "steps/shell_step.h"
 #include "steps/unique_fd.h"
 #include "util/exec.h"
+#include "util/port_owner.h"
 
 namespace turnout::steps::deploy {
 
@@ -300,10 +301,8 @@ bool wait_gone(pid_t group, Clock::duration limit) {
   return true;
 }
 
-util::Status stop_supervised(const util::ProcessIdentity& process, util::Duration grace) {
-  if (!slot_alive(process)) return util::Ok{};
-  // A session leader leads its group for good (setpgid refuses it), so -pid is the slot's group.
-  const pid_t group = process.pid;
+// TERM to `group`, KILL after `grace`; returns once it is gone.
+util::Status stop_group(pid_t group, util::Duration grace) {
   ::kill(-group, SIGTERM);
   ::kill(-group, SIGCONT);  // a stopped member would only see the TERM once continued
   if (wait_gone(group, grace)) return util::Ok{};
@@ -313,6 +312,19 @@ util::Status stop_supervised(const util::ProcessIdentity& process, util::Duratio
   return util::fail("slot process " + std::to_string(group) + ": its process group still runs " +
                     util::format_duration(std::chrono::duration_cast<util::Duration>(kKillWait)) +
                     " after SIGKILL (stuck in the kernel?)");
+}
+
+util::Status stop_supervised(const util::ProcessIdentity& process, util::Duration grace) {
+  if (!slot_alive(process)) return util::Ok{};
+  // A session leader leads its group for good (setpgid refuses it), so -pid is the slot's group.
+  return stop_group(process.pid, grace);
+}
+
+// Whether process `pid` was started for slot `slot` from a release under `releases`.
+bool started_for(pid_t pid, const std::string& slot, const std::string& releases) {
+  const auto release = util::started_with(pid, "TURNOUT_RELEASE_DIR");
+  return release && util::started_with(pid, "TURNOUT_SLOT") == slot && !releases.empty() &&
+         release->rfind(releases + "/", 0) == 0;
 }
 
 }  // namespace
@@ -338,5 +350,22 @@ util::Status stop_slot(const SlotLaunch& launch, const std::optional<util::Proce
 }
 
 bool slot_alive(const util::ProcessIdentity& process) { return util::is_alive(process); }
+
+std::vector<pid_t> stop_escaped(int port, const std::string& slot, const std::string& releases,
+                                util::Duration grace) {
+  std::vector<pid_t> stopped;
+  for (const pid_t pid : util::listening_processes(port)) {
+    if (!started_for(pid, slot, releases)) continue;
+    // Its own group when it made one (setsid); never turnout's own.
+    const pid_t group = ::getpgid(pid);
+    if (group > 0 && group != ::getpgid(0)) {
+      (void)stop_group(group, grace);  // what is still there is reported by the port check after
+    } else {
+      ::kill(pid, SIGKILL);
+    }
+    stopped.push_back(pid);
+  }
+  return stopped;
+}
 
 }  // namespace turnout::steps::deploy

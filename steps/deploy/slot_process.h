@@ -41,4 +41,11 @@ util::Status stop_slot(const SlotLaunch& launch, const std::optional<util::Proce
 /// True while the agent-supervised slot process `process` runs (same pid and start time).
 bool slot_alive(const util::ProcessIdentity& process);
 
+/// What a start command that daemonized (`(setsid app &); exit 0`) left behind: the processes
+/// listening on `port` that started with TURNOUT_SLOT=`slot` and a TURNOUT_RELEASE_DIR under
+/// `releases`, outside the slot's own process group, which stop_slot cannot reach. Stops each
+/// one's process group (TERM, KILL after `grace`); returns their pids.
+std::vector<pid_t> stop_escaped(int port, const std::string& slot, const std::string& releases,
+                                util::Duration grace);
+
 }  // namespace turnout::steps::deploy

@@ -679,6 +679,70 @@ TEST_CASE("loader turns YAML syntax errors into one diagnostic at the parser's m
   CHECK_FALSE(result.ok());
 }
 
+TEST_CASE("loader says a tab in the indentation is one, at the tab", "[unit][pipeline]") {
+  SECTION("a list item") {
+    check_only_error("name: x\nstages:\n\t- name: build\n", 3, 1, "YAML indents with spaces; found a tab");
+  }
+  SECTION("a key under a list item") {
+    check_only_error("name: x\nstages:\n  - name: build\n\t  steps: []\n", 4, 1,
+                     "YAML indents with spaces; found a tab");
+  }
+  SECTION("after spaces") {
+    check_only_error("name: x\nstages:\n  - name: build\n    steps:\n    \t- run: x\n", 5, 5,
+                     "YAML indents with spaces; found a tab");
+  }
+  SECTION("a tab inside a block scalar is its text") {
+    const auto result = load(
+        "name: x\nstages:\n  - name: b\n    steps:\n      - run: |\n          printf 'a\\n'\n          "
+        "\tmake\n");
+    INFO(describe(result));
+    CHECK(result.ok());
+  }
+}
+
+TEST_CASE("loader refuses a pipeline file over 1 MiB with one line", "[unit][pipeline]") {
+  const std::string valid = "name: x\nstages:\n  - name: b\n    steps:\n      - run: echo hi\n";
+  const std::string big = valid + "#" + std::string(turnout::pipeline::kMaxPipelineBytes - valid.size(), 'x');
+  REQUIRE(big.size() == turnout::pipeline::kMaxPipelineBytes + 1);
+  const auto result = load(big);
+  INFO(describe(result));
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].to_string() ==
+        std::string(kFile) +
+            ": the pipeline file is 1048577 bytes; turnout reads pipelines of at most 1 MiB");
+  CHECK(load(big.substr(0, big.size() - 1)).ok());
+
+  turnout::test::TempDir dir;
+  const auto file = dir.write("big.yml", big);
+  const auto from_file = turnout::pipeline::load_file(file.string());
+  REQUIRE(from_file.errors.size() == 1);
+  CHECK_THAT(from_file.errors[0].message, Contains("at most 1 MiB"));
+}
+
+TEST_CASE("loader caps what YAML aliases expand to", "[unit][pipeline]") {
+  // Each level holds ten of the one before: the last expands to 100,000 scalars.
+  std::string bomb = "name: x\nstages:\n  - name: b\n    steps:\n      - run: echo hi\n";
+  bomb += "l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n";
+  for (int level = 1; level <= 5; ++level) {
+    const std::string before = "*l" + std::to_string(level - 1);
+    bomb += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " [" + before;
+    for (int i = 1; i < 10; ++i) bomb += ", " + before;
+    bomb += "]\n";
+  }
+  const auto result = load(bomb);
+  INFO(describe(result));
+  REQUIRE_FALSE(result.errors.empty());
+  CHECK_THAT(result.errors[0].message, Contains("YAML aliases expand to more than 100000 nodes"));
+  CHECK(result.errors[0].line == 10);  // the alias of l4 that goes over
+
+  // Aliases that repeat a little are fine.
+  const auto small = load(
+      "name: x\nenv: &common {A: \"1\"}\nstages:\n  - name: b\n    steps:\n      - run: echo hi\n        "
+      "env: *common\n");
+  INFO(describe(small));
+  CHECK(small.ok());
+}
+
 TEST_CASE("loader rejects a file without a mapping at the top", "[unit][pipeline]") {
   SECTION("empty") { check_only_error("", 1, 1, "the pipeline file is empty"); }
   SECTION("only comments") { check_only_error("# nothing yet\n", 1, 1, "the pipeline file is empty"); }

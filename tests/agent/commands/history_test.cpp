@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
 #include <thread>
 
 #include "tests/support/command.h"
@@ -179,6 +181,7 @@ TEST_CASE("bad history input gets one line, exit 2, and records nothing", "[inte
     CHECK_THAT(result.err, Catch::Contains("0123456789abcdef0123456789abcdef01234567"));
   }
   SECTION("a run id that does not exist") {
+    REQUIRE(h.turnout({"run", "--repo", (h.dir / "nowhere").string()}).exit_code == 2);  // makes the store
     for (const char* command : {"logs", "rerun"}) {
       const auto result = h.turnout({command, "42"});
       CHECK(result.exit_code == 2);
@@ -195,8 +198,66 @@ TEST_CASE("bad history input gets one line, exit 2, and records nothing", "[inte
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("need --repo"));
   }
-  const auto runs = h.turnout({"runs"}).out;
-  CHECK(std::count(runs.begin(), runs.end(), '\n') == 1);  // the header only: nothing recorded
+  // Nothing recorded: no store at all, or one with no run.
+  const auto runs = h.turnout({"runs"});
+  if (runs.exit_code == 0)
+    CHECK(std::count(runs.out.begin(), runs.out.end(), '\n') == 1);  // the header only
+  else
+    CHECK_THAT(runs.err, Catch::Contains("no turnout data in"));
+}
+
+TEST_CASE("read commands create no data folder: a missing one is one line saying how it was chosen",
+          "[integration][cli][history]") {
+  TempDir dir;
+  const auto typo = dir / "dta";
+  const std::map<std::string, std::string> by_env{{"TURNOUT_DATA_DIR", typo.string()}};
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"runs"}, {"logs", "1"}, {"rerun", "1"}, {"deploy", "status"}}) {
+    const auto result = run_turnout(args, "", by_env);
+    INFO(args[0] << ": " << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(std::count(result.err.begin(), result.err.end(), '\n') <= 1);
+    CHECK_THAT(result.err,
+               Catch::Contains("no turnout data in " + typo.string() + " (from $TURNOUT_DATA_DIR)"));
+  }
+  const auto flagged = run_turnout({"runs", "--data-dir", typo.string()});
+  CHECK(flagged.exit_code == 2);
+  CHECK_THAT(flagged.err, Catch::Contains("no turnout data in " + typo.string() + " (from --data-dir)"));
+  if (!std::filesystem::exists("/etc/turnout/agent.yml")) {
+    // Nothing names a folder: no $HOME to put one under either.
+    const auto homeless =
+        run_turnout({"runs"}, "", {{"HOME", ""}, {"XDG_DATA_HOME", ""}, {"TURNOUT_DATA_DIR", ""}});
+    CHECK(homeless.exit_code == 2);
+    CHECK_THAT(homeless.err, Catch::Contains("$HOME is not set"));
+  }
+  CHECK_FALSE(std::filesystem::exists(typo));
+}
+
+TEST_CASE("cli: with --config agent.yml every command uses the agent's data_dir",
+          "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  h.origin.commit("VERSION", "3.0\n", "v3");
+  const auto config = h.dir.write("agent.yml", "data_dir: agent-data\n").string();
+  // The environment names another folder: --config wins over it.
+  REQUIRE(h.turnout({"run", "--config", config, "--repo", h.origin.path().string()}).exit_code == 0);
+  CHECK(std::filesystem::exists(h.dir / "agent-data" / "turnout.db"));
+  CHECK_FALSE(std::filesystem::exists(h.dir / "data"));
+
+  const auto runs = h.turnout({"runs", "--config", config, "--json"});
+  CHECK(runs.exit_code == 0);
+  CHECK(Poco::JSON::Parser().parse(runs.out).extract<Poco::JSON::Array::Ptr>()->size() == 1);
+  const auto logs = h.turnout({"logs", "1", "--config", config});
+  CHECK(logs.exit_code == 0);
+  CHECK_THAT(logs.out, Catch::Contains("building 3.0"));
+  const auto deploys = h.turnout({"deploy", "status", "--config", config});
+  CHECK(deploys.exit_code == 0);
+  CHECK_THAT(deploys.out, Catch::Contains("no apps deployed in " + (h.dir / "agent-data").string()));
+
+  const auto broken = h.dir.write("broken.yml", "data_dir: [\n");
+  const auto bad = h.turnout({"runs", "--config", broken.string()});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::StartsWith("turnout runs: " + broken.string() + ":"));
 }
 
 TEST_CASE("a run killed with SIGKILL mid-step is error: interrupted after the next start",

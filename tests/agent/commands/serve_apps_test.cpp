@@ -1,5 +1,7 @@
 // The agent deploys what is pushed to it, shows its apps at /api/apps and rolls one back
 // through POST /api/apps/{app}/rollback: real agent, real nginx, the test app in the slots.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -54,6 +56,12 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
   CHECK(app.json()->getValue<int>("proxy_port") == site.green);
   CHECK(server.get("/api/apps/nope").status == 404);
   CHECK(server.get("/api/apps/..").status == 404);
+  // An alert on both slots dead needs a series per slot: both run and answer, green is live.
+  const auto metrics = server.get("/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("turnout_slot_live{app=\"web\",slot=\"green\"} 1\n"));
+  CHECK_THAT(metrics, Catch::Contains("turnout_slot_live{app=\"web\",slot=\"blue\"} 0\n"));
+  CHECK_THAT(metrics, Catch::Contains("turnout_slot_alive{app=\"web\",slot=\"blue\"} 1\n"));
+  CHECK_THAT(metrics, Catch::Contains("turnout_slot_healthy{app=\"web\",slot=\"green\"} 1\n"));
 
   CHECK(server.post_api("/api/apps/web/rollback").status == 401);
   CHECK(server.post_api("/api/apps/web/rollback", "Bearer wrong").status == 403);
@@ -87,6 +95,19 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
   // Rolled back to blue, the previous slot is green: a second rollback is a roll forward.
   CHECK(server.post_api("/api/apps/web/rollback", "Bearer the-api-token").status == 200);
   CHECK(site.serves("v2"));
+
+  // The live slot dies: /metrics says so at the next scrape.
+  const int pid = server.get("/api/apps/web").json()->getObject("live")->getValue<int>("pid");
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  bool dead = false;
+  for (int i = 0; i < 200 && !dead; ++i) {
+    dead = server.get("/metrics").body.find("turnout_slot_alive{app=\"web\",slot=\"green\"} 0\n") !=
+           std::string::npos;
+    if (!dead) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  CHECK(dead);
+  CHECK_THAT(server.get("/metrics").body,
+             Catch::Contains("turnout_slot_healthy{app=\"web\",slot=\"green\"} 0\n"));
 }
 
 TEST_CASE("serve: a rollback by hand during a deploy answers at once with what the deploy is doing",

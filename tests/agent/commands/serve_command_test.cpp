@@ -9,6 +9,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -138,6 +139,29 @@ TEST_CASE("serve: a second agent on a taken address stops with one line, the fir
   CHECK_THAT(second.err, Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(first.port)));
   CHECK_THAT(second.err, Catch::Contains("is another process using the port?"));
   CHECK(first.get("/healthz").status == 200);
+  // It stopped before it created anything.
+  CHECK_FALSE(fs::exists(dir / "data"));
+}
+
+TEST_CASE("serve: a second agent on the same data folder stops with one line naming the first",
+          "[integration][serve]") {
+  AgentServer first;
+  const auto presence = first.data() / "agent.json";
+  REQUIRE(fs::exists(presence));
+  const auto before = fs::last_write_time(presence);
+  auto text = config_text(free_loopback_port(), first.dir.path(), true);
+  const auto second = run_turnout({"serve", "--config", first.dir.write("second.yml", text).string()});
+  CHECK(second.exit_code == 2);
+  INFO(second.err);
+  CHECK(std::count(second.err.begin(), second.err.end(), '\n') <= 1);
+  CHECK_THAT(second.err, Catch::StartsWith("turnout serve: data folder " + first.data().string() +
+                                           " is served by another turnout serve (pid " +
+                                           std::to_string(first.process->pid()) +
+                                           ", http://127.0.0.1:" + std::to_string(first.port) + ")"));
+  // The first one's agent.json is untouched, and the CLI still finds it.
+  CHECK(fs::exists(presence));
+  CHECK(fs::last_write_time(presence) == before);
+  CHECK(first.get("/healthz").status == 200);
 }
 
 TEST_CASE("serve: refuses to start without a webhook secret", "[integration][serve]") {
@@ -149,6 +173,25 @@ TEST_CASE("serve: refuses to start without a webhook secret", "[integration][ser
       result.err.substr(0, result.err.find_last_not_of('\n') + 1) ==
       "turnout serve: no webhook secret configured (webhook_secret_file or webhook_secret_env); refusing to "
       "accept unsigned webhooks. Pass --insecure-no-signature to run without (not for production)");
+}
+
+TEST_CASE("serve: every problem of agent.yml at once, missing secret files included, each at its position",
+          "[integration][serve]") {
+  TempDir dir;
+  const auto file = dir.write("agent.yml",
+                              "listen: 127.0.0.1:1\n"
+                              "webhook_secret_file: missing-secret\n"
+                              "workrs: 2\n"
+                              "api_token_env: TURNOUT_TEST_UNSET_TOKEN\n");
+  const auto result =
+      run_turnout({"serve", "--config", file.string()}, "", {{"TURNOUT_TEST_UNSET_TOKEN", ""}});
+  CHECK(result.exit_code == 2);
+  INFO(result.err);
+  CHECK_THAT(result.err, Catch::StartsWith("turnout serve: " + file.string() + ":2:22: "));
+  CHECK_THAT(result.err, Catch::Contains((dir / "missing-secret").string()));
+  CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":3:1: unknown key 'workrs'"));
+  CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":4:16: "));
+  CHECK_THAT(result.err, Catch::Contains("TURNOUT_TEST_UNSET_TOKEN"));
 }
 
 TEST_CASE("serve: a bad config names file, line and column", "[integration][serve]") {

@@ -371,6 +371,8 @@ repos:
 
 TEST_CASE("agent config: YAML that is not a mapping of settings", "[unit][config]") {
   check_only_error("workers: [1\n", 2, 1, "YAML syntax error");
+  check_only_error("repos:\n  - name: a/b\n\t  branches: [main]\n", 3, 1,
+                   "YAML indents with spaces; found a tab");
   check_only_error("- listen: 127.0.0.1:8787\n", 1, 1,
                    "the top level must be a mapping of settings (found a list)");
   check_only_error("workers: 2\n---\nworkers: 3\n", 3, 1,

@@ -41,3 +41,30 @@ TEST_CASE("metrics: label values are escaped", "[unit][metrics]") {
   CHECK_THAT(Metrics().render(stats),
              Catch::Contains("turnout_webhook_deliveries_total{result=\"a\\\"b\\\\c\\nd\"} 1\n"));
 }
+
+TEST_CASE("metrics: every rejection code the README lists has a series from the start", "[unit][metrics]") {
+  const auto text = Metrics().render(StoreStats());
+  for (const auto* line : {"turnout_webhook_rejected_total{code=\"400\"} 0\n",
+                           "turnout_webhook_rejected_total{code=\"401\"} 0\n",
+                           "turnout_webhook_rejected_total{code=\"413\"} 0\n",
+                           "turnout_webhook_rejected_total{code=\"500\"} 0\n"}) {
+    INFO(line);
+    CHECK_THAT(text, Catch::Contains(line));
+  }
+}
+
+TEST_CASE("metrics: each app's slots are live, alive and healthy gauges", "[unit][metrics]") {
+  const std::vector<turnout::agent::SlotSample> slots{{"web", "blue", true, true, false},
+                                                      {"web", "green", false, false, false}};
+  const auto text = Metrics().render(StoreStats(), slots);
+  for (const auto* line :
+       {"# TYPE turnout_slot_live gauge\n", "turnout_slot_live{app=\"web\",slot=\"blue\"} 1\n",
+        "turnout_slot_live{app=\"web\",slot=\"green\"} 0\n", "# TYPE turnout_slot_alive gauge\n",
+        "turnout_slot_alive{app=\"web\",slot=\"blue\"} 1\n",
+        "turnout_slot_alive{app=\"web\",slot=\"green\"} 0\n", "# TYPE turnout_slot_healthy gauge\n",
+        "turnout_slot_healthy{app=\"web\",slot=\"blue\"} 0\n",
+        "turnout_slot_healthy{app=\"web\",slot=\"green\"} 0\n"}) {
+    INFO(line);
+    CHECK_THAT(text, Catch::Contains(line));
+  }
+}

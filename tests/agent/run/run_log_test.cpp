@@ -1,9 +1,15 @@
 // Reading a run's log in pieces, from real files: what is read, and what is refused.
 #include "agent/run/run_log.h"
 
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "tests/support/temp_dir.h"
@@ -22,7 +28,56 @@ std::string numbered_lines(int count) {
   return text;
 }
 
+// Makes a folder unwritable for as long as it lives: read-only, and immutable too when this runs
+// as root (which writes through any mode). Whether it worked: a file system without the flag
+// cannot make a folder unwritable for root.
+class UnwritableFolder {
+ public:
+  explicit UnwritableFolder(const fs::path& path) : path_(path) {
+    ::chmod(path.c_str(), 0555);
+    if (::geteuid() != 0) return;
+    set_immutable(true);
+  }
+  ~UnwritableFolder() {
+    if (::geteuid() == 0) set_immutable(false);
+    ::chmod(path_.c_str(), 0755);
+  }
+  UnwritableFolder(const UnwritableFolder&) = delete;
+  UnwritableFolder& operator=(const UnwritableFolder&) = delete;
+  bool holds() const { return ::geteuid() != 0 || immutable_; }
+
+ private:
+  void set_immutable(bool on) {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    int flags = 0;
+    if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+      flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+      immutable_ = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0 && on;
+    }
+    ::close(fd);
+  }
+  fs::path path_;
+  bool immutable_ = false;
+};
+
 }  // namespace
+
+TEST_CASE("run log: a runs folder that cannot be written says why, not 'No such file or directory'",
+          "[unit][run_log]") {
+  turnout::test::TempDir dir;
+  fs::create_directories(dir.path() / "runs");
+  UnwritableFolder unwritable(dir.path() / "runs");
+  if (!unwritable.holds()) {
+    WARN("cannot make a folder unwritable for root here: skipped");
+    return;
+  }
+  const auto created = turnout::agent::RunLog::create((dir.path() / "runs" / "9" / "log").string());
+  REQUIRE(!created);
+  CHECK_THAT(created.error().message, !Catch::Contains("No such file or directory"));
+  CHECK_THAT(created.error().message, Catch::Contains(std::strerror(::geteuid() == 0 ? EPERM : EACCES)));
+  CHECK_THAT(created.error().message, Catch::Contains((dir.path() / "runs" / "9").string()));
+}
 
 TEST_CASE("run log reader: pieces from any offset add up to the file", "[unit][run_log]") {
   turnout::test::TempDir dir;

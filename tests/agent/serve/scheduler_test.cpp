@@ -120,3 +120,91 @@ TEST_CASE("scheduler: a worker waiting for a busy database holds up neither noti
   scheduler.shutdown(std::chrono::milliseconds(0));
   CHECK(claims >= 1);
 }
+
+namespace {
+
+// Makes the store refuse to record any run's end, as a full disk does, until the trigger is
+// dropped: every other write still works, so the run is claimed and runs.
+void refuse_run_ends(const std::string& path) {
+  agent::detail::Connection other(path);
+  other.exec(
+      "CREATE TRIGGER test_disk_full BEFORE UPDATE OF status ON runs "
+      "WHEN NEW.status NOT IN ('queued', 'running') "
+      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+}
+
+void accept_run_ends(const std::string& path) {
+  agent::detail::Connection other(path);
+  other.exec("DROP TRIGGER test_disk_full");
+}
+
+// Waits up to 30 s until `done()`; whether it came.
+template <typename Done>
+bool eventually(Done&& done) {
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!done()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "scheduler: a run whose end the store cannot record is recorded once it can, and its branch goes on",
+    "[integration][scheduler][store]") {
+  test::TempDir dir;
+  auto opened = agent::Store::open(dir.path().string());
+  REQUIRE(opened);
+  agent::Store& store = *opened.value();
+  agent::Metrics metrics;
+  Scheduler scheduler(one_worker(dir), {store.queue, store.history}, metrics, nullptr,
+                      std::chrono::milliseconds(50));
+  refuse_run_ends(store.path());
+  const auto first = store.queue.enqueue_run(missing_repo_run());
+  REQUIRE(first);
+  scheduler.start();
+
+  // The run is over (its fetch failed) but the store still says running: a cancel says so.
+  agent::CancelAnswer answer;
+  CHECK(eventually([&] {
+    answer = scheduler.cancel(first.value(), "asked");
+    return answer.result == agent::CancelResult::ended;
+  }));
+  CHECK_THAT(answer.reason, Catch::Contains("could not record it yet"));
+  CHECK(scheduler.unrecorded_ends() == 1);
+  const auto second = store.queue.enqueue_run(missing_repo_run());
+  REQUIRE(second);
+
+  SECTION("the next push, once the store writes, records it and runs") {
+    CHECK(scheduler.unrecorded_ends() == 1);  // its retries failed meanwhile
+    accept_run_ends(store.path());
+    scheduler.notify_queued(false);
+  }
+  SECTION("a retry records it without any push") {
+    CHECK(scheduler.unrecorded_ends() == 1);
+    accept_run_ends(store.path());
+  }
+  CHECK(eventually([&] { return agent::is_final(store.history.get(first.value()).value()->status); }));
+  CHECK(store.history.get(first.value()).value()->status == agent::RunStatus::error);
+  CHECK(eventually([&] { return agent::is_final(store.history.get(second.value()).value()->status); }));
+  CHECK(scheduler.unrecorded_ends() == 0);
+  scheduler.shutdown(std::chrono::milliseconds(0));
+}
+
+TEST_CASE("scheduler: cancel of a running `turnout run` says it is one, not that another agent runs it",
+          "[unit][scheduler][store]") {
+  test::TempDir dir;
+  auto opened = agent::Store::open(dir.path().string());
+  REQUIRE(opened);
+  agent::Store& store = *opened.value();
+  agent::Metrics metrics;
+  Scheduler scheduler(one_worker(dir), {store.queue, store.history}, metrics);
+  const auto id = store.history.create_run(missing_repo_run());
+  REQUIRE(id);
+  REQUIRE(store.history.start_run(id.value(), "p"));
+  const auto answer = scheduler.cancel(id.value(), "asked");
+  CHECK(answer.result == agent::CancelResult::elsewhere);
+  CHECK_THAT(answer.reason, Catch::Contains("`turnout run`"));
+}

@@ -153,8 +153,9 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   INFO(stand.log());
   CHECK_FALSE(broken.ok);
   CHECK_THAT(broken.reason, Catch::Contains("never became healthy"));
-  CHECK_THAT(broken.reason, Catch::Contains("status 503"));
-  CHECK_THAT(stand.log(), Catch::Contains("/5 of slot green failed: status 503"));
+  CHECK_THAT(broken.reason, Catch::Contains("/health -> 503"));
+  CHECK_THAT(stand.log(), Catch::Contains("/5 of slot green failed: GET http://127.0.0.1:"));
+  CHECK_THAT(stand.log(), Catch::Contains("/health -> 503"));
   CHECK(stand.serves("v1"));
   const auto state = stand.state();
   CHECK(state.live == Slot::blue);
@@ -182,6 +183,53 @@ TEST_CASE("blue-green: a slot that exits at once is not switched to, whoever ans
   CHECK(stand.serves("v1"));
   CHECK(stand.state().live == Slot::blue);
   CHECK(http_get_body(green) == "squatter\n");  // left alone
+}
+
+TEST_CASE("blue-green: a start command that daemonizes fails at start and leaves its port free",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  REQUIRE(stand.deploy_version("v1").ok);
+  const int green = stand.deploy.slots.green;
+  // The app escapes into a session of its own and the command returns: stopping the slot's
+  // process group could never reach it.
+  stand.deploy.start = "(setsid \"$TEST_APP\" &); exit 0";
+  const auto outcome = stand.deploy_version("v2");
+  INFO(stand.log());
+  CHECK_FALSE(outcome.ok);
+  CHECK_THAT(outcome.reason,
+             Catch::Contains(
+                 "the start command exited at once; a start command must stay in the foreground (use exec)"));
+  CHECK(stand.serves("v1"));
+  CHECK(stand.state().live == Slot::blue);
+  bool freed = false;
+  for (int i = 0; i < 200 && !(freed = !test::port_accepts(green)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  CHECK(freed);
+  // Nothing is left to block the slot: a start command that stays in the foreground deploys.
+  stand.deploy.start = "exec \"$TEST_APP\"";
+  REQUIRE(stand.deploy_version("v3").ok);
+  CHECK(stand.serves("v3"));
+}
+
+TEST_CASE("blue-green: stopping a slot ends what its start command left listening outside its group",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  // The start command stays in the foreground but also starts the app in a session of its own.
+  stand.deploy.start = "setsid \"$TEST_APP\" & exec sleep 1000";
+  REQUIRE(stand.deploy_version("v1").ok);
+  const int blue = stand.deploy.slots.blue;
+  REQUIRE(test::port_accepts(blue));
+  stand.deploy.start = "exec \"$TEST_APP\"";
+  stand.deploy.keep_previous = false;  // the deploy of v2 stops slot blue
+  const auto second = stand.deploy_version("v2");
+  INFO(stand.log());
+  REQUIRE(second.ok);
+  CHECK(stand.serves("v2"));
+  CHECK_THAT(stand.log(), Catch::Contains("left listening on port " + std::to_string(blue)));
+  bool freed = false;
+  for (int i = 0; i < 200 && !(freed = !test::port_accepts(blue)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  CHECK(freed);
 }
 
 TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving",

@@ -35,6 +35,11 @@ namespace {
 
 const ProbeEnv kNoEnv;
 
+// What a failed http probe of `path` on `port` says before its reason.
+std::string probed(int port, const std::string& path = "/health") {
+  return "GET http://127.0.0.1:" + std::to_string(port) + path;
+}
+
 HealthCheck http(const std::string& path = "/health") {
   HealthCheck check;
   check.kind = ProbeKind::http;
@@ -127,9 +132,10 @@ TEST_CASE("deploy health: an http probe passes when the slot answers 2xx", "[int
 }
 
 TEST_CASE("deploy health: an http probe of a closed port says connection refused", "[unit][deploy]") {
-  const auto result = probe_once(http(), turnout::test::free_loopback_port(), kNoEnv);
+  const int port = turnout::test::free_loopback_port();
+  const auto result = probe_once(http(), port, kNoEnv);
   CHECK_FALSE(result.healthy);
-  CHECK(result.reason == "connection refused");
+  CHECK(result.reason == probed(port) + ": connection refused");
 }
 
 TEST_CASE("deploy health: an http probe of a wrong status gives the status and the body",
@@ -138,7 +144,7 @@ TEST_CASE("deploy health: an http probe of a wrong status gives the status and t
   VersionApp app(dir / "app.log", {{"APP_HEALTH", "fail"}});
   const auto result = probe_once(http(), app.port(), kNoEnv);
   CHECK_FALSE(result.healthy);
-  CHECK(result.reason == "status 503: not ready");
+  CHECK(result.reason == probed(app.port()) + " -> 503: not ready");
 }
 
 TEST_CASE("deploy health: an http probe with an explicit status wants exactly that one",
@@ -151,7 +157,7 @@ TEST_CASE("deploy health: an http probe with an explicit status wants exactly th
   CHECK(probe_once(check, failing.port(), kNoEnv).healthy);
   const auto result = probe_once(check, ready.port(), kNoEnv);
   CHECK_FALSE(result.healthy);
-  CHECK(result.reason == "status 200: ok");
+  CHECK(result.reason == probed(ready.port()) + " -> 200: ok");
 }
 
 TEST_CASE("deploy health: an http probe puts the first 200 bytes of an error page on one line",
@@ -162,12 +168,13 @@ TEST_CASE("deploy health: an http probe puts the first 200 bytes of an error pag
                       std::to_string(page.size()) + "\r\nConnection: close\r\n\r\n" + page);
   const auto result = probe_once(http(), server.port(), kNoEnv);
   CHECK_FALSE(result.healthy);
-  const std::string start = "status 502: <html> <head><title>502 Bad Gateway</title></head> <body>";
+  const std::string start =
+      probed(server.port()) + " -> 502: <html> <head><title>502 Bad Gateway</title></head> <body>";
   CHECK(result.reason.starts_with(start));
   CHECK(result.reason.find('\n') == std::string::npos);
   CHECK(result.reason.find('\r') == std::string::npos);
   // 200 bytes of the page, of which "\r\n" and "\r\n\t" shrank to one space each.
-  CHECK(result.reason.size() == std::string("status 502: ").size() + 200 - 3);
+  CHECK(result.reason.size() == (probed(server.port()) + " -> 502: ").size() + 200 - 3);
 }
 
 TEST_CASE("deploy health: an http probe of a server that hangs up without answering says so",
@@ -175,7 +182,7 @@ TEST_CASE("deploy health: an http probe of a server that hangs up without answer
   CannedServer server("");
   const auto result = probe_once(http(), server.port(), kNoEnv);
   CHECK_FALSE(result.healthy);
-  CHECK(result.reason == "connection closed without a response");
+  CHECK(result.reason == probed(server.port()) + ": connection closed without a response");
 }
 
 TEST_CASE("deploy health: an http probe of a server that never answers times out", "[unit][deploy]") {
@@ -184,7 +191,7 @@ TEST_CASE("deploy health: an http probe of a server that never answers times out
   check.timeout = 300ms;
   const auto result = probe_once(check, silent.port(), kNoEnv);
   CHECK_FALSE(result.healthy);
-  CHECK(result.reason == "timed out after 300ms");
+  CHECK(result.reason == probed(silent.port()) + ": timed out after 300ms");
 }
 
 TEST_CASE("deploy health: a tcp probe passes when the port accepts and says why when not", "[unit][deploy]") {
@@ -192,9 +199,10 @@ TEST_CASE("deploy health: a tcp probe passes when the port accepts and says why 
   const auto open = probe_once(tcp(), listening.port(), kNoEnv);
   CHECK(open.healthy);
   CHECK(open.reason.empty());
-  const auto closed = probe_once(tcp(), turnout::test::free_loopback_port(), kNoEnv);
+  const int port = turnout::test::free_loopback_port();
+  const auto closed = probe_once(tcp(), port, kNoEnv);
   CHECK_FALSE(closed.healthy);
-  CHECK(closed.reason == "connection refused");
+  CHECK(closed.reason == "connect 127.0.0.1:" + std::to_string(port) + ": connection refused");
 }
 
 TEST_CASE("deploy health: a command probe passes on exit 0, in the release directory with its environment",
@@ -246,9 +254,9 @@ TEST_CASE("deploy health: wait_until_healthy passes once the slot is ready, tell
   CHECK(outcome.attempts == static_cast<int>(failures.size()) + 1);
   for (std::size_t i = 0; i < failures.size(); ++i) {
     CHECK(failures[i].attempt == static_cast<int>(i) + 1);
-    CHECK(failures[i].reason == "status 503: not ready");
+    CHECK(failures[i].reason == probed(app.port()) + " -> 503: not ready");
   }
-  CHECK(outcome.last_reason == "status 503: not ready");
+  CHECK(outcome.last_reason == probed(app.port()) + " -> 503: not ready");
 }
 
 TEST_CASE("deploy health: wait_until_healthy gives up after its attempts with the last reason",
@@ -267,7 +275,39 @@ TEST_CASE("deploy health: wait_until_healthy gives up after its attempts with th
   CHECK_FALSE(outcome.cancelled);
   CHECK(outcome.attempts == 3);
   CHECK(attempts == std::vector<int>{1, 2, 3});
-  CHECK(outcome.last_reason == "status 503: not ready");
+  CHECK(outcome.last_reason == probed(app.port()) + " -> 503: not ready");
+}
+
+TEST_CASE("deploy health: the same 4xx on every probe fails early, with a hint that the path may be wrong",
+          "[integration][deploy]") {
+  const TempDir dir;
+  VersionApp app(dir / "app.log");
+  HealthCheck check = http("/healthz");  // the app answers /health: this path is 404
+  check.interval = 10ms;
+  check.attempts = 30;
+  std::vector<int> attempts;
+  const CancelToken cancel;
+  const HealthOutcome outcome =
+      wait_until_healthy(check, app.port(), kNoEnv, cancel,
+                         [&attempts](int attempt, const std::string&) { attempts.push_back(attempt); });
+  CHECK_FALSE(outcome.healthy);
+  CHECK(outcome.attempts == 5);
+  CHECK(attempts.size() == 5);
+  CHECK_THAT(outcome.last_reason, Catch::StartsWith(probed(app.port(), "/healthz") + " -> 404: not found"));
+  CHECK_THAT(outcome.last_reason, Catch::Contains("5 probes in a row"));
+  CHECK_THAT(outcome.last_reason, Catch::Contains("is health.path right?"));
+}
+
+TEST_CASE("deploy health: a 4xx that changes, or a 5xx, is probed to the last attempt",
+          "[integration][deploy]") {
+  const TempDir dir;
+  VersionApp app(dir / "app.log", {{"APP_HEALTH", "fail"}});
+  HealthCheck check = http();
+  check.interval = 10ms;
+  check.attempts = 8;
+  const CancelToken cancel;
+  const auto outcome = wait_until_healthy(check, app.port(), kNoEnv, cancel, [](int, const std::string&) {});
+  CHECK(outcome.attempts == 8);
 }
 
 TEST_CASE("deploy health: wait_until_healthy stops waiting when cancelled", "[unit][deploy]") {
@@ -285,7 +325,7 @@ TEST_CASE("deploy health: wait_until_healthy stops waiting when cancelled", "[un
   const HealthOutcome outcome =
       wait_until_healthy(check, closed_port, kNoEnv, cancel, [&](int attempt, const std::string& reason) {
         reported = attempt;
-        CHECK(reason == "connection refused");
+        CHECK_THAT(reason, Catch::EndsWith(": connection refused"));
         if (attempt == 1) failed_once.set_value();
       });
   canceller.join();
@@ -293,7 +333,7 @@ TEST_CASE("deploy health: wait_until_healthy stops waiting when cancelled", "[un
   CHECK_FALSE(outcome.healthy);
   CHECK(outcome.attempts < check.attempts);
   CHECK(outcome.attempts == reported);
-  CHECK(outcome.last_reason == "connection refused");
+  CHECK_THAT(outcome.last_reason, Catch::EndsWith(": connection refused"));
 }
 
 TEST_CASE("deploy health: wait_until_healthy cancelled before it starts makes no probe", "[unit][deploy]") {
