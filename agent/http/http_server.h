@@ -23,7 +23,7 @@ namespace turnout::agent {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  ///< address to bind
   int port = 8787;                 ///< 0: any free port
-  int threads = 4;                 ///< handler threads: requests handled at once
+  int threads = 32;                ///< handler threads: requests handled at once
   int max_queued = 256;            ///< requests waiting for a handler thread; beyond, 503 + Retry-After
   /// From a request's first byte to the end of its headers; also bounds a TLS handshake.
   util::Duration header_timeout{5000};

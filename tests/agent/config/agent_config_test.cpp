@@ -390,7 +390,7 @@ TEST_CASE("find_repo matches names ignoring case", "[unit][config]") {
 
 TEST_CASE("agent config: http limits", "[unit][config]") {
   const auto defaults = load_ok("workers: 1\n").http;
-  CHECK(defaults.threads == 4);
+  CHECK(defaults.threads == 32);
   CHECK(defaults.header_timeout == std::chrono::seconds(5));
   CHECK(defaults.max_connections == 1024);
   const auto given = load_ok(
