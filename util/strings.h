@@ -18,6 +18,10 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
 /// " (did you mean 'X'?)" for the nearest candidate, or "" when none is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+/// `text` with A-Z lowered to a-z and every other byte as it is: for names that compare
+/// ignoring ASCII case (HTTP header names, repository names), whatever the locale.
+std::string ascii_lower(std::string_view text);
+
 /// Joins `parts` with `separator`.
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 

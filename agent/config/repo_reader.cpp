@@ -53,12 +53,6 @@ std::vector<std::string_view> name_segments(std::string_view name) {
   }
 }
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return text;
-}
-
 // The value of `key` in `map`, or a Null node. Not `map[key]`: on a missing key that gives a
 // node that throws when asked anything.
 YAML::Node value_of(const YAML::Node& map, const std::string& key) {
@@ -287,7 +281,7 @@ std::vector<RepoConfig> read_repos(ConfigReader& reader, const Entry& entry) {
     if (!repo) continue;
     const YAML::Node name = value_of(node, "name");
     const auto first =
-        repo->name.empty() ? std::optional<int>() : seen.add(lowercase(repo->name), line_of(name));
+        repo->name.empty() ? std::optional<int>() : seen.add(util::ascii_lower(repo->name), line_of(name));
     if (first) {
       reader.error(name, "duplicate repo '" + repo->name + "' (first at line " + std::to_string(*first) +
                              "; names are compared ignoring case)");

@@ -25,6 +25,7 @@
 
 #include "agent/http/connection_table.h"
 #include "agent/http/request_target.h"
+#include "util/strings.h"
 #include "util/work_pool.h"
 
 namespace turnout::agent {
@@ -44,12 +45,6 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // How long a closing connection waits for its client to close too (TLS: its close_notify), so
 // that an answer followed by unread bytes is not lost to a reset.
 constexpr auto kLinger = std::chrono::seconds(1);
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // What every connection shares: the options, the routes, the handler threads, the caps.
 struct Shared {
@@ -233,7 +228,7 @@ class Connection : public TrackedConnection, public std::enable_shared_from_this
     request.path = std::move(target_.path);
     request.query = std::move(target_.query);
     for (const auto& field : message)
-      request.headers[lower(field.name_string())] = std::string(field.value());
+      request.headers[util::ascii_lower(field.name_string())] = std::string(field.value());
     request.body = std::move(message.body());
     keep_alive_ = message.keep_alive();
     version_ = message.version();

@@ -1,4 +1,5 @@
 #include "agent/report/report_http.h"
+#include "util/strings.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -48,18 +49,12 @@ std::string request_target(const std::string& url) {
   return url.substr(path, url.find('#', path) - path);
 }
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return text;
-}
-
 HttpReply read_reply(Poco::Net::HTTPClientSession& session) {
   Poco::Net::HTTPResponse response;
   std::istream& in = session.receiveResponse(response);
   HttpReply reply;
   reply.status = static_cast<int>(response.getStatus());
-  for (const auto& [name, value] : response) reply.headers[lowercase(name)] = value;
+  for (const auto& [name, value] : response) reply.headers[util::ascii_lower(name)] = value;
   char buffer[4096];
   while (reply.body.size() < kMaxBody && in.read(buffer, sizeof buffer).gcount() > 0)
     reply.body.append(buffer, static_cast<std::size_t>(in.gcount()));

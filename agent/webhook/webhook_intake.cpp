@@ -8,6 +8,7 @@
 #include "agent/webhook/gitea_event.h"
 #include "agent/webhook/gitlab_event.h"
 #include "agent/webhook/signature.h"
+#include "util/strings.h"
 
 namespace turnout::agent {
 
@@ -59,12 +60,6 @@ util::Result<ParsedEvent> parse_delivery(const IntakeRequest& request) {
   return parse_github_event(request.event, request.body);
 }
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return text;
-}
-
 bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -80,7 +75,7 @@ WebhookIntake::WebhookIntake(const ReposConfig& config, RunQueue& queue, Webhook
       reporting_(reporting) {
   // Looked up by the configured name ignoring case, as repositories are.
   std::map<std::string, std::string> own;
-  for (auto& [name, secret] : secrets_.repos) own[lowercase(name)] = std::move(secret);
+  for (auto& [name, secret] : secrets_.repos) own[util::ascii_lower(name)] = std::move(secret);
   secrets_.repos = std::move(own);
 }
 
@@ -91,7 +86,7 @@ std::optional<IntakeAnswer> WebhookIntake::verify(const IntakeRequest& request, 
   std::vector<std::pair<std::string, const std::string*>> candidates;
   if (secrets_.agent) candidates.emplace_back("", &*secrets_.agent);
   for (const auto& repo : config_.repos) {
-    const auto own = secrets_.repos.find(lowercase(repo.name));
+    const auto own = secrets_.repos.find(util::ascii_lower(repo.name));
     if (own != secrets_.repos.end() && accepts_delivery(repo.forge, request.forge))
       candidates.emplace_back(repo.name, &own->second);
   }
@@ -130,7 +125,7 @@ std::optional<IntakeAnswer> WebhookIntake::check_repo(const IntakeRequest& reque
     spdlog::warn("webhook {}: {}: rejected", request.delivery, reason);
     return answer(400, "rejected", reason);
   }
-  const bool own = secrets_.repos.count(lowercase(repo.name)) > 0;
+  const bool own = secrets_.repos.count(util::ascii_lower(repo.name)) > 0;
   const std::string needed = own ? repo.name : std::string();
   if (contains(verified.matched, needed) || (!verified.checked && !own && !secrets_.agent))
     return std::nullopt;

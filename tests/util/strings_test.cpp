@@ -31,3 +31,10 @@ TEST_CASE("join puts the separator between parts only", "[unit][util]") {
   CHECK(join({"a", "b", "c"}, ", ") == "a, b, c");
   CHECK(join({}, ", ").empty());
 }
+
+TEST_CASE("ascii_lower lowers A-Z only, whatever the locale", "[unit][util]") {
+  CHECK(turnout::util::ascii_lower("X-GitHub-Delivery") == "x-github-delivery");
+  CHECK(turnout::util::ascii_lower("Acme/Cafeteria_9") == "acme/cafeteria_9");
+  CHECK(turnout::util::ascii_lower("\xC3\x84pfel") == "\xC3\x84pfel");  // UTF-8 bytes stay
+  CHECK(turnout::util::ascii_lower("") == "");
+}
