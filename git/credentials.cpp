@@ -35,11 +35,14 @@ util::Result<std::string> read_token_file(const std::string& path) {
 }  // namespace
 
 util::Result<Credentials> load_credentials(const CredentialSource& source) {
+  const SettingNames& names = source.names;
   Credentials credentials;
+  credentials.token_setting = names.token_env + " or " + names.token_file;
+  credentials.key_setting = names.ssh_key_file;
   if (!source.token_env.empty() && !source.token_file.empty())
-    return util::fail("give either token_env or token_file, not both");
+    return util::fail("give either " + names.token_env + " or " + names.token_file + ", not both");
   if (!source.token_env.empty()) {
-    auto token = read_env(source.token_env, "token_env");
+    auto token = read_env(source.token_env, names.token_env);
     if (!token) return token.error();
     credentials.token = std::move(token).value();
   }
@@ -55,7 +58,7 @@ util::Result<Credentials> load_credentials(const CredentialSource& source) {
     credentials.ssh_key_file = source.ssh_key_file;
   }
   if (!source.ssh_passphrase_env.empty()) {
-    auto passphrase = read_env(source.ssh_passphrase_env, "ssh_passphrase_env");
+    auto passphrase = read_env(source.ssh_passphrase_env, names.ssh_passphrase_env);
     if (!passphrase) return passphrase.error();
     credentials.ssh_passphrase = std::move(passphrase).value();
   }

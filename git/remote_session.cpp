@@ -15,7 +15,8 @@ constexpr const char* kTokenUser = "x-access-token";
 int offer_token(git_credential** out, AuthState& auth) {
   const RemoteUrl& url = *auth.url;
   if (auth.credentials->token.empty()) {
-    auth.problem = "the server asks for credentials and no token is configured (set token_env or token_file)";
+    auth.problem = "the server asks for credentials and no token is configured (set " +
+                   auth.credentials->token_setting + ")";
     return GIT_EAUTH;
   }
   if (url.kind == RemoteKind::http && !url.is_loopback()) {
@@ -66,11 +67,12 @@ std::string redact(std::string message, const RemoteUrl& url, const Credentials&
 std::string rejected_hint(const RemoteUrl& url, const Credentials& credentials) {
   if (url.is_ssh())
     return credentials.ssh_key_file.empty()
-               ? "the server rejected the keys of the ssh agent (set ssh_key_file to a key it accepts)"
+               ? "the server rejected the keys of the ssh agent (set " + credentials.key_setting +
+                     " to a key it accepts)"
                : "the server rejected the SSH key '" + credentials.ssh_key_file +
                      "' (check that it is a deploy key of this repository, and its passphrase)";
-  return "the server rejected the token sent as user '" + std::string(kTokenUser) +
-         "'; check the token (token_env or token_file): it must be valid and allowed to read this repository";
+  return "the server rejected the token sent as user '" + std::string(kTokenUser) + "'; check the token (" +
+         credentials.token_setting + "): it must be valid and allowed to read this repository";
 }
 
 bool looks_like_auth_failure(int code, const std::string& message) {

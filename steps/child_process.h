@@ -17,8 +17,12 @@
 
 namespace turnout::steps {
 
-/// Which pipe a line of output came from.
-enum class Stream { out, err };
+/// Where a line of a step's log came from: one of its pipes, or turnout itself.
+enum class Stream {
+  out,   ///< the process's stdout
+  err,   ///< its stderr
+  note,  ///< turnout's own line about the step (a deploy's phases and probes), written `---`
+};
 
 /// What to start. argv[0] is looked up in PATH of `env` if it has no '/'.
 struct ProcessSpec {

@@ -22,7 +22,7 @@ StepResult run_deploy_step(const pipeline::Step& step, const ShellStepEnv& env, 
   const deploy::DeployLog log = [&](const std::string& line) {
     std::string masked = line;
     env.masker.mask(masked);
-    sink(Stream::out, std::chrono::system_clock::now(), masked);
+    sink(Stream::note, std::chrono::system_clock::now(), masked);
   };
   if (env.context.data_dir.empty()) {
     result.status = Status::failed;

@@ -15,7 +15,7 @@ namespace turnout::steps {
 struct LogLine {
   std::string_view stage;                      ///< the stage's name
   std::string_view step;                       ///< the step's name
-  Stream stream;                               ///< stdout or stderr
+  Stream stream;                               ///< stdout, stderr, or turnout's note
   std::chrono::system_clock::time_point time;  ///< when it was read
   std::string_view text;                       ///< without the newline; valid during the call only
 };

@@ -25,6 +25,14 @@ std::string ascii_lower(std::string_view text);
 /// Joins `parts` with `separator`.
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+/// The index of the first ASCII control character (U+0000-U+001F, U+007F) in `text`, npos when
+/// none: what must never reach a log line, a terminal, or a name cut short at a NUL.
+std::size_t first_control_character(std::string_view text);
+
+/// `text` with each control character written as an escape (`\n`, `\t`, `\r`, else `\xNN`) and
+/// a backslash doubled: one line of plain text, whatever a client sent.
+std::string escape_control_characters(std::string_view text);
+
 /// True when `text` matches the shell-style glob `pattern` (`*`, `?`, `[...]`), as fnmatch(3).
 bool glob_match(std::string_view pattern, std::string_view text);
 

@@ -44,14 +44,16 @@ std::unique_ptr<Poco::Net::HTTPClientSession> session_for(const AgentPresence& a
 
 }  // namespace
 
-util::Result<AgentAnswer> post_to_agent(const AgentPresence& agent, const std::string& path) {
+util::Result<AgentAnswer> post_to_agent(const AgentPresence& agent, const std::string& path,
+                                        const std::string& json) {
   try {
     auto session = session_for(agent);
     session->setTimeout(Poco::Timespan(kTimeoutSeconds, 0));
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
     request.set("Authorization", "Bearer " + agent.token);
-    request.setContentLength(0);
-    session->sendRequest(request);
+    request.setContentLength(static_cast<std::streamsize>(json.size()));
+    if (!json.empty()) request.setContentType("application/json");
+    session->sendRequest(request) << json;
     Poco::Net::HTTPResponse response;
     std::istream& in = session->receiveResponse(response);
     AgentAnswer answer{static_cast<int>(response.getStatus()), ""};

@@ -17,8 +17,10 @@ struct AgentAnswer {
   std::string body;  ///< the whole body
 };
 
-/// POSTs to `path` (e.g. /api/runs/3/rerun) with the presence's token. Fails (kind unavailable)
-/// when the agent cannot be reached or its certificate is not the pinned one.
-util::Result<AgentAnswer> post_to_agent(const AgentPresence& agent, const std::string& path);
+/// POSTs `json` (none when "") to `path` (e.g. /api/runs/3/rerun) with the presence's token.
+/// Fails (kind unavailable) when the agent cannot be reached or its certificate is not the
+/// pinned one.
+util::Result<AgentAnswer> post_to_agent(const AgentPresence& agent, const std::string& path,
+                                        const std::string& json = "");
 
 }  // namespace turnout::agent

@@ -95,8 +95,8 @@ void configure_logging() {
 }  // namespace
 
 std::vector<Command> all_commands() {
-  return {serve_command(), run_command(),      rerun_command(), runs_command(),
-          logs_command(),  validate_command(), deploy_command()};
+  return {serve_command(), run_command(),  rerun_command(),    trigger_command(), cancel_command(),
+          runs_command(),  logs_command(), validate_command(), deploy_command()};
 }
 
 int usage_error(const std::string& command, const std::string& message) {

@@ -30,6 +30,10 @@ Command runs_command();
 Command logs_command();
 /// `turnout rerun`: a recorded run again.
 Command rerun_command();
+/// `turnout cancel`: stop a queued or running run of the agent.
+Command cancel_command();
+/// `turnout trigger`: run a branch's head now, through the agent.
+Command trigger_command();
 /// `turnout serve`: the agent, the webhook's target.
 Command serve_command();
 /// `turnout deploy`: operate blue-green apps by hand.

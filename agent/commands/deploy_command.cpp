@@ -15,6 +15,7 @@
 #include "agent/report/cli_reporting.h"
 #include "agent/run/exit_code.h"
 #include "agent/store/open_store.h"
+#include "util/terminal_color.h"
 
 namespace turnout::agent {
 
@@ -32,18 +33,25 @@ struct DeployOptions {
 };
 
 void print_app(const Poco::JSON::Object::Ptr& json) {
-  std::printf("%s\n", json->getValue<std::string>("app").c_str());
+  const bool color = util::wants_color(stdout);
+  std::printf("%s\n", util::paint(color, util::sgr::kBold, json->getValue<std::string>("app")).c_str());
   for (const auto* role : {"live", "idle"}) {
     if (json->isNull(role)) {
       std::printf("  %-6s none\n", role);
       continue;
     }
     const auto slot = json->getObject(role);
-    std::printf("  %-6s %-5s port %d  %s  %s  %s  %s\n", role, slot->getValue<std::string>("slot").c_str(),
-                slot->getValue<int>("port"), slot->getValue<bool>("alive") ? "running" : "stopped",
-                slot->getValue<bool>("healthy") ? "healthy" : "not healthy",
-                slot->getValue<std::string>("sha").substr(0, 12).c_str(),
-                slot->getValue<std::string>("since").c_str());
+    const bool alive = slot->getValue<bool>("alive");
+    const bool healthy = slot->getValue<bool>("healthy");
+    std::printf(
+        "  %-6s %-5s port %d  %s  %s  %s  %s\n", role, slot->getValue<std::string>("slot").c_str(),
+        slot->getValue<int>("port"),
+        util::paint(color, alive ? util::sgr::kGreen : util::sgr::kRed, alive ? "running" : "stopped")
+            .c_str(),
+        util::paint(color, healthy ? util::sgr::kGreen : util::sgr::kRed, healthy ? "healthy" : "not healthy")
+            .c_str(),
+        slot->getValue<std::string>("sha").substr(0, 12).c_str(),
+        slot->getValue<std::string>("since").c_str());
   }
   const auto port = json->get("proxy_port");
   std::printf("  proxy  %s -> %s\n", json->getValue<std::string>("proxy").c_str(),

@@ -1,11 +1,8 @@
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include <cstdio>
 #include <memory>
 
-#include "agent/client/agent_client.h"
 #include "agent/client/agent_presence.h"
+#include "agent/commands/agent_call.h"
 #include "agent/commands/command.h"
 #include "agent/commands/data_dir.h"
 #include "agent/commands/log_follow.h"
@@ -43,42 +40,26 @@ util::Result<RunRequest> rerun_request(const RunRecord& run) {
   return request;
 }
 
-ExitCode exit_code_for_run(RunStatus status) {
-  if (status == RunStatus::succeeded) return kExitSucceeded;
-  return status == RunStatus::cancelled ? kExitCancelled : kExitFailed;
-}
-
-// The agent's answer body as JSON; an empty object when it is not JSON.
-Poco::JSON::Object::Ptr parse_answer(const std::string& body) {
-  try {
-    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
-    return new Poco::JSON::Object;
-  }
-}
-
 // The agent runs the rerun, so it never overlaps the agent's own runs of that branch; this
 // process only follows its log.
 int rerun_through_agent(const AgentPresence& agent, RunHistory& store, const RerunOptions& options,
                         const RunRecord& run, const std::string& data_dir) {
-  const auto answer = post_to_agent(agent, "/api/runs/" + std::to_string(run.id) + "/rerun");
+  const auto answer = call_agent(agent, "/api/runs/" + std::to_string(run.id) + "/rerun");
   if (!answer) {
     std::fprintf(stderr, "turnout rerun: %s; retry, or stop the agent to rerun here\n",
                  answer.error().message.c_str());
     return kExitFailed;
   }
-  const auto json = parse_answer(answer.value().body);
-  if (answer.value().status != 202 || !json->has("run")) {
-    const auto why = json->optValue<std::string>("error", answer.value().body);
+  if (answer.value().status != 202 || !answer.value().json->has("run")) {
     std::fprintf(stderr, "turnout rerun: the agent refused (HTTP %d): %s\n", answer.value().status,
-                 why.c_str());
+                 refusal_of(answer.value()).c_str());
     return kExitFailed;
   }
-  const auto id = json->getValue<std::int64_t>("run");
+  const auto id = answer.value().json->getValue<std::int64_t>("run");
   std::fprintf(stderr, "turnout rerun: run %lld queued on the agent at %s (rerun of run %s)\n",
                static_cast<long long>(id), agent.url.c_str(), options.id.c_str());
   if (options.detach) return kExitSucceeded;
-  return exit_code_for_run(follow_log(store, id, run_log_path(data_dir, id)));
+  return follow_to_end(store, id, data_dir);
 }
 
 int rerun(const RerunOptions& options) {

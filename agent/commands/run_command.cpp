@@ -46,6 +46,8 @@ util::Result<RunRequest> validate(RunOptions& options) {
   if (options.repo.empty() && (!options.ref.empty() || !options.sha.empty() || credentials)) {
     return util::fail("--ref, --sha, --token-env, --token-file and --ssh-key need --repo");
   }
+  // Messages name what this person typed: the flags, not agent.yml's keys.
+  options.credentials.names = {"--token-env", "--token-file", "--ssh-key", "ssh_passphrase_env"};
   auto loaded = git::load_credentials(from);
   if (!loaded) return loaded.error();
   RunRequest request = options.request;

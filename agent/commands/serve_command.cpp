@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <tuple>
 #include <vector>
 
@@ -32,6 +33,7 @@
 #include "util/duration.h"
 #include "util/file_lock.h"
 #include "util/listen_probe.h"
+#include "util/reloadable.h"
 
 namespace turnout::agent {
 
@@ -182,16 +184,69 @@ void raise_open_files_limit(int connections) {
 }
 
 // SIGHUP: a renewed certificate for the connections to come (certbot's deploy hook sends it).
-void reload_certificate(HttpServer* server, const AgentConfig& config) {
-  if (server == nullptr) return spdlog::info("SIGHUP received before the server started: ignored");
-  if (!config.tls)
-    return spdlog::info("SIGHUP received: no tls: to reload (agent.yml changes need a restart)");
-  if (auto reloaded = server->reload_tls(); !reloaded) {
+void reload_certificate(HttpServer& server, const AgentConfig& config) {
+  if (!config.tls) return;
+  if (auto reloaded = server.reload_tls(); !reloaded) {
     return spdlog::error("SIGHUP: the TLS certificate was not reloaded, the old one stays in use: {}",
                          reloaded.error().message);
   }
-  spdlog::info("SIGHUP: TLS certificate reloaded from {} (other agent.yml changes need a restart)",
-               config.tls->cert);
+  spdlog::info("SIGHUP: TLS certificate reloaded from {}", config.tls->cert);
+}
+
+// The keys of agent.yml a running agent cannot take: they stay as they were until a restart.
+std::vector<std::string> restart_only_changes(const AgentConfig& running, const AgentConfig& read) {
+  const std::pair<bool, const char*> keys[] = {
+      {running.listen == read.listen, "listen"},
+      {running.data_dir == read.data_dir, "data_dir"},
+      {running.workers == read.workers, "workers"},
+      {running.shutdown_grace == read.shutdown_grace, "shutdown_grace"},
+      {running.tls == read.tls, "tls"},
+      {running.http == read.http, "http"},
+      {running.log_format == read.log_format, "log_format"}};
+  std::vector<std::string> changed;
+  for (const auto& [same, key] : keys) {
+    if (!same) changed.emplace_back(key);
+  }
+  return changed;
+}
+
+/// What SIGHUP replaces in a running agent, and with what it checks the new agent.yml.
+struct Reloadables {
+  const ServeOptions& options;                               ///< where agent.yml is
+  const AgentConfig& running;                                ///< what the agent started with
+  const std::string& local_token;                            ///< the CLI's, kept across reloads
+  WebhookIntake& intake;                                     ///< repositories and webhook secrets
+  Scheduler& scheduler;                                      ///< pipelines and fetch credentials
+  Reporting& reporting;                                      ///< what each repository reports
+  ReportSender& sender;                                      ///< where reports go, with which token
+  util::Reloadable<std::vector<std::string>>& write_tokens;  ///< the API's tokens
+  HttpServer& server;                                        ///< its TLS certificate
+};
+
+// SIGHUP: agent.yml read and checked again as at the start; when it is valid, the repositories,
+// their branches and secrets, the tokens and the TLS certificate are replaced for what comes
+// next (requests and runs under way keep what they started with); when it is not, each problem
+// is logged at its file:line:column and the running configuration stays whole.
+void reload_config(const Reloadables& parts) {
+  auto setup = validate(parts.options);
+  auto tokens = setup ? write_tokens(setup.value().config, parts.local_token)
+                      : util::Result<std::vector<std::string>>(setup.error());
+  if (!tokens) {
+    spdlog::error("SIGHUP: agent.yml not reloaded (the running configuration stays):");
+    std::istringstream lines(tokens.error().message);
+    for (std::string line; std::getline(lines, line);) spdlog::error("  {}", line);
+    return;
+  }
+  const AgentConfig& config = setup.value().config;
+  parts.scheduler.reload(config);
+  parts.reporting.reload(config);
+  parts.sender.reload(config);
+  parts.write_tokens.replace(std::move(tokens.value()));
+  parts.intake.reload(config, std::move(setup.value().secrets));
+  reload_certificate(parts.server, parts.running);
+  spdlog::info("SIGHUP: {} reloaded ({} repositories)", config.file, config.repos.size());
+  for (const auto& key : restart_only_changes(parts.running, config))
+    spdlog::warn("SIGHUP: `{}` changed in {}: it takes effect at the next restart", key, config.file);
 }
 
 // The data folder's lock while serving: a second agent on the same folder would overwrite
@@ -229,16 +284,17 @@ util::Result<util::FileLock> claim(const AgentConfig& config) {
   return lock_data_dir(config.data_dir);
 }
 
-int serve(const ServeSetup& setup) {
+int serve(const ServeOptions& options, const ServeSetup& setup) {
   // Signals are blocked in every thread from here; the watcher's own thread takes them. SIGHUP
-  // reloads the TLS certificate once the server runs (a renewed one), and is ignored before.
+  // reloads agent.yml once the server runs, and is ignored before and while stopping.
   steps::CancelToken stop;
-  // The server SIGHUP reaches; guarded, as the server stops while a reload may be under way.
-  std::mutex serving_lock;
-  HttpServer* serving = nullptr;
+  // What SIGHUP reaches; guarded, as the agent stops while a reload may be under way.
+  std::mutex reloading;
+  const Reloadables* reloadables = nullptr;
   const SignalWatcher signals(stop, [&] {
-    const std::lock_guard<std::mutex> lock(serving_lock);
-    reload_certificate(serving, setup.config);
+    const std::lock_guard<std::mutex> lock(reloading);
+    if (reloadables == nullptr) return spdlog::info("SIGHUP received while starting or stopping: ignored");
+    reload_config(*reloadables);
   });
   raise_open_files_limit(setup.config.http.max_connections);
   configure_server_logging(setup.config.log_format);
@@ -262,12 +318,12 @@ int serve(const ServeSetup& setup) {
   Reporting reporting(config, stores.history, stores.reports, [&sender] { sender.wake(); });
   Scheduler scheduler({config, config.data_dir, config.workers}, {stores.queue, stores.history}, metrics,
                       &reporting);
-  const WebhookIntake intake(
+  WebhookIntake intake(
       config, stores.queue, setup.secrets,
       [&scheduler](bool cancel_in_progress) { scheduler.notify_queued(cancel_in_progress); }, &reporting);
-  const ServeParts parts{
-      config,    intake, stores.history, stores.counter, scheduler, metrics, std::move(tokens.value()),
-      &reporting};
+  util::Reloadable<std::vector<std::string>> accepted_tokens(std::move(tokens.value()));
+  const ServeParts parts{config,    intake,  stores.history,  stores.counter,
+                         scheduler, metrics, accepted_tokens, &reporting};
   Router router;
   add_serve_routes(router, parts);
   HttpServerOptions http = server_options(config);
@@ -278,9 +334,11 @@ int serve(const ServeSetup& setup) {
   };
   auto server = HttpServer::start(http, router);
   if (!server) return usage_error("serve", server.error().message);
+  const Reloadables hooks{options,   config, local_token,     intake,         scheduler,
+                          reporting, sender, accepted_tokens, *server.value()};
   {
-    const std::lock_guard<std::mutex> lock(serving_lock);
-    serving = server.value().get();
+    const std::lock_guard<std::mutex> lock(reloading);
+    reloadables = &hooks;
   }
   const AgentPresence presence{util::self_identity(), local_url(config, server.value()->port()), local_token,
                                config.tls ? config.tls->cert : ""};
@@ -297,8 +355,8 @@ int serve(const ServeSetup& setup) {
   spdlog::info("signal {} received: no more webhooks; running steps get {} to finish", signals.received(),
                util::format_duration(config.shutdown_grace));
   {
-    const std::lock_guard<std::mutex> lock(serving_lock);
-    serving = nullptr;
+    const std::lock_guard<std::mutex> lock(reloading);
+    reloadables = nullptr;
   }
   server.value()->stop();
   withdraw_presence(config.data_dir);
@@ -326,7 +384,7 @@ Command serve_command() {
             return [options] {
               auto setup = validate(*options);
               if (!setup) return usage_error("serve", setup.error().message);
-              return serve(setup.value());
+              return serve(*options, setup.value());
             };
           }};
 }

@@ -21,6 +21,9 @@ struct ListenAddress {
   std::string host = "127.0.0.1";  ///< without brackets
   int port = 8787;                 ///< 1..65535
 
+  /// Same host and port (a reload tells a change of address apart).
+  bool operator==(const ListenAddress&) const = default;
+
   /// `127.0.0.1:8787`, `[::1]:8787`.
   std::string to_string() const;
 };
@@ -29,6 +32,9 @@ struct ListenAddress {
 struct TlsConfig {
   std::string cert;  ///< PEM certificate (chain)
   std::string key;   ///< PEM private key
+
+  /// Same files.
+  bool operator==(const TlsConfig&) const = default;
 };
 
 /// `http:` what the agent's HTTP server tolerates (README, "agent.yml reference"): every limit
@@ -43,6 +49,9 @@ struct HttpConfig {
   int max_connections = 1024;           ///< open connections; beyond, the idlest is closed
   int max_connections_per_peer = 256;   ///< per client address; 0: no cap (behind a proxy)
   int max_live_streams = 64;            ///< followed logs at once; beyond, 503 (poll instead)
+
+  /// Every limit the same.
+  bool operator==(const HttpConfig&) const = default;
 };
 
 /// `log_format:` how the agent writes its log.

@@ -42,7 +42,7 @@ CliReporting::CliReporting(AgentConfig config, std::string repo_name, RunHistory
   const auto ours =
       std::filesystem::weakly_canonical(std::filesystem::path(runs_.path()).parent_path(), error);
   const auto agents = std::filesystem::weakly_canonical(config_.data_dir, error);
-  if (ours != agents) config_.public_url.clear();
+  if (ours != agents) reporting_.drop_run_links();
 }
 
 std::vector<steps::RunObserver*> CliReporting::observers() {

@@ -185,9 +185,10 @@ void ReportSender::send(const ReportRecord& record) {
 }
 
 util::Result<HttpPost> ReportSender::request_for(const ReportRecord& record) const {
-  const RepoConfig* repo = find_repo(config_, record.report.repo);
+  const auto config = config_.get();
+  const RepoConfig* repo = find_repo(*config, record.report.repo);
   if (repo == nullptr)
-    return util::fail("repository " + record.report.repo + " is no longer in " + config_.file);
+    return util::fail("repository " + record.report.repo + " is no longer in " + config->file);
   HttpPost post;
   post.url = record.report.url;
   post.body = record.report.body;
@@ -258,7 +259,8 @@ void ReportSender::dropped(const ReportRecord& record, const Verdict& verdict) {
   }
   // Every report of the repository would say the same: once is enough.
   if (!unauthorized_.insert(record.report.repo).second) return;
-  const RepoConfig* repo = find_repo(config_, record.report.repo);
+  const auto config = config_.get();
+  const RepoConfig* repo = find_repo(*config, record.report.repo);
   const Forge forge = repo == nullptr ? Forge::github : repo->forge;
   if (forge != Forge::github) {
     spdlog::error(

@@ -18,6 +18,7 @@
 #include "agent/report/report_http.h"
 #include "agent/report/report_verdict.h"
 #include "agent/store/report_queue.h"
+#include "util/reloadable.h"
 
 namespace turnout::agent {
 
@@ -32,14 +33,16 @@ struct SenderOptions {
 /// Sends the store's pending reports, on its own thread (start) or in the caller's (drain).
 class ReportSender {
  public:
-  /// `config`, `reports` and `metrics` (may be null) must outlive the sender. Nothing is sent
-  /// before start() or drain().
+  /// `config` is copied (reload() replaces it); `reports` and `metrics` (may be null) must
+  /// outlive the sender. Nothing is sent before start() or drain().
   ReportSender(const ReposConfig& config, ReportQueue& reports, Metrics* metrics, SenderOptions options = {});
   /// stop().
   ~ReportSender();
   ReportSender(const ReportSender&) = delete;
   ReportSender& operator=(const ReportSender&) = delete;
 
+  /// The repositories (and their tokens' references) for the reports sent from now on.
+  void reload(const ReposConfig& config) { config_.replace(config); }
   /// Starts the sending thread.
   void start();
   /// Something was queued: look now rather than at the next poll.
@@ -60,7 +63,7 @@ class ReportSender {
   void dropped(const ReportRecord& record, const Verdict& verdict);
   std::chrono::milliseconds idle_wait();
 
-  const ReposConfig& config_;
+  util::Reloadable<ReposConfig> config_;
   ReportQueue& reports_;
   Metrics* metrics_;
   SenderOptions options_;

@@ -88,7 +88,14 @@ std::string status_order_key(const std::string& sha, const std::string& context)
 
 Reporting::Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& reports,
                      std::function<void()> queued, std::int64_t bound)
-    : config_(config), runs_(runs), reports_(reports), queued_(std::move(queued)), bound_(bound) {
+    : current_(snapshot_of(config)),
+      runs_(runs),
+      reports_(reports),
+      queued_(std::move(queued)),
+      bound_(bound) {}
+
+Reporting::Snapshot Reporting::snapshot_of(const ReposConfig& config) {
+  Snapshot snapshot{config, {}};
   for (const auto& repo : config.repos) {
     RepoReporting reporting;
     reporting.repo = repo.name;
@@ -97,18 +104,31 @@ Reporting::Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& r
     read_github(repo, reporting);
     for (const auto& target : repo.notify) reporting.notify.push_back(target.url);
     if (reporting.statuses || reporting.deployments || !reporting.notify.empty())
-      repos_.push_back(std::move(reporting));
+      snapshot.repos.push_back(std::move(reporting));
   }
+  return snapshot;
 }
 
-const RepoReporting* Reporting::find(const std::string& repo_name) const {
-  const RepoConfig* configured = find_repo(config_, repo_name);
+void Reporting::reload(const ReposConfig& config) { current_.replace(snapshot_of(config)); }
+
+void Reporting::drop_run_links() {
+  Snapshot without = *current_.get();
+  without.config.public_url.clear();
+  current_.replace(std::move(without));
+}
+
+std::shared_ptr<const RepoReporting> Reporting::find(const std::string& repo_name) const {
+  auto snapshot = current_.get();
+  const RepoConfig* configured = find_repo(snapshot->config, repo_name);
   if (configured == nullptr) return nullptr;
-  for (const auto& repo : repos_) {
-    if (repo.repo == configured->name) return &repo;
+  for (const auto& repo : snapshot->repos) {
+    // Shares the snapshot's life: the repository stays valid across a reload.
+    if (repo.repo == configured->name) return std::shared_ptr<const RepoReporting>(snapshot, &repo);
   }
   return nullptr;
 }
+
+std::string Reporting::run_link(std::int64_t run_id) const { return run_url(current_.get()->config, run_id); }
 
 std::optional<std::int64_t> Reporting::enqueue(const NewReport& report) {
   auto id = reports_.enqueue_report(report, bound_);
@@ -127,7 +147,7 @@ std::string Reporting::pipeline_name(const RunRecord& run, const RepoReporting& 
 }
 
 void Reporting::run_queued(std::int64_t id, const NewRun& run) {
-  const RepoReporting* repo = find(run.repo_name);
+  const auto repo = find(run.repo_name);
   if (repo == nullptr || !repo->statuses || run.sha.empty()) return;
   auto name = runs_.latest_pipeline(repo->repo);
   if (!name || name.value().empty()) return;  // the first push: its status comes when it starts
@@ -147,7 +167,7 @@ void Reporting::run_started(std::int64_t id, const std::function<void()>& report
 }
 
 void Reporting::run_ended(std::int64_t id, const std::string& repo_name, bool queued_again) {
-  const RepoReporting* repo = find(repo_name);
+  const auto repo = find(repo_name);
   if (repo == nullptr) return;
   const auto found = runs_.get(id);
   if (!found || !found.value()) {
@@ -174,7 +194,7 @@ void Reporting::report_run_status(const RunRecord& run, const RepoReporting& rep
 
 void Reporting::status(const RepoReporting& repo, std::int64_t run_id, const std::string& sha,
                        CommitState state, const std::string& context, const std::string& description) {
-  const auto link = run_url(config_, run_id);
+  const auto link = run_link(run_id);
   NewReport report{repo.repo, status_order_key(sha, context), ReportKind::status, "", "", std::nullopt,
                    run_id};
   switch (repo.forge) {
@@ -197,7 +217,7 @@ void Reporting::status(const RepoReporting& repo, std::int64_t run_id, const std
 
 void Reporting::notify(const RunRecord& run, const RepoReporting& repo) {
   if (repo.notify.empty()) return;
-  const auto body = run_summary(run, repo.repo, run_url(config_, run.id));
+  const auto body = run_summary(run, repo.repo, run_link(run.id));
   for (const auto& url : repo.notify)
     enqueue({repo.repo, "notify " + url, ReportKind::notify, url, body, std::nullopt, run.id});
 }
@@ -212,7 +232,7 @@ std::optional<std::int64_t> Reporting::deployment(const RepoReporting& repo, con
 
 void Reporting::rolled_back(const std::string& repo_name, const std::string& app, const std::string& sha,
                             const std::string& via) {
-  const RepoReporting* repo = find(repo_name);
+  const auto repo = find(repo_name);
   if (repo == nullptr || !repo->deployments || sha.empty()) return;
   const auto description = "rollback: " + app + " back on " + short_sha(sha) + " (" + via + ")";
   const auto key = "rollback " + app + " " + sha;
@@ -223,16 +243,16 @@ void Reporting::rolled_back(const std::string& repo_name, const std::string& app
 void Reporting::deployment_status(const RepoReporting& repo, const std::string& key, std::int64_t deployment,
                                   DeploymentState state, const std::string& description,
                                   std::int64_t run_id) {
-  const auto log_url = run_id == 0 ? std::string() : run_url(config_, run_id);
+  const auto log_url = run_id == 0 ? std::string() : run_link(run_id);
   enqueue({repo.repo, key, ReportKind::deployment_status, deployment_statuses_url(repo.api_url, repo.repo),
            deployment_status_body(state, description, log_url, repo.public_url), deployment,
            run_id == 0 ? std::nullopt : std::optional<std::int64_t>(run_id)});
 }
 
 std::unique_ptr<steps::RunObserver> Reporting::observer(const std::string& repo_name) {
-  const RepoReporting* repo = find(repo_name);
+  const auto repo = find(repo_name);
   if (repo == nullptr || (!repo->statuses && !repo->deployments)) return nullptr;
-  return std::make_unique<StatusObserver>(*this, *repo);
+  return std::make_unique<StatusObserver>(*this, repo);
 }
 
 }  // namespace turnout::agent

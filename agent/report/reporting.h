@@ -19,6 +19,7 @@
 #include "agent/store/report_queue.h"
 #include "agent/store/run_history.h"
 #include "steps/run_observer.h"
+#include "util/reloadable.h"
 
 namespace turnout::agent {
 
@@ -43,13 +44,20 @@ class Reporting {
   /// Reads each repository's token for its forge once: one that cannot be read (missing or
   /// empty file, unset variable) is logged with one warning per repository, and that
   /// repository reports nothing to its forge (its `notify:` still works). `queued` is called
-  /// after each report is queued (to wake the sender). `config`, `runs` and `reports` must
-  /// outlive this.
+  /// after each report is queued (to wake the sender). `config` is copied (reload() replaces
+  /// it); `runs` and `reports` must outlive this.
   Reporting(const ReposConfig& config, RunHistory& runs, ReportQueue& reports,
             std::function<void()> queued = {}, std::int64_t bound = kReportQueueBound);
 
-  /// What repository `repo_name` reports; nullptr when it reports nothing at all.
-  const RepoReporting* find(const std::string& repo_name) const;
+  /// Reads `config` (and each repository's token) as the constructor does, for the reports queued
+  /// from now on; a run already under way keeps reporting what it started with.
+  void reload(const ReposConfig& config);
+  /// Statuses and notifications queued from now on link to no run page (a run the agent's store
+  /// does not hold has none); deployments keep the agent's public_url as their environment's.
+  void drop_run_links();
+  /// What repository `repo_name` reports, kept as it is for as long as the caller holds it
+  /// (across reloads); nullptr when it reports nothing at all.
+  std::shared_ptr<const RepoReporting> find(const std::string& repo_name) const;
   /// A push queued run `id`: a pending status for the run (when the pipeline's name is known
   /// from an earlier run of the repository: the pipeline itself is not fetched yet).
   void run_queued(std::int64_t id, const NewRun& run);
@@ -83,20 +91,25 @@ class Reporting {
               const std::string& context, const std::string& description);
   /// Queues `report`; a store failure is logged (the run goes on). Returns its id.
   std::optional<std::int64_t> enqueue(const NewReport& report);
-  /// The repositories and public URL it reports for.
-  const ReposConfig& config() const { return config_; }
 
  private:
+  /// What agent.yml said at the last (re)load.
+  struct Snapshot {
+    ReposConfig config;                ///< the repositories and public URL it reports for
+    std::vector<RepoReporting> repos;  ///< those that report anything, tokens read
+  };
+
+  static Snapshot snapshot_of(const ReposConfig& config);
+  std::string run_link(std::int64_t run_id) const;
   void report_run_status(const RunRecord& run, const RepoReporting& repo, bool queued_again);
   void notify(const RunRecord& run, const RepoReporting& repo);
   std::string pipeline_name(const RunRecord& run, const RepoReporting& repo);
 
-  const ReposConfig& config_;
+  util::Reloadable<Snapshot> current_;
   RunHistory& runs_;
   ReportQueue& reports_;
   std::function<void()> queued_;
   std::int64_t bound_;
-  std::vector<RepoReporting> repos_;
   std::mutex started_mutex_;        // guards started_
   std::set<std::int64_t> started_;  // the runs that started lately (bounded)
 };

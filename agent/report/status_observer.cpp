@@ -42,8 +42,8 @@ CommitState stage_state(const steps::StageResult& result) {
 
 }  // namespace
 
-StatusObserver::StatusObserver(Reporting& reporting, const RepoReporting& repo)
-    : reporting_(reporting), repo_(repo) {}
+StatusObserver::StatusObserver(Reporting& reporting, std::shared_ptr<const RepoReporting> repo)
+    : reporting_(reporting), repo_(std::move(repo)) {}
 
 void StatusObserver::run_started(const pipeline::Pipeline& pipeline, const steps::RunContext& context) {
   pipeline_ = pipeline.name;
@@ -51,34 +51,34 @@ void StatusObserver::run_started(const pipeline::Pipeline& pipeline, const steps
   data_dir_ = context.data_dir;
   run_id_ = std::strtoll(context.run_id.c_str(), nullptr, 10);
   reporting_.run_started(run_id_, [&] {
-    if (repo_.statuses) status("", CommitState::running, "running as run " + context.run_id);
+    if (repo_->statuses) status("", CommitState::running, "running as run " + context.run_id);
   });
 }
 
 void StatusObserver::stage_started(const pipeline::Stage& stage) {
-  if (repo_.statuses) status(stage.name, CommitState::running, stage.name + " running");
-  if (stage.deploy && repo_.deployments) start_deployment(stage);
+  if (repo_->statuses) status(stage.name, CommitState::running, stage.name + " running");
+  if (stage.deploy && repo_->deployments) start_deployment(stage);
 }
 
 void StatusObserver::stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) {
   // A skipped stage never started: nothing of it was reported, and nothing is to close.
   if (result.status == steps::Status::skipped) return;
-  if (repo_.statuses) status(stage.name, stage_state(result), stage_end_text(result));
-  if (stage.deploy && repo_.deployments) end_deployment(stage, result);
+  if (repo_->statuses) status(stage.name, stage_state(result), stage_end_text(result));
+  if (stage.deploy && repo_->deployments) end_deployment(stage, result);
 }
 
 void StatusObserver::status(const std::string& stage, CommitState state, const std::string& description) {
   if (sha_.empty()) return;  // a folder that is no checkout: no commit to put a status on
-  reporting_.status(repo_, run_id_, sha_, state, status_context(pipeline_, stage), description);
+  reporting_.status(*repo_, run_id_, sha_, state, status_context(pipeline_, stage), description);
 }
 
 void StatusObserver::start_deployment(const pipeline::Stage& stage) {
   if (sha_.empty()) return;
   const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;
-  deployment_ = reporting_.deployment(repo_, key, sha_,
+  deployment_ = reporting_.deployment(*repo_, key, sha_,
                                       "run " + std::to_string(run_id_) + ": " + stage.deploy->app, run_id_);
   if (deployment_)
-    reporting_.deployment_status(repo_, key, *deployment_, DeploymentState::in_progress,
+    reporting_.deployment_status(*repo_, key, *deployment_, DeploymentState::in_progress,
                                  stage.name + " running", run_id_);
 }
 
@@ -86,7 +86,7 @@ void StatusObserver::end_deployment(const pipeline::Stage& stage, const steps::S
   if (!deployment_) return;
   const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;
   const bool ok = result.status == steps::Status::succeeded;
-  reporting_.deployment_status(repo_, key, *deployment_,
+  reporting_.deployment_status(*repo_, key, *deployment_,
                                ok ? DeploymentState::success : DeploymentState::failure,
                                stage_end_text(result), run_id_);
   deployment_.reset();
@@ -106,9 +106,9 @@ void StatusObserver::report_rollback(const pipeline::Stage& stage) {
   const auto key = "deployment " + std::to_string(run_id_) + " " + stage.name;
   const auto description = "rollback: " + stage.deploy->app + " back on " + short_sha(live->second.sha) +
                            " after " + short_sha(sha_) + " failed";
-  const auto rollback = reporting_.deployment(repo_, key, live->second.sha, description, run_id_);
+  const auto rollback = reporting_.deployment(*repo_, key, live->second.sha, description, run_id_);
   if (rollback)
-    reporting_.deployment_status(repo_, key, *rollback, DeploymentState::success, description, run_id_);
+    reporting_.deployment_status(*repo_, key, *rollback, DeploymentState::success, description, run_id_);
   spdlog::info("run {}: deploy of {} rolled back to {}: reported as a new deployment", run_id_,
                short_sha(sha_), short_sha(live->second.sha));
 }

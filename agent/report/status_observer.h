@@ -18,8 +18,9 @@ namespace turnout::agent {
 /// Queues the reports of one run of one repository, through `reporting` (see reporting.h).
 class StatusObserver : public steps::RunObserver {
  public:
-  /// `reporting` and `repo` must outlive the observer.
-  StatusObserver(Reporting& reporting, const RepoReporting& repo);
+  /// `reporting` must outlive the observer; `repo` (not null) is what the run reports, kept as it
+  /// was when the run started.
+  StatusObserver(Reporting& reporting, std::shared_ptr<const RepoReporting> repo);
 
   void run_started(const pipeline::Pipeline& pipeline, const steps::RunContext& context) override;
   void stage_started(const pipeline::Stage& stage) override;
@@ -32,7 +33,7 @@ class StatusObserver : public steps::RunObserver {
   void report_rollback(const pipeline::Stage& stage);
 
   Reporting& reporting_;
-  const RepoReporting& repo_;
+  std::shared_ptr<const RepoReporting> repo_;
   std::string pipeline_;
   std::string sha_;
   std::string data_dir_;

@@ -6,15 +6,17 @@
 #include <cstdlib>
 #include <vector>
 
+#include "util/terminal_color.h"
+
 namespace turnout::agent {
 
 namespace {
 
-constexpr const char* kRed = "31";
-constexpr const char* kGreen = "32";
-constexpr const char* kYellow = "33";
-constexpr const char* kBold = "1";
-constexpr const char* kDim = "2";
+using util::sgr::kBold;
+using util::sgr::kDim;
+using util::sgr::kGreen;
+using util::sgr::kRed;
+using util::sgr::kYellow;
 
 struct SummaryRow {
   std::string stage, step, result, duration;
@@ -41,15 +43,13 @@ std::vector<SummaryRow> summary_rows(const steps::RunResult& run) {
 
 }  // namespace
 
-bool wants_color(std::FILE* file) { return isatty(fileno(file)) == 1 && std::getenv("NO_COLOR") == nullptr; }
-
 ConsoleReporter::ConsoleReporter(std::FILE* out, bool color) : out_(out), color_(color) {
   // Into a file or a pipe, stdio's default 4 KiB buffer costs a write(2) per few lines of output.
   if (!color_ && isatty(fileno(out_)) == 0) std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
 }
 
 std::string ConsoleReporter::paint(const char* color, const std::string& text) const {
-  return color_ ? "\x1b[" + std::string(color) + "m" + text + "\x1b[0m" : text;
+  return util::paint(color_, color, text);
 }
 
 std::string ConsoleReporter::mark(steps::Status status, bool allowed_failure) const {
@@ -69,7 +69,10 @@ std::string ConsoleReporter::mark(steps::Status status, bool allowed_failure) co
 void ConsoleReporter::run_started(const pipeline::Pipeline& pipeline, const steps::RunContext& context) {
   std::string where = context.branch.empty() ? "no branch" : "branch " + context.branch;
   if (!context.sha.empty()) where += " @ " + context.sha.substr(0, 12);
-  std::fprintf(out_, "%s %s (%s)\n", paint(kBold, "turnout").c_str(), pipeline.name.c_str(), where.c_str());
+  // The run's id first: what `turnout logs`, `rerun` and `cancel` take.
+  const std::string run = context.run_id.empty() ? "" : " run " + context.run_id + ":";
+  std::fprintf(out_, "%s%s %s (%s)\n", paint(kBold, "turnout").c_str(), run.c_str(), pipeline.name.c_str(),
+               where.c_str());
 }
 
 void ConsoleReporter::stage_started(const pipeline::Stage& stage) {
@@ -86,6 +89,8 @@ void ConsoleReporter::log_line(const steps::LogLine& line) {
   // The hot path for large outputs: no formatting, and only this thread writes to out_ during a
   // run, so stdio's per-call locking is skipped.
   fwrite_unlocked("    ", 1, 4, out_);
+  // turnout's own notes (a deploy's phases and probes) look as they do in the run log.
+  if (line.stream == steps::Stream::note) fwrite_unlocked("--- ", 1, 4, out_);
   fwrite_unlocked(line.text.data(), 1, line.text.size(), out_);
   fputc_unlocked('\n', out_);
   if (color_) std::fflush(out_);

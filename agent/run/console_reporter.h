@@ -5,6 +5,8 @@
 
 #include "steps/run_observer.h"
 
+#include "util/terminal_color.h"
+
 namespace turnout::agent {
 
 /// Prints a run for a person: stage and step headers with durations, the steps' output
@@ -33,7 +35,7 @@ class ConsoleReporter : public steps::RunObserver {
   bool color_;
 };
 
-/// True when `file` is a terminal and NO_COLOR is not set (https://no-color.org).
-bool wants_color(std::FILE* file);
+/// True when `file` is a terminal and NO_COLOR is not set (util/terminal_color.h).
+using util::wants_color;
 
 }  // namespace turnout::agent

@@ -74,12 +74,23 @@ std::optional<RunOutcome> check_stages(const RunRequest& request, const pipeline
   return std::nullopt;
 }
 
-std::optional<RunOutcome> read_secrets(const pipeline::Pipeline& pipeline, steps::RunContext& context) {
+// How a secret reaches the process that runs: a person's shell for `turnout run`, the agent's
+// service environment for what the agent runs.
+std::string how_to_give(const std::string& name, Trigger trigger) {
+  if (trigger == Trigger::cli || trigger == Trigger::actions)
+    return "is not set in turnout's environment; export it and run again";
+  return "is not in the agent's environment: give it to turnout serve (with the package's unit: a line " +
+         name +
+         "=... in /etc/turnout/env, its EnvironmentFile=, then `systemctl restart turnout`), then rerun";
+}
+
+std::optional<RunOutcome> read_secrets(const pipeline::Pipeline& pipeline, steps::RunContext& context,
+                                       Trigger trigger) {
   for (const auto& name : pipeline.secrets) {
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) {
-      return reject(kExitUsage, "secret '" + name + "' (listed in " + pipeline.file +
-                                    ") is not set in turnout's environment; export it and run again");
+      return reject(kExitUsage,
+                    "secret '" + name + "' (listed in " + pipeline.file + ") " + how_to_give(name, trigger));
     }
     context.secrets[name] = value;
   }
@@ -100,7 +111,7 @@ std::optional<RunOutcome> load_pipeline(const RunRequest& request, Prepared& pre
   }
   prepared.pipeline = std::move(loaded.pipeline);
   if (auto rejected = check_stages(request, prepared.pipeline)) return rejected;
-  return read_secrets(prepared.pipeline, prepared.context);
+  return read_secrets(prepared.pipeline, prepared.context, request.trigger);
 }
 
 RunStatus run_status_for(steps::Status status) {
@@ -230,6 +241,11 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
   Prepared prepared;
   if (auto fetched = sync_remote(data_dir_, request, prepared))
     return end_early(RunStatus::error, fetched->message);
+  // A branch's head asked for by hand (turnout trigger): from now on the run is of this commit.
+  if (run.sha.empty()) {
+    if (auto recorded = store_.set_commit(run.id, prepared.context.sha); !recorded)
+      spdlog::warn("run {}: {}", run.id, recorded.error().message);
+  }
   if (auto rejected = load_pipeline(request, prepared))
     return end_early(RunStatus::failed, rejected->message);
   // Only a guide for the next push of the branch (RunQueue reads the newest recorded one): a

@@ -115,7 +115,10 @@ void RunLog::log_line(const steps::LogLine& line) {
   const std::lock_guard<std::mutex> lock(mutex_);
   const std::string& time = stamp(line.time);
   fwrite_unlocked(time.data(), 1, time.size(), file_);
-  fwrite_unlocked(line.stream == steps::Stream::out ? " out " : " err ", 1, 5, file_);
+  const char* marker = line.stream == steps::Stream::out   ? " out "
+                       : line.stream == steps::Stream::err ? " err "
+                                                           : " --- ";
+  fwrite_unlocked(marker, 1, 5, file_);
   fwrite_unlocked(line.text.data(), 1, line.text.size(), file_);
   fputc_unlocked('\n', file_);
   dirty_ = true;

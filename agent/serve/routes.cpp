@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include <spdlog/spdlog.h>
 
@@ -197,7 +198,8 @@ std::optional<HttpResponse> refuse_write(const ServeParts& parts, const HttpRequ
   if (header.compare(0, scheme.size(), scheme) != 0)
     return json_error(401, "Authorization must be 'Bearer <api token>'");
   const std::string token = header.substr(scheme.size());
-  for (const auto& accepted : parts.write_tokens) {
+  const auto accepted_tokens = parts.write_tokens.get();
+  for (const auto& accepted : *accepted_tokens) {
     if (util::constant_time_equal(accepted, token)) return std::nullopt;
   }
   return json_error(
@@ -243,6 +245,41 @@ HttpResponse cancel(const ServeParts& parts, const HttpRequest& request) {
     case CancelResult::elsewhere:
       return json_error(409, done.reason);
     case CancelResult::failed:
+      break;
+  }
+  return json_error(500, done.reason);
+}
+
+// The branch a trigger names: `?branch=` or a JSON body's "branch"; nullopt when neither does
+// (or the body is not such JSON).
+std::optional<std::string> branch_asked(const HttpRequest& request) {
+  if (const auto query = request.query.find("branch"); query != request.query.end()) return query->second;
+  if (request.body.empty()) return std::nullopt;
+  try {
+    const auto body = Poco::JSON::Parser().parse(request.body).extract<Poco::JSON::Object::Ptr>();
+    if (!body || !body->has("branch") || !body->get("branch").isString()) return std::nullopt;
+    return body->getValue<std::string>("branch");
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
+}
+
+HttpResponse trigger(const ServeParts& parts, const HttpRequest& request) {
+  if (auto refused = refuse_write(parts, request)) return *refused;
+  const auto branch = branch_asked(request);
+  if (!branch) return json_error(400, R"(name the branch: ?branch=main, or a JSON body {"branch":"main"})");
+  const auto repo = request.params.at("owner") + "/" + request.params.at("repo");
+  const auto done = parts.scheduler.trigger(repo, *branch);
+  switch (done.result) {
+    case TriggerResult::queued:
+      return answer(202, "queued", done.reason, done.run, run_url(parts.config, done.run));
+    case TriggerResult::unknown_repo:
+      return json_error(404, done.reason);
+    case TriggerResult::refused:
+      return json_error(400, done.reason);
+    case TriggerResult::no_url:
+      return json_error(409, done.reason);
+    case TriggerResult::failed:
       break;
   }
   return json_error(500, done.reason);
@@ -325,6 +362,8 @@ void add_serve_routes(Router& router, const ServeParts& parts) {
              [&parts](const HttpRequest& request) { return rerun(parts, request); });
   router.add("POST", "/api/runs/{id}/cancel",
              [&parts](const HttpRequest& request) { return cancel(parts, request); });
+  router.add("POST", "/api/repos/{owner}/{repo}/runs",
+             [&parts](const HttpRequest& request) { return trigger(parts, request); });
   router.add("GET", "/api/apps", [&parts](const HttpRequest&) { return list_apps(parts); });
   router.add("GET", "/api/apps/{app}",
              [&parts](const HttpRequest& request) { return get_app(parts, request); });

@@ -13,26 +13,29 @@
 #include "agent/store/run_history.h"
 #include "agent/store/store_stats.h"
 #include "agent/webhook/webhook_intake.h"
+#include "util/reloadable.h"
 
 namespace turnout::agent {
 
 /// What the routes act on; everything must outlive the router.
 struct ServeParts {
-  const AgentConfig& config;              ///< data_dir and public_url
-  const WebhookIntake& intake;            ///< POST /webhook
-  RunHistory& runs;                       ///< the runs the API shows
-  StoreCounter& counter;                  ///< the counts /metrics shows
-  Scheduler& scheduler;                   ///< reruns wake it; cancels go through it
-  Metrics& metrics;                       ///< GET /metrics
-  std::vector<std::string> write_tokens;  ///< Bearer tokens the writes accept; none: writes are refused
-  Reporting* reporting = nullptr;         ///< a rollback is reported as a deployment; none: not reported
+  const AgentConfig& config;    ///< data_dir and public_url
+  const WebhookIntake& intake;  ///< POST /webhook
+  RunHistory& runs;             ///< the runs the API shows
+  StoreCounter& counter;        ///< the counts /metrics shows
+  Scheduler& scheduler;         ///< reruns wake it; cancels go through it
+  Metrics& metrics;             ///< GET /metrics
+  /// Bearer tokens the writes accept (none: writes are refused); SIGHUP replaces them.
+  const util::Reloadable<std::vector<std::string>>& write_tokens;
+  Reporting* reporting = nullptr;  ///< a rollback is reported as a deployment; none: not reported
 };
 
 /// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),
 /// GET /api/runs/{id}, GET /api/runs/{id}/log (?offset=BYTES, or a `Range: bytes=` header:
 /// 206, 416 outside the log; streamed in bounded pieces; 403 for a log that is a link; ?follow=1
 /// live until the run ends, as server-sent events for `Accept: text/event-stream`), and the writes
-/// POST /api/runs/{id}/rerun and POST /api/runs/{id}/cancel (Bearer token: 401 without, 403 wrong);
+/// POST /api/runs/{id}/rerun, POST /api/runs/{id}/cancel and POST /api/repos/{owner}/{repo}/runs
+/// (`?branch=` or {"branch": ...}: a run of the branch's head) (Bearer token: 401 without, 403 wrong);
 /// GET /api/apps, GET /api/apps/{app} (as `turnout deploy status --json`) and
 /// POST /api/apps/{app}/rollback (Bearer token; answers when the rollback has ended).
 void add_serve_routes(Router& router, const ServeParts& parts);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "agent/run/run_executor.h"
+#include "util/strings.h"
 
 namespace turnout::agent {
 
@@ -24,6 +25,9 @@ util::Result<RunRequest> request_for(const RunRecord& run, const ReposConfig& co
   if (repo == nullptr) return request;
   request.pipeline_file = repo->pipeline;
   request.remote.credentials.ssh_key_file = repo->ssh_key_file;
+  const std::string where = " of repository " + repo->name + " in " + config.file;
+  request.remote.credentials.token_setting = "token_env or token_file" + where;
+  request.remote.credentials.key_setting = "ssh_key_file" + where;
   if (repo->token.configured()) {
     auto token = read_secret(repo->token);
     if (!token) return util::fail("repository " + repo->name + ": " + token.error().message);
@@ -57,11 +61,20 @@ CancelAnswer not_stopped(RunHistory& history, std::int64_t id) {
               "again in a moment; one left by a stopped agent ends at its next start"};
 }
 
+// Whether `branch` could name a git branch: what a person types, checked before it is queued.
+bool is_branch_name(const std::string& branch) {
+  return !branch.empty() && branch.size() <= 255 && branch.front() != '-' && branch.front() != '/' &&
+         branch.back() != '/' && branch.find("..") == std::string::npos &&
+         branch.find_first_of(" ~^:?*[\\") == std::string::npos &&
+         util::first_control_character(branch) == std::string::npos;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config, SchedulerStores stores, Metrics& metrics, Reporting* reporting,
                      std::chrono::milliseconds poll)
     : config_(std::move(config)),
+      repos_(config_.repos),
       queue_(stores.queue),
       history_(stores.history),
       metrics_(metrics),
@@ -130,6 +143,38 @@ RerunAnswer Scheduler::rerun(std::int64_t id) {
   if (!queued) return {RerunResult::failed, queued.error().message};
   notify_queued();
   return {RerunResult::queued, "rerun of run " + std::to_string(run.id), queued.value()};
+}
+
+TriggerAnswer Scheduler::trigger(const std::string& repo_name, const std::string& branch) {
+  const auto repos = repos_.get();
+  const RepoConfig* repo = find_repo(*repos, repo_name);
+  if (repo == nullptr)
+    return {TriggerResult::unknown_repo,
+            "repository '" + repo_name + "' is not in " + repos->file + "'s repos"};
+  if (!is_branch_name(branch)) return {TriggerResult::refused, "'" + branch + "' is not a branch name"};
+  const auto watched =
+      std::any_of(repo->branches.begin(), repo->branches.end(),
+                  [&](const std::string& pattern) { return util::glob_match(pattern, branch); });
+  if (!watched) {
+    return {TriggerResult::refused, "branch '" + branch + "' is not one repository " + repo->name +
+                                        " runs (branches: " + util::join(repo->branches, ", ") + ")"};
+  }
+  std::string url = repo->url;
+  if (url.empty()) {
+    const auto earlier = history_.list(RunFilter{repo->name, "", std::nullopt, 1});
+    if (!earlier) return {TriggerResult::failed, earlier.error().message};
+    if (earlier.value().empty()) {
+      return {TriggerResult::no_url, "repository " + repo->name + " has no `url:` in " + repos->file +
+                                         " and no push has said where it is yet: set its url"};
+    }
+    url = earlier.value().front().repo;
+  }
+  const NewRun run{url, "refs/heads/" + branch, branch, "", "", Trigger::manual, std::nullopt, repo->name,
+                   true};
+  const auto queued = queue_.enqueue_run(run);
+  if (!queued) return {TriggerResult::failed, queued.error().message};
+  notify_queued();
+  return {TriggerResult::queued, "the head of " + branch + " of " + repo->name, queued.value()};
 }
 
 void Scheduler::shutdown(std::chrono::milliseconds grace) {
@@ -226,7 +271,7 @@ std::shared_ptr<RunControl> Scheduler::take(const RunRecord& run) {
 void Scheduler::run(const RunRecord& run, RunControl& control) {
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("run {}: {} {} of {} ({})", run.id, run.ref, run.sha, run.repo, to_string(run.trigger));
-  const auto request = request_for(run, config_.repos);
+  const auto request = request_for(run, *repos_.get());
   const auto asked = control.ending();
   const bool queued_again = asked && asked->requeue;
   if (!request) {

@@ -22,6 +22,7 @@
 #include "agent/store/run_history.h"
 #include "agent/store/run_queue.h"
 #include "git/libgit2_session.h"
+#include "util/reloadable.h"
 
 namespace turnout::agent {
 
@@ -76,6 +77,22 @@ struct SchedulerStores {
   RunHistory& history;  ///< what it records of them
 };
 
+/// What trigger() did.
+enum class TriggerResult {
+  queued,        ///< a run of the branch's head waits in the queue
+  unknown_repo,  ///< agent.yml has no such repository
+  refused,       ///< the branch is not a branch name, or not one the repository's `branches:` watch
+  no_url,        ///< neither agent.yml nor an earlier push says where to fetch the repository
+  failed,        ///< the store failed
+};
+
+/// trigger()'s result, the new run, and for a person why.
+struct TriggerAnswer {
+  TriggerResult result = TriggerResult::failed;  ///< what happened
+  std::string reason;                            ///< one line: what it means, or what failed
+  std::int64_t run = 0;                          ///< with queued: the new run's id
+};
+
 /// Runs the agent's queue with a fixed set of worker threads.
 class Scheduler {
  public:
@@ -91,6 +108,9 @@ class Scheduler {
 
   /// Starts config.workers threads.
   void start();
+  /// The repositories' settings (pipeline file, fetch credentials) for the runs started from now
+  /// on; a run under way keeps those it started with. data_dir and workers stay as they were.
+  void reload(const ReposConfig& repos) { repos_.replace(repos); }
   /// A run was queued: wakes a worker (one that is looking at the queue right now looks again),
   /// retries at once the ends the store could not record (it wrote the run), and, when `may_preempt`, stops
   /// the running `cancel-in-progress` runs it replaces. Never waits for a worker's store call. A push passes
@@ -107,6 +127,10 @@ class Scheduler {
   /// A person asks to run run `id`'s commit again: queues a run (trigger `rerun`) behind the
   /// runs of its branch, superseding nothing, and wakes a worker.
   RerunAnswer rerun(std::int64_t id);
+  /// A person asks to run the head of `branch` of agent.yml's repository `repo_name` now:
+  /// queues a run (trigger `manual`) of the branch, whose commit is the head the run fetches,
+  /// behind the runs of its branch, superseding nothing; only a branch its `branches:` watch.
+  TriggerAnswer trigger(const std::string& repo_name, const std::string& branch);
   /// Takes no more runs; lets the running ones go on for up to `grace`, then stops them (each
   /// ends `error: interrupted` and its commit is queued again); returns when every worker is done.
   /// Queued runs stay queued. Idempotent.
@@ -137,6 +161,7 @@ class Scheduler {
   };
 
   const SchedulerConfig config_;
+  util::Reloadable<ReposConfig> repos_;  // config_.repos, replaced by reload()
   RunQueue& queue_;
   RunHistory& history_;
   Metrics& metrics_;

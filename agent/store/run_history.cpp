@@ -285,6 +285,31 @@ util::Result<std::vector<RunRecord>> RunHistory::list(int limit) {
   });
 }
 
+util::Result<std::vector<RunRecord>> RunHistory::list(const RunFilter& filter) {
+  return database_.locked("list runs", [&](Connection& connection) -> util::Result<std::vector<RunRecord>> {
+    std::vector<RunRecord> runs;
+    if (filter.limit <= 0) return runs;
+    // Newest first along the primary key: a filter that matches often stops after `limit` rows.
+    static const std::string sql = std::string("SELECT ") + kRunColumns +
+                                   " FROM runs WHERE (?1 = '' OR repo_name = ?1 COLLATE NOCASE OR repo = ?1)"
+                                   " AND (?2 = '' OR branch = ?2) AND (?3 = '' OR status = ?3)"
+                                   " ORDER BY id DESC LIMIT ?4";
+    const std::string status = filter.status ? to_string(*filter.status) : "";
+    for (const auto& row :
+         connection.statement(sql).rows({filter.repo, filter.branch, status, std::int64_t{filter.limit}}))
+      runs.push_back(run_from_row(row));
+    return runs;
+  });
+}
+
+util::Status RunHistory::set_commit(std::int64_t id, const std::string& sha) {
+  return database_.locked(
+      "record the commit of run " + std::to_string(id), [&](Connection& connection) -> util::Status {
+        connection.statement("UPDATE runs SET sha = ? WHERE id = ? AND sha = ''").execute({sha, id});
+        return util::Ok{};
+      });
+}
+
 util::Result<std::optional<RunRecord>> RunHistory::get(std::int64_t id) {
   return database_.locked("get run " + std::to_string(id),
                           [&](Connection& connection) -> util::Result<std::optional<RunRecord>> {

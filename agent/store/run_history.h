@@ -15,6 +15,14 @@
 
 namespace turnout::agent {
 
+/// Which runs RunHistory::list returns: every condition given must hold.
+struct RunFilter {
+  std::string repo;    ///< the agent config's name (ignoring case), or the URL/folder fetched; "" any
+  std::string branch;  ///< exactly; "" any
+  std::optional<RunStatus> status;  ///< none: any
+  int limit = 50;                   ///< at most this many
+};
+
 /// Runs, stages and steps in the database (tables runs, stages, steps).
 class RunHistory {
  public:
@@ -42,6 +50,11 @@ class RunHistory {
 
   /// The newest `limit` runs, newest first, without stages.
   util::Result<std::vector<RunRecord>> list(int limit);
+  /// The newest runs `filter` lets through, newest first, without stages.
+  util::Result<std::vector<RunRecord>> list(const RunFilter& filter);
+  /// Records the commit a run queued for a branch's head (sha "") was checked out at; a run
+  /// whose commit is known is left alone.
+  util::Status set_commit(std::int64_t id, const std::string& sha);
   /// One run with its stages and steps; nullopt when there is no such id.
   util::Result<std::optional<RunRecord>> get(std::int64_t id);
   /// The newest pipeline name a run of agent-config repository `repo_name` loaded; "" if none.

@@ -34,13 +34,14 @@ std::optional<RunStatus> parse_run_status(const std::string& text) {
 
 namespace {
 
-constexpr std::array<std::pair<Trigger, const char*>, 6> kTriggerNames{{
+constexpr std::array<std::pair<Trigger, const char*>, 7> kTriggerNames{{
     {Trigger::cli, "cli"},
     {Trigger::webhook, "webhook"},
     {Trigger::rerun, "rerun"},
     {Trigger::redelivery, "redelivery"},
     {Trigger::actions, "actions"},
     {Trigger::requeue, "requeue"},
+    {Trigger::manual, "manual"},
 }};
 
 }  // namespace
@@ -57,6 +58,12 @@ std::optional<Trigger> parse_trigger(std::string_view text) {
     if (text == name) return value;
   }
   return std::nullopt;
+}
+
+std::string run_status_names() {
+  std::string names;
+  for (const auto& [value, name] : kRunStatusNames) names += (names.empty() ? "" : ", ") + std::string(name);
+  return names;
 }
 
 bool is_final(RunStatus status) { return status != RunStatus::queued && status != RunStatus::running; }

@@ -20,6 +20,8 @@ enum class RunStatus { queued, running, succeeded, failed, cancelled, superseded
 const char* to_string(RunStatus status);
 /// The status named `text`; nullopt for anything else.
 std::optional<RunStatus> parse_run_status(const std::string& text);
+/// Every status's name, comma-separated, for a message that lists what is accepted.
+std::string run_status_names();
 /// True for the statuses a run never leaves (succeeded, failed, cancelled, superseded, error).
 bool is_final(RunStatus status);
 
@@ -31,6 +33,7 @@ enum class Trigger {
   redelivery,  ///< a forge delivered a push again after its run had ended
   actions,     ///< `turnout run` as a GitHub Actions step
   requeue,     ///< the same commit again, after the agent had to stop its run
+  manual,      ///< a person asked for a branch's head (`turnout trigger`, the API)
 };
 
 /// Lower-case name, as stored and shown: "cli", "webhook", ...

@@ -49,6 +49,7 @@ IntakeRequest read_delivery(const HeaderLookup& header, std::string body) {
       request.event = header("x-github-event");
       request.delivery = header("x-github-delivery");
       request.signature = header("x-hub-signature-256");
+      request.sha1_only = request.signature.empty() && !header("x-hub-signature").empty();
       break;
     case Forge::gitea:
       request.event = header("x-gitea-event");
@@ -67,6 +68,7 @@ IntakeRequest read_delivery(const HeaderLookup& header, std::string body) {
       request.signature = header("x-gitlab-token");
       break;
   }
+  request.content_type = header("content-type");
   request.body = std::move(body);
   return request;
 }

@@ -60,6 +60,24 @@ util::Result<ParsedEvent> parse_delivery(const IntakeRequest& request) {
   return parse_github_event(request.event, request.body);
 }
 
+// The first field a person or the store reads as a name that holds a control character: a NUL
+// would cut it short (two ids cut at a NUL would collide), an ESC would drive a terminal.
+std::optional<std::string> control_character_in(const ParsedEvent& event) {
+  const PushEvent& push = event.push;
+  const std::pair<const std::string*, const char*> fields[] = {{&event.repository, "the repository's name"},
+                                                               {&push.ref, "ref"},
+                                                               {&push.before, "before"},
+                                                               {&push.after, "after"},
+                                                               {&push.clone_url, "the clone URL"},
+                                                               {&push.ssh_url, "the ssh URL"},
+                                                               {&push.pusher, "the pusher's name"}};
+  for (const auto& [value, name] : fields) {
+    if (util::first_control_character(*value) != std::string_view::npos)
+      return std::string(name) + " holds a control character (such as U+0000): refused";
+  }
+  return std::nullopt;
+}
+
 bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -68,26 +86,34 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 WebhookIntake::WebhookIntake(const ReposConfig& config, RunQueue& queue, WebhookSecrets secrets,
                              std::function<void(bool)> queued, Reporting* reporting)
-    : config_(config),
+    : settings_(settings_of(config, std::move(secrets))),
       queue_(queue),
-      secrets_(std::move(secrets)),
       queued_(std::move(queued)),
-      reporting_(reporting) {
+      reporting_(reporting) {}
+
+WebhookIntake::Settings WebhookIntake::settings_of(const ReposConfig& config, WebhookSecrets secrets) {
   // Looked up by the configured name ignoring case, as repositories are.
   std::map<std::string, std::string> own;
-  for (auto& [name, secret] : secrets_.repos) own[util::ascii_lower(name)] = std::move(secret);
-  secrets_.repos = std::move(own);
+  for (auto& [name, secret] : secrets.repos) own[util::ascii_lower(name)] = std::move(secret);
+  secrets.repos = std::move(own);
+  return Settings{config, std::move(secrets)};
+}
+
+void WebhookIntake::reload(const ReposConfig& config, WebhookSecrets secrets) {
+  settings_.replace(settings_of(config, std::move(secrets)));
 }
 
 // Before anything of the body is read: the delivery must pass the check of the agent's secret or
 // of the own secret of a repository of its forge. Which one it passed is bound to the repository
 // the body names, once it is read (check_repo).
-std::optional<IntakeAnswer> WebhookIntake::verify(const IntakeRequest& request, Verified& verified) const {
+std::optional<IntakeAnswer> WebhookIntake::verify(const Settings& now, const IntakeRequest& request,
+                                                  Verified& verified) const {
+  const auto& [config, secrets] = now;
   std::vector<std::pair<std::string, const std::string*>> candidates;
-  if (secrets_.agent) candidates.emplace_back("", &*secrets_.agent);
-  for (const auto& repo : config_.repos) {
-    const auto own = secrets_.repos.find(util::ascii_lower(repo.name));
-    if (own != secrets_.repos.end() && accepts_delivery(repo.forge, request.forge))
+  if (secrets.agent) candidates.emplace_back("", &*secrets.agent);
+  for (const auto& repo : config.repos) {
+    const auto own = secrets.repos.find(util::ascii_lower(repo.name));
+    if (own != secrets.repos.end() && accepts_delivery(repo.forge, request.forge))
       candidates.emplace_back(repo.name, &own->second);
   }
   std::optional<SignatureCheck> failed;
@@ -97,7 +123,7 @@ std::optional<IntakeAnswer> WebhookIntake::verify(const IntakeRequest& request, 
     if (check != SignatureCheck::ok && !failed) failed = check;
   }
   if (!verified.matched.empty()) return std::nullopt;
-  if (secrets_.insecure) {
+  if (secrets.insecure) {
     verified.checked = false;
     return std::nullopt;
   }
@@ -110,24 +136,30 @@ std::optional<IntakeAnswer> WebhookIntake::verify(const IntakeRequest& request, 
     return answer(
         401, "rejected",
         std::string("no webhook secret is configured for ") + display_name(request.forge) + " deliveries");
+  if (check == SignatureCheck::missing && request.sha1_only)
+    return answer(401, "rejected",
+                  "only X-Hub-Signature (HMAC-SHA1) was sent, and SHA-1 signatures are refused: the sender "
+                  "must send X-Hub-Signature-256 (the HMAC-SHA256 of the body)");
   return answer(401, "rejected", describe(request.forge, check));
 }
 
 // A repository takes deliveries from its own forge only, checked with its own secret when it has
 // one, else with the agent's.
-std::optional<IntakeAnswer> WebhookIntake::check_repo(const IntakeRequest& request, const Verified& verified,
+std::optional<IntakeAnswer> WebhookIntake::check_repo(const Settings& now, const IntakeRequest& request,
+                                                      const Verified& verified,
                                                       const RepoConfig& repo) const {
+  const auto& [config, secrets] = now;
   if (!accepts_delivery(repo.forge, request.forge)) {
     const std::string reason =
         "repository '" + repo.name + "' is configured with forge: " + to_string(repo.forge) +
         ", but this delivery came with " + display_name(request.forge) + "'s headers (" +
-        headers_of(request.forge).event + "): set its `forge:` in " + config_.file + " or check the webhook";
+        headers_of(request.forge).event + "): set its `forge:` in " + config.file + " or check the webhook";
     spdlog::warn("webhook {}: {}: rejected", request.delivery, reason);
     return answer(400, "rejected", reason);
   }
-  const bool own = secrets_.repos.count(util::ascii_lower(repo.name)) > 0;
+  const bool own = secrets.repos.count(util::ascii_lower(repo.name)) > 0;
   const std::string needed = own ? repo.name : std::string();
-  if (contains(verified.matched, needed) || (!verified.checked && !own && !secrets_.agent))
+  if (contains(verified.matched, needed) || (!verified.checked && !own && !secrets.agent))
     return std::nullopt;
   const std::string reason = own ? "the delivery does not pass the check of repository '" + repo.name +
                                        "''s own webhook secret (" +
@@ -139,34 +171,75 @@ std::optional<IntakeAnswer> WebhookIntake::check_repo(const IntakeRequest& reque
 }
 
 IntakeAnswer WebhookIntake::accept_webhook(const IntakeRequest& request) const {
+  // One agent.yml for the whole delivery, whatever a reload does meanwhile.
+  const auto now = settings_.get();
+  const ReposConfig& config = now->config;
   Verified verified;
-  if (auto refused = verify(request, verified)) return *refused;
-  if (request.delivery.empty())
-    return answer(400, "rejected", std::string("missing ") + headers_of(request.forge).delivery + " header");
+  if (auto refused = verify(*now, request, verified)) return *refused;
+  if (auto refused = check_framing(request)) return *refused;
   auto parsed = parse_delivery(request);
   if (!parsed) {
     spdlog::warn("webhook {}: bad request: {}", request.delivery, parsed.error().message);
     return answer(400, "rejected", parsed.error().message);
   }
   const ParsedEvent& event = parsed.value();
-  if (const RepoConfig* repo = find_repo(config_, event.repository)) {
-    if (auto refused = check_repo(request, verified, *repo)) return *refused;
+  if (auto bad = control_character_in(event)) {
+    spdlog::warn("webhook {}: bad request: {}", request.delivery, *bad);
+    return answer(400, "rejected", *bad);
   }
-  if (event.kind == EventKind::ping) {
-    auto pong = ignore(request, event, "ping received");
-    if (pong.status >= 500) return pong;
-    spdlog::info("webhook {}: ping for '{}': pong", request.delivery, event.repository);
-    return answer(200, "pong", "ping received");
+  const RepoConfig* repo = find_repo(config, event.repository);
+  if (repo != nullptr) {
+    if (auto refused = check_repo(*now, request, verified, *repo)) return *refused;
   }
+  if (event.kind == EventKind::ping) return pong(config, request, event, repo != nullptr);
   if (event.kind != EventKind::push) {
     return ignore(request, event, "event '" + event.event + "' does not start runs (only push does)");
   }
-  return accept_push(request, event);
+  return accept_push(config, request, event);
 }
 
-IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const ParsedEvent& event) const {
+// What is wrong with a signed delivery before its body is read: its id, and a body sent as a
+// form rather than as JSON (a webhook's content type is a setting on the forge's side).
+std::optional<IntakeAnswer> WebhookIntake::check_framing(const IntakeRequest& request) const {
+  const std::string header = headers_of(request.forge).delivery;
+  if (request.delivery.empty()) return answer(400, "rejected", "missing " + header + " header");
+  if (util::first_control_character(request.delivery) != std::string_view::npos) {
+    spdlog::warn("webhook {}: bad request: a control character in its id", request.delivery);
+    return answer(400, "rejected", header + " holds a control character (such as U+0000): refused");
+  }
+  if (util::ascii_lower(request.content_type).rfind("application/x-www-form-urlencoded", 0) == 0) {
+    spdlog::warn("webhook {}: bad request: sent as a form", request.delivery);
+    return answer(400, "rejected",
+                  "the body is form-encoded (Content-Type: application/x-www-form-urlencoded): set the "
+                  "webhook's content type to application/json");
+  }
+  return std::nullopt;
+}
+
+// A ping answers 200 either way; for a repository agent.yml does not list, the answer says the
+// pushes to come will be ignored, while the person setting up the webhook is looking.
+IntakeAnswer WebhookIntake::pong(const ReposConfig& config, const IntakeRequest& request,
+                                 const ParsedEvent& event, bool configured) const {
+  // A ping without a repository (an organization's hook) claims nothing about agent.yml.
+  configured = configured || event.repository.empty();
+  const std::string reason = configured ? "ping received"
+                                        : "pong; but '" + event.repository + "' is not in " + config.file +
+                                              "'s repos: pushes will be ignored";
+  auto recorded = ignore(request, event, reason);
+  if (recorded.status >= 500) return recorded;
+  if (configured) {
+    spdlog::info("webhook {}: ping for '{}': pong", request.delivery, event.repository);
+  } else {
+    spdlog::warn("webhook {}: ping for '{}', which is not in {}'s repos: its pushes will be ignored",
+                 request.delivery, event.repository, config.file);
+  }
+  return answer(200, "pong", reason);
+}
+
+IntakeAnswer WebhookIntake::accept_push(const ReposConfig& config, const IntakeRequest& request,
+                                        const ParsedEvent& event) const {
   const PushEvent& push = event.push;
-  const RepoConfig* repo = find_repo(config_, push.repository_full_name);
+  const RepoConfig* repo = find_repo(config, push.repository_full_name);
   if (repo == nullptr) {
     return ignore(request, event, "repository '" + push.repository_full_name + "' is not configured");
   }
@@ -188,7 +261,7 @@ IntakeAnswer WebhookIntake::accept_push(const IntakeRequest& request, const Pars
                          ? answer(200, "duplicate", "delivery already queued as run " + std::to_string(id))
                          : answer(202, "queued", decision.reason);
   out.run = id;
-  out.url = run_url(config_, id);
+  out.url = run_url(config, id);
   // After the answer is durable: a report lost to a crash here is one status, never the push.
   // Before the workers are woken, so that the run's "queued" usually precedes its "running".
   if (!queued.value().duplicate && reporting_ != nullptr) {

@@ -14,6 +14,7 @@
 #include "agent/report/reporting.h"
 #include "agent/store/run_queue.h"
 #include "agent/webhook/github_event.h"
+#include "util/reloadable.h"
 
 namespace turnout::agent {
 
@@ -24,6 +25,8 @@ struct IntakeRequest {
   std::string delivery;         ///< X-GitHub-Delivery (X-Gitea-Delivery, ...), "" when absent
   std::string signature;        ///< X-Hub-Signature-256 (X-Gitea-Signature, GitLab's token), "" when absent
   std::string body;             ///< the raw body, exactly as received
+  std::string content_type{};   ///< Content-Type, "" when absent: a form-encoded body is refused
+  bool sha1_only = false;       ///< GitHub's SHA-1 X-Hub-Signature came without X-Hub-Signature-256
   Forge forge = Forge::github;  ///< the forge whose headers it came with
 };
 
@@ -54,9 +57,10 @@ struct IntakeAnswer {
 /// Accepts webhook deliveries for one agent config into one store.
 class WebhookIntake {
  public:
-  /// `secrets`: which secret checks which repository's deliveries (the agent's alone, or nullopt
-  /// for none: signatures are not checked, --insecure-no-signature). `config`, `queue`
-  /// and `reporting` (null: nothing is reported) must outlive this. `queued` is called after each run it
+  /// `config` and `secrets` are copied (reload() replaces them). `secrets`: which secret checks
+  /// which repository's deliveries (the agent's alone, or nullopt for none: signatures are not
+  /// checked, --insecure-no-signature). `queue` and `reporting` (null: nothing is reported)
+  /// must outlive this. `queued` is called after each run it
   /// queues (to wake workers), with true when the run's branch is `cancel-in-progress`
   /// (QueuedDelivery::cancel_in_progress).
   WebhookIntake(const ReposConfig& config, RunQueue& queue, WebhookSecrets secrets,
@@ -68,6 +72,10 @@ class WebhookIntake {
   /// refused. Never throws; a store failure is a 500 answer.
   IntakeAnswer accept_webhook(const IntakeRequest& request) const;
 
+  /// Takes `config`'s repositories and `secrets` for the deliveries that arrive from now on
+  /// (SIGHUP); one being checked meanwhile is decided wholly under the old ones.
+  void reload(const ReposConfig& config, WebhookSecrets secrets);
+
  private:
   /// The secrets a delivery's check passed with: a repository's name, or "" for the agent's.
   struct Verified {
@@ -75,16 +83,27 @@ class WebhookIntake {
     std::vector<std::string> matched;  ///< whose secrets it passed
   };
 
-  std::optional<IntakeAnswer> verify(const IntakeRequest& request, Verified& verified) const;
-  std::optional<IntakeAnswer> check_repo(const IntakeRequest& request, const Verified& verified,
-                                         const RepoConfig& repo) const;
-  IntakeAnswer accept_push(const IntakeRequest& request, const ParsedEvent& event) const;
+  /// agent.yml's repositories and the secrets read with them, as of the last (re)load.
+  struct Settings {
+    ReposConfig config;      ///< the repositories
+    WebhookSecrets secrets;  ///< repositories' own secrets keyed by their lower-cased name
+  };
+
+  static Settings settings_of(const ReposConfig& config, WebhookSecrets secrets);
+  std::optional<IntakeAnswer> verify(const Settings& now, const IntakeRequest& request,
+                                     Verified& verified) const;
+  std::optional<IntakeAnswer> check_repo(const Settings& now, const IntakeRequest& request,
+                                         const Verified& verified, const RepoConfig& repo) const;
+  std::optional<IntakeAnswer> check_framing(const IntakeRequest& request) const;
+  IntakeAnswer pong(const ReposConfig& config, const IntakeRequest& request, const ParsedEvent& event,
+                    bool configured) const;
+  IntakeAnswer accept_push(const ReposConfig& config, const IntakeRequest& request,
+                           const ParsedEvent& event) const;
   IntakeAnswer ignore(const IntakeRequest& request, const ParsedEvent& event,
                       const std::string& reason) const;
 
-  const ReposConfig& config_;
+  util::Reloadable<Settings> settings_;
   RunQueue& queue_;
-  WebhookSecrets secrets_;
   std::function<void(bool cancel_in_progress)> queued_;
   Reporting* reporting_;
 };

@@ -139,7 +139,7 @@ class App {
   // Journals `phase` before it starts (invariant 6).
   util::Status enter(Phase phase) {
     state.journal->phase = phase;
-    log_("--- deploy: " + std::string(to_string(phase)));
+    log_("deploy: " + std::string(to_string(phase)));
     return save();
   }
 

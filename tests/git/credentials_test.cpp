@@ -58,4 +58,20 @@ TEST_CASE("an SSH key file must be readable", "[unit][git]") {
   CHECK(present.value().ssh_key_file == key.string());
 }
 
+TEST_CASE("credentials name what the person typed: agent.yml's keys or the CLI's flags", "[unit][git]") {
+  ::unsetenv("TURNOUT_TEST_NO_SUCH_TOKEN");
+  const SettingNames flags{"--token-env", "--token-file", "--ssh-key", "ssh_passphrase_env"};
+  const auto unset = load_credentials({.token_env = "TURNOUT_TEST_NO_SUCH_TOKEN", .names = flags});
+  REQUIRE_FALSE(unset.ok());
+  CHECK(unset.error().message ==
+        "the environment variable TURNOUT_TEST_NO_SUCH_TOKEN (--token-env) is not set or empty");
+  const auto both = load_credentials({.token_env = "A", .token_file = "b", .names = flags});
+  REQUIRE_FALSE(both.ok());
+  CHECK(both.error().message == "give either --token-env or --token-file, not both");
+  const auto none = load_credentials({.names = flags});
+  REQUIRE(none.ok());
+  CHECK(none.value().token_setting == "--token-env or --token-file");
+  CHECK(load_credentials({}).value().token_setting == "token_env or token_file");
+}
+
 }  // namespace turnout::git

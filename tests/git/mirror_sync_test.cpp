@@ -522,7 +522,12 @@ TEST_CASE("sync over HTTP sends the token as x-access-token", "[integration][git
 
   const std::string missing = sync_error(mirrors, request(url, "main"));
   CHECK_THAT(missing, Catch::StartsWith("authentication failed for " + url + ": "));
-  CHECK_THAT(missing, Catch::Contains("no token is configured"));
+  CHECK_THAT(missing, Catch::Contains("no token is configured (set token_env or token_file)"));
+  // `turnout run` names its own flags.
+  SyncRequest from_cli = request(url, "main");
+  from_cli.credentials.token_setting = "--token-env or --token-file";
+  CHECK_THAT(sync_error(mirrors, from_cli),
+             Catch::Contains("no token is configured (set --token-env or --token-file)"));
 }
 
 }  // namespace turnout::git

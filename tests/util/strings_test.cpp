@@ -38,3 +38,21 @@ TEST_CASE("ascii_lower lowers A-Z only, whatever the locale", "[unit][util]") {
   CHECK(turnout::util::ascii_lower("\xC3\x84pfel") == "\xC3\x84pfel");  // UTF-8 bytes stay
   CHECK(turnout::util::ascii_lower("") == "");
 }
+
+TEST_CASE("first_control_character finds C0 controls and DEL, and nothing else", "[unit][util]") {
+  using turnout::util::first_control_character;
+  CHECK(first_control_character("refs/heads/main") == std::string_view::npos);
+  CHECK(first_control_character("caf\xc3\xa9 \x7e") == std::string_view::npos);
+  CHECK(first_control_character(std::string_view("ab\0c", 4)) == 2);
+  CHECK(first_control_character("a\x1b[31m") == 1);
+  CHECK(first_control_character("abc\x7f") == 3);
+}
+
+TEST_CASE("escape_control_characters leaves one line of plain text", "[unit][util]") {
+  using turnout::util::escape_control_characters;
+  CHECK(escape_control_characters("d-1") == "d-1");
+  CHECK(escape_control_characters(std::string_view("a\0b\x1b[2J\a", 8)) == "a\\x00b\\x1b[2J\\x07");
+  CHECK(escape_control_characters("x\ny\tz\r") == "x\\ny\\tz\\r");
+  CHECK(escape_control_characters("back\\slash") == "back\\\\slash");
+  CHECK(escape_control_characters("\xc3\xa9") == "\xc3\xa9");
+}

@@ -36,6 +36,11 @@ TEST_CASE("deploy: turnout run deploys, deploy status reads it back, rollback an
   REQUIRE(v1.exit_code == 0);
   CHECK_THAT(v1.out, Catch::Contains("deploy done: slot blue is live"));
   CHECK(site.serves("v1"));
+  // The deploy's phases and probes are turnout's notes in the run log, as the README says.
+  const auto log = site.turnout({"logs", "1"});
+  CHECK_THAT(log.out, Catch::Contains(" --- deploy: health"));
+  CHECK_THAT(log.out, Catch::Contains(" --- switching "));
+  CHECK(log.out.find(" out deploy:") == std::string::npos);
   REQUIRE(site.deploy("v2").exit_code == 0);
   CHECK(site.serves("v2"));
 

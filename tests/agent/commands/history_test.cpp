@@ -312,3 +312,58 @@ TEST_CASE("logs --follow keeps printing until the run ends", "[integration][cli]
   CHECK_THAT(followed.out, Catch::Contains(" out last"));
   CHECK_THAT(followed.out, Catch::Contains(" === run succeeded"));
 }
+
+TEST_CASE("runs filters by repository, branch and status, and turnout run says its id first",
+          "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  h.origin.commit("VERSION", "1.0\n", "v1");
+  const std::string origin = h.origin.path().string();
+  const auto first = h.turnout({"run", "--repo", origin});
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.out, Catch::StartsWith("turnout run 1: app (branch main @ "));
+  REQUIRE(h.turnout({"run", "--repo", origin}).exit_code == 0);
+  h.origin.commit(".turnout.yml", "name: app\nstages:\n  - name: build\n    steps:\n      - run: exit 3\n",
+                  "break");
+  REQUIRE(h.turnout({"run", "--repo", origin}).exit_code == 1);
+
+  const auto failed = h.turnout({"runs", "--status", "failed"});
+  INFO(failed.out << failed.err);
+  CHECK(failed.exit_code == 0);
+  CHECK_THAT(failed.out, Catch::StartsWith("ID     STATUS     REPO "));
+  CHECK_THAT(failed.out, Catch::Contains("\n3 "));
+  CHECK(failed.out.find("\n1 ") == std::string::npos);
+  CHECK(failed.out.find("\x1b[") == std::string::npos);  // not a terminal: no colour
+  CHECK_THAT(failed.out, Catch::Contains(h.origin.path().filename().string()));
+
+  const auto by_branch = h.turnout({"runs", "--branch", "main", "--status", "succeeded", "--json"});
+  const auto parsed = Poco::JSON::Parser().parse(by_branch.out).extract<Poco::JSON::Array::Ptr>();
+  CHECK(parsed->size() == 2);
+  const auto none = h.turnout({"runs", "--branch", "feature", "--json"});
+  CHECK(Poco::JSON::Parser().parse(none.out).extract<Poco::JSON::Array::Ptr>()->size() == 0);
+  const auto by_repo = h.turnout({"runs", "--repo", origin, "--json"});
+  CHECK(Poco::JSON::Parser().parse(by_repo.out).extract<Poco::JSON::Array::Ptr>()->size() == 3);
+
+  const auto bad = h.turnout({"runs", "--status", "sucess"});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--status sucess: not a status (queued, running, succeeded"));
+}
+
+TEST_CASE("runs and logs colour a terminal's output, never with NO_COLOR", "[integration][cli][history]") {
+  History h;
+  h.origin.commit(".turnout.yml", kPipelineV1, "pipeline");
+  h.origin.commit("VERSION", "1.0\n", "v1");
+  REQUIRE(h.turnout({"run", "--repo", h.origin.path().string()}).exit_code == 0);
+  // script(1) gives the command a terminal.
+  const std::string turnout = TURNOUT_BINARY;
+  const auto at_terminal = [&](const std::string& command, const std::string& env) {
+    return run_command({"script", "-qec", env + " " + turnout + " " + command, "/dev/null"}, "", h.env);
+  };
+  const auto runs = at_terminal("runs", "env");
+  INFO(runs.out << runs.err);
+  CHECK_THAT(runs.out, Catch::Contains("\x1b[32msucceeded "));
+  const auto logs = at_terminal("logs 1", "env");
+  CHECK_THAT(logs.out, Catch::Contains("\x1b[1m==>\x1b[0m"));
+  CHECK(at_terminal("runs", "env NO_COLOR=1").out.find("\x1b[") == std::string::npos);
+  CHECK(at_terminal("logs 1", "env NO_COLOR=1").out.find("\x1b[") == std::string::npos);
+}

@@ -128,6 +128,7 @@ TEST_CASE("bad command lines get one line, exit 2, and nothing runs", "[integrat
     const auto result = run_turnout({"run", "--dir", path, "--pipeline", "secret.yml"}, "", data_env(dir));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("secret 'DEMO_UNSET_SECRET'"));
+    CHECK_THAT(result.err, Catch::Contains("is not set in turnout's environment; export it and run again"));
   }
   CHECK_FALSE(std::filesystem::exists(dir / "built"));
   CHECK_FALSE(std::filesystem::exists(dir / "ran"));

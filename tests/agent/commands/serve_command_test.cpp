@@ -366,3 +366,75 @@ TEST_CASE("serve: refuses to start when a repository's own secret cannot be read
              Catch::StartsWith("turnout serve: repository bradrydzewski/drone-test-go: cannot read file '" +
                                (dir / "missing-secret").string() + "' (webhook_secret_file)"));
 }
+
+namespace {
+
+// Waits (up to 20 s) until the agent's log holds `text` `count` times.
+bool wait_for_log(const AgentServer& server, const std::string& text, int count = 1) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    const auto log = server.process->output();
+    int seen = 0;
+    for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++seen;
+    if (seen >= count) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// agent.yml with `from` replaced by `to` (which must be there).
+void edit_config(AgentServer& server, const std::string& from, const std::string& to) {
+  auto text = read_file(server.config());
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  server.dir.write("agent.yml", text);
+}
+
+}  // namespace
+
+TEST_CASE("serve: SIGHUP reloads agent.yml's branches and tokens; an invalid one is refused whole",
+          "[integration][serve]") {
+  AgentServer server;
+  const std::string sha(40, 'c');
+  CHECK(server.push(sha, "before-reload", "release").json()->getValue<std::string>("result") == "ignored");
+  CHECK(server.post_api("/api/runs/1/cancel", "Bearer reloaded-token").status == 403);
+
+  server.dir.write("api-token", "reloaded-token\n");
+  edit_config(server, "branches: [main]", "branches: [main, release]");
+  edit_config(server, "shutdown_grace: 1s",
+              "shutdown_grace: 2s\napi_token_file: " + (server.dir / "api-token").string());
+  REQUIRE(server.process->send_signal(SIGHUP));
+  INFO(server.process->output());
+  REQUIRE(wait_for_log(server, "SIGHUP: " + server.config().string() + " reloaded (1 repositories)"));
+  CHECK(wait_for_log(server, "SIGHUP: `shutdown_grace` changed in " + server.config().string() +
+                                 ": it takes effect at the next restart"));
+  CHECK(server.push(sha, "after-reload", "release").status == 202);
+  CHECK(server.post_api("/api/runs/1/cancel", "Bearer reloaded-token").status != 403);
+
+  // A key that does not exist and a secret file that is gone: both named, nothing taken.
+  edit_config(server, "branches: [main, release]", "branches: [main]\n    brnaches: [x]");
+  fs::remove(server.dir / "api-token");
+  REQUIRE(server.process->send_signal(SIGHUP));
+  REQUIRE(wait_for_log(server, "agent.yml not reloaded (the running configuration stays)"));
+  CHECK(wait_for_log(server, server.config().string() + ":"));
+  CHECK_THAT(server.process->output(), Catch::Contains("brnaches"));
+  CHECK_THAT(server.process->output(), Catch::Contains("api-token"));
+  CHECK(server.process->running());
+  CHECK(server.push(sha, "after-bad-reload", "release").status == 202);
+  CHECK(server.post_api("/api/runs/1/cancel", "Bearer reloaded-token").status != 403);
+}
+
+TEST_CASE("serve: a delivery id with control characters is refused and never reaches the log raw",
+          "[integration][serve]") {
+  AgentServer server;
+  const std::string body = push_payload(std::string(40, 'c'), "main");
+  const std::string head =
+      "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "X-GitHub-Event: push\r\nX-GitHub-Delivery: evil\x1b[2J\a-id\r\n"
+      "X-Hub-Signature-256: " +
+      sign(kSecret, body) + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  CHECK(server.raw(head + body, true) == 400);
+  CHECK(server.runs()->size() == 0);
+  CHECK_THAT(server.process->output(), !Catch::Contains("\x1b[2J"));
+}

@@ -343,3 +343,78 @@ TEST_CASE("serve: SIGTERM stops running steps after the grace, queues their comm
   CHECK(status(server.wait_until_ended(requeued->getValue<int>("id"))) == "succeeded");
   CHECK(status(server.wait_until_ended(waiting)) == "succeeded");
 }
+
+TEST_CASE("serve: turnout trigger runs a watched branch's head now; an unwatched one is refused",
+          "[integration][serve][scheduler][api]") {
+  AgentServer server("", {"main"}, false);
+  server.app.commit(".turnout.yml", pipeline("echo \"trigger=$TURNOUT_TRIGGER sha=$TURNOUT_SHA\""), "first");
+  const auto head = server.app.commit(
+      ".turnout.yml", pipeline("echo \"trigger=$TURNOUT_TRIGGER sha=$TURNOUT_SHA\" # 2"), "head");
+  server.start();
+  const std::string data = server.data().string();
+
+  const auto result =
+      run_turnout({"trigger", "--repo", "woodpecker-ci/woodpecker", "--branch", "main", "--data-dir", data});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::StartsWith("run 1 queued on the agent at http://127.0.0.1:"));
+  CHECK_THAT(result.out, Catch::Contains("trigger=manual sha=" + head));
+  const auto run = server.run(1);
+  CHECK(status(run) == "succeeded");
+  CHECK(run->getValue<std::string>("trigger") == "manual");
+  CHECK(run->getValue<std::string>("sha") == head);  // recorded once its checkout knew it
+
+  const auto unwatched = run_turnout({"trigger", "--repo", "woodpecker-ci/woodpecker", "--branch", "feature",
+                                      "--detach", "--data-dir", data});
+  CHECK(unwatched.exit_code == 2);
+  CHECK_THAT(unwatched.err,
+             Catch::Contains("branch 'feature' is not one repository woodpecker-ci/woodpecker runs"));
+  const auto unknown =
+      run_turnout({"trigger", "--repo", "you/cafeteria", "--branch", "main", "--detach", "--data-dir", data});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("repository 'you/cafeteria' is not in"));
+  CHECK(server.runs()->size() == 1);
+  // The API itself wants the token, and a branch.
+  CHECK(server.post_api("/api/repos/woodpecker-ci/woodpecker/runs?branch=main").status == 401);
+}
+
+TEST_CASE("serve: turnout cancel stops a running run through the agent; without an agent it says so",
+          "[integration][serve][scheduler][api]") {
+  AgentServer server("", {"main"}, false);
+  const auto gate = server.dir / "gate";
+  const auto sha = server.app.commit(".turnout.yml", gated(gate), "app");
+  server.start();
+  const int id = run_id(server.push(sha, "c-1"));
+  server.wait_until_working(id);
+  const std::string data = server.data().string();
+
+  const auto cancelled = run_turnout({"cancel", std::to_string(id), "--data-dir", data});
+  INFO(cancelled.out << cancelled.err);
+  CHECK(cancelled.exit_code == 0);
+  CHECK_THAT(cancelled.out, Catch::StartsWith("run " + std::to_string(id) + " is being cancelled"));
+  CHECK(status(server.wait_until_ended(id)) == "cancelled");
+  const auto again = run_turnout({"cancel", std::to_string(id), "--data-dir", data});
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.err, Catch::Contains("has already ended (cancelled)"));
+  CHECK(run_turnout({"cancel", "x1", "--data-dir", data}).exit_code == 2);
+
+  server.process->stop(SIGTERM);
+  const auto alone = run_turnout({"cancel", std::to_string(id), "--data-dir", data});
+  CHECK(alone.exit_code == 2);
+  CHECK_THAT(alone.err, Catch::Contains("no agent serves " + data));
+}
+
+TEST_CASE("serve: a secret missing from the agent's environment says how to give it to the agent",
+          "[integration][serve][scheduler]") {
+  AgentServer server("", {"main"}, false);
+  const auto sha =
+      server.app.commit(".turnout.yml", pipeline("echo never", "secrets: [DEMO_NEVER_SET_SECRET]\n"), "app");
+  server.start();
+  const int id = run_id(server.push(sha, "s-1"));
+  const auto ended = server.wait_until_ended(id);
+  const auto reason = ended->getValue<std::string>("reason");
+  CHECK_THAT(reason, Catch::Contains("secret 'DEMO_NEVER_SET_SECRET'"));
+  CHECK_THAT(reason, Catch::Contains("is not in the agent's environment"));
+  CHECK_THAT(reason, Catch::Contains("/etc/turnout/env"));
+  CHECK_THAT(reason, !Catch::Contains("export it"));
+}

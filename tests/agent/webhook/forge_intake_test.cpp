@@ -172,7 +172,7 @@ TEST_CASE("forge intake: every shared payload of each forge gets its expected an
       {"github/push/go-scm__branch-deleted.json", github("push/go-scm__branch-deleted.json", "g4"), 202,
        "ignored", "branch deleted (refs/heads/feature-branch)"},
       {"github/ping/octokit__repo-hook.payload.json", github("ping/octokit__repo-hook.payload.json", "g5"),
-       200, "pong", "ping received"},
+       200, "pong", "pong; but 'Octocoders/Hello-World' is not in agent.yml's repos: pushes will be ignored"},
       {"github/pull_request/woodpecker__closed-merged.json",
        github("pull_request/woodpecker__closed-merged.json", "g6"), 202, "ignored",
        "event 'pull_request' does not start runs (only push does)"},

@@ -34,6 +34,7 @@ struct Intake {
   std::unique_ptr<WebhookIntake> intake;
 
   explicit Intake(std::optional<std::string> secret = kSecret) {
+    config.file = "agent.yml";
     config.public_url = "https://ci.example.com/";
     RepoConfig repo;
     repo.name = "Acme/Cafeteria";
@@ -88,6 +89,7 @@ TEST_CASE("intake: an accepted push is recorded with its queued run", "[unit][we
 TEST_CASE("intake: the config's url wins over the payload's clone_url", "[unit][webhook]") {
   Intake t;
   t.config.repos[0].url = "git@github.com:acme/cafeteria.git";
+  t.intake->reload(t.config, WebhookSecrets(kSecret));
   REQUIRE(t.send("push", push_body("acme/cafeteria", "refs/heads/main")).status == 202);
   CHECK(t.runs().at(0).repo == "git@github.com:acme/cafeteria.git");
 }
@@ -193,4 +195,63 @@ TEST_CASE("intake: a store that cannot write is a 500 without details", "[unit][
   CHECK(answer.result == "error");
   CHECK_THAT(answer.reason, !Catch::Contains(kSecret));
   CHECK(t.runs().empty());
+}
+
+TEST_CASE("intake: a NUL or another control character in an id, a ref or a name is a 400",
+          "[unit][webhook]") {
+  Intake t;
+  const auto nul_ref = t.send("push", push_body("acme/cafeteria", "refs/heads/main\\u0000evil"));
+  CHECK(nul_ref.status == 400);
+  CHECK(nul_ref.reason == "ref holds a control character (such as U+0000): refused");
+  const auto nul_repo = t.send("push", push_body("acme/cafeteria\\u0000x", "refs/heads/main"));
+  CHECK(nul_repo.status == 400);
+  CHECK_THAT(nul_repo.reason, Catch::StartsWith("the repository's name holds a control character"));
+  const auto escape_ref = t.send("push", push_body("acme/cafeteria", "refs/heads/\\u001b[2Jmain"));
+  CHECK(escape_ref.status == 400);
+  for (const std::string& id : {std::string("d-\x1b[31m", 7), std::string("d-1\0", 4), std::string("d\a")}) {
+    const auto answer = t.send("push", push_body("acme/cafeteria", "refs/heads/main"), id);
+    CHECK(answer.status == 400);
+    CHECK(answer.reason == "X-GitHub-Delivery holds a control character (such as U+0000): refused");
+  }
+  CHECK(t.runs().empty());
+  CHECK(t.deliveries("queued") + t.deliveries("ignored") == 0);
+  // A delivery id is refused before it could be cut at the NUL and collide with "d-1".
+  CHECK(t.send("push", push_body("acme/cafeteria", "refs/heads/main"), "d-1").status == 202);
+}
+
+TEST_CASE("intake: a form-encoded delivery says to send JSON, and changes nothing", "[unit][webhook]") {
+  Intake t;
+  const std::string body = "payload=%7B%22ref%22%3A%22refs%2Fheads%2Fmain%22%7D";
+  IntakeRequest request{"push", "d-1", sign(kSecret, body), body};
+  request.content_type = "application/x-www-form-urlencoded";
+  const auto answer = t.intake->accept_webhook(request);
+  CHECK(answer.status == 400);
+  CHECK_THAT(answer.reason, Catch::Contains("set the webhook's content type to application/json"));
+  CHECK(t.runs().empty());
+  // Unsigned, the same delivery learns nothing but that its signature is wrong.
+  request.signature = sign("not the secret", body);
+  CHECK(t.intake->accept_webhook(request).status == 401);
+}
+
+TEST_CASE("intake: a delivery signed only with SHA-1 is told SHA-1 is refused", "[unit][webhook]") {
+  Intake t;
+  IntakeRequest request{"push", "d-1", "", push_body("acme/cafeteria", "refs/heads/main")};
+  request.sha1_only = true;
+  const auto answer = t.intake->accept_webhook(request);
+  CHECK(answer.status == 401);
+  CHECK_THAT(answer.reason, Catch::Contains("SHA-1 signatures are refused"));
+  CHECK_THAT(answer.reason, Catch::Contains("X-Hub-Signature-256"));
+  CHECK(t.runs().empty());
+}
+
+TEST_CASE("intake: a ping for a repository agent.yml does not list says its pushes will be ignored",
+          "[unit][webhook]") {
+  Intake t;
+  const auto configured = t.send("ping", R"({"hook_id":1,"repository":{"full_name":"acme/cafeteria"}})");
+  CHECK(configured.status == 200);
+  CHECK(configured.reason == "ping received");
+  const auto other = t.send("ping", R"({"hook_id":1,"repository":{"full_name":"you/cafeteria"}})", "d-2");
+  CHECK(other.status == 200);
+  CHECK(other.result == "pong");
+  CHECK(other.reason == "pong; but 'you/cafeteria' is not in agent.yml's repos: pushes will be ignored");
 }
