@@ -34,7 +34,9 @@ util::Result<DataDirChoice> from_config(const std::string& path, const std::stri
 }  // namespace
 
 void add_data_dir_flags(CLI::App& app, DataDirFlags& flags) {
-  app.add_option("--data-dir", flags.data_dir, "Where turnout keeps state (default: --config's data_dir)");
+  app.add_option("--data-dir", flags.data_dir,
+                 "Where turnout keeps state (default: --config's data_dir, else $TURNOUT_DATA_DIR, else "
+                 "/etc/turnout/agent.yml's, else $XDG_DATA_HOME/turnout, else ~/.local/share/turnout)");
   app.add_option(
       "--config", flags.config,
       std::string("The agent's config: use its data_dir (default: ") + kSystemConfig + " when it exists)");
