@@ -125,7 +125,7 @@ RerunAnswer Scheduler::rerun(std::int64_t id) {
                 ", a folder that is not a git repository: there is no commit to run again"};
   }
   const NewRun again{run.repo,       run.ref, run.branch,    run.sha, run.pipeline,
-                     Trigger::rerun, run.id,  run.repo_name, true};
+                     Trigger::rerun, run.id,  run.repo_name, true,    run.message};
   const auto queued = queue_.enqueue_run(again);
   if (!queued) return {RerunResult::failed, queued.error().message};
   notify_queued();

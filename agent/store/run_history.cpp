@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/types.h>
 
+#include <limits>
 #include <utility>
 
 #include "agent/store/status_change.h"
@@ -283,6 +284,48 @@ util::Result<std::vector<RunRecord>> RunHistory::list(int limit) {
       runs.push_back(run_from_row(row));
     return runs;
   });
+}
+
+namespace {
+
+// The SQL of a page: only the filters given, so that SQLite picks their index. Every parameter
+// keeps its number (?1 repo, ?2 branch, ?3 status, ?4 before, ?5 limit) whichever are used.
+std::string page_sql(const RunFilter& filter) {
+  std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE id < ?4";
+  if (!filter.repo_name.empty()) sql += " AND repo_name = ?1";
+  if (!filter.branch.empty()) sql += " AND branch = ?2";
+  if (filter.status) sql += " AND status = ?3";
+  return sql + " ORDER BY id DESC LIMIT ?5";
+}
+
+}  // namespace
+
+util::Result<RunPage> RunHistory::page(const RunFilter& filter) {
+  return database_.locked("list runs", [&](Connection& connection) -> util::Result<RunPage> {
+    RunPage page;
+    if (filter.limit <= 0) return page;
+    const std::string status = filter.status ? to_string(*filter.status) : "";
+    const std::int64_t before = filter.before.value_or(std::numeric_limits<std::int64_t>::max());
+    for (const auto& row :
+         connection.statement(page_sql(filter))
+             .rows({filter.repo_name, filter.branch, status, before, std::int64_t{filter.limit} + 1})) {
+      page.runs.push_back(run_from_row(row));
+    }
+    page.more = page.runs.size() > static_cast<std::size_t>(filter.limit);
+    if (page.more) page.runs.pop_back();
+    return page;
+  });
+}
+
+util::Result<std::optional<std::int64_t>> RunHistory::waits_for(const RunRecord& run) {
+  return database_.locked("find what run " + std::to_string(run.id) + " waits for",
+                          [&](Connection& connection) -> util::Result<std::optional<std::int64_t>> {
+                            return connection
+                                .statement(
+                                    "SELECT id FROM runs WHERE repo = ? AND branch = ? AND status = ? "
+                                    "AND scheduled = 1 AND id != ? ORDER BY id LIMIT 1")
+                                .first_integer({run.repo, run.branch, "running", run.id});
+                          });
 }
 
 util::Result<std::optional<RunRecord>> RunHistory::get(std::int64_t id) {

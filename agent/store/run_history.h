@@ -42,6 +42,13 @@ class RunHistory {
 
   /// The newest `limit` runs, newest first, without stages.
   util::Result<std::vector<RunRecord>> list(int limit);
+  /// One page of runs, newest first, without stages: those `filter` lets through, older than
+  /// `filter.before`; up to `filter.limit`. Each filter has an index, and a page starts at an id
+  /// (not an offset), so a page costs the same whatever the history's length.
+  util::Result<RunPage> page(const RunFilter& filter);
+  /// The scheduled run that queued run `run` waits for: the running one of its repository and
+  /// branch, if any.
+  util::Result<std::optional<std::int64_t>> waits_for(const RunRecord& run);
   /// One run with its stages and steps; nullopt when there is no such id.
   util::Result<std::optional<RunRecord>> get(std::int64_t id);
   /// The newest pipeline name a run of agent-config repository `repo_name` loaded; "" if none.

@@ -44,6 +44,7 @@ NewRun run_of(const PushEvent& push, const RepoConfig& repo) {
   run.trigger = Trigger::webhook;
   run.repo_name = repo.name;
   run.scheduled = true;
+  run.message = push.head_commit_message;
   return run;
 }
 
@@ -67,12 +68,13 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 }  // namespace
 
 WebhookIntake::WebhookIntake(const ReposConfig& config, RunQueue& queue, WebhookSecrets secrets,
-                             std::function<void(bool)> queued, Reporting* reporting)
+                             std::function<void(bool)> queued, Reporting* reporting, DeliveryLog* refusals)
     : config_(config),
       queue_(queue),
       secrets_(std::move(secrets)),
       queued_(std::move(queued)),
-      reporting_(reporting) {
+      reporting_(reporting),
+      refusals_(refusals) {
   // Looked up by the configured name ignoring case, as repositories are.
   std::map<std::string, std::string> own;
   for (auto& [name, secret] : secrets_.repos) own[util::ascii_lower(name)] = std::move(secret);
@@ -139,6 +141,21 @@ std::optional<IntakeAnswer> WebhookIntake::check_repo(const IntakeRequest& reque
 }
 
 IntakeAnswer WebhookIntake::accept_webhook(const IntakeRequest& request) const {
+  auto decided = verdict(request);
+  // Refusals are what people ask about ("my deploy did not fire"): recorded, without the body,
+  // by the log's own thread, so that refusing costs the request no disk and no store lock.
+  if (refusals_ != nullptr && decided.status >= 400 && decided.status < 500) {
+    DeliveryRecord refused;
+    refused.forge = to_string(request.forge);
+    refused.delivery_id = request.delivery.substr(0, 200);
+    refused.event = request.event.substr(0, 100);
+    refused.reason = decided.reason;
+    refusals_->refused(std::move(refused), decided.status);
+  }
+  return decided;
+}
+
+IntakeAnswer WebhookIntake::verdict(const IntakeRequest& request) const {
   Verified verified;
   if (auto refused = verify(request, verified)) return *refused;
   if (request.delivery.empty())
