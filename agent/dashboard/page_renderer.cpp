@@ -57,6 +57,8 @@ std::string printable(const std::string& text) {
   std::string shown;
   shown.reserve(text.size());
   for (const char c : text) {
+    // A CR of a CRLF line end (a commit message written on Windows) is no character to show.
+    if (c == '\r') continue;
     const auto byte = static_cast<unsigned char>(c);
     if ((byte < 0x20 && c != '\t' && c != '\n') || byte == 0x7f)
       shown += "\xEF\xBF\xBD";

@@ -26,8 +26,8 @@ struct PageFrame {
 /// std::logic_error when a template is missing or broken: a bug of the build, not of a request.
 std::string render_page(const std::string& name, const PageData& data, const PageFrame& frame);
 
-/// `text` safe to show as text in a page: a control character (but tab and newline) becomes U+FFFD, so a
-/// branch or a message cannot smuggle an escape sequence or a NUL into the page. The engine
+/// `text` safe to show as text in a page: a control character (but tab and newline; a CR is dropped) becomes
+/// U+FFFD, so a branch or a message cannot smuggle an escape sequence or a NUL into the page. The engine
 /// escapes markup; this only takes away what has no business in a page.
 std::string printable(const std::string& text);
 

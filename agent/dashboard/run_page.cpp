@@ -28,7 +28,8 @@ PageData step_row(const StepRecord& step, system_clock::time_point now) {
   row.set("name", text(step.name));
   row.set("status", steps::to_string(step.status));
   row.set("exit_code", text(step.exit_code ? std::to_string(*step.exit_code) : ""));
-  row.set("reason", text(step.reason));
+  // A step that succeeded has nothing to explain ("exited 0" says what its exit code does).
+  row.set("reason", text(step.status == steps::Status::succeeded ? "" : step.reason));
   row.set("duration", text(duration_text(step.started_at, step.finished_at, now)));
   return row;
 }
