@@ -50,7 +50,7 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
       return error_page(404, "No such app", status.error().message);
     return error_page(500, "The app cannot be read", status.error().message);
   }
-  PageData data = from_json(status.value());
+  PageData data = app_value(status.value(), std::chrono::system_clock::now());
   const auto live = status.value()->getObject("live");
   const auto idle = status.value()->getObject("idle");
   const std::string live_release = live ? live->optValue<std::string>("release", "") : "";

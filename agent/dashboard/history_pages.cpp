@@ -53,7 +53,12 @@ PageAnswer overview_page(const PageSources& sources) {
   if (!runs) return error_page(500, "The store cannot be read", runs.error().message);
   const auto stats = sources.counter.stats();
   PageData data;
-  data.set("apps", from_json(all_apps_status_json(sources.config.data_dir)));
+  PageList apps;
+  const auto now = system_clock::now();
+  // Held here: a range-for over `*all_apps_status_json(...)` would outlive the array.
+  const auto all = all_apps_status_json(sources.config.data_dir);
+  for (const auto& app : *all) apps.push_back(app_value(app.extract<Poco::JSON::Object::Ptr>(), now));
+  data.set("apps", apps);
   data.set("runs", run_rows(runs.value().runs));
   data.set("queue_depth", stats ? std::to_string(stats.value().queue_depth) : "?");
   data.set("version", TURNOUT_VERSION);

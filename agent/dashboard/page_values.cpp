@@ -72,6 +72,29 @@ PageData run_row(const RunRecord& run, system_clock::time_point now) {
   return row;
 }
 
+namespace {
+
+PageData slot_value(const Poco::JSON::Object::Ptr& slot, system_clock::time_point now) {
+  if (!slot) return PageData(false);
+  PageData value = from_json(slot);
+  const auto sha = slot->optValue<std::string>("sha", "");
+  const auto release = slot->optValue<std::string>("release", "");
+  value.set("sha", text(sha.substr(0, 7)));
+  value.set("full_sha", text(sha));
+  value.set("release", text(release.substr(release.rfind('/') + 1)));
+  value.set("since", time_value(slot->optValue<std::string>("since", ""), now));
+  return value;
+}
+
+}  // namespace
+
+PageData app_value(const Poco::JSON::Object::Ptr& app, system_clock::time_point now) {
+  PageData value = from_json(app);
+  value.set("live", slot_value(app->getObject("live"), now));
+  value.set("idle", slot_value(app->getObject("idle"), now));
+  return value;
+}
+
 PageData from_json(const Poco::Dynamic::Var& value) {
   if (value.isEmpty()) return PageData(false);
   if (value.type() == typeid(Poco::JSON::Object::Ptr)) {

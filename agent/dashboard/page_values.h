@@ -4,6 +4,7 @@
 // JSON document (an app's status) as page data.
 
 #include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
 
 #include <chrono>
 #include <string>
@@ -28,6 +29,10 @@ PageData time_value(const std::string& time, std::chrono::system_clock::time_poi
 /// A run's row in a table: id, status (and a `status_STATUS` flag), pipeline, repository,
 /// branch, short sha, trigger, queued time, duration, reason.
 PageData run_row(const RunRecord& run, std::chrono::system_clock::time_point now);
+
+/// An app's status (app_status_json) as the pages show it: its slots' commits short (the full one
+/// as `full_sha`), releases by their folder's name, `since` as a time_value.
+PageData app_value(const Poco::JSON::Object::Ptr& app, std::chrono::system_clock::time_point now);
 
 /// A JSON value as page data: objects and arrays alike, strings made printable, numbers as
 /// text, null as false (so `{{#key}}` skips it).

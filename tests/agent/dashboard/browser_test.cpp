@@ -12,6 +12,7 @@
 
 #include "tests/support/agent_server.h"
 #include "tests/support/command.h"
+#include "tests/support/deploy_site.h"
 
 using namespace turnout::test;
 
@@ -46,13 +47,45 @@ Answer push_with_message(AgentServer& server, const std::string& sha, const std:
   return server.post("push", delivery, text.str());
 }
 
+const fs::path kScripts = fs::path(TURNOUT_SOURCE_DIR) / "tests" / "browser";
+
+// Where the screenshots go: the test's working folder, kept after it.
+fs::path screenshots() { return fs::current_path() / "browser-screenshots"; }
+
+// `spec` with the agent's address, the sign-in token and where screenshots go.
+Poco::JSON::Object spec_for(const AgentServer& server, const std::string& token) {
+  Poco::JSON::Object spec;
+  spec.set("base", "http://127.0.0.1:" + std::to_string(server.port));
+  spec.set("token", token);
+  spec.set("out", screenshots().string());
+  return spec;
+}
+
+// Runs tests/browser/`script` with `spec`; checks that it passed.
+void run_scenario(const AgentServer& server, const std::string& script, const Poco::JSON::Object& spec) {
+  if (!fs::exists(kScripts / "node_modules" / "puppeteer-core"))
+    FAIL("puppeteer-core is not installed in " << kScripts << ": run scripts/setup");
+  std::ostringstream text;
+  spec.stringify(text);
+  const auto file = server.dir.write(script + ".json", text.str());
+  const auto result = run_command({"node", (kScripts / script).string(), file.string()}, kScripts.string());
+  INFO(result.out << "\n" << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("passed"));
+}
+
+// Pushes `version` of the deploy pipeline and waits for its run to succeed; returns the sha.
+std::string deploy(AgentServer& server, const DeploySite& site, const std::string& version) {
+  const auto sha = server.app.commit(".turnout.yml", site.pipeline(version), version);
+  const auto run = server.wait_until_ended(run_id(server.push(sha, "deploy-" + version)));
+  REQUIRE(run->getValue<std::string>("status") == "succeeded");
+  return sha;
+}
+
 }  // namespace
 
 TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log, a refused delivery",
           "[browser][integration][dashboard][slow]") {
-  const fs::path scripts = fs::path(TURNOUT_SOURCE_DIR) / "tests" / "browser";
-  if (!fs::exists(scripts / "node_modules" / "puppeteer-core"))
-    FAIL("puppeteer-core is not installed in " << scripts << ": run scripts/setup");
   AgentServer server("workers: 3\napi_token_file: token\n", {"main", "slow-*"}, false);
   server.dir.write("token", "browser-token\n");
   const auto sha = server.app.commit(".turnout.yml", kPipeline, "app");
@@ -70,11 +103,7 @@ TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log
   server.wait_until_working(cancel);
   CHECK(server.post("push", "refused-b-4", push_payload(sha), std::string("sha256=00")).status == 401);
 
-  const fs::path out = fs::current_path() / "browser-screenshots";
-  Poco::JSON::Object spec;
-  spec.set("base", "http://127.0.0.1:" + std::to_string(server.port));
-  spec.set("token", "browser-token");
-  spec.set("out", out.string());
+  auto spec = spec_for(server, "browser-token");
   spec.set("delivery", "refused-b-4");
   Poco::JSON::Object runs;
   runs.set("xss", xss);
@@ -82,17 +111,33 @@ TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log
   runs.set("growing", growing);
   runs.set("cancel", cancel);
   spec.set("runs", runs);
-  std::ostringstream text;
-  spec.stringify(text);
-  server.dir.write("spec.json", text.str());
-
-  const auto result = run_command(
-      {"node", (scripts / "dashboard.mjs").string(), (server.dir / "spec.json").string()}, scripts.string());
-  INFO(result.out << "\n" << result.err);
-  CHECK(result.exit_code == 0);
-  CHECK_THAT(result.out, Catch::Contains("passed"));
+  run_scenario(server, "dashboard.mjs", spec);
+  const fs::path out = screenshots();
   for (const char* page : {"login", "runs", "overview", "run", "run-live", "deliveries", "not-found"}) {
     CHECK(fs::exists(out / (std::string(page) + "-1280.png")));
     CHECK(fs::exists(out / (std::string(page) + "-375.png")));
   }
+}
+
+TEST_CASE("dashboard in chromium: an app rolled back from its page, the overview shows it",
+          "[browser][integration][dashboard][deploy][nginx][slow]") {
+  AgentServer server("workers: 1\napi_token_file: api-token\n", {"main"}, false);
+  server.dir.write("api-token", "browser-token\n");
+  DeploySite site;
+  site.data_dir = server.data();
+  server.start();
+  const auto v1 = deploy(server, site, "v1");
+  deploy(server, site, "v2");
+  REQUIRE(site.serves("v2"));
+
+  auto spec = spec_for(server, "browser-token");
+  spec.set("app", "web");
+  spec.set("live", "green");
+  Poco::JSON::Object previous;
+  previous.set("slot", "blue");
+  previous.set("sha", v1);
+  spec.set("previous", previous);
+  run_scenario(server, "rollback.mjs", spec);
+  CHECK(site.serves("v1"));
+  CHECK(fs::exists(screenshots() / "app-1280.png"));
 }

@@ -4,7 +4,8 @@
 
 using namespace turnout::agent;
 
-TEST_CASE("page renderer: values are escaped by the engine, control characters taken out", "[unit][dashboard]") {
+TEST_CASE("page renderer: values are escaped by the engine, control characters taken out",
+          "[unit][dashboard]") {
   CHECK(printable("line one\r\nline two\tx") == "line one\nline two\tx");
   CHECK(printable(std::string("bell\x07 nul") + '\0' + "!") == "bell\xEF\xBF\xBD nul\xEF\xBF\xBD!");
   PageData data;
