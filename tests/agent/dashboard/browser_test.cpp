@@ -141,3 +141,18 @@ TEST_CASE("dashboard in chromium: an app rolled back from its page, the overview
   CHECK(site.serves("v1"));
   CHECK(fs::exists(screenshots() / "app-1280.png"));
 }
+
+TEST_CASE("dashboard in chromium: a running log is polled when the agent has no live stream to spare",
+          "[browser][integration][dashboard][slow]") {
+  AgentServer server("workers: 1\napi_token_file: token\nhttp: {max_live_streams: 0}\n", {"main", "slow-*"},
+                     false);
+  server.dir.write("token", "browser-token\n");
+  const auto sha = server.app.commit(".turnout.yml", kPipeline, "app");
+  server.app.git({"branch", "slow-poll"});
+  server.start();
+  const int id = run_id(server.push(sha, "p-1", "slow-poll"));
+  server.wait_until_working(id);
+  auto spec = spec_for(server, "browser-token");
+  spec.set("run", id);
+  run_scenario(server, "polling.mjs", spec);
+}
