@@ -5,10 +5,12 @@
 #include <memory>
 
 #include "agent/apps/hand_rollback.h"
+#include "agent/client/agent_presence.h"
 #include "agent/dashboard/assets.h"
 #include "agent/dashboard/form_fields.h"
 #include "agent/dashboard/pages.h"
 #include "agent/dashboard/sessions.h"
+#include "util/hmac.h"
 #include "util/percent_encoding.h"
 
 namespace turnout::agent {
@@ -16,6 +18,9 @@ namespace turnout::agent {
 namespace {
 
 const char kCookie[] = "turnout_session";
+// The sign-in form's own CSRF token, as a cookie and a field that must match (there is no session
+// yet): a form posted from another site has neither.
+const char kLoginCookie[] = "turnout_login";
 
 // Pages run no inline script and load nothing from elsewhere; no site may frame them.
 const std::vector<std::pair<std::string, std::string>> kPageHeaders{
@@ -102,17 +107,29 @@ HttpHandler form(Dashboard& board, std::function<HttpResponse(const HttpRequest&
   };
 }
 
-std::string session_cookie(const DashboardParts& parts, const std::string& value, bool end) {
+// Secure when the browser reaches the agent over TLS: its own, or a proxy's (an https public_url).
+std::string cookie(const DashboardParts& parts, const std::string& name, const std::string& value,
+                   const std::string& path, int max_age) {
   const bool secure = parts.config.tls.has_value() || parts.config.public_url.rfind("https://", 0) == 0;
-  return std::string(kCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict" +
-         (secure ? "; Secure" : "") + (end ? "; Max-Age=0" : "; Max-Age=43200");
+  return name + "=" + value + "; Path=" + path + "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "") +
+         "; Max-Age=" + std::to_string(max_age);
 }
 
-HttpResponse login_form(const std::string& next, const std::string& problem, int status) {
+std::string session_cookie(const DashboardParts& parts, const std::string& value, bool end) {
+  return cookie(parts, kCookie, value, "/", end ? 0 : 43200);
+}
+
+// The sign-in form, with a fresh CSRF token in its field and in its cookie.
+HttpResponse login_form(const DashboardParts& parts, const std::string& next, const std::string& problem,
+                        int status) {
+  const std::string token = make_local_token();
   PageData data;
   data.set("next", next);
+  data.set("login_csrf", token);
   if (!problem.empty()) data.set("problem", problem);
-  return render({status, "login.mustache", data, "Sign in", ""}, std::nullopt);
+  auto form = render({status, "login.mustache", data, "Sign in", ""}, std::nullopt);
+  form.headers.emplace_back("Set-Cookie", cookie(parts, kLoginCookie, token, "/login", 3600));
+  return form;
 }
 
 HttpResponse sign_in(Dashboard& board, const HttpRequest& request) {
@@ -120,15 +137,22 @@ HttpResponse sign_in(Dashboard& board, const HttpRequest& request) {
   const auto token = fields.find("token");
   const auto next_field = fields.find("next");
   const std::string next = safe_next(next_field == fields.end() ? "/" : next_field->second);
+  const auto csrf = fields.find("csrf");
+  const auto expected = cookie_value(request.header("cookie"), kLoginCookie);
+  // Checked before the token, and not counted as a wrong one: nothing was tried.
+  if (csrf == fields.end() || expected.empty() || !util::constant_time_equal(expected, csrf->second))
+    return login_form(board.parts, next,
+                      "The sign-in form expired (or came from another site): sign in again.", 403);
   const auto answer = board.sessions.sign_in(token == fields.end() ? "" : token->second);
   if (answer.result == SignIn::throttled) {
     auto refused = login_form(
-        next, "Too many wrong tokens: try again in " + std::to_string(answer.retry_after.count()) + " s.",
-        429);
+        board.parts, next,
+        "Too many wrong tokens: try again in " + std::to_string(answer.retry_after.count()) + " s.", 429);
     refused.headers.emplace_back("Retry-After", std::to_string(answer.retry_after.count()));
     return refused;
   }
-  if (answer.result == SignIn::refused) return login_form(next, "That is not this agent's API token.", 403);
+  if (answer.result == SignIn::refused)
+    return login_form(board.parts, next, "That is not this agent's API token.", 403);
   auto done = redirect(next);
   done.headers.emplace_back("Set-Cookie", session_cookie(board.parts, answer.session->id, false));
   return done;
@@ -246,9 +270,9 @@ void add_dashboard_routes(Router& router, const DashboardParts& parts) {
              keep(page(b, [&b](const HttpRequest& r) { return app_page(b.sources, r.params.at("app")); })));
   router.add("GET", "/deliveries",
              keep(page(b, [&b](const HttpRequest& r) { return deliveries_page(b.sources, r.query); })));
-  router.add("GET", "/login", keep([](const HttpRequest& r) {
+  router.add("GET", "/login", keep([&b](const HttpRequest& r) {
                const auto next = r.query.find("next");
-               return login_form(safe_next(next == r.query.end() ? "/" : next->second), "", 200);
+               return login_form(b.parts, safe_next(next == r.query.end() ? "/" : next->second), "", 200);
              }));
   router.add("POST", "/login", keep([&b](const HttpRequest& r) { return sign_in(b, r); }));
   router.add("POST", "/logout",

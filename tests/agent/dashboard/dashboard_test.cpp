@@ -63,20 +63,40 @@ Page get(const AgentServer& server, const std::string& path, const std::string& 
   return send(server, "GET", path, cookie);
 }
 
-// Signs in; the `turnout_session=...` to send back.
-std::string sign_in(const AgentServer& server) {
-  const auto page = send(server, "POST", "/login", "", "token=" + kToken + "&next=%2Fruns");
-  REQUIRE(page.status == 303);
-  CHECK(page.location == "/runs");
-  CHECK_THAT(page.cookie, Catch::Contains("HttpOnly") && Catch::Contains("SameSite=Strict"));
-  return page.cookie.substr(0, page.cookie.find(';'));
-}
-
 // The CSRF token a page's forms carry.
 std::string csrf_of(const std::string& html) {
   std::smatch found;
   REQUIRE(std::regex_search(html, found, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
   return found[1];
+}
+
+// The sign-in form as a browser gets it: its cookie (`turnout_login=...`) and its CSRF field.
+struct LoginForm {
+  std::string cookie;
+  std::string csrf;
+};
+
+LoginForm login_form(const AgentServer& server) {
+  const auto page = get(server, "/login?next=%2Fruns");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.cookie, Catch::Contains("HttpOnly") && Catch::Contains("SameSite=Strict"));
+  return {page.cookie.substr(0, page.cookie.find(';')), csrf_of(page.body)};
+}
+
+// POST /login with `token` and `next` as the form sends them.
+Page post_login(const AgentServer& server, const std::string& token, const std::string& next) {
+  const auto form = login_form(server);
+  return send(server, "POST", "/login", form.cookie,
+              "csrf=" + form.csrf + "&token=" + token + "&next=" + next);
+}
+
+// Signs in; the `turnout_session=...` to send back.
+std::string sign_in(const AgentServer& server) {
+  const auto page = post_login(server, kToken, "%2Fruns");
+  REQUIRE(page.status == 303);
+  CHECK(page.location == "/runs");
+  CHECK_THAT(page.cookie, Catch::Contains("HttpOnly") && Catch::Contains("SameSite=Strict"));
+  return page.cookie.substr(0, page.cookie.find(';'));
 }
 
 std::string pipeline(const std::string& script) {
@@ -121,10 +141,14 @@ TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integ
   CHECK_THAT(login.csp, Catch::Contains("default-src 'self'"));
 
   // A wrong token: 403, no cookie; an open redirect is not followed.
-  const auto wrong = send(server, "POST", "/login", "", "token=nope&next=%2F");
+  // Without the sign-in form's own cookie and field (a form posted from another site): 403.
+  const auto form = login_form(server);
+  CHECK(send(server, "POST", "/login", "", "csrf=" + form.csrf + "&token=" + kToken).status == 403);
+  CHECK(send(server, "POST", "/login", form.cookie, "csrf=00&token=" + kToken).status == 403);
+  const auto wrong = post_login(server, "nope", "%2F");
   CHECK(wrong.status == 403);
-  CHECK(wrong.cookie.empty());
-  const auto elsewhere = send(server, "POST", "/login", "", "token=" + kToken + "&next=%2F%2Fevil.example");
+  CHECK_THAT(wrong.cookie, !Catch::Contains("turnout_session"));
+  const auto elsewhere = post_login(server, kToken, "%2F%2Fevil.example");
   CHECK(elsewhere.location == "/");
 
   const std::string cookie = sign_in(server);
