@@ -1,5 +1,7 @@
 #include "agent/dashboard/log_view.h"
 
+#include <kainjow/mustache.hpp>
+
 #include <charconv>
 
 namespace turnout::agent {
@@ -107,6 +109,33 @@ std::vector<LogLine> log_lines(std::string_view window, std::int64_t offset, boo
     at = end + 1;
   }
   return lines;
+}
+
+std::string log_html(const std::vector<LogLine>& lines) {
+  const auto escape = kainjow::mustache::html_escape<std::string>;
+  std::string html;
+  html.reserve(lines.size() * 160);
+  for (const auto& line : lines) {
+    const std::string anchor =
+        line.number > 0 ? "L" + std::to_string(line.number) : "B" + std::to_string(line.offset);
+    html += "<div class=\"line";
+    if (line.marker == "err") html += " err";
+    if (line.marker == "==>" || line.marker == "-->" || line.marker == "===") html += " head";
+    html += "\" id=\"" + anchor + "\"><a class=\"ln\" href=\"#" + anchor + "\">";
+    if (line.number > 0) html += std::to_string(line.number);
+    html += "</a><time datetime=\"" + escape(line.time) + "\" title=\"" + escape(line.time) + "\">" +
+            escape(line.time.size() >= 19 ? line.time.substr(11, 8) : line.time) +
+            "</time><span class=\"mk\">" + escape(line.marker) + "</span><span class=\"tx\">";
+    for (const auto& span : line.spans) {
+      if (span.classes.empty()) {
+        html += escape(span.text);
+      } else {
+        html += "<span class=\"" + span.classes + "\">" + escape(span.text) + "</span>";
+      }
+    }
+    html += "</span></div>\n";
+  }
+  return html;
 }
 
 }  // namespace turnout::agent

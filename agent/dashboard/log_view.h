@@ -29,6 +29,12 @@ struct LogLine {
 /// other CSI and escape sequences, and control characters but tab, are dropped.
 std::vector<LogSpan> ansi_spans(std::string_view text);
 
+/// `lines` as the run page shows them: one `<div class="line">` each with its anchor (`L12`, or
+/// `B<offset>` when unnumbered), its time, its marker and its spans, every text escaped by the
+/// template engine's own html_escape. Written here, not by a template: a data tree per span
+/// cost 20 µs a line, 72 ms for a 256 KiB window (BENCHMARKS.md, "Dashboard").
+std::string log_html(const std::vector<LogLine>& lines);
+
 /// The complete lines of `window`, the bytes of a log from byte `offset` on. A window that does
 /// not start at 0 drops its first, partial line; a last line without its newline is kept only
 /// when `at_end` (the log ends there). Lines are numbered from 1 when `offset` is 0.

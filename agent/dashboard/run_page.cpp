@@ -14,7 +14,7 @@ using std::chrono::system_clock;
 
 // What a run page shows of a log at once: its end first, earlier windows on demand, so a
 // 100 MB log never loads whole.
-constexpr std::int64_t kLogWindow = 256 * 1024;
+constexpr std::int64_t kLogWindow = 128 * 1024;
 
 std::optional<std::int64_t> number(const std::string& text) {
   std::int64_t value = 0;
@@ -50,35 +50,15 @@ PageList stage_rows(const RunRecord& run, system_clock::time_point now) {
   return stages;
 }
 
-PageData line_value(const LogLine& line) {
-  PageData value;
-  value.set("anchor",
-            line.number > 0 ? "L" + std::to_string(line.number) : "B" + std::to_string(line.offset));
-  value.set("number", text(line.number > 0 ? std::to_string(line.number) : ""));
-  value.set("time", text(line.time));
-  value.set("clock", line.time.size() >= 19 ? line.time.substr(11, 8) : line.time);
-  value.set("marker", text(line.marker));
-  value.set("err", line.marker == "err");
-  value.set("heading", line.marker == "==>" || line.marker == "-->" || line.marker == "===");
-  PageList spans;
-  for (const auto& span : line.spans) {
-    PageData piece;
-    piece.set("text", span.text);
-    piece.set("classes", text(span.classes));
-    spans.push_back(piece);
-  }
-  value.set("spans", spans);
-  return value;
-}
-
-// The log's window from `from` (nullopt: its end), with links to the windows around it.
+// The log's window from `from` (nullopt: its end), with links to the windows around it; the log
+// of a `running` run may end in a line still being written.
 util::Result<PageData> log_window(const std::string& data_dir, std::int64_t id,
-                                  std::optional<std::int64_t> from) {
+                                  std::optional<std::int64_t> from, bool running) {
   PageData log;
   auto reader = RunLogReader::open(data_dir, id);
   if (!reader) {
     if (reader.error().kind != util::ErrorKind::not_found) return reader.error();
-    log.set("lines", PageList{});
+    log.set("lines_html", "");
     log.set("end", "0");
     return log;
   }
@@ -89,17 +69,15 @@ util::Result<PageData> log_window(const std::string& data_dir, std::int64_t id,
   if (auto read = reader.value()->read(first, static_cast<std::size_t>(length), window); !read)
     return read.error();
   const bool at_end = first + length >= size;
-  PageList lines;
-  std::int64_t shown_end = first;
-  for (const auto& line : log_lines(window, first, at_end)) {
-    lines.push_back(line_value(line));
-  }
+  // Markup made by log_html, its text escaped there: the template takes it as it is.
+  // A running run may be in the middle of a line: that one comes with the live tail.
+  log.set("lines_html", log_html(log_lines(window, first, at_end && !running)));
   // The live tail goes on after the last complete line shown.
   const auto last_newline = window.rfind('\n');
-  shown_end =
-      at_end ? size
-             : first + (last_newline == std::string::npos ? 0 : static_cast<std::int64_t>(last_newline) + 1);
-  log.set("lines", lines);
+  const auto shown_end =
+      at_end && !running
+          ? size
+          : first + (last_newline == std::string::npos ? 0 : static_cast<std::int64_t>(last_newline) + 1);
   log.set("end", std::to_string(shown_end));
   log.set("size", std::to_string(size));
   if (first > 0) {
@@ -145,7 +123,7 @@ PageAnswer run_page(const PageSources& sources, const std::string& id_text,
       data.set("waits_for_worker", true);
     }
   }
-  auto log = log_window(sources.config.data_dir, id, from);
+  auto log = log_window(sources.config.data_dir, id, from, !is_final(run.status));
   if (!log) return error_page(500, "The log cannot be read", log.error().message);
   data.set("log", log.value());
   return {200, "run.mustache", data, "Run " + id_text, "runs"};

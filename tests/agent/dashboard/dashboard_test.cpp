@@ -237,4 +237,13 @@ TEST_CASE("dashboard: refused deliveries are listed without their body", "[integ
   }
   CHECK_THAT(page, Catch::Contains("refused-1") && Catch::Contains("401 rejected"));
   CHECK_THAT(page, !Catch::Contains("woodpecker-ci"));
+  // A body larger than the agent takes is refused by the HTTP layer before the route: listed too.
+  CHECK(server.raw("POST /webhook HTTP/1.1\r\nHost: ci.test\r\nContent-Type: application/json\r\n"
+                   "X-GitHub-Event: push\r\nContent-Length: 300000000\r\n\r\n",
+                   false) == 413);
+  for (int i = 0; i < 100 && page.find("413 rejected") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    page = get(server, "/deliveries").body;
+  }
+  CHECK_THAT(page, Catch::Contains("413 rejected") && Catch::Contains("larger than the agent takes"));
 }

@@ -43,3 +43,14 @@ TEST_CASE("log view: lines split into time, marker and text, numbered from the s
   CHECK(tail[0].number == 0);
   CHECK(tail[0].offset == static_cast<std::int64_t>(log.find('\n') + 1));
 }
+
+TEST_CASE("log view: the lines' markup escapes every text and anchors each line", "[unit][dashboard]") {
+  const auto html = log_html(log_lines("2026-12-02T08:00:00.000Z err <b>\"x\" & \x1b[31m'y'</b>\n", 0, true));
+  CHECK_THAT(html, Catch::Contains("<div class=\"line err\" id=\"L1\"><a class=\"ln\" href=\"#L1\">1</a>"));
+  CHECK_THAT(html, Catch::Contains("<time datetime=\"2026-12-02T08:00:00.000Z\""));
+  CHECK_THAT(html, Catch::Contains(
+                       "&lt;b&gt;&quot;x&quot; &amp; <span class=\"fg1\">&apos;y&apos;&lt;/b&gt;</span>"));
+  CHECK(html.find("<b>") == std::string::npos);
+  CHECK_THAT(log_html(log_lines("x\n2026-12-02T08:00:00.000Z out y\n", 5, true)),
+             Catch::Contains("id=\"B7\""));
+}
