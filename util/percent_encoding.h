@@ -11,4 +11,8 @@ namespace turnout::util {
 /// as an HTML form's query encodes it); nullopt when a `%` is not followed by two hex digits.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
 
+/// `text` with every byte but letters, digits, `-`, `.`, `_`, `~` and `/` as `%XX`: a path
+/// and query to carry inside a query value (the page a sign-in goes back to).
+std::string percent_encode(std::string_view text);
+
 }  // namespace turnout::util

@@ -1,5 +1,7 @@
 #include "agent/apps/hand_rollback.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <cstdint>
 #include <utility>
@@ -56,6 +58,19 @@ RollbackReport report_to_deploying_repo(Reporting& reporting, RunHistory& store,
     if (!run || !run.value() || run.value()->repo_name.empty()) return;
     reporting.rolled_back(run.value()->repo_name, app, live.sha, via);
   };
+}
+
+RollbackAnswer served_rollback(const std::string& data_dir, const std::string& name, Reporting* reporting,
+                               RunHistory& store, const std::string& via) {
+  const steps::CancelToken never;
+  const RollbackHooks hooks{
+      never, [&](const std::string& line) { spdlog::info("app {}: {}", name, line); },
+      reporting == nullptr ? RollbackReport() : report_to_deploying_repo(*reporting, store, via)};
+  spdlog::info("app {}: rollback asked through {}", name, via);
+  const auto done = hand_rollback(data_dir, name, hooks);
+  if (done.result == RollbackResult::failed || done.result == RollbackResult::unreadable)
+    spdlog::warn("app {}: rollback failed: {}", name, done.reason);
+  return done;
 }
 
 }  // namespace turnout::agent

@@ -63,4 +63,10 @@ RollbackAnswer hand_rollback(const std::string& data_dir, const std::string& nam
 /// run or it came from no repository (`turnout run` by hand).
 RollbackReport report_to_deploying_repo(Reporting& reporting, RunHistory& store, std::string via);
 
+/// A rollback of app `name` under `data_dir` that a person asked for from the agent's side
+/// (the API, the dashboard): logged with `via` ("the agent's API") line by line, never
+/// cancelled, and reported as a deployment through `reporting` (null: not reported).
+RollbackAnswer served_rollback(const std::string& data_dir, const std::string& name, Reporting* reporting,
+                               RunHistory& store, const std::string& via);
+
 }  // namespace turnout::agent

@@ -75,7 +75,13 @@ void print_table(const std::vector<RunRecord>& runs) {
 
 int list_runs(const RunsOptions& options) {
   if (options.limit < 1) return usage_error("runs", "--limit must be at least 1");
-  RunFilter filter{options.repo, options.branch, std::nullopt, options.limit};
+  RunFilter filter;
+  filter.branch = options.branch;
+  filter.limit = options.limit;
+  // agent.yml's name (owner/name), or what `turnout run --repo` fetched (a URL or a folder).
+  const bool fetched = options.repo.find("://") != std::string::npos || options.repo.rfind('/', 0) == 0 ||
+                       options.repo.rfind('.', 0) == 0 || options.repo.find('@') != std::string::npos;
+  (fetched ? filter.repo : filter.repo_name) = options.repo;
   if (!options.status.empty()) {
     filter.status = parse_run_status(options.status);
     if (!filter.status)
@@ -86,12 +92,13 @@ int list_runs(const RunsOptions& options) {
   if (!data_dir) return usage_error("runs", data_dir.error().message);
   auto store = open_store(data_dir.value());
   if (!store) return usage_error("runs", store.error().message);
-  const auto runs = store.value()->history.list(filter);
-  if (!runs) return usage_error("runs", runs.error().message);
+  const auto page = store.value()->history.page(filter);
+  if (!page) return usage_error("runs", page.error().message);
+  const auto& runs = page.value().runs;
   if (options.json) {
-    std::printf("%s\n", runs_to_json(runs.value()).c_str());
+    std::printf("%s\n", runs_to_json(runs).c_str());
   } else {
-    print_table(runs.value());
+    print_table(runs);
   }
   return kExitSucceeded;
 }

@@ -20,6 +20,7 @@
 #include "agent/commands/data_dir.h"
 #include "agent/commands/signal_watcher.h"
 #include "agent/config/agent_config.h"
+#include "agent/dashboard/dashboard_routes.h"
 #include "agent/http/http_server.h"
 #include "agent/metrics/metrics.h"
 #include "agent/report/report_sender.h"
@@ -284,6 +285,20 @@ util::Result<util::FileLock> claim(const AgentConfig& config) {
   return lock_data_dir(config.data_dir);
 }
 
+// Why the HTTP layer refused a delivery before the webhook route saw it, for /deliveries.
+std::string refused_by_transport(int status) {
+  switch (status) {
+    case 413:
+      return "the body is larger than the agent takes (refused before reading it)";
+    case 408:
+      return "the request came too slowly and was cut off";
+    case 503:
+      return "the agent was too busy (every handler thread and its queue taken)";
+    default:
+      return "refused by the HTTP layer before the webhook route (status " + std::to_string(status) + ")";
+  }
+}
+
 int serve(const ServeOptions& options, const ServeSetup& setup) {
   // Signals are blocked in every thread from here; the watcher's own thread takes them. SIGHUP
   // reloads agent.yml once the server runs, and is ignored before and while stopping.
@@ -320,17 +335,26 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
                       &reporting);
   WebhookIntake intake(
       config, stores.queue, setup.secrets,
-      [&scheduler](bool cancel_in_progress) { scheduler.notify_queued(cancel_in_progress); }, &reporting);
+      [&scheduler](bool cancel_in_progress) { scheduler.notify_queued(cancel_in_progress); }, &reporting,
+      &stores.deliveries);
+  const DashboardParts dashboard{config,    stores.history, stores.counter, stores.deliveries,
+                                 scheduler, tokens.value(), &reporting};
   util::Reloadable<std::vector<std::string>> accepted_tokens(std::move(tokens.value()));
   const ServeParts parts{config,    intake,  stores.history,  stores.counter,
                          scheduler, metrics, accepted_tokens, &reporting};
   Router router;
   add_serve_routes(router, parts);
+  add_dashboard_routes(router, dashboard);
   HttpServerOptions http = server_options(config);
   // A push the transport refused (too large, cut short, bad framing, a full queue) never reached
   // the webhook route: it is counted here, with its code, like the route's own refusals.
-  http.on_refused = [&metrics](const std::string& path, int status) {
-    if (path == "/webhook") metrics.count_rejected(status);
+  http.on_refused = [&metrics, &stores](const std::string& path, int status) {
+    if (path != "/webhook") return;
+    metrics.count_rejected(status);
+    DeliveryRecord refused;
+    refused.forge = "";
+    refused.reason = refused_by_transport(status);
+    stores.deliveries.refused(std::move(refused), status);
   };
   auto server = HttpServer::start(http, router);
   if (!server) return usage_error("serve", server.error().message);

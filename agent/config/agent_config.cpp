@@ -36,6 +36,7 @@ const std::vector<std::string> kTopKeys = {"listen",
                                            "tls",
                                            "http",
                                            "log_format",
+                                           "dashboard",
                                            "repos"};
 
 const char kListenHint[] = "`listen` must be HOST:PORT, like 127.0.0.1:8787 or [::1]:8787";
@@ -117,6 +118,21 @@ void read_http(ConfigReader& reader, const Entry& entry, HttpConfig& http) {
   }
 }
 
+// `dashboard:` `read: open | session`.
+void read_dashboard(ConfigReader& reader, const Entry& entry, DashboardConfig& dashboard) {
+  if (!reader.expect_map(entry, detail::top_level())) return;
+  const Where where{"`dashboard`", ""};
+  for (const Entry& key : reader.entries(entry.value, {"read"}, where)) {
+    const auto text = reader.text(key, where);
+    if (!text) continue;
+    if (*text == "open" || *text == "session") {
+      dashboard.read_open = *text == "open";
+    } else {
+      reader.error(key.value, "unknown dashboard read '" + *text + "' (expected session, open)");
+    }
+  }
+}
+
 void read_top_key(ConfigReader& reader, const Entry& entry, AgentConfig& config) {
   const Where where = detail::top_level();
   if (entry.key == "listen") {
@@ -139,6 +155,8 @@ void read_top_key(ConfigReader& reader, const Entry& entry, AgentConfig& config)
     read_http(reader, entry, config.http);
   } else if (entry.key == "log_format") {
     read_log_format(reader, entry, config);
+  } else if (entry.key == "dashboard") {
+    read_dashboard(reader, entry, config.dashboard);
   } else if (entry.key == "repos") {
     config.repos = detail::read_repos(reader, entry);
   }

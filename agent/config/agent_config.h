@@ -54,6 +54,13 @@ struct HttpConfig {
   bool operator==(const HttpConfig&) const = default;
 };
 
+/// `dashboard:` who may read the dashboard's pages (README, "Dashboard").
+struct DashboardConfig {
+  /// `read: open`: anyone who reaches the agent reads every page without signing in (a private
+  /// network); `read: session` (the default): pages need a session too. Writes always need one.
+  bool read_open = false;
+};
+
 /// `log_format:` how the agent writes its log.
 enum class LogFormat { text, json };
 
@@ -119,6 +126,7 @@ struct AgentConfig : ReposConfig {
   SecretRef api_token;                     ///< none: the API's writes are refused
   std::optional<TlsConfig> tls;            ///< none: plain HTTP (behind a proxy)
   HttpConfig http;                         ///< the server's limits
+  DashboardConfig dashboard;               ///< who reads the pages
   LogFormat log_format = LogFormat::text;  ///< default text
 };
 

@@ -69,6 +69,7 @@ HttpResponse Router::route(HttpRequest request) const {
     return route.handler(request);
   }
   if (path_known) return json_error(405, "method " + request.method + " not allowed on " + request.path);
+  if (not_found_) return not_found_(request);
   return json_error(404, "no such endpoint: " + request.method + " " + request.path);
 }
 

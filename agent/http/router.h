@@ -77,6 +77,9 @@ class Router {
   /// The response of the first route that matches (its params filled in); 404 JSON when no
   /// path matches, 405 when the path matches under another method.
   HttpResponse route(HttpRequest request) const;
+  /// Answers the requests whose path no route matches (the dashboard's HTML 404), instead of
+  /// the 404 JSON.
+  void set_not_found(HttpHandler handler) { not_found_ = std::move(handler); }
 
  private:
   struct Route {
@@ -85,6 +88,7 @@ class Router {
     HttpHandler handler;
   };
   std::vector<Route> routes_;
+  HttpHandler not_found_;
 };
 
 }  // namespace turnout::agent

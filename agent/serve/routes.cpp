@@ -315,21 +315,14 @@ std::string rollback_body(const RollbackAnswer& done) {
 // slot first takes its health checks, and the caller wants to know how it ended.
 HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
   if (auto refused = refuse_write(parts, request)) return *refused;
-  const std::string& name = request.params.at("app");
-  const steps::CancelToken never;
-  const RollbackHooks hooks{never, [&](const std::string& line) { spdlog::info("app {}: {}", name, line); },
-                            parts.reporting == nullptr
-                                ? RollbackReport()
-                                : report_to_deploying_repo(*parts.reporting, parts.runs, "the agent's API")};
-  spdlog::info("app {}: rollback asked through the API", name);
-  const auto done = hand_rollback(parts.config.data_dir, name, hooks);
+  const auto done = served_rollback(parts.config.data_dir, request.params.at("app"), parts.reporting,
+                                    parts.runs, "the agent's API");
   switch (done.result) {
     case RollbackResult::rolled_back:
       return {200, rollback_body(done)};
     case RollbackResult::no_such_app:
       return json_error(404, done.reason);
     case RollbackResult::failed:
-      spdlog::warn("app {}: rollback failed: {}", name, done.reason);
       return {409, rollback_body(done)};
     case RollbackResult::unreadable:
       break;

@@ -138,7 +138,7 @@ RerunAnswer Scheduler::rerun(std::int64_t id) {
                 ", a folder that is not a git repository: there is no commit to run again"};
   }
   const NewRun again{run.repo,       run.ref, run.branch,    run.sha, run.pipeline,
-                     Trigger::rerun, run.id,  run.repo_name, true};
+                     Trigger::rerun, run.id,  run.repo_name, true,    run.message};
   const auto queued = queue_.enqueue_run(again);
   if (!queued) return {RerunResult::failed, queued.error().message};
   notify_queued();
@@ -161,13 +161,16 @@ TriggerAnswer Scheduler::trigger(const std::string& repo_name, const std::string
   }
   std::string url = repo->url;
   if (url.empty()) {
-    const auto earlier = history_.list(RunFilter{repo->name, "", std::nullopt, 1});
+    RunFilter latest;
+    latest.repo_name = repo->name;
+    latest.limit = 1;
+    const auto earlier = history_.page(latest);
     if (!earlier) return {TriggerResult::failed, earlier.error().message};
-    if (earlier.value().empty()) {
+    if (earlier.value().runs.empty()) {
       return {TriggerResult::no_url, "repository " + repo->name + " has no `url:` in " + repos->file +
                                          " and no push has said where it is yet: set its url"};
     }
-    url = earlier.value().front().repo;
+    url = earlier.value().runs.front().repo;
   }
   const NewRun run{url, "refs/heads/" + branch, branch, "", "", Trigger::manual, std::nullopt, repo->name,
                    true};

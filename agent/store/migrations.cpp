@@ -158,10 +158,24 @@ Migration deliveries_per_forge() {
            "CREATE INDEX deliveries_forge_delivery_id ON deliveries(forge, delivery_id)"}};
 }
 
+// Version 8: for the dashboard. Its history pages filter by repository, branch and status and
+// page by id; each filter gets an index whose rows come in id order (SQLite keys each by rowid
+// last), so a page reads its rows and no more, however long the history (runs_status serves
+// status). A run keeps its commit's message; a delivery the status it was answered with.
+Migration run_filters() {
+  return {8,
+          {"ALTER TABLE runs ADD COLUMN message TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE deliveries ADD COLUMN status INTEGER NOT NULL DEFAULT 0",
+           "CREATE INDEX deliveries_refused ON deliveries(id) WHERE result = 'rejected'",
+           "CREATE INDEX runs_repo_name ON runs(repo_name)",
+           "CREATE INDEX runs_repo_name_branch ON runs(repo_name, branch)",
+           "CREATE INDEX runs_branch_name ON runs(branch)"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations{
-      initial_schema(),     deliveries_table(), step_process_groups(), run_queue(),
-      branch_concurrency(), reports_table(),    deliveries_per_forge()};
+      initial_schema(),     deliveries_table(), step_process_groups(),  run_queue(),
+      branch_concurrency(), reports_table(),    deliveries_per_forge(), run_filters()};
   return migrations;
 }
 

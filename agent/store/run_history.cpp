@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/types.h>
 
+#include <limits>
 #include <utility>
 
 #include "agent/store/status_change.h"
@@ -285,29 +286,57 @@ util::Result<std::vector<RunRecord>> RunHistory::list(int limit) {
   });
 }
 
-util::Result<std::vector<RunRecord>> RunHistory::list(const RunFilter& filter) {
-  return database_.locked("list runs", [&](Connection& connection) -> util::Result<std::vector<RunRecord>> {
-    std::vector<RunRecord> runs;
-    if (filter.limit <= 0) return runs;
-    // Newest first along the primary key: a filter that matches often stops after `limit` rows.
-    static const std::string sql = std::string("SELECT ") + kRunColumns +
-                                   " FROM runs WHERE (?1 = '' OR repo_name = ?1 COLLATE NOCASE OR repo = ?1)"
-                                   " AND (?2 = '' OR branch = ?2) AND (?3 = '' OR status = ?3)"
-                                   " ORDER BY id DESC LIMIT ?4";
-    const std::string status = filter.status ? to_string(*filter.status) : "";
-    for (const auto& row :
-         connection.statement(sql).rows({filter.repo, filter.branch, status, std::int64_t{filter.limit}}))
-      runs.push_back(run_from_row(row));
-    return runs;
-  });
-}
-
 util::Status RunHistory::set_commit(std::int64_t id, const std::string& sha) {
   return database_.locked(
       "record the commit of run " + std::to_string(id), [&](Connection& connection) -> util::Status {
         connection.statement("UPDATE runs SET sha = ? WHERE id = ? AND sha = ''").execute({sha, id});
         return util::Ok{};
       });
+}
+
+namespace {
+
+// The SQL of a page: only the filters given, so that SQLite picks their index. Every parameter
+// keeps its number (?1 repo_name, ?2 branch, ?3 status, ?4 before, ?5 limit, ?6 repo) whichever are used.
+std::string page_sql(const RunFilter& filter) {
+  std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE id < ?4";
+  if (!filter.repo_name.empty()) sql += " AND repo_name = ?1";
+  if (!filter.branch.empty()) sql += " AND branch = ?2";
+  if (filter.status) sql += " AND status = ?3";
+  if (!filter.repo.empty()) sql += " AND repo = ?6";
+  return sql + " ORDER BY id DESC LIMIT ?5";
+}
+
+}  // namespace
+
+util::Result<RunPage> RunHistory::page(const RunFilter& filter) {
+  return database_.locked("list runs", [&](Connection& connection) -> util::Result<RunPage> {
+    RunPage page;
+    if (filter.limit <= 0) return page;
+    const std::string status = filter.status ? to_string(*filter.status) : "";
+    const std::int64_t before = filter.before.value_or(std::numeric_limits<std::int64_t>::max());
+    auto& statement = connection.statement(page_sql(filter));
+    const std::int64_t limit = std::int64_t{filter.limit} + 1;
+    // ?6 is bound only when the SQL has it.
+    const auto rows = filter.repo.empty()
+                          ? statement.rows({filter.repo_name, filter.branch, status, before, limit})
+                          : statement.rows({filter.repo_name, filter.branch, status, before, limit, filter.repo});
+    for (const auto& row : rows) page.runs.push_back(run_from_row(row));
+    page.more = page.runs.size() > static_cast<std::size_t>(filter.limit);
+    if (page.more) page.runs.pop_back();
+    return page;
+  });
+}
+
+util::Result<std::optional<std::int64_t>> RunHistory::waits_for(const RunRecord& run) {
+  return database_.locked("find what run " + std::to_string(run.id) + " waits for",
+                          [&](Connection& connection) -> util::Result<std::optional<std::int64_t>> {
+                            return connection
+                                .statement(
+                                    "SELECT id FROM runs WHERE repo = ? AND branch = ? AND status = ? "
+                                    "AND scheduled = 1 AND id != ? ORDER BY id LIMIT 1")
+                                .first_integer({run.repo, run.branch, "running", run.id});
+                          });
 }
 
 util::Result<std::optional<RunRecord>> RunHistory::get(std::int64_t id) {

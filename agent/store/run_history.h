@@ -15,14 +15,6 @@
 
 namespace turnout::agent {
 
-/// Which runs RunHistory::list returns: every condition given must hold.
-struct RunFilter {
-  std::string repo;    ///< the agent config's name (ignoring case), or the URL/folder fetched; "" any
-  std::string branch;  ///< exactly; "" any
-  std::optional<RunStatus> status;  ///< none: any
-  int limit = 50;                   ///< at most this many
-};
-
 /// Runs, stages and steps in the database (tables runs, stages, steps).
 class RunHistory {
  public:
@@ -50,11 +42,16 @@ class RunHistory {
 
   /// The newest `limit` runs, newest first, without stages.
   util::Result<std::vector<RunRecord>> list(int limit);
-  /// The newest runs `filter` lets through, newest first, without stages.
-  util::Result<std::vector<RunRecord>> list(const RunFilter& filter);
   /// Records the commit a run queued for a branch's head (sha "") was checked out at; a run
   /// whose commit is known is left alone.
   util::Status set_commit(std::int64_t id, const std::string& sha);
+  /// One page of runs, newest first, without stages: those `filter` lets through, older than
+  /// `filter.before`; up to `filter.limit`. Each filter has an index, and a page starts at an id
+  /// (not an offset), so a page costs the same whatever the history's length.
+  util::Result<RunPage> page(const RunFilter& filter);
+  /// The scheduled run that queued run `run` waits for: the running one of its repository and
+  /// branch, if any.
+  util::Result<std::optional<std::int64_t>> waits_for(const RunRecord& run);
   /// One run with its stages and steps; nullopt when there is no such id.
   util::Result<std::optional<RunRecord>> get(std::int64_t id);
   /// The newest pipeline name a run of agent-config repository `repo_name` loaded; "" if none.

@@ -82,7 +82,24 @@ struct RunRecord {
   bool scheduled = false;                ///< true: the agent's queue runs it (webhook, API); false: a CLI run
   std::optional<pipeline::Concurrency> concurrency;  ///< the pipeline's `concurrency`, once it is loaded
   std::optional<std::int64_t> superseded_by;         ///< the newer run that replaced this one
-  std::vector<StageRecord> stages;                   ///< filled by RunHistory::get only
+  std::string message;  ///< the commit's message as the push named it (its first 4 KiB); "" when unknown
+  std::vector<StageRecord> stages;  ///< filled by RunHistory::get only
+};
+
+/// Which runs a page of history shows (RunHistory::page); "" lets every value through.
+struct RunFilter {
+  std::string repo_name;               ///< owner/repo of the agent config (runs of `turnout run` have none)
+  std::string branch;                  ///< short branch name
+  std::optional<RunStatus> status;     ///< one status
+  std::optional<std::int64_t> before;  ///< only runs with a smaller id (the next page)
+  int limit = 50;                      ///< at most this many
+  std::string repo{};                  ///< the URL or folder fetched (`turnout run`'s runs have no repo_name)
+};
+
+/// A page of runs and whether older ones remain.
+struct RunPage {
+  std::vector<RunRecord> runs;  ///< newest first
+  bool more = false;            ///< runs older than the last one pass the filter too
 };
 
 /// What a new run is about; the store adds id, status queued and queued_at.
@@ -96,6 +113,7 @@ struct NewRun {
   std::optional<std::int64_t> rerun_of;  ///< see RunRecord
   std::string repo_name{};               ///< see RunRecord
   bool scheduled = false;                ///< see RunRecord
+  std::string message{};                 ///< see RunRecord
 };
 
 /// How a run ends: its final status and why. A run the agent had to stop before it could finish

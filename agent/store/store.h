@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/store/database.h"
+#include "agent/store/delivery_log.h"
 #include "agent/store/report_queue.h"
 #include "agent/store/run_history.h"
 #include "agent/store/run_queue.h"
@@ -24,7 +25,8 @@ struct Store {
         history(*database),
         queue(*database),
         reports(*database),
-        counter(*database) {}
+        counter(*database),
+        deliveries(*database) {}
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -33,6 +35,7 @@ struct Store {
   RunQueue queue;                      ///< the agent's queue and the deliveries
   ReportQueue reports;                 ///< reports waiting to go out
   StoreCounter counter;                ///< the counts /metrics shows
+  DeliveryLog deliveries;              ///< refused deliveries, and every delivery's page
 
   /// The database file.
   const std::string& path() const { return database->path(); }

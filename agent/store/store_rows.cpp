@@ -10,7 +10,12 @@ namespace turnout::agent::detail {
 
 const char* const kRunColumns =
     "id, repo, ref, branch, sha, pipeline, trigger, rerun_of, status, reason, queued_at, started_at, "
-    "finished_at, repo_name, scheduled, concurrency, superseded_by";
+    "finished_at, repo_name, scheduled, concurrency, superseded_by, message";
+
+namespace {
+// What the store keeps of a commit's message: enough for any page, not a megabyte per push.
+constexpr std::size_t kMaxMessage = 4096;
+}  // namespace
 
 RunStatus status_of(const std::string& name, std::int64_t id) {
   if (auto status = parse_run_status(name)) return *status;
@@ -47,6 +52,7 @@ RunRecord run_from_row(const SqlRow& row) {
   run.scheduled = row.integer(14) != 0;
   run.concurrency = pipeline::parse_concurrency(row.text(15));
   run.superseded_by = row.nullable_integer(16);
+  run.message = row.text(17);
   return run;
 }
 
@@ -61,10 +67,10 @@ std::int64_t insert_run(Connection& connection, const NewRun& run) {
   connection
       .statement(
           "INSERT INTO runs (repo, ref, branch, sha, pipeline, trigger, rerun_of, status, queued_at, "
-          "repo_name, "
-          "scheduled) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)")
+          "repo_name, scheduled, message) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)")
       .execute({run.repo, run.ref, run.branch, run.sha, run.pipeline, to_string(run.trigger),
-                nullable(run.rerun_of), util::utc_now(), run.repo_name, run.scheduled ? 1 : 0});
+                nullable(run.rerun_of), util::utc_now(), run.repo_name, run.scheduled ? 1 : 0,
+                std::string_view(run.message).substr(0, kMaxMessage)});
   // Per connection, and the connection is ours while the caller holds the lock.
   return connection.last_insert_rowid();
 }
@@ -94,7 +100,7 @@ void log_transition(std::int64_t id, RunStatus from, RunStatus to) {
 
 std::int64_t requeue(Connection& connection, const RunRecord& run) {
   NewRun again{run.repo,         run.ref, run.branch,    run.sha, run.pipeline,
-               Trigger::requeue, run.id,  run.repo_name, true};
+               Trigger::requeue, run.id,  run.repo_name, true,    run.message};
   return insert_run(connection, again);
 }
 

@@ -44,6 +44,7 @@ NewRun run_of(const PushEvent& push, const RepoConfig& repo) {
   run.trigger = Trigger::webhook;
   run.repo_name = repo.name;
   run.scheduled = true;
+  run.message = push.head_commit_message;
   return run;
 }
 
@@ -85,11 +86,12 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 }  // namespace
 
 WebhookIntake::WebhookIntake(const ReposConfig& config, RunQueue& queue, WebhookSecrets secrets,
-                             std::function<void(bool)> queued, Reporting* reporting)
+                             std::function<void(bool)> queued, Reporting* reporting, DeliveryLog* refusals)
     : settings_(settings_of(config, std::move(secrets))),
       queue_(queue),
       queued_(std::move(queued)),
-      reporting_(reporting) {}
+      reporting_(reporting),
+      refusals_(refusals) {}
 
 WebhookIntake::Settings WebhookIntake::settings_of(const ReposConfig& config, WebhookSecrets secrets) {
   // Looked up by the configured name ignoring case, as repositories are.
@@ -171,6 +173,21 @@ std::optional<IntakeAnswer> WebhookIntake::check_repo(const Settings& now, const
 }
 
 IntakeAnswer WebhookIntake::accept_webhook(const IntakeRequest& request) const {
+  auto decided = verdict(request);
+  // Refusals are what people ask about ("my deploy did not fire"): recorded, without the body,
+  // by the log's own thread, so that refusing costs the request no disk and no store lock.
+  if (refusals_ != nullptr && decided.status >= 400 && decided.status < 500) {
+    DeliveryRecord refused;
+    refused.forge = to_string(request.forge);
+    refused.delivery_id = util::escape_control_characters(request.delivery.substr(0, 200));
+    refused.event = util::escape_control_characters(request.event.substr(0, 100));
+    refused.reason = decided.reason;
+    refusals_->refused(std::move(refused), decided.status);
+  }
+  return decided;
+}
+
+IntakeAnswer WebhookIntake::verdict(const IntakeRequest& request) const {
   // One agent.yml for the whole delivery, whatever a reload does meanwhile.
   const auto now = settings_.get();
   const ReposConfig& config = now->config;

@@ -12,6 +12,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/report/reporting.h"
+#include "agent/store/delivery_log.h"
 #include "agent/store/run_queue.h"
 #include "agent/webhook/github_event.h"
 #include "util/reloadable.h"
@@ -62,9 +63,11 @@ class WebhookIntake {
   /// checked, --insecure-no-signature). `queue` and `reporting` (null: nothing is reported)
   /// must outlive this. `queued` is called after each run it
   /// queues (to wake workers), with true when the run's branch is `cancel-in-progress`
-  /// (QueuedDelivery::cancel_in_progress).
+  /// (QueuedDelivery::cancel_in_progress). `refusals` (null: not recorded) records every
+  /// delivery refused with a 4xx, off the request's path.
   WebhookIntake(const ReposConfig& config, RunQueue& queue, WebhookSecrets secrets,
-                std::function<void(bool cancel_in_progress)> queued = {}, Reporting* reporting = nullptr);
+                std::function<void(bool cancel_in_progress)> queued = {}, Reporting* reporting = nullptr,
+                DeliveryLog* refusals = nullptr);
 
   /// Verifies (as the request's forge documents it), parses and decides on one delivery; an
   /// accepted push is recorded with its queued run before this returns. A delivery for a
@@ -77,6 +80,7 @@ class WebhookIntake {
   void reload(const ReposConfig& config, WebhookSecrets secrets);
 
  private:
+  IntakeAnswer verdict(const IntakeRequest& request) const;
   /// The secrets a delivery's check passed with: a repository's name, or "" for the agent's.
   struct Verified {
     bool checked = true;               ///< false: nothing could check it (insecure)
@@ -106,6 +110,7 @@ class WebhookIntake {
   RunQueue& queue_;
   std::function<void(bool cancel_in_progress)> queued_;
   Reporting* reporting_;
+  DeliveryLog* refusals_;
 };
 
 }  // namespace turnout::agent

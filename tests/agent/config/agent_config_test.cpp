@@ -489,3 +489,14 @@ TEST_CASE("agent config: only GitLab's names nest groups", "[unit][config]") {
   check_only_error("repos:\n  - name: a/b\n    webhook_secret_file: s\n    webhook_secret_env: S\n", 4, 5,
                    "give either `webhook_secret_file` or `webhook_secret_env`, not both");
 }
+
+TEST_CASE("agent config: dashboard read is session or open, told where", "[unit][config][dashboard]") {
+  CHECK_FALSE(load("workers: 1\n").config.dashboard.read_open);
+  CHECK(load("dashboard: { read: open }\n").config.dashboard.read_open);
+  CHECK_FALSE(load("dashboard:\n  read: session\n").config.dashboard.read_open);
+  check_only_error("dashboard:\n  read: everyone\n", 2, 9,
+                   "unknown dashboard read 'everyone' (expected session, open)");
+  check_only_error("dashboard: { reed: open }\n", 1, 14,
+                   "unknown key 'reed' in `dashboard` (did you mean 'read'?)");
+  check_only_error("dashboard: open\n", 1, 12, "dashboard");
+}

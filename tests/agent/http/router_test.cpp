@@ -52,3 +52,11 @@ TEST_CASE("router: header() reads lower-case names", "[unit][http]") {
   CHECK(r.header("x-github-event") == "push");
   CHECK(r.header("x-missing").empty());
 }
+
+TEST_CASE("router: a not-found handler answers the paths no route has", "[unit][http]") {
+  Router router = sample_router();
+  router.set_not_found([](const HttpRequest& r) { return HttpResponse{404, "page " + r.path, "text/html"}; });
+  CHECK(router.route(request("GET", "/elsewhere")).body == "page /elsewhere");
+  CHECK(router.route(request("GET", "/api/runs/42")).body == "run 42");
+  CHECK(router.route(request("GET", "/webhook")).status == 405);
+}

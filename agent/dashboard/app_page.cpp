@@ -1,0 +1,70 @@
+// /apps/APP: an app's slots, where its proxy points, and its releases.
+#include <algorithm>
+#include <filesystem>
+
+#include "agent/apps/app_status.h"
+#include "agent/dashboard/page_values.h"
+#include "agent/dashboard/pages.h"
+#include "steps/deploy/app_state.h"
+
+namespace turnout::agent {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Releases the page lists, newest first.
+constexpr std::size_t kReleasesShown = 30;
+
+// The releases of the app in `app_dir` (`releases/SHA-RUN`), newest first: its deploys as far as
+// they are kept (old releases are pruned, the live and previous ones never).
+PageList releases(const std::string& app_dir, const std::string& live_release) {
+  std::vector<std::pair<fs::file_time_type, std::string>> found;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::path(app_dir) / "releases", error)) {
+    std::error_code time_error;
+    const auto time = entry.last_write_time(time_error);
+    if (!time_error) found.emplace_back(time, entry.path().filename().string());
+  }
+  std::sort(found.rbegin(), found.rend());
+  if (found.size() > kReleasesShown) found.resize(kReleasesShown);
+  PageList list;
+  for (const auto& [time, name] : found) {
+    PageData release;
+    const auto dash = name.rfind('-');
+    release.set("name", text(name));
+    release.set("sha", text(name.substr(0, std::min<std::size_t>(dash, 7))));
+    if (dash != std::string::npos) release.set("run", text(name.substr(dash + 1)));
+    release.set("live", !live_release.empty() && fs::path(live_release).filename() == name);
+    list.push_back(release);
+  }
+  return list;
+}
+
+}  // namespace
+
+PageAnswer app_page(const PageSources& sources, const std::string& app) {
+  const auto status = deployed_app_status_json(sources.config.data_dir, app);
+  if (!status) {
+    if (status.error().kind == util::ErrorKind::not_found)
+      return error_page(404, "No such app", status.error().message);
+    return error_page(500, "The app cannot be read", status.error().message);
+  }
+  PageData data = app_value(status.value(), std::chrono::system_clock::now());
+  const auto live = status.value()->getObject("live");
+  const auto idle = status.value()->getObject("idle");
+  const std::string live_release = live ? live->optValue<std::string>("release", "") : "";
+  data.set("releases", releases(steps::deploy::app_dir(sources.config.data_dir, app), live_release));
+  // A rollback goes to the idle slot, and only to one that has a release (it was live once).
+  if (idle && !idle->optValue<std::string>("release", "").empty()) {
+    PageData target;
+    target.set("slot", text(idle->optValue<std::string>("slot", "")));
+    target.set("sha", text(idle->optValue<std::string>("sha", "").substr(0, 7)));
+    target.set("release", text(fs::path(idle->optValue<std::string>("release", "")).filename().string()));
+    data.set("rollback_to", target);
+  }
+  data.set("name", text(app));
+  return {200, "app.mustache", data, "App " + app, "overview"};
+}
+
+}  // namespace turnout::agent

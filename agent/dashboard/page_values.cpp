@@ -1,0 +1,115 @@
+#include "agent/dashboard/page_values.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "util/utc_time.h"
+
+namespace turnout::agent {
+
+namespace {
+
+using namespace std::chrono;
+
+std::string span_text(milliseconds span) {
+  const auto ms = span.count();
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  const auto s = ms / 1000;
+  if (s < 60) return std::to_string(s) + " s";
+  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+  if (s < 86400) return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
+  return std::to_string(s / 86400) + " d " + std::to_string(s % 86400 / 3600) + " h";
+}
+
+}  // namespace
+
+std::string time_ago(const std::string& time, system_clock::time_point now) {
+  if (time.empty()) return "";
+  const auto at = util::parse_utc(time);
+  if (!at) return time;
+  const auto s = duration_cast<seconds>(now - *at).count();
+  if (s < 0) return "just now";
+  if (s < 60) return std::to_string(s) + " s ago";
+  if (s < 3600) return std::to_string(s / 60) + " min ago";
+  if (s < 86400) return std::to_string(s / 3600) + " h ago";
+  return std::to_string(s / 86400) + " d ago";
+}
+
+std::string duration_text(const std::string& start, const std::string& end, system_clock::time_point now) {
+  if (start.empty()) return "";
+  const auto from = util::parse_utc(start);
+  const auto to = end.empty() ? std::optional(now) : util::parse_utc(end);
+  if (!from || !to) return "";
+  return span_text(duration_cast<milliseconds>(*to - *from));
+}
+
+PageData time_value(const std::string& time, system_clock::time_point now) {
+  if (time.empty()) return PageData(false);
+  PageData value;
+  value.set("iso", time);
+  value.set("ago", time_ago(time, now));
+  return value;
+}
+
+PageData run_row(const RunRecord& run, system_clock::time_point now) {
+  PageData row;
+  row.set("id", std::to_string(run.id));
+  row.set("status", to_string(run.status));
+  row.set("pipeline", text(run.pipeline));
+  row.set("repo", text(run.repo_name.empty() ? run.repo : run.repo_name));
+  row.set("branch", text(run.branch));
+  row.set("sha", text(run.sha));
+  row.set("short_sha", text(run.sha.substr(0, 7)));
+  row.set("trigger", to_string(run.trigger));
+  row.set("queued", time_value(run.queued_at, now));
+  row.set("started", time_value(run.started_at, now));
+  row.set("finished", time_value(run.finished_at, now));
+  row.set("duration", text(duration_text(run.started_at, run.finished_at, now)));
+  row.set("reason", text(run.reason));
+  row.set("title", text(run.message.substr(0, run.message.find('\n'))));
+  row.set("message", text(run.message));
+  row.set("live", !is_final(run.status));
+  return row;
+}
+
+namespace {
+
+PageData slot_value(const Poco::JSON::Object::Ptr& slot, system_clock::time_point now) {
+  if (!slot) return PageData(false);
+  PageData value = from_json(slot);
+  const auto sha = slot->optValue<std::string>("sha", "");
+  const auto release = slot->optValue<std::string>("release", "");
+  value.set("sha", text(sha.substr(0, 7)));
+  value.set("full_sha", text(sha));
+  value.set("release", text(release.substr(release.rfind('/') + 1)));
+  value.set("since", time_value(slot->optValue<std::string>("since", ""), now));
+  return value;
+}
+
+}  // namespace
+
+PageData app_value(const Poco::JSON::Object::Ptr& app, system_clock::time_point now) {
+  PageData value = from_json(app);
+  value.set("live", slot_value(app->getObject("live"), now));
+  value.set("idle", slot_value(app->getObject("idle"), now));
+  return value;
+}
+
+PageData from_json(const Poco::Dynamic::Var& value) {
+  if (value.isEmpty()) return PageData(false);
+  if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
+    PageData object;
+    for (const auto& [key, item] : *value.extract<Poco::JSON::Object::Ptr>())
+      object.set(key, from_json(item));
+    return object;
+  }
+  if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+    PageList list;
+    for (const auto& item : *value.extract<Poco::JSON::Array::Ptr>()) list.push_back(from_json(item));
+    return PageData(list);
+  }
+  if (value.type() == typeid(bool)) return PageData(value.extract<bool>());
+  return text(value.convert<std::string>());
+}
+
+}  // namespace turnout::agent

@@ -1,0 +1,249 @@
+// The dashboard served by a real `turnout serve` over loopback: sign-in, sessions and CSRF, the
+// pages and their errors, the forms that rerun and cancel, markup from a push shown as text,
+// and refused deliveries listed. The browser's side is in browser_test.cpp.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "tests/support/agent_server.h"
+#include "util/percent_encoding.h"
+
+using namespace turnout::test;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kToken = "dashboard-test-token";
+
+// A page's answer with the headers a test looks at.
+struct Page {
+  int status = 0;
+  std::string body;
+  std::string location;
+  std::string cookie;
+  std::string csp;
+  std::string content_type;
+};
+
+Page send(const AgentServer& server, const std::string& method, const std::string& path,
+          const std::string& cookie = "", const std::string& form = "") {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server.port));
+  session.setTimeout(Poco::Timespan(60, 0));
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!cookie.empty()) request.set("Cookie", cookie);
+  if (method == "POST") {
+    request.setContentType("application/x-www-form-urlencoded");
+    request.setContentLength(static_cast<std::streamsize>(form.size()));
+  }
+  session.sendRequest(request) << form;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  Page page{static_cast<int>(response.getStatus()),
+            "",
+            response.get("Location", ""),
+            response.get("Set-Cookie", ""),
+            response.get("Content-Security-Policy", ""),
+            response.getContentType()};
+  Poco::StreamCopier::copyToString(in, page.body);
+  return page;
+}
+
+Page get(const AgentServer& server, const std::string& path, const std::string& cookie = "") {
+  return send(server, "GET", path, cookie);
+}
+
+// The CSRF token a page's forms carry.
+std::string csrf_of(const std::string& html) {
+  std::smatch found;
+  REQUIRE(std::regex_search(html, found, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
+  return found[1];
+}
+
+// The sign-in form as a browser gets it: its cookie (`turnout_login=...`) and its CSRF field.
+struct LoginForm {
+  std::string cookie;
+  std::string csrf;
+};
+
+LoginForm login_form(const AgentServer& server) {
+  const auto page = get(server, "/login?next=%2Fruns");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.cookie, Catch::Contains("HttpOnly") && Catch::Contains("SameSite=Strict"));
+  return {page.cookie.substr(0, page.cookie.find(';')), csrf_of(page.body)};
+}
+
+// POST /login with `token` and `next` as the form sends them.
+Page post_login(const AgentServer& server, const std::string& token, const std::string& next) {
+  const auto form = login_form(server);
+  return send(server, "POST", "/login", form.cookie,
+              "csrf=" + form.csrf + "&token=" + token + "&next=" + next);
+}
+
+// Signs in; the `turnout_session=...` to send back.
+std::string sign_in(const AgentServer& server) {
+  const auto page = post_login(server, kToken, "%2Fruns");
+  REQUIRE(page.status == 303);
+  CHECK(page.location == "/runs");
+  CHECK_THAT(page.cookie, Catch::Contains("HttpOnly") && Catch::Contains("SameSite=Strict"));
+  return page.cookie.substr(0, page.cookie.find(';'));
+}
+
+std::string pipeline(const std::string& script) {
+  return "name: app\nstages:\n  - name: build\n    steps:\n      - name: work\n        run: " + script + "\n";
+}
+
+int run_id(const Answer& answer) {
+  INFO(answer.body);
+  REQUIRE(answer.status == 202);
+  return answer.json()->getValue<int>("run");
+}
+
+// A push whose commit message and branch-free fields carry markup.
+Answer push_with_message(AgentServer& server, const std::string& sha, const std::string& message,
+                         const std::string& delivery) {
+  auto payload = Poco::JSON::Parser().parse(push_payload(sha)).extract<Poco::JSON::Object::Ptr>();
+  payload->getObject("head_commit")->set("message", message);
+  std::ostringstream text;
+  payload->stringify(text);
+  return server.post("push", delivery, text.str());
+}
+
+std::size_t count_runs(AgentServer& server) { return server.runs()->size(); }
+
+}  // namespace
+
+TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integration][dashboard]") {
+  AgentServer server("workers: 1\napi_token_file: token\n", {"main"}, false);
+  server.dir.write("token", kToken + "\n");
+  const auto sha = server.app.commit(".turnout.yml", pipeline("echo built"), "app");
+  server.start();
+  const int id = run_id(server.push(sha, "d-1"));
+  server.wait_until_ended(id);
+
+  // No session: every page sends to the sign-in, which comes back to the page asked for.
+  const auto anonymous = get(server, "/runs?status=failed");
+  CHECK(anonymous.status == 303);
+  CHECK(anonymous.location == "/login?next=" + turnout::util::percent_encode("/runs?status=failed"));
+  const auto login = get(server, "/login?next=%2Fruns");
+  CHECK(login.status == 200);
+  CHECK_THAT(login.body, Catch::Contains("name=\"token\""));
+  CHECK_THAT(login.csp, Catch::Contains("default-src 'self'"));
+
+  // A wrong token: 403, no cookie; an open redirect is not followed.
+  // Without the sign-in form's own cookie and field (a form posted from another site): 403.
+  const auto form = login_form(server);
+  CHECK(send(server, "POST", "/login", "", "csrf=" + form.csrf + "&token=" + kToken).status == 403);
+  CHECK(send(server, "POST", "/login", form.cookie, "csrf=00&token=" + kToken).status == 403);
+  const auto wrong = post_login(server, "nope", "%2F");
+  CHECK(wrong.status == 403);
+  CHECK_THAT(wrong.cookie, !Catch::Contains("turnout_session"));
+  const auto elsewhere = post_login(server, kToken, "%2F%2Fevil.example");
+  CHECK(elsewhere.location == "/");
+
+  const std::string cookie = sign_in(server);
+  const auto runs = get(server, "/runs", cookie);
+  CHECK(runs.status == 200);
+  CHECK_THAT(runs.content_type, Catch::Contains("text/html"));
+  CHECK_THAT(runs.csp, Catch::Contains("default-src 'self'"));
+  CHECK_THAT(runs.body, Catch::Contains("href=\"/runs/" + std::to_string(id) + "\""));
+  const auto run = get(server, "/runs/" + std::to_string(id), cookie);
+  CHECK(run.status == 200);
+  CHECK_THAT(run.body, Catch::Contains("succeeded") && Catch::Contains("built"));
+
+  // A form without its CSRF token, or with another, changes nothing.
+  const auto before = count_runs(server);
+  const std::string rerun = "/runs/" + std::to_string(id) + "/rerun";
+  CHECK(send(server, "POST", rerun, cookie, "").status == 403);
+  CHECK(send(server, "POST", rerun, cookie, "csrf=0123abcd").status == 403);
+  CHECK(send(server, "POST", rerun, "", "csrf=" + csrf_of(run.body)).status == 403);
+  CHECK(count_runs(server) == before);
+
+  // With both, the rerun is queued and the page of the new run shows.
+  const auto queued = send(server, "POST", rerun, cookie, "csrf=" + csrf_of(run.body));
+  REQUIRE(queued.status == 303);
+  const std::regex new_run("/runs/([0-9]+)");
+  std::smatch found;
+  REQUIRE(std::regex_match(queued.location, found, new_run));
+  CHECK(std::stoi(found[1]) != id);
+  CHECK(count_runs(server) == before + 1);
+  server.wait_until_ended(std::stoi(found[1]));
+
+  // Signing out ends the session.
+  CHECK(send(server, "POST", "/logout", cookie, "csrf=" + csrf_of(run.body)).status == 303);
+  CHECK(get(server, "/runs", cookie).status == 303);
+}
+
+TEST_CASE("dashboard: bad input is a page with the reason; markup from a push is text",
+          "[integration][dashboard]") {
+  AgentServer server("workers: 1\napi_token_file: token\ndashboard: { read: open }\n", {"main"}, false);
+  server.dir.write("token", kToken + "\n");
+  const auto sha = server.app.commit(".turnout.yml", pipeline("echo built"), "app");
+  server.start();
+  const std::string message = "<script>alert(1)</script> \"><img src=x onerror=alert(2)>\x01 fix";
+  const int id = run_id(push_with_message(server, sha, message, "x-1"));
+  server.wait_until_ended(id);
+
+  // read: open shows pages without a session, but a form still needs one.
+  const auto overview = get(server, "/");
+  CHECK(overview.status == 200);
+  CHECK_THAT(overview.body, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  CHECK_THAT(overview.body, !Catch::Contains("<script>alert") && !Catch::Contains("<img src=x"));
+  CHECK_THAT(overview.body, !Catch::Contains("\x01"));
+  const auto run = get(server, "/runs/" + std::to_string(id));
+  CHECK_THAT(run.body, Catch::Contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+  CHECK(send(server, "POST", "/runs/" + std::to_string(id) + "/rerun", "", "csrf=x").status == 403);
+
+  const auto bad_status = get(server, "/runs?status=fine");
+  CHECK(bad_status.status == 400);
+  CHECK_THAT(bad_status.body, Catch::Contains("not &apos;fine&apos;"));
+  CHECK(get(server, "/runs?before=abc").status == 400);
+  CHECK(get(server, "/runs?colour=red").status == 400);
+  CHECK(get(server, "/runs/" + std::to_string(id) + "?from=-4").status == 400);
+  const auto missing = get(server, "/runs/9999");
+  CHECK(missing.status == 404);
+  CHECK_THAT(missing.content_type, Catch::Contains("text/html"));
+  CHECK(get(server, "/apps/nothing-here").status == 404);
+  CHECK(get(server, "/no/such/page").status == 404);
+  const auto api = get(server, "/api/nothing");
+  CHECK(api.status == 404);
+  CHECK_THAT(api.content_type, Catch::Contains("application/json"));
+
+  // Filters find the run; another branch finds none.
+  CHECK_THAT(get(server, "/runs?repo=woodpecker-ci%2Fwoodpecker&status=succeeded").body,
+             Catch::Contains("/runs/" + std::to_string(id)));
+  CHECK_THAT(get(server, "/runs?branch=elsewhere").body,
+             !Catch::Contains("/runs/" + std::to_string(id) + "\""));
+}
+
+TEST_CASE("dashboard: refused deliveries are listed without their body", "[integration][dashboard]") {
+  AgentServer server("dashboard: { read: open }\n");
+  CHECK(server.post("push", "refused-1", push_payload("abc"), std::string("sha256=00")).status == 401);
+  // The refusal is written by the log's own thread within half a second.
+  std::string page;
+  for (int i = 0; i < 100 && page.find("refused-1") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    page = get(server, "/deliveries").body;
+  }
+  CHECK_THAT(page, Catch::Contains("refused-1") && Catch::Contains("401 rejected"));
+  CHECK_THAT(page, !Catch::Contains("woodpecker-ci"));
+  // A body larger than the agent takes is refused by the HTTP layer before the route: listed too.
+  CHECK(server.raw("POST /webhook HTTP/1.1\r\nHost: ci.test\r\nContent-Type: application/json\r\n"
+                   "X-GitHub-Event: push\r\nContent-Length: 300000000\r\n\r\n",
+                   false) == 413);
+  for (int i = 0; i < 100 && page.find("413 rejected") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    page = get(server, "/deliveries").body;
+  }
+  CHECK_THAT(page, Catch::Contains("413 rejected") && Catch::Contains("larger than the agent takes"));
+}

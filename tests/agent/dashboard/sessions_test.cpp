@@ -1,0 +1,47 @@
+#include "agent/dashboard/sessions.h"
+
+#include <catch2/catch.hpp>
+
+#include "agent/dashboard/form_fields.h"
+
+using namespace turnout::agent;
+
+TEST_CASE("sessions: the token signs in, a wrong one is counted and throttled", "[unit][dashboard]") {
+  Sessions sessions({"right-token"}, std::chrono::hours(1), 3, std::chrono::seconds(60));
+  const auto in = sessions.sign_in("right-token");
+  REQUIRE(in.result == SignIn::signed_in);
+  const auto found = sessions.find(in.session->id);
+  REQUIRE(found);
+  CHECK(csrf_matches(*found, in.session->csrf));
+  CHECK_FALSE(csrf_matches(*found, ""));
+  CHECK_FALSE(csrf_matches(*found, in.session->id));
+  CHECK_FALSE(sessions.find("not-a-session"));
+
+  CHECK(sessions.sign_in("").result == SignIn::refused);
+  CHECK(sessions.sign_in("right-token-").result == SignIn::refused);
+  CHECK(sessions.sign_in("wrong").result == SignIn::refused);
+  // Three failures in the window: the next is not even checked, the right token neither.
+  const auto throttled = sessions.sign_in("right-token");
+  CHECK(throttled.result == SignIn::throttled);
+  CHECK(throttled.retry_after.count() >= 1);
+
+  sessions.sign_out(in.session->id);
+  CHECK_FALSE(sessions.find(in.session->id));
+}
+
+TEST_CASE("sessions: no token configured, nobody signs in", "[unit][dashboard]") {
+  Sessions sessions({});
+  CHECK(sessions.sign_in("").result == SignIn::refused);
+  CHECK(sessions.sign_in("anything").result == SignIn::refused);
+}
+
+TEST_CASE("form fields and cookies are read as browsers send them", "[unit][dashboard]") {
+  const auto fields = form_fields("token=a%2Bb+c&next=%2Fruns%3Fstatus%3Dfailed&bad=%zz&=x&csrf=1&csrf=2");
+  CHECK(fields.at("token") == "a+b c");
+  CHECK(fields.at("next") == "/runs?status=failed");
+  CHECK(fields.count("bad") == 0);
+  CHECK(fields.at("csrf") == "2");
+  CHECK(cookie_value("a=1; turnout_session=abc; b=2", "turnout_session") == "abc");
+  CHECK(cookie_value("turnout_session_x=1", "turnout_session").empty());
+  CHECK(cookie_value("", "turnout_session").empty());
+}

@@ -1,0 +1,28 @@
+// Rolls a deployed app back from the dashboard: the overview shows the live slot, the app's page
+// names the release the button goes to, the button (confirmed) moves traffic, and the overview
+// shows the other slot live. Run by tests/agent/dashboard/browser_test.cpp:
+//   node rollback.mjs SPEC.json   (SPEC: base, token, out, app, live, previous: {slot, sha})
+import { fail, open, run, shoot, signIn, step, text } from "./lib.mjs";
+
+await run(async ({ spec, newPage }) => {
+  const page = await newPage();
+  await signIn(spec, page, "/");
+  const card = async () => text(page, `article.card:has(a[href="/apps/${spec.app}"])`);
+  if (!(await card()).includes(`live slot ${spec.live}`)) fail(`overview: ${await card()}`);
+  await shoot(spec, page, "overview-app");
+  step(`overview shows ${spec.app} live on ${spec.live}`);
+
+  await open(spec, page, `/apps/${spec.app}`);
+  const button = await text(page, "form[action$='/rollback'] button");
+  const note = await text(page, "form[action$='/rollback'] .muted");
+  if (!note.includes(spec.previous.slot) || !note.includes(spec.previous.sha.slice(0, 7)))
+    fail(`the rollback button says: ${button} / ${note}`);
+  await shoot(spec, page, "app");
+  step(`the button says: ${button.trim()} (${note.trim()})`);
+
+  await Promise.all([page.waitForNavigation({ timeout: 120000 }), page.click("form[action$='/rollback'] button")]);
+  if (new URL(page.url()).pathname !== `/apps/${spec.app}`) fail(`rollback went to ${page.url()}`);
+  await open(spec, page, "/");
+  if (!(await card()).includes(`live slot ${spec.previous.slot}`)) fail(`after the rollback: ${await card()}`);
+  step(`rolled back: ${spec.app} live on ${spec.previous.slot}`);
+});
