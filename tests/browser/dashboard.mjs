@@ -25,6 +25,13 @@ await run(async ({ spec, newPage }) => {
   if (await page.evaluate(() => window.__xss === true)) fail("the commit message ran");
   step("markup in a commit message shows as text");
   await shoot(spec, page, "run");
+  // The dark scheme follows the system's.
+  await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  if (background === "rgb(251, 251, 250)") fail("no dark scheme under prefers-color-scheme: dark");
+  await shoot(spec, page, "run-dark");
+  await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
+  step(`dark scheme: background ${background}`);
 
   // Rerun: confirmed, the new run's page shows, and /runs lists it.
   await open(spec, page, `/runs/${spec.runs.finished}`);

@@ -113,7 +113,8 @@ TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log
   spec.set("runs", runs);
   run_scenario(server, "dashboard.mjs", spec);
   const fs::path out = screenshots();
-  for (const char* page : {"login", "runs", "overview", "run", "run-live", "deliveries", "not-found"}) {
+  for (const char* page :
+       {"login", "runs", "overview", "run", "run-dark", "run-live", "deliveries", "not-found"}) {
     CHECK(fs::exists(out / (std::string(page) + "-1280.png")));
     CHECK(fs::exists(out / (std::string(page) + "-375.png")));
   }

@@ -156,6 +156,29 @@ TEST_CASE("intake: bad requests are 400 with the reason and change nothing", "[u
   CHECK(t.runs().empty());
 }
 
+TEST_CASE("intake: refusals are recorded for /deliveries, without their body", "[unit][webhook][dashboard]") {
+  Intake t;
+  t.intake = std::make_unique<WebhookIntake>(t.config, t.store->queue, std::optional<std::string>(kSecret),
+                                             nullptr, nullptr, &t.store->deliveries);
+  const auto body = push_body("acme/cafeteria", "refs/heads/main");
+  CHECK(t.intake->accept_webhook({"push", "bad-sig", sign("another secret", body), body}).status == 401);
+  CHECK(t.send("push", "{not json", "bad-json").status == 400);
+  CHECK(t.send("push", body, "good").status == 202);
+  REQUIRE(t.store->deliveries.flush());
+  const auto page = t.store->deliveries.page(std::nullopt, 10).value();
+  REQUIRE(page.deliveries.size() == 3);
+  // The refusals are written after the accepted push that came last: by the log's own thread.
+  CHECK(page.deliveries[0].delivery_id == "bad-json");
+  CHECK(page.deliveries[0].status == 400);
+  CHECK(page.deliveries[1].delivery_id == "bad-sig");
+  CHECK(page.deliveries[1].status == 401);
+  CHECK(page.deliveries[1].result == "rejected");
+  CHECK(page.deliveries[1].reason == describe(SignatureCheck::mismatch));
+  CHECK(page.deliveries[1].repo.empty());
+  CHECK(page.deliveries[2].delivery_id == "good");
+  CHECK(page.deliveries[2].result == "queued");
+}
+
 TEST_CASE("intake: what does not start a run is ignored and recorded", "[unit][webhook]") {
   Intake t;
   const auto ping = t.send("ping", R"({"zen":"Keep it logically awesome.","hook_id":1})");
