@@ -213,15 +213,16 @@ std::vector<std::string> restart_only_changes(const AgentConfig& running, const 
 
 /// What SIGHUP replaces in a running agent, and with what it checks the new agent.yml.
 struct Reloadables {
-  const ServeOptions& options;                               ///< where agent.yml is
-  const AgentConfig& running;                                ///< what the agent started with
-  const std::string& local_token;                            ///< the CLI's, kept across reloads
-  WebhookIntake& intake;                                     ///< repositories and webhook secrets
-  Scheduler& scheduler;                                      ///< pipelines and fetch credentials
-  Reporting& reporting;                                      ///< what each repository reports
-  ReportSender& sender;                                      ///< where reports go, with which token
-  util::Reloadable<std::vector<std::string>>& write_tokens;  ///< the API's tokens
-  HttpServer& server;                                        ///< its TLS certificate
+  const ServeOptions& options;                                   ///< where agent.yml is
+  const AgentConfig& running;                                    ///< what the agent started with
+  const std::string& local_token;                                ///< the CLI's, kept across reloads
+  WebhookIntake& intake;                                         ///< repositories and webhook secrets
+  Scheduler& scheduler;                                          ///< pipelines and fetch credentials
+  Reporting& reporting;                                          ///< what each repository reports
+  ReportSender& sender;                                          ///< where reports go, with which token
+  util::Reloadable<std::vector<std::string>>& write_tokens;      ///< the API's tokens
+  std::function<void(std::vector<std::string>)> sign_in_tokens;  ///< the dashboard's (the same)
+  HttpServer& server;                                            ///< its TLS certificate
 };
 
 // SIGHUP: agent.yml read and checked again as at the start; when it is valid, the repositories,
@@ -242,6 +243,7 @@ void reload_config(const Reloadables& parts) {
   parts.scheduler.reload(config);
   parts.reporting.reload(config);
   parts.sender.reload(config);
+  parts.sign_in_tokens(tokens.value());
   parts.write_tokens.replace(std::move(tokens.value()));
   parts.intake.reload(config, std::move(setup.value().secrets));
   reload_certificate(parts.server, parts.running);
@@ -344,7 +346,7 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
                          scheduler, metrics, accepted_tokens, &reporting};
   Router router;
   add_serve_routes(router, parts);
-  add_dashboard_routes(router, dashboard);
+  const auto sign_in_tokens = add_dashboard_routes(router, dashboard);
   HttpServerOptions http = server_options(config);
   // A push the transport refused (too large, cut short, bad framing, a full queue) never reached
   // the webhook route: it is counted here, with its code, like the route's own refusals.
@@ -359,7 +361,7 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
   auto server = HttpServer::start(http, router);
   if (!server) return usage_error("serve", server.error().message);
   const Reloadables hooks{options,   config, local_token,     intake,         scheduler,
-                          reporting, sender, accepted_tokens, *server.value()};
+                          reporting, sender, accepted_tokens, sign_in_tokens, *server.value()};
   {
     const std::lock_guard<std::mutex> lock(reloading);
     reloadables = &hooks;

@@ -250,7 +250,8 @@ HttpResponse not_found(Dashboard& board, const HttpRequest& request) {
 
 }  // namespace
 
-void add_dashboard_routes(Router& router, const DashboardParts& parts) {
+std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& router,
+                                                                   const DashboardParts& parts) {
   // Lives as long as the routes: the router keeps the handlers, which share it.
   // Not movable (its sessions hold a mutex): made in place.
   const std::shared_ptr<Dashboard> board(new Dashboard{
@@ -285,6 +286,7 @@ void add_dashboard_routes(Router& router, const DashboardParts& parts) {
              keep(form(b, [&b](const HttpRequest& r, const Session& s) { return rollback(b, r, s); })));
   router.add("GET", "/assets/{name}", asset);
   router.set_not_found(keep([&b](const HttpRequest& r) { return not_found(b, r); }));
+  return [board](std::vector<std::string> tokens) { board->sessions.accept(std::move(tokens)); };
 }
 
 }  // namespace turnout::agent

@@ -4,6 +4,7 @@
 // A route parses, checks the session (and a form's CSRF token), calls one function, renders.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct DashboardParts {
 /// /runs/{id}/rerun, /runs/{id}/cancel, /apps/{app}/rollback; and an HTML 404 for every other
 /// path outside /api. Pages need a session unless `dashboard: {read: open}`; a POST needs a
 /// session and its CSRF token (403, nothing done, otherwise).
-void add_dashboard_routes(Router& router, const DashboardParts& parts);
+/// Returns what takes the tokens a sign-in accepts anew (SIGHUP; see Sessions::accept).
+std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& router,
+                                                                   const DashboardParts& parts);
 
 }  // namespace turnout::agent

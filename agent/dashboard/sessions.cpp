@@ -61,6 +61,15 @@ SignInAnswer Sessions::sign_in(const std::string& token) {
   return {SignIn::signed_in, session, std::chrono::seconds(0)};
 }
 
+void Sessions::accept(std::vector<std::string> tokens) {
+  std::lock_guard lock(mutex_);
+  if (tokens == tokens_) return;
+  tokens_ = std::move(tokens);
+  if (sessions_.empty()) return;
+  spdlog::info("dashboard: the API token changed: {} sessions ended", sessions_.size());
+  sessions_.clear();
+}
+
 std::optional<Session> Sessions::find(const std::string& id) {
   if (id.empty()) return std::nullopt;
   const auto key = key_of(id);

@@ -49,6 +49,9 @@ class Sessions {
   std::optional<Session> find(const std::string& id);
   /// Ends the session `id` (nothing when unknown).
   void sign_out(const std::string& id);
+  /// Sign-ins accept `tokens` from now on (agent.yml reloaded); when they are not the ones
+  /// accepted so far, every session ends: a rotated token must not leave its sessions open.
+  void accept(std::vector<std::string> tokens);
 
  private:
   std::vector<std::string> tokens_;

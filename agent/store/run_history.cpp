@@ -318,9 +318,10 @@ util::Result<RunPage> RunHistory::page(const RunFilter& filter) {
     auto& statement = connection.statement(page_sql(filter));
     const std::int64_t limit = std::int64_t{filter.limit} + 1;
     // ?6 is bound only when the SQL has it.
-    const auto rows = filter.repo.empty()
-                          ? statement.rows({filter.repo_name, filter.branch, status, before, limit})
-                          : statement.rows({filter.repo_name, filter.branch, status, before, limit, filter.repo});
+    const auto rows =
+        filter.repo.empty()
+            ? statement.rows({filter.repo_name, filter.branch, status, before, limit})
+            : statement.rows({filter.repo_name, filter.branch, status, before, limit, filter.repo});
     for (const auto& row : rows) page.runs.push_back(run_from_row(row));
     page.more = page.runs.size() > static_cast<std::size_t>(filter.limit);
     if (page.more) page.runs.pop_back();

@@ -45,3 +45,16 @@ TEST_CASE("form fields and cookies are read as browsers send them", "[unit][dash
   CHECK(cookie_value("turnout_session_x=1", "turnout_session").empty());
   CHECK(cookie_value("", "turnout_session").empty());
 }
+
+TEST_CASE("sessions: a reload with the same tokens keeps the sessions, a rotated token ends them",
+          "[unit][dashboard]") {
+  Sessions sessions({"old-token"});
+  const auto signed_in = sessions.sign_in("old-token");
+  REQUIRE(signed_in.session.has_value());
+  sessions.accept({"old-token"});
+  CHECK(sessions.find(signed_in.session->id).has_value());
+  sessions.accept({"new-token"});
+  CHECK_FALSE(sessions.find(signed_in.session->id).has_value());
+  CHECK(sessions.sign_in("old-token").result == SignIn::refused);
+  CHECK(sessions.sign_in("new-token").result == SignIn::signed_in);
+}
