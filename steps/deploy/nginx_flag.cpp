@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <istream>
@@ -81,8 +81,9 @@ std::string http_text(const FlagLayout& layout, const std::string& generation) {
          "server {\n    listen 127.0.0.1:" +
          std::to_string(layout.check_port) +
          ";\n    access_log off;\n    open_file_cache off;\n    location = /turnout/" + layout.app + " {\n" +
-         selector(layout, "        ") + "        default_type text/plain;\n        return 200 \"$turnout_slot " +
-         generation + " $pid\\n\";\n    }\n    location / { return 404; }\n}\n";
+         selector(layout, "        ") +
+         "        default_type text/plain;\n        return 200 \"$turnout_slot " + generation +
+         " $pid\\n\";\n    }\n    location / { return 404; }\n}\n";
 }
 
 std::string location_text(const FlagLayout& layout) {
@@ -132,9 +133,11 @@ Result<std::string> ask_nginx(const FlagLayout& layout) {
 /// The flag backend of one app.
 class FlagSwitch final : public ProxySwitch {
  public:
-  FlagSwitch(const pipeline::Deploy& deploy, ProxyEnv env) : config_(*deploy.proxy.nginx), env_(std::move(env)) {
+  FlagSwitch(const pipeline::Deploy& deploy, ProxyEnv env)
+      : config_(*deploy.proxy.nginx), env_(std::move(env)) {
     layout_.app = deploy.app;
-    layout_.dir = config_.dir.empty() ? (fs::path(env_.data_dir) / "nginx" / deploy.app).string() : config_.dir;
+    layout_.dir =
+        config_.dir.empty() ? (fs::path(env_.data_dir) / "nginx" / deploy.app).string() : config_.dir;
     layout_.blue = deploy.slots.blue;
     layout_.green = deploy.slots.green;
   }
@@ -154,8 +157,10 @@ class FlagSwitch final : public ProxySwitch {
     if (error) return fail("cannot create " + layout_.dir + ": " + error.message());
     // nginx's workers (another user) test the flag on every request: they must pass the folder,
     // whatever umask made it. Best effort: a folder of another owner is as that owner set it.
-    fs::permissions(layout_.dir, fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
-                    fs::perms::others_exec, fs::perm_options::add, error);
+    fs::permissions(
+        layout_.dir,
+        fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec,
+        fs::perm_options::add, error);
     if (auto set = set_flag(slot); !set) return set.error();
     if (changed) {
       reloaded_at = next_tick();
@@ -218,8 +223,10 @@ class FlagSwitch final : public ProxySwitch {
     return run_checked(what, {command, env_.env, env_.cwd, kCommandTimeout});
   }
 
-  Status apply_includes(const Files& before, const std::string& http, const std::string& location, Slot slot) {
-    for (const auto& [path, text] : {std::pair{http_file(layout_.dir), http}, {location_file(layout_.dir), location}}) {
+  Status apply_includes(const Files& before, const std::string& http, const std::string& location,
+                        Slot slot) {
+    for (const auto& [path, text] :
+         {std::pair{http_file(layout_.dir), http}, {location_file(layout_.dir), location}}) {
       if (auto written = util::write_file_atomically(path, text, 0644); !written)
         return fail(written.error().message + "; " + restore(before, slot));
     }
@@ -249,7 +256,8 @@ class FlagSwitch final : public ProxySwitch {
       if (!problem.empty()) problems += "; " + problem;
     }
     if (before.green != (slot == Slot::green)) {
-      if (auto back = set_flag(before.green ? Slot::green : Slot::blue); !back) problems += "; " + back.error().message;
+      if (auto back = set_flag(before.green ? Slot::green : Slot::blue); !back)
+        problems += "; " + back.error().message;
     }
     if (!problems.empty()) return "putting the previous includes back failed" + problems;
     return "put the previous includes and flag of " + layout_.dir + " back";
@@ -303,10 +311,10 @@ class FlagSwitch final : public ProxySwitch {
     }
     return fail("nginx does not route app " + layout_.app + " to slot " + to_string(slot) + " " +
                 std::to_string(std::chrono::seconds(kCutoverDeadline).count()) +
-                " s after the switch: its check server http://127.0.0.1:" + std::to_string(layout_.check_port) +
-                "/turnout/" + layout_.app + " " + last + " (wanted `" + wanted + "PID`); is " +
-                http_file(layout_.dir) + " included in nginx's http block, and can nginx's workers read " +
-                layout_.dir + "?");
+                " s after the switch: its check server http://127.0.0.1:" +
+                std::to_string(layout_.check_port) + "/turnout/" + layout_.app + " " + last + " (wanted `" +
+                wanted + "PID`); is " + http_file(layout_.dir) +
+                " included in nginx's http block, and can nginx's workers read " + layout_.dir + "?");
   }
 
   // Whether every worker of `worker`'s master that started before `since` is retiring (or gone);
@@ -317,7 +325,8 @@ class FlagSwitch final : public ProxySwitch {
     if (!master) return std::nullopt;
     for (const pid_t child : util::children_of(*master)) {
       const std::string title = util::command_line(child);
-      if (title.find("worker process") == std::string::npos || title.find("shutting down") != std::string::npos)
+      if (title.find("worker process") == std::string::npos ||
+          title.find("shutting down") != std::string::npos)
         continue;
       const auto identity = util::identify(child);
       if (identity && identity->start_time < since) return false;

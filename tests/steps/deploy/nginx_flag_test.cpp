@@ -23,7 +23,8 @@ using test::TempDir;
 /// A backend slot: an nginx answering `body` to every request.
 std::unique_ptr<NginxServer> backend(const std::string& body) {
   return std::make_unique<NginxServer>([body](int port) {
-    return "server { listen 127.0.0.1:" + std::to_string(port) + "; location / { return 200 '" + body + "\n'; } }";
+    return "server { listen 127.0.0.1:" + std::to_string(port) + "; location / { return 200 '" + body +
+           "\n'; } }";
   });
 }
 
@@ -78,7 +79,8 @@ struct Front {
     std::string errors;
     std::istringstream log(nginx->error_log());
     for (std::string line; std::getline(log, line);) {
-      if (line.find("[error]") != std::string::npos || line.find("[emerg]") != std::string::npos) errors += line + "\n";
+      if (line.find("[error]") != std::string::npos || line.find("[emerg]") != std::string::npos)
+        errors += line + "\n";
     }
     return "HTTP " + std::to_string(status) + " " + errors;
   }
@@ -116,7 +118,8 @@ TEST_CASE("nginx flag: the first switch writes the includes and reloads, later o
   CHECK(proxy->describe() == "nginx (" + front.includes.string() + ", no reload per switch)");
 }
 
-TEST_CASE("nginx flag: open_file_cache in the http block does not hide a switch", "[integration][deploy][nginx]") {
+TEST_CASE("nginx flag: open_file_cache in the http block does not hide a switch",
+          "[integration][deploy][nginx]") {
   Front front("open_file_cache max=100 inactive=60s;\nopen_file_cache_valid 60s;\n");
   const auto proxy = front.proxy();
   INFO(test::read_file(front.nginx->config_file()) << front.nginx->error_log());
@@ -155,8 +158,9 @@ TEST_CASE("nginx flag: a failing test puts the includes and the flag back", "[in
   front.deploy.proxy.nginx->test = "echo 'emerg: the test says no' >&2; exit 1";
   const auto refused = front.proxy()->switch_to(moved->port(), Slot::green);
   REQUIRE_FALSE(refused.ok());
-  CHECK_THAT(refused.error().message, Catch::Contains("nginx test (`echo 'emerg: the test says no' >&2; exit 1`) "
-                                                      "failed (exited 1): emerg: the test says no"));
+  CHECK_THAT(refused.error().message,
+             Catch::Contains("nginx test (`echo 'emerg: the test says no' >&2; exit 1`) "
+                             "failed (exited 1): emerg: the test says no"));
   CHECK_THAT(refused.error().message, Catch::Contains("put the previous includes and flag of"));
   CHECK(test::read_file(front.includes / "http.conf") == http_before);
   CHECK_FALSE(fs::exists(front.includes / "green.live"));
@@ -169,8 +173,9 @@ TEST_CASE("nginx flag: a site that does not include http.conf fails the switch w
   const auto proxy = front.proxy();
   const auto failed = proxy->switch_to(front.green->port(), Slot::green);
   REQUIRE_FALSE(failed.ok());
-  CHECK_THAT(failed.error().message, Catch::StartsWith("nginx does not route app web to slot green 10 s after "
-                                                       "the switch: its check server http://127.0.0.1:"));
+  CHECK_THAT(failed.error().message,
+             Catch::StartsWith("nginx does not route app web to slot green 10 s after "
+                               "the switch: its check server http://127.0.0.1:"));
   CHECK_THAT(failed.error().message, Catch::Contains("is " + (front.includes / "http.conf").string() +
                                                      " included in nginx's http block"));
   CHECK_FALSE(fs::exists(front.includes / "green.live"));
@@ -180,13 +185,15 @@ TEST_CASE("nginx flag: a site that does not include http.conf fails the switch w
 TEST_CASE("nginx flag: the includes name both slots as upstreams with keep-alive", "[unit][deploy]") {
   const FlagLayout layout{"web", "/srv/turnout/nginx/web", 20201, 20202, 20299};
   const auto http = flag_http_include(layout);
-  CHECK_THAT(http, Catch::Contains("upstream turnout_web_blue {\n    server 127.0.0.1:20201;\n    keepalive 16;\n    keepalive_timeout 2s;\n}"));
+  CHECK_THAT(http, Catch::Contains("upstream turnout_web_blue {\n    server 127.0.0.1:20201;\n    keepalive "
+                                   "16;\n    keepalive_timeout 2s;\n}"));
   CHECK_THAT(http, Catch::Contains("upstream turnout_web_green {\n    server 127.0.0.1:20202;\n"));
   CHECK_THAT(http, Catch::Contains("listen 127.0.0.1:20299;"));
   CHECK_THAT(http, Catch::Contains("return 200 \"$turnout_slot " + flag_generation(layout) + " $pid\\n\";"));
   CHECK(check_port_of(http) == 20299);
   const auto location = flag_location_include(layout);
-  CHECK_THAT(location, Catch::Contains("if (-f \"/srv/turnout/nginx/web/green.live\") { set $turnout_slot green; }"));
+  CHECK_THAT(location,
+             Catch::Contains("if (-f \"/srv/turnout/nginx/web/green.live\") { set $turnout_slot green; }"));
   CHECK_THAT(location, Catch::Contains("proxy_pass http://turnout_web_$turnout_slot;"));
   CHECK_THAT(location, Catch::Contains("open_file_cache off;"));
   auto moved = layout;
