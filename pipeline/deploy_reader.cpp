@@ -1,6 +1,7 @@
 #include "pipeline/deploy_reader.h"
 
 #include <climits>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -115,26 +116,86 @@ HealthCheck read_health(YamlReader& reader, const Entry& entry, const Where& sta
   return health;
 }
 
+const std::vector<std::string> kNginxKeys = {"mode", "upstream_file", "dir", "check_port", "test", "reload"};
+
+// A path nginx's configuration holds as written (inside quotes in an `if`): no character it
+// would read as a variable, a quote or the end of a directive.
+bool plain_path(const std::string& path) {
+  for (const char c : path) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("/._-+@=,:").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> read_absolute(YamlReader& reader, const Entry& key, const Where& where) {
+  const auto path = reader.text(key, where);
+  if (!path) return std::nullopt;
+  if (path->front() != '/') {
+    reader.error(key.value,
+                 where.prefix() + "`" + key.key + "` must be an absolute path (got '" + *path + "')");
+    return std::nullopt;
+  }
+  if (key.key == "dir" && !plain_path(*path)) {
+    reader.error(key.value,
+                 where.prefix() + "`dir` '" + *path +
+                     "' may hold only letters, digits and / . _ - + @ = , : (nginx reads it as written)");
+    return std::nullopt;
+  }
+  return path;
+}
+
+void read_mode(YamlReader& reader, const Entry& key, const Where& where, NginxProxy& nginx) {
+  const auto mode = reader.text(key, where);
+  if (!mode) return;
+  if (*mode == "flag" || *mode == "reload") {
+    nginx.mode = *mode == "flag" ? NginxMode::flag : NginxMode::reload;
+  } else {
+    reader.error(key.value, where.prefix() + "unknown mode '" + *mode +
+                                "' (expected flag, the default: no reload per switch; or reload)");
+  }
+}
+
+// Each mode's own keys: `upstream_file` is reload's (and chooses it when `mode` is not given,
+// as pipelines written before mode flag existed say), `dir` and `check_port` are flag's.
+void check_mode_keys(YamlReader& reader, const std::vector<Entry>& entries, const Entry& map,
+                     const Where& where, NginxProxy& nginx) {
+  const Entry* mode = find(entries, "mode");
+  if (mode == nullptr && find(entries, "upstream_file") != nullptr) nginx.mode = NginxMode::reload;
+  const bool reload = nginx.mode == NginxMode::reload;
+  for (const Entry& key : entries) {
+    if (!reload && key.key == "upstream_file") {
+      reader.error(key.key_node,
+                   where.prefix() +
+                       "`upstream_file` belongs to `mode: reload` (nginx reloaded at each switch); "
+                       "mode flag writes its includes under `dir`");
+    } else if (reload && (key.key == "dir" || key.key == "check_port")) {
+      reader.error(key.key_node, where.prefix() + "`" + key.key + "` applies only to mode flag, not reload");
+    }
+  }
+  if (reload) reader.require(map.value, entries, {"upstream_file"}, where);
+}
+
 std::optional<NginxProxy> read_nginx(YamlReader& reader, const Entry& entry, const Where& stage) {
   if (!reader.expect_map(entry, deploy_where("proxy", stage))) return std::nullopt;
   const Where where = deploy_where("proxy.nginx", stage);
-  const auto entries = reader.entries(entry.value, {"upstream_file", "test", "reload"}, where);
-  reader.require(entry.value, entries, {"upstream_file"}, where);
+  const auto entries = reader.entries(entry.value, kNginxKeys, where);
   NginxProxy nginx;
   for (const Entry& key : entries) {
-    if (key.key == "upstream_file") {
-      const auto file = reader.text(key, where);
-      if (file && file->front() != '/') {
-        reader.error(key.value,
-                     where.prefix() + "`upstream_file` must be an absolute path (got '" + *file + "')");
-      } else if (file) {
-        nginx.upstream_file = *file;
-      }
+    if (key.key == "mode") {
+      read_mode(reader, key, where, nginx);
+    } else if (key.key == "upstream_file" || key.key == "dir") {
+      std::string& path = key.key == "dir" ? nginx.dir : nginx.upstream_file;
+      path = read_absolute(reader, key, where).value_or(path);
+    } else if (key.key == "check_port") {
+      nginx.check_port = read_port(reader, key, where).value_or(0);
     } else {
       std::string& command = key.key == "test" ? nginx.test : nginx.reload;
       command = reader.command(key, where).value_or(command);
     }
   }
+  check_mode_keys(reader, entries, entry, where, nginx);
   return nginx;
 }
 

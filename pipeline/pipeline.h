@@ -53,9 +53,18 @@ struct HealthCheck {
   int attempts = 30;                   ///< before giving up
 };
 
-/// `proxy.nginx:` turnout owns `upstream_file` and reloads nginx after testing it.
+/// How the nginx backend moves traffic.
+enum class NginxMode {
+  flag,    ///< both slots are upstreams; a flag file picks one per request; no reload per switch
+  reload,  ///< `upstream_file` holds the live slot; each switch tests and reloads nginx
+};
+
+/// `proxy.nginx:` turnout owns its include files and reloads nginx only after testing them.
 struct NginxProxy {
-  std::string upstream_file;               ///< include file holding the live `server` line
+  NginxMode mode = NginxMode::flag;        ///< `mode:`, flag unless `reload` is asked for
+  std::string upstream_file;               ///< reload: include file holding the live `server` line
+  std::string dir;                         ///< flag: folder of the includes and flag; "" = DATA/nginx/APP
+  int check_port = 0;                      ///< flag: nginx's loopback check port; 0 = chosen once, kept
   std::string test = "nginx -t";           ///< must succeed before reload
   std::string reload = "nginx -s reload";  ///< applies the new file
 };

@@ -1,6 +1,7 @@
 #include "util/listen_probe.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,6 +39,21 @@ Status probe_listen(const std::string& host, int port) {
   const int error = try_bind(*found);
   if (error != 0) return fail(std::strerror(error));
   return Ok{};
+}
+
+Result<int> free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(std::string("cannot open a socket: ") + std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  const int error = errno;
+  ::close(fd);
+  if (!bound) return fail(std::string("cannot find a free loopback port: ") + std::strerror(error));
+  return static_cast<int>(ntohs(address.sin_port));
 }
 
 }  // namespace turnout::util

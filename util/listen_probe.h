@@ -12,4 +12,8 @@ namespace turnout::util {
 /// Fails with the system's reason (address in use, not available, permission denied).
 Status probe_listen(const std::string& host, int port);
 
+/// A TCP port of 127.0.0.1 that nothing listens on now (the kernel's choice), for a listener a
+/// config will name; fails with the system's reason.
+Result<int> free_loopback_port();
+
 }  // namespace turnout::util

@@ -13,10 +13,12 @@ namespace turnout::util {
 
 namespace {
 
-constexpr const char* kListen = "0A";  // TCP_LISTEN in /proc/net/tcp's `st` column
+constexpr const char* kListen = "0A";       // TCP_LISTEN in /proc/net/tcp's `st` column
+constexpr const char* kEstablished = "01";  // TCP_ESTABLISHED
 
-// The inodes of the sockets listening on `port` in a /proc/net/tcp-style table.
-void listening_inodes(const char* table, int port, std::set<std::string>& inodes) {
+// Each row of a /proc/net/tcp-style table: its local port, its state and its inode.
+template <typename Row>
+void each_socket(const char* table, Row row) {
   std::ifstream in(table);
   std::string line;
   std::getline(in, line);  // the header
@@ -27,9 +29,16 @@ void listening_inodes(const char* table, int port, std::set<std::string>& inodes
           inode))
       continue;
     const auto colon = local.rfind(':');
-    if (colon == std::string::npos || state != kListen) continue;
-    if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) inodes.insert(inode);
+    if (colon == std::string::npos) continue;
+    row(std::stoi(local.substr(colon + 1), nullptr, 16), state, inode);
   }
+}
+
+// The inodes of the sockets listening on `port` in a /proc/net/tcp-style table.
+void listening_inodes(const char* table, int port, std::set<std::string>& inodes) {
+  each_socket(table, [&](int local, const std::string& state, const std::string& inode) {
+    if (local == port && state == kListen) inodes.insert(inode);
+  });
 }
 
 // Whether one of `pid`'s descriptors is one of `sockets` ("socket:[INODE]").
@@ -62,6 +71,16 @@ bool is_number(const char* text) {
 }
 
 }  // namespace
+
+int established_connections(int port) {
+  int count = 0;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    each_socket(table, [&](int local, const std::string& state, const std::string&) {
+      if (local == port && state == kEstablished) ++count;
+    });
+  }
+  return count;
+}
 
 std::vector<pid_t> listening_processes(int port) {
   std::set<std::string> inodes;

@@ -15,6 +15,10 @@ namespace turnout::util {
 /// left out; none is an empty list.
 std::vector<pid_t> listening_processes(int port);
 
+/// How many TCP connections to local port `port` are established now (IPv4 and IPv6, this
+/// network namespace): a server's open connections, whoever holds them.
+int established_connections(int port);
+
 /// The value of `name` in the environment process `pid` started with (/proc/PID/environ);
 /// nullopt when it has none, or the file cannot be read.
 std::optional<std::string> started_with(pid_t pid, const std::string& name);

@@ -119,16 +119,27 @@ util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::
   return with_release_of(std::move(live.value()), *slot);
 }
 
-steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::CancelToken& cancel,
+steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const std::string& to,
+                                       const steps::CancelToken& cancel,
                                        const steps::deploy::DeployLog& log) {
-  if (!app.state.previous) return {false, false, "there is no previous slot to roll back to", app.state.live};
-  const auto previous = with_release_of(app, *app.state.previous);
-  if (!previous) return {false, false, previous.error().message, app.state.live};
-  const auto masked = masked_log(previous.value(), log);
-  warn_unset_secrets(previous.value(), masked);
-  auto outcome = steps::deploy::switch_to_slot(previous.value().deploy, previous.value().site,
-                                               *app.state.previous, cancel, masked);
-  outcome.reason = agent::masked(previous.value(), std::move(outcome.reason));
+  // The release's own pipeline starts it again (its commands, its secrets); traffic stays with
+  // the live proxy.
+  const auto setup_of =
+      [&](const steps::deploy::LiveRelease& release) -> util::Result<steps::deploy::ReleaseSetup> {
+    steps::deploy::SlotState slot;
+    slot.release = release.release;
+    slot.sha = release.sha;
+    slot.run_id = release.run_id;
+    slot.pipeline_file = release.pipeline_file;
+    if (slot.pipeline_file.empty()) return steps::deploy::ReleaseSetup{app.deploy, app.site};
+    auto own = deploy_of_slot(app.state, slot, app.site.data_dir);
+    if (!own) return own.error();
+    warn_unset_secrets(own.value(), log);
+    own.value().deploy.proxy = app.deploy.proxy;
+    return steps::deploy::ReleaseSetup{own.value().deploy, own.value().site};
+  };
+  auto outcome = steps::deploy::roll_back_to(app.deploy, app.site, to, setup_of, cancel, log);
+  outcome.reason = agent::masked(app, std::move(outcome.reason));
   return outcome;
 }
 

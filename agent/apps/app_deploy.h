@@ -42,12 +42,12 @@ util::Result<AppDeploy> find_deployed_app(const std::string& data_dir, const std
 util::Result<AppDeploy> load_app_deploy(const std::string& data_dir, const std::string& app,
                                         std::optional<steps::deploy::Slot> slot);
 
-/// Points `app`'s traffic back at its previous slot: at once when that slot still runs and is
-/// healthy, else after starting it from its release (with its own pipeline's commands and
-/// secrets, masked in `log`) and health-checking it. Fails, changing nothing, when there is no
-/// previous slot.
-steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const steps::CancelToken& cancel,
-                                       const steps::deploy::DeployLog& log);
+/// Points `app`'s traffic back at a release that was live (steps::deploy::roll_back_to): with
+/// `to` empty the last one before the current one, else the one of run or commit `to`. Starts it
+/// again when it does not run, with its own pipeline's commands and secrets (masked by the
+/// caller's `log`). Fails, changing nothing, when there is no such release.
+steps::deploy::DeployOutcome roll_back(const AppDeploy& app, const std::string& to,
+                                       const steps::CancelToken& cancel, const steps::deploy::DeployLog& log);
 
 /// `text` with `app`'s secrets masked: a hand operation prints what its commands and probes
 /// said, in its log and in the reason it failed.

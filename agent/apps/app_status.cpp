@@ -1,5 +1,7 @@
 #include "agent/apps/app_status.h"
 
+#include <filesystem>
+
 #include "steps/deploy/health_probe.h"
 #include "steps/deploy/proxy_switch.h"
 #include "steps/deploy/slot_process.h"
@@ -38,6 +40,23 @@ Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name) {
   return json;
 }
 
+// The kept releases that were live, newest first, with when each was live ("" until: live now).
+Poco::JSON::Array::Ptr releases_json(const deploy::AppState& state) {
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  for (auto entry = state.history.rbegin(); entry != state.history.rend(); ++entry) {
+    std::error_code missing;
+    if (!std::filesystem::is_directory(entry->release, missing)) continue;
+    Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    json->set("sha", entry->sha);
+    json->set("run_id", entry->run_id);
+    json->set("release", entry->release);
+    json->set("live_since", entry->live_since);
+    json->set("live_until", entry->live_until);
+    list->add(json);
+  }
+  return list;
+}
+
 }  // namespace
 
 Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
@@ -48,12 +67,24 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
   const auto idle = live ? deploy::other(*live) : deploy::Slot::green;
   json->set("idle", slot_json(app, idle));
   const auto proxy = deploy::make_proxy_switch(
-      app.deploy.proxy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app)});
+      app.deploy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app), app.site.data_dir});
   const auto current = proxy->current();
   json->set("proxy", proxy->describe());
   json->set("proxy_port",
             current && current.value() ? Poco::Dynamic::Var(*current.value()) : Poco::Dynamic::Var());
   if (!current) json->set("proxy_error", current.error().message);
+  json->set("releases", releases_json(app.state));
+  // What `turnout deploy rollback` (and the dashboard's button) would go to: the release live
+  // before the current one, null when there is none.
+  const auto back = deploy::last_live_before_current(app.state);
+  Poco::JSON::Object::Ptr target = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  if (back) {
+    target->set("sha", back->sha);
+    target->set("run_id", back->run_id);
+    target->set("release", back->release);
+    target->set("live_until", back->live_until);
+  }
+  json->set("rollback_to", back ? Poco::Dynamic::Var(target) : Poco::Dynamic::Var());
   if (app.state.journal) {
     json->set("unfinished_deploy", "run " + app.state.journal->run_id + " of " + app.state.journal->sha +
                                        " to slot " + to_string(app.state.journal->target) + ", during " +

@@ -26,14 +26,16 @@ RollbackAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks) {
     answer.log.push_back(line);
     if (hooks.log) hooks.log(line);
   });
-  const auto outcome = roll_back(app, hooks.cancel, log);
+  const auto outcome = roll_back(app, hooks.to, hooks.cancel, log);
   answer.result = outcome.ok ? RollbackResult::rolled_back : RollbackResult::failed;
   answer.reason = masked(app, outcome.reason);
   answer.live = outcome.live;
   answer.cancelled = outcome.cancelled;
   if (!outcome.ok || !outcome.live || !hooks.report) return answer;
-  // The state as it was before: a switch changes which slot is live, not what a slot runs.
-  if (const auto live = app.state.slots.find(*outcome.live); live != app.state.slots.end())
+  // The state as it is now: a rollback may have started a release again in a reused slot.
+  const auto now = steps::deploy::load_app_state(steps::deploy::app_dir(app.site.data_dir, app.state.app));
+  if (!now) return answer;
+  if (const auto live = now.value().slots.find(*outcome.live); live != now.value().slots.end())
     hooks.report(app.state.app, live->second);
   return answer;
 }

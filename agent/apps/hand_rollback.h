@@ -46,11 +46,12 @@ struct RollbackHooks {
   const steps::CancelToken& cancel;  ///< stops it before the switch (the CLI's signals)
   steps::deploy::DeployLog log;      ///< each line as it comes, masked; may be empty
   RollbackReport report;             ///< after a rollback that succeeded; may be empty
+  std::string to{};  ///< the release: "" = the last live before the current; else a run or commit
 };
 
-/// Rolls `app` back to its previous slot (roll_back), its log lines and reason masked, the lines
-/// also collected in the answer; reports through `hooks.report` when traffic moved. Never
-/// no_such_app nor unreadable: the caller has the app.
+/// Rolls `app` back to a release that was live (roll_back, `hooks.to`), its log lines and reason masked, the
+/// lines also collected in the answer; reports through `hooks.report` when traffic moved. Never no_such_app
+/// nor unreadable: the caller has the app.
 RollbackAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks);
 
 /// The same for the app a request names: only an app with a state under `data_dir`

@@ -30,7 +30,23 @@ struct DeployOptions {
   bool json = false;
   bool report = false;      // rollback --report (agent/report/cli_reporting.h)
   std::string github_repo;  // --github-repo
+  std::string to;           // rollback --to RUN|SHA
 };
+
+// The kept releases that were live, newest first: what `rollback --to` may name.
+void print_releases(const Poco::JSON::Object::Ptr& json) {
+  const auto releases = json->getArray("releases");
+  if (!releases || releases->size() == 0) return;
+  std::printf("  releases that were live (newest first; rollback --to RUN or SHA):\n");
+  for (std::size_t i = 0; i < releases->size(); ++i) {
+    const auto release = releases->getObject(static_cast<unsigned>(i));
+    const auto until = release->getValue<std::string>("live_until");
+    std::printf("    %-12s run %-6s live %s .. %s\n",
+                release->getValue<std::string>("sha").substr(0, 12).c_str(),
+                release->getValue<std::string>("run_id").c_str(),
+                release->getValue<std::string>("live_since").c_str(), until.empty() ? "now" : until.c_str());
+  }
+}
 
 void print_app(const Poco::JSON::Object::Ptr& json) {
   const bool color = util::wants_color(stdout);
@@ -58,6 +74,7 @@ void print_app(const Poco::JSON::Object::Ptr& json) {
               port.isEmpty() ? "nothing" : ("port " + port.convert<std::string>()).c_str());
   if (json->has("unfinished_deploy"))
     std::printf("  unfinished deploy: %s\n", json->getValue<std::string>("unfinished_deploy").c_str());
+  print_releases(json);
 }
 
 int status(const DeployOptions& options, const std::string& data_dir) {
@@ -119,11 +136,11 @@ int rollback(const DeployOptions& options, const std::string& data_dir) {
   // The commit now live is reported once the operation is over (and the signals are the
   // default again): sending may take seconds, and Ctrl-C must still end it.
   std::string sha;
-  const int code = operate(
-      "deploy rollback", options.app, data_dir, [&sha](const AppDeploy& app, auto& cancel, auto& log) {
+  const int code =
+      operate("deploy rollback", options.app, data_dir, [&](const AppDeploy& app, auto& cancel, auto& log) {
         const auto done = hand_rollback(
-            app,
-            {cancel, log, [&sha](const std::string&, const deploy::SlotState& live) { sha = live.sha; }});
+            app, {cancel, log, [&sha](const std::string&, const deploy::SlotState& live) { sha = live.sha; },
+                  options.to});
         return deploy::DeployOutcome{done.ok(), done.cancelled, done.reason, done.live};
       });
   if (code == kExitSucceeded && reporting) reporting->rolled_back(options.app, sha);
@@ -161,43 +178,46 @@ int bootup(const DeployOptions& options, const std::string& data_dir) {
 }  // namespace
 
 Command deploy_command() {
-  return {"deploy", "Operate blue-green apps: status, rollback, switch SLOT, bootup",
-          [](CLI::App& app) -> CommandHandler {
-            auto options = std::make_shared<DeployOptions>();
-            app.require_subcommand(1);
-            add_data_dir_flags(app, options->where);
-            auto* status_app =
-                app.add_subcommand("status", "Each app: live and idle slot, proxy, unfinished deploy");
-            status_app->add_option("--app", options->app, "Only this app");
-            status_app->add_flag("--json", options->json, "As JSON");
-            auto* rollback_app = app.add_subcommand("rollback", "Point traffic back at the previous slot");
-            rollback_app->add_option("--app", options->app, "The app")->required();
-            rollback_app->add_flag("--report", options->report,
-                                   "Report the rollback to GitHub as a deployment, as the config says");
-            rollback_app->add_option("--github-repo", options->github_repo,
-                                     "With --report: the config's repository (default $GITHUB_REPOSITORY)");
-            auto* switch_app =
-                app.add_subcommand("switch", "Point traffic at a slot (started first if needed)");
-            switch_app->add_option("slot", options->slot, "blue or green")
-                ->required()
-                ->check(CLI::IsMember({"blue", "green"}));
-            switch_app->add_option("--app", options->app, "The app")->required();
-            auto* bootup_app = app.add_subcommand(
-                "bootup", "After a reboot: start each app's live slot, point the proxy at it");
-            bootup_app->add_option("--app", options->app, "Only this app");
-            for (auto* sub : {status_app, rollback_app, switch_app, bootup_app})
-              add_data_dir_flags(*sub, options->where);
-            return [options, status_app, rollback_app, switch_app] {
-              // Every one of them works on deployed apps: none creates a data folder.
-              const auto found = existing_data_dir(options->where, ".");
-              if (!found) return usage_error("deploy", found.error().message);
-              const auto& data_dir = found.value();
-              if (status_app->parsed()) return status(*options, data_dir);
-              if (rollback_app->parsed()) return rollback(*options, data_dir);
-              if (switch_app->parsed()) return switch_slot(*options, data_dir);
-              return bootup(*options, data_dir);
-            };
-          }};
+  return {
+      "deploy", "Operate blue-green apps: status, rollback, switch SLOT, bootup",
+      [](CLI::App& app) -> CommandHandler {
+        auto options = std::make_shared<DeployOptions>();
+        app.require_subcommand(1);
+        add_data_dir_flags(app, options->where);
+        auto* status_app =
+            app.add_subcommand("status", "Each app: live and idle slot, proxy, unfinished deploy");
+        status_app->add_option("--app", options->app, "Only this app");
+        status_app->add_flag("--json", options->json, "As JSON");
+        auto* rollback_app =
+            app.add_subcommand("rollback", "Point traffic back at the release live before the current one");
+        rollback_app->add_option("--app", options->app, "The app")->required();
+        rollback_app->add_option("--to", options->to,
+                                 "A kept release that was live, by its run id or commit (7+ hex digits)");
+        rollback_app->add_flag("--report", options->report,
+                               "Report the rollback to GitHub as a deployment, as the config says");
+        rollback_app->add_option("--github-repo", options->github_repo,
+                                 "With --report: the config's repository (default $GITHUB_REPOSITORY)");
+        auto* switch_app = app.add_subcommand("switch", "Point traffic at a slot (started first if needed)");
+        switch_app->add_option("slot", options->slot, "blue or green")
+            ->required()
+            ->check(CLI::IsMember({"blue", "green"}));
+        switch_app->add_option("--app", options->app, "The app")->required();
+        auto* bootup_app =
+            app.add_subcommand("bootup", "After a reboot: start each app's live slot, point the proxy at it");
+        bootup_app->add_option("--app", options->app, "Only this app");
+        for (auto* sub : {status_app, rollback_app, switch_app, bootup_app})
+          add_data_dir_flags(*sub, options->where);
+        return [options, status_app, rollback_app, switch_app] {
+          // Every one of them works on deployed apps: none creates a data folder.
+          const auto found = existing_data_dir(options->where, ".");
+          if (!found) return usage_error("deploy", found.error().message);
+          const auto& data_dir = found.value();
+          if (status_app->parsed()) return status(*options, data_dir);
+          if (rollback_app->parsed()) return rollback(*options, data_dir);
+          if (switch_app->parsed()) return switch_slot(*options, data_dir);
+          return bootup(*options, data_dir);
+        };
+      }};
 }
 
 }  // namespace turnout::agent

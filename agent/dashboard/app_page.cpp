@@ -52,15 +52,16 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
   }
   PageData data = app_value(status.value(), std::chrono::system_clock::now());
   const auto live = status.value()->getObject("live");
-  const auto idle = status.value()->getObject("idle");
   const std::string live_release = live ? live->optValue<std::string>("release", "") : "";
   data.set("releases", releases(steps::deploy::app_dir(sources.config.data_dir, app), live_release));
-  // A rollback goes to the idle slot, and only to one that has a release (it was live once).
-  if (idle && !idle->optValue<std::string>("release", "").empty()) {
+  // A rollback goes to the release that was live before the current one (started again from its
+  // folder when its slot was reused), as `turnout deploy rollback` does; none: no button.
+  if (const auto back = status.value()->getObject("rollback_to")) {
     PageData target;
-    target.set("slot", text(idle->optValue<std::string>("slot", "")));
-    target.set("sha", text(idle->optValue<std::string>("sha", "").substr(0, 7)));
-    target.set("release", text(fs::path(idle->optValue<std::string>("release", "")).filename().string()));
+    const auto idle = status.value()->getObject("idle");
+    target.set("slot", text(idle ? idle->optValue<std::string>("slot", "") : std::string()));
+    target.set("sha", text(back->optValue<std::string>("sha", "").substr(0, 7)));
+    target.set("release", text(fs::path(back->optValue<std::string>("release", "")).filename().string()));
     data.set("rollback_to", target);
   }
   data.set("name", text(app));

@@ -1,5 +1,6 @@
 #include "steps/deploy/app_state.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -106,6 +107,43 @@ Journal journal_from_json(const Object::Ptr& json) {
   return journal;
 }
 
+Object::Ptr live_release_to_json(const LiveRelease& entry) {
+  Object::Ptr json = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("release", entry.release);
+  json->set("sha", entry.sha);
+  json->set("run_id", entry.run_id);
+  json->set("pipeline_file", entry.pipeline_file);
+  json->set("live_since", entry.live_since);
+  json->set("live_until", entry.live_until);
+  return json;
+}
+
+LiveRelease live_release_from_json(const Object::Ptr& json) {
+  LiveRelease entry;
+  entry.release = json->getValue<std::string>("release");
+  entry.sha = json->optValue<std::string>("sha", "");
+  entry.run_id = json->optValue<std::string>("run_id", "");
+  entry.pipeline_file = json->optValue<std::string>("pipeline_file", "");
+  entry.live_since = json->optValue<std::string>("live_since", "");
+  entry.live_until = json->optValue<std::string>("live_until", "");
+  return entry;
+}
+
+LiveRelease entry_of(const SlotState& slot, const std::string& since, const std::string& until) {
+  return {slot.release, slot.sha, slot.run_id, slot.pipeline_file, since, until};
+}
+
+// A state written before the history existed: its live and previous slots were both live once
+// (previous was only ever set by a switch), so they are where a rollback may go.
+void seed_history(AppState& state) {
+  if (!state.history.empty() || !state.live) return;
+  const auto& live = state.slots[*state.live];
+  if (live.release.empty()) return;
+  if (state.previous && !state.slots[*state.previous].release.empty())
+    state.history.push_back(entry_of(state.slots[*state.previous], "", live.since));
+  state.history.push_back(entry_of(live, live.since, ""));
+}
+
 AppState state_from_json(const Object::Ptr& json, const std::string& fallback_name) {
   AppState state;
   state.app = json->optValue<std::string>("app", fallback_name);
@@ -117,6 +155,11 @@ AppState state_from_json(const Object::Ptr& json, const std::string& fallback_na
   }
   if (json->has("journal") && !json->isNull("journal"))
     state.journal = journal_from_json(json->getObject("journal"));
+  if (const auto history = json->getArray("history")) {
+    for (std::size_t i = 0; i < history->size(); ++i)
+      state.history.push_back(live_release_from_json(history->getObject(static_cast<unsigned>(i))));
+  }
+  seed_history(state);
   return state;
 }
 
@@ -144,7 +187,7 @@ util::Result<AppState> load_app_state(const std::string& dir) {
   const auto path = state_file(dir);
   const auto name = fs::path(dir).filename().string();
   std::error_code missing;
-  if (!fs::exists(path, missing)) return AppState{name, std::nullopt, std::nullopt, {}, std::nullopt};
+  if (!fs::exists(path, missing)) return AppState{name, std::nullopt, std::nullopt, {}, std::nullopt, {}};
   const auto text = util::read_whole_file(path);
   if (!text) return text.error();
   try {
@@ -169,9 +212,45 @@ util::Status save_app_state(const std::string& dir, const AppState& state) {
   for (const auto& [name, slot] : state.slots) slots->set(to_string(name), slot_to_json(slot));
   json.set("slots", slots);
   if (state.journal) json.set("journal", journal_to_json(*state.journal));
+  Poco::JSON::Array::Ptr history = new Poco::JSON::Array;
+  for (const auto& entry : state.history) history->add(live_release_to_json(entry));
+  json.set("history", history);
   std::ostringstream text;
   json.stringify(text, 2);
   return util::write_file_atomically(state_file(dir), text.str() + "\n");
+}
+
+void mark_live(AppState& state, Slot slot, const std::string& now) {
+  const auto& live = state.slots[slot];
+  if (!state.history.empty() && state.history.back().live_until.empty()) {
+    if (state.history.back().release == live.release) return;
+    state.history.back().live_until = now;
+  }
+  state.history.push_back(entry_of(live, now, ""));
+  // Switching back and forth adds an entry each time: the oldest go past this many.
+  constexpr std::size_t kLongestHistory = 50;
+  if (state.history.size() > kLongestHistory)
+    state.history.erase(state.history.begin(), state.history.end() - kLongestHistory);
+}
+
+std::optional<LiveRelease> last_live_before_current(const AppState& state) {
+  std::string current;
+  if (state.live) {
+    if (const auto found = state.slots.find(*state.live); found != state.slots.end())
+      current = found->second.release;
+  }
+  for (auto entry = state.history.rbegin(); entry != state.history.rend(); ++entry) {
+    std::error_code missing;
+    if (entry->release != current && fs::is_directory(entry->release, missing)) return *entry;
+  }
+  return std::nullopt;
+}
+
+void forget_removed_releases(AppState& state) {
+  std::erase_if(state.history, [](const LiveRelease& entry) {
+    std::error_code missing;
+    return !fs::is_directory(entry.release, missing);
+  });
 }
 
 std::vector<std::string> list_apps(const std::string& data_dir) {

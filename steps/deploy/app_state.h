@@ -45,14 +45,37 @@ struct Journal {
   std::string started_at;        ///< ISO-8601 UTC
 };
 
+/// A release that was live (ARCHITECTURE.md invariant 10): only these are rollback targets. One
+/// becomes live when its deploy passed verify, or when a hand operation switched to it.
+struct LiveRelease {
+  std::string release;        ///< its release directory
+  std::string sha;            ///< its commit
+  std::string run_id;         ///< the run that deployed it
+  std::string pipeline_file;  ///< the pipeline it was deployed with (inside the release)
+  std::string live_since;     ///< ISO-8601 UTC: when traffic went to it
+  std::string live_until;     ///< ISO-8601 UTC: when traffic left it; "" while live
+};
+
 /// The whole state of an app.
 struct AppState {
-  std::string app;                  ///< its name
-  std::optional<Slot> live;         ///< the live slot; none before the first deploy
-  std::optional<Slot> previous;     ///< the slot live before it; none when none
-  std::map<Slot, SlotState> slots;  ///< each slot's state (state.json keys them by name)
-  std::optional<Journal> journal;   ///< the unfinished deploy, if any
+  std::string app;                   ///< its name
+  std::optional<Slot> live;          ///< the live slot; none before the first deploy
+  std::optional<Slot> previous;      ///< the slot live before it; none when none
+  std::map<Slot, SlotState> slots;   ///< each slot's state (state.json keys them by name)
+  std::optional<Journal> journal;    ///< the unfinished deploy, if any
+  std::vector<LiveRelease> history;  ///< the releases that were live, oldest first
 };
+
+/// Records that `slot`'s release is live from `now`: closes the entry live until now (when it
+/// is another release) and adds one for it (unless it is the open entry already).
+void mark_live(AppState& state, Slot slot, const std::string& now);
+
+/// The entry of the release live before the one live now (the last other release in history
+/// whose folder still exists); nullopt when none.
+std::optional<LiveRelease> last_live_before_current(const AppState& state);
+
+/// Drops the history entries of releases whose folder no longer exists.
+void forget_removed_releases(AppState& state);
 
 /// `<data_dir>/apps/<app>`.
 std::string app_dir(const std::string& data_dir, const std::string& app);

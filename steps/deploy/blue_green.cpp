@@ -1,5 +1,8 @@
 #include "steps/deploy/blue_green.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -12,6 +15,8 @@
 #include "steps/deploy/slot_process.h"
 #include "util/duration.h"
 #include "util/file_lock.h"
+#include "util/port_owner.h"
+#include "util/process_identity.h"
 #include "util/utc_time.h"
 
 namespace turnout::steps::deploy {
@@ -24,6 +29,8 @@ namespace fs = std::filesystem;
 constexpr auto kCommandTimeout = std::chrono::minutes(5);
 // How long a stopped slot gets between TERM and KILL.
 constexpr auto kStopGrace = std::chrono::seconds(10);
+// How often drain looks at the old slot's connections.
+constexpr util::Duration kDrainPoll(20);
 
 DeployOutcome failed(std::string reason, std::optional<Slot> live) {
   return {false, false, std::move(reason), live};
@@ -123,7 +130,7 @@ class App {
         site_(site),
         log_(log),
         dir_(app_dir(site.data_dir, deploy.app)),
-        proxy_(make_proxy_switch(deploy.proxy, ProxyEnv{site.env, dir_})) {}
+        proxy_(make_proxy_switch(deploy, ProxyEnv{site.env, dir_, site.data_dir})) {}
 
   util::Status load() {
     auto loaded = load_app_state(dir_);
@@ -240,9 +247,12 @@ class App {
     for (const auto& slot : {state.live, state.previous}) {
       if (slot) protect.insert(state.slots[*slot].release);
     }
+    // The release a rollback would go to stays, wherever it is.
+    if (const auto target = last_live_before_current(state)) protect.insert(target->release);
     for (const auto& removed :
          prune_releases((fs::path(dir_) / "releases").string(), deploy_.keep_releases, protect))
       log_("removed old release " + removed);
+    forget_removed_releases(state);
   }
 
   const pipeline::Deploy& deploy() const { return deploy_; }
@@ -289,16 +299,94 @@ DeployOutcome abandon(App& app, Slot target, const std::string& reason, bool can
   return outcome;
 }
 
-// After the switch: keeps probing the new slot for `verify`; a failure puts traffic back.
+// The processes listening on `port` now, each as an identity (a recycled pid is another process).
+std::vector<util::ProcessIdentity> listeners(int port) {
+  std::vector<util::ProcessIdentity> found;
+  for (const pid_t pid : util::listening_processes(port)) {
+    if (const auto identity = util::identify(pid)) found.push_back(*identity);
+  }
+  return found;
+}
+
+std::string pids_of(const std::vector<util::ProcessIdentity>& processes) {
+  std::string text;
+  for (const auto& process : processes) text += (text.empty() ? "" : ", ") + std::to_string(process.pid);
+  return text.empty() ? "none" : text;
+}
+
+// Why the port is not the slot's: an agent-supervised slot's listener must be its process, in its
+// process group (its session, which turnout made), or started with its TURNOUT_SLOT and a release
+// of the app (escaped from the group). nullopt when it is, or cannot be seen.
+std::optional<std::string> stranger_on(const App& app, Slot target,
+                                       const std::vector<util::ProcessIdentity>& owners) {
+  const auto& process = app.state.slots.at(target).process;
+  if (!process || owners.empty()) return std::nullopt;
+  const auto releases = (fs::path(app.dir()) / "releases").string();
+  for (const auto& owner : owners) {
+    if (owner.pid == process->pid || ::getpgid(owner.pid) == process->pid ||
+        started_for(owner.pid, to_string(target), releases))
+      return std::nullopt;
+  }
+  return "port " + std::to_string(port_of(app.deploy(), target)) + " is held by pid " + pids_of(owners) +
+         ", not by the slot's process (pid " + std::to_string(process->pid) + ") or its group";
+}
+
+// Whether one of `owners` still listens on `port`.
+bool still_listens(const std::vector<util::ProcessIdentity>& owners, int port) {
+  const auto now = listeners(port);
+  return std::any_of(owners.begin(), owners.end(), [&](const util::ProcessIdentity& owner) {
+    return std::find(now.begin(), now.end(), owner) != now.end();
+  });
+}
+
+// After the switch: keeps probing the new slot for `verify`, and watches that the process that
+// listened on its port when verify began (the slot's own, for an agent-supervised slot) still
+// does: probes ask a port, and a stranger that took it would pass them. A failure puts traffic
+// back. Listeners this process may not see (another user's) are not watched.
 std::optional<std::string> verify(App& app, Slot target) {
   const auto& deploy = app.deploy();
+  const int port = port_of(deploy, target);
+  const auto owners = listeners(port);
+  if (auto stranger = stranger_on(app, target, owners)) return stranger;
+  app.log("verify: watching " + (owners.empty() ? std::string("the probes only (nothing listening on port ") +
+                                                      std::to_string(port) + " can be seen from here)"
+                                                : "pid " + pids_of(owners) + ", which listens on port " +
+                                                      std::to_string(port) + ", and the probes"));
   const auto until = std::chrono::steady_clock::now() + deploy.verify;
   do {
     const auto result = app.alive(target) ? app.probe(target) : ProbeResult{false, "the process is gone"};
     if (!result.healthy) return result.reason;
+    if (!owners.empty() && !still_listens(owners, port)) {
+      return "the process that listened on port " + std::to_string(port) + " when verify began (pid " +
+             pids_of(owners) + ") no longer does; now: pid " + pids_of(listeners(port));
+    }
     std::this_thread::sleep_for(deploy.health.interval);
   } while (std::chrono::steady_clock::now() < until);
   return std::nullopt;
+}
+
+// Waits until the old slot has no open connections (nginx's requests to it are over), at the
+// latest `drain`; the log says which ended it.
+void drain(App& app, std::optional<Slot> from) {
+  const auto limit = app.deploy().drain;
+  if (!from) return;
+  const int port = port_of(app.deploy(), *from);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string slot = std::string("slot ") + to_string(*from) + " (port " + std::to_string(port) + ")";
+  for (;;) {
+    const int open = util::established_connections(port);
+    const auto waited = std::chrono::duration_cast<util::Duration>(std::chrono::steady_clock::now() - start);
+    if (open == 0) {
+      app.log("drain ended: " + slot + " has no open connections, after " + util::format_duration(waited));
+      return;
+    }
+    if (waited >= limit) {
+      app.log("drain ended: `drain` (" + util::format_duration(limit) + ") is over; " + slot + " still has " +
+              std::to_string(open) + (open == 1 ? " open connection" : " open connections"));
+      return;
+    }
+    std::this_thread::sleep_for(std::min<util::Duration>(kDrainPoll, limit - waited));
+  }
 }
 
 DeployOutcome roll_back_after_switch(App& app, Slot target, std::optional<Slot> from,
@@ -338,9 +426,11 @@ DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from)
   if (auto entered = app.enter(Phase::verify); !entered)
     return roll_back_after_switch(app, target, from, journal_failure(Phase::verify, entered.error()));
   if (auto broken = verify(app, target)) return roll_back_after_switch(app, target, from, *broken);
+  // Verified: from now on a rollback target (saved with the drain phase).
+  mark_live(app.state, target, util::utc_now());
   if (auto entered = app.enter(Phase::drain); !entered)
     return roll_back_after_switch(app, target, from, journal_failure(Phase::drain, entered.error()));
-  std::this_thread::sleep_for(app.deploy().drain);
+  drain(app, from);
   if (auto entered = app.enter(Phase::stop_old); !entered)
     return roll_back_after_switch(app, target, from, journal_failure(Phase::stop_old, entered.error()));
   if (!app.deploy().keep_previous && from) app.stop(*from);
@@ -376,6 +466,7 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
     if (auto pointed_again = app.point_proxy_at(journal.target); !pointed_again)
       app.log(pointed_again.error().message);
     if (!deploy.keep_previous && journal.from) app.stop(*journal.from);
+    mark_live(app.state, journal.target, util::utc_now());
     done = std::string("finished it: slot ") + to_string(journal.target) + " is live";
   } else {
     // An outside supervisor may have started the slot before turnout died there (its start had
@@ -398,15 +489,11 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
   return message;
 }
 
-DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& site, Slot slot,
-                            const CancelToken& cancel, const DeployLog& log) {
-  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
-    return failed(reconciled.error().message, std::nullopt);
-  App app(deploy, site, log);
-  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+// Starts `slot` from its release when it does not run (and health-checks it), then points the
+// proxy at it and records it live: the end of every hand operation.
+DeployOutcome bring_up_and_switch(App& app, Slot slot, const CancelToken& cancel) {
   const std::string name = to_string(slot);
   const auto& wanted = app.state.slots[slot];
-  if (wanted.release.empty()) return failed("slot " + name + " has never been deployed", app.state.live);
   if (!app.alive(slot)) {
     if (auto started = app.start(slot); !started)
       return failed("start: " + started.error().message, app.state.live);
@@ -414,8 +501,10 @@ DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& si
     if (!health.healthy) {
       app.stop(slot);
       const auto unsaved = save_after_failure(app);
-      return failed("slot " + name + " never became healthy: " + health.last_reason + unsaved,
-                    app.state.live);
+      auto outcome =
+          failed("slot " + name + " never became healthy: " + health.last_reason + unsaved, app.state.live);
+      outcome.cancelled = health.cancelled;
+      return outcome;
     }
   } else if (const auto probe = app.probe(slot); !probe.healthy) {
     return failed("slot " + name + " runs but is not healthy: " + probe.reason, app.state.live);
@@ -426,9 +515,109 @@ DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& si
     app.state.previous = app.state.live;
     app.state.live = slot;
   }
+  mark_live(app.state, slot, util::utc_now());
   if (auto saved = app.save(); !saved) return failed(saved.error().message, slot);
-  log("slot " + name + " (" + short_sha(wanted.sha) + ") is live");
+  app.log("slot " + name + " (" + short_sha(wanted.sha) + ") is live");
   return {true, false, "", slot};
+}
+
+DeployOutcome switch_locked(const pipeline::Deploy& deploy, const DeploySite& site, Slot slot,
+                            const CancelToken& cancel, const DeployLog& log) {
+  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
+    return failed(reconciled.error().message, std::nullopt);
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  if (app.state.slots[slot].release.empty())
+    return failed("slot " + std::string(to_string(slot)) + " has never been deployed", app.state.live);
+  return bring_up_and_switch(app, slot, cancel);
+}
+
+// A release for a person: "3f2a9c1d0e4b (run 12, live 2026-...Z to 2026-...Z)".
+std::string describe_release(const LiveRelease& release) {
+  return short_sha(release.sha) + " (run " + release.run_id + ", live " +
+         (release.live_since.empty() ? std::string("before the history began")
+                                     : "from " + release.live_since) +
+         (release.live_until.empty() ? std::string(", live now") : " until " + release.live_until) + ")";
+}
+
+// The kept release, once live, that `to` names: a run id, or a commit (7 or more of its first
+// hex digits); the newest such entry.
+std::optional<LiveRelease> find_live_release(const AppState& state, const std::string& to) {
+  for (auto entry = state.history.rbegin(); entry != state.history.rend(); ++entry) {
+    std::error_code missing;
+    if (!fs::is_directory(entry->release, missing)) continue;
+    if (entry->run_id == to || (to.size() >= 7 && entry->sha.starts_with(to))) return *entry;
+  }
+  return std::nullopt;
+}
+
+std::string kept_releases(const AppState& state) {
+  std::string list;
+  for (const auto& entry : state.history) {
+    std::error_code missing;
+    if (!fs::is_directory(entry.release, missing)) continue;
+    list += (list.empty() ? "" : ", ") + short_sha(entry.sha) + " (run " + entry.run_id + ")";
+  }
+  return list.empty() ? "none" : list;
+}
+
+// Which release a rollback goes to, decided from the state as it is under the lock; the
+// reason when none.
+util::Result<LiveRelease> rollback_target(const AppState& state, const std::string& app,
+                                          const std::string& to) {
+  const auto live = state.live ? state.slots.find(*state.live) : state.slots.end();
+  const std::string current = live != state.slots.end() ? live->second.release : "";
+  if (to.empty()) {
+    if (auto target = last_live_before_current(state)) return *target;
+    return util::fail("no release of " + app + " other than the live one (" +
+                      (live == state.slots.end() ? std::string("none") : short_sha(live->second.sha)) +
+                      ") was ever live and is still kept: there is nothing to roll back to");
+  }
+  const auto target = find_live_release(state, to);
+  if (!target) {
+    return util::fail("no kept release of " + app + " with run or commit '" + to +
+                      "' was ever live (only a release that passed a deploy's verify, or was switched to, "
+                      "can be rolled back to); kept and once live: " +
+                      kept_releases(state));
+  }
+  if (target->release == current)
+    return util::fail("release " + describe_release(*target) + " is the live one already");
+  return *target;
+}
+
+DeployOutcome roll_back_locked(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& to,
+                               const ReleaseSetupOf& setup_of, const CancelToken& cancel,
+                               const DeployLog& log) {
+  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
+    return failed(reconciled.error().message, std::nullopt);
+  auto state = load_app_state(app_dir(site.data_dir, deploy.app));
+  if (!state) return failed(state.error().message, std::nullopt);
+  const auto target = rollback_target(state.value(), deploy.app, to);
+  if (!target) return failed(target.error().message, state.value().live);
+  log("rolling back " + deploy.app + " to " + describe_release(target.value()));
+  const auto setup = setup_of(target.value());
+  if (!setup) return failed(setup.error().message, state.value().live);
+  App app(setup.value().deploy, setup.value().site, log);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  std::optional<Slot> holder;
+  for (const Slot slot : kSlots) {
+    if (app.state.slots[slot].release == target.value().release) holder = slot;
+  }
+  if (holder) return bring_up_and_switch(app, *holder, cancel);
+  // Its slot was reused: start it again from its release folder in the idle slot.
+  const Slot slot = app.state.live ? other(*app.state.live) : Slot::blue;
+  app.stop(slot);
+  if (const int port = port_of(app.deploy(), slot); port_taken(port)) {
+    return failed("port " + std::to_string(port) + " of slot " + to_string(slot) +
+                      " is in use by a process turnout did not start: free it or give the slot another port",
+                  app.state.live);
+  }
+  auto& fresh = app.state.slots[slot];
+  fresh.sha = target.value().sha;
+  fresh.release = target.value().release;
+  fresh.run_id = target.value().run_id;
+  fresh.pipeline_file = target.value().pipeline_file;
+  return bring_up_and_switch(app, slot, cancel);
 }
 
 }  // namespace
@@ -517,6 +706,13 @@ DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& s
   auto lock = lock_for_hand(deploy, site);
   if (auto* refused = std::get_if<DeployOutcome>(&lock)) return *refused;
   return switch_locked(deploy, site, slot, cancel, log);
+}
+
+DeployOutcome roll_back_to(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& to,
+                           const ReleaseSetupOf& setup_of, const CancelToken& cancel, const DeployLog& log) {
+  auto lock = lock_for_hand(deploy, site);
+  if (auto* refused = std::get_if<DeployOutcome>(&lock)) return *refused;
+  return roll_back_locked(deploy, site, to, setup_of, cancel, log);
 }
 
 DeployOutcome boot_live_slot(const pipeline::Deploy& deploy, const DeploySite& site,

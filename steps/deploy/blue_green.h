@@ -64,6 +64,27 @@ util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const Deploy
 DeployOutcome switch_to_slot(const pipeline::Deploy& deploy, const DeploySite& site, Slot slot,
                              const CancelToken& cancel, const DeployLog& log);
 
+/// What starting a kept release again runs with: the `deploy:` of its own pipeline (the proxy
+/// kept the live one's) and its commands' environment.
+struct ReleaseSetup {
+  pipeline::Deploy deploy;  ///< its own pipeline's deploy, with the live proxy
+  DeploySite site;          ///< its commands' environment
+};
+
+/// Reads the setup of `release` (its pipeline file), for a rollback that starts it again.
+using ReleaseSetupOf = std::function<util::Result<ReleaseSetup>(const LiveRelease& release)>;
+
+/// Rolls `deploy.app` back (ARCHITECTURE.md invariant 10) to a release that was live: with `to`
+/// empty, the last one live before the current one; else the newest kept release whose run id
+/// is `to` or whose commit starts with `to` (7 or more hex digits). Decided under the app's lock
+/// from the state as it is then; says which release in one line of `log` before it acts. The
+/// release's slot is switched to (started again and health-checked when it does not run); when
+/// that slot was reused, the release is started again from its folder in the idle slot. Refuses,
+/// changing nothing, when no such release was live and is kept, or when another operation holds
+/// the app (busy, as switch_to_slot).
+DeployOutcome roll_back_to(const pipeline::Deploy& deploy, const DeploySite& site, const std::string& to,
+                           const ReleaseSetupOf& setup_of, const CancelToken& cancel, const DeployLog& log);
+
 /// After a reboot: starts the live slot from its release when it is not running, health-checks
 /// it and points the proxy at it. Waits for the app's deploy lock, like a deploy: the live slot
 /// must come up whatever had the app first.

@@ -11,6 +11,7 @@
 
 #include "steps/cancel_token.h"
 #include "steps/child_process.h"
+#include "steps/deploy/nginx_flag.h"
 #include "steps/deploy/short_command.h"
 #include "steps/secret_masker.h"
 #include "steps/shell_step.h"
@@ -40,22 +41,6 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(begin, end - begin + 1));
 }
 
-/// A user's command on one line, for an error message (a YAML block may span several).
-std::string one_line(std::string_view text) {
-  std::string line = trim(text);
-  for (char& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return line;
-}
-
-/// " (exited 1): line | line" or " (exited 1) with no output".
-std::string ending_and_output(const CommandRun& run) {
-  const std::string ending = " (" + run.ending + ")";
-  if (run.tail.empty()) return ending + " with no output";
-  return ending + ": " + joined_tail(run);
-}
-
 /// `env` with PORT and TURNOUT_SLOT set to these values (replacing any the caller had).
 std::vector<std::string> with_slot(std::vector<std::string> env, int port, Slot slot) {
   std::erase_if(env, [](const std::string& entry) {
@@ -72,15 +57,10 @@ Result<CommandRun> run_proxy_command(const std::string& command, std::vector<std
   return run_short_command({command, std::move(env), cwd, kCommandTimeout});
 }
 
-/// Runs `command` and turns anything but a clean exit into an error: "<what> (`command`)
-/// failed (exited 1): <its last lines>".
+/// Runs a proxy command and fails unless it exits 0 (see deploy::run_checked).
 Status run_checked(const std::string& what, const std::string& command, std::vector<std::string> env,
                    const std::string& cwd) {
-  const auto run = run_proxy_command(command, std::move(env), cwd);
-  const std::string label = what + " (`" + one_line(command) + "`)";
-  if (!run) return fail(label + " could not start: " + run.error().message);
-  if (!run.value().succeeded) return fail(label + " failed" + ending_and_output(run.value()));
-  return Ok{};
+  return deploy::run_checked(what, {command, std::move(env), cwd, kCommandTimeout});
 }
 
 bool valid_port(int port) { return port >= 1 && port <= 65535; }
@@ -251,7 +231,10 @@ class CommandSwitch final : public ProxySwitch {
 
 }  // namespace
 
-std::unique_ptr<ProxySwitch> make_proxy_switch(const pipeline::Proxy& config, ProxyEnv env) {
+std::unique_ptr<ProxySwitch> make_proxy_switch(const pipeline::Deploy& deploy, ProxyEnv env) {
+  const pipeline::Proxy& config = deploy.proxy;
+  if (config.nginx && config.nginx->mode == pipeline::NginxMode::flag)
+    return make_flag_switch(deploy, std::move(env));
   if (config.nginx) return std::make_unique<NginxSwitch>(*config.nginx, std::move(env));
   if (config.command) return std::make_unique<CommandSwitch>(*config.command, std::move(env));
   // The loader refuses a proxy without a backend, so this is a bug in the caller.

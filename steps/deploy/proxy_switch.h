@@ -1,6 +1,7 @@
 #pragma once
-// Switching traffic between slots (ARCHITECTURE.md invariant 5): the `nginx` backend owns one small
-// include file holding the live upstream, written atomically and tested before reload; the
+// Switching traffic between slots (ARCHITECTURE.md invariant 5): the `nginx` backend by default
+// flips a flag file that nginx reads per request (nginx_flag.h); in mode `reload` it owns one
+// small include file holding the live upstream, written atomically and tested before reload; the
 // `command` backend runs a user's commands (HAProxy's runtime API, a cloud load balancer).
 
 #include <memory>
@@ -17,15 +18,17 @@ namespace turnout::steps::deploy {
 /// What proxy commands run with.
 struct ProxyEnv {
   std::vector<std::string>
-      env;          ///< the whole environment, "NAME=value" (PORT and TURNOUT_SLOT are added per call)
-  std::string cwd;  ///< where commands run
+      env;               ///< the whole environment, "NAME=value" (PORT and TURNOUT_SLOT are added per call)
+  std::string cwd;       ///< where commands run
+  std::string data_dir;  ///< turnout's data folder (the flag mode's default folder is in it)
 };
 
 /// A backend that points traffic at one local port.
 class ProxySwitch {
  public:
   virtual ~ProxySwitch() = default;
-  /// Points traffic at 127.0.0.1:`port` (slot `slot`). nginx: writes the upstream file
+  /// Points traffic at 127.0.0.1:`port` (slot `slot`). nginx, mode flag: see nginx_flag.h;
+  /// it returns once nginx answers with the new slot. nginx, mode reload: writes the upstream file
   /// atomically (`server 127.0.0.1:PORT;`), runs the test command, then the reload command; if
   /// either fails, the previous file is put back (and reloaded when the reload had run) and the
   /// error names the failing command with its output. command: runs `switch` with PORT and
@@ -38,7 +41,8 @@ class ProxySwitch {
   virtual std::string describe() const = 0;
 };
 
-/// The backend `config` names (exactly one of nginx and command is set).
-std::unique_ptr<ProxySwitch> make_proxy_switch(const pipeline::Proxy& config, ProxyEnv env);
+/// The backend `deploy.proxy` names (exactly one of nginx and command is set); nginx in its
+/// mode: flag (nginx_flag.h) or reload.
+std::unique_ptr<ProxySwitch> make_proxy_switch(const pipeline::Deploy& deploy, ProxyEnv env);
 
 }  // namespace turnout::steps::deploy

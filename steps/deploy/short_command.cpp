@@ -61,4 +61,28 @@ std::string joined_tail(const CommandRun& run) {
   return util::join(std::vector<std::string>(run.tail.begin(), run.tail.end()), " | ");
 }
 
+std::string one_line(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return "";
+  std::string line(text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1));
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return line;
+}
+
+std::string ending_and_output(const CommandRun& run) {
+  const std::string ending = " (" + run.ending + ")";
+  if (run.tail.empty()) return ending + " with no output";
+  return ending + ": " + joined_tail(run);
+}
+
+util::Status run_checked(const std::string& what, const ShortCommand& command) {
+  const auto run = run_short_command(command);
+  const std::string label = what + " (`" + one_line(command.script) + "`)";
+  if (!run) return util::fail(label + " could not start: " + run.error().message);
+  if (!run.value().succeeded) return util::fail(label + " failed" + ending_and_output(run.value()));
+  return util::Ok{};
+}
+
 }  // namespace turnout::steps::deploy

@@ -40,4 +40,14 @@ std::string clipped_line(std::string_view text);
 /// The tail as one line: "line | line"; "" when it printed nothing.
 std::string joined_tail(const CommandRun& run);
 
+/// A user's command on one line, trimmed, for an error message (a YAML block may span several).
+std::string one_line(std::string_view text);
+
+/// Runs `command` and turns anything but a clean exit into an error: "<what> (`script`)
+/// failed (exited 1): <its last lines>", or "... could not start: <why>".
+util::Status run_checked(const std::string& what, const ShortCommand& command);
+
+/// " (exited 1): line | line" or " (exited 1) with no output": how `run` ended, for an error.
+std::string ending_and_output(const CommandRun& run);
+
 }  // namespace turnout::steps::deploy

@@ -320,14 +320,13 @@ util::Status stop_supervised(const util::ProcessIdentity& process, util::Duratio
   return stop_group(process.pid, grace);
 }
 
-// Whether process `pid` was started for slot `slot` from a release under `releases`.
+}  // namespace
+
 bool started_for(pid_t pid, const std::string& slot, const std::string& releases) {
   const auto release = util::started_with(pid, "TURNOUT_RELEASE_DIR");
   return release && util::started_with(pid, "TURNOUT_SLOT") == slot && !releases.empty() &&
          release->rfind(releases + "/", 0) == 0;
 }
-
-}  // namespace
 
 util::Result<std::optional<util::ProcessIdentity>> start_slot(const SlotLaunch& launch,
                                                               util::Duration command_timeout) {

@@ -41,6 +41,10 @@ util::Status stop_slot(const SlotLaunch& launch, const std::optional<util::Proce
 /// True while the agent-supervised slot process `process` runs (same pid and start time).
 bool slot_alive(const util::ProcessIdentity& process);
 
+/// Whether process `pid` was started for slot `slot` (TURNOUT_SLOT) from a release under
+/// `releases` (TURNOUT_RELEASE_DIR): the slot's, even outside its process group.
+bool started_for(pid_t pid, const std::string& slot, const std::string& releases);
+
 /// What a start command that daemonized (`(setsid app &); exit 0`) left behind: the processes
 /// listening on `port` that started with TURNOUT_SLOT=`slot` and a TURNOUT_RELEASE_DIR under
 /// `releases`, outside the slot's own process group, which stop_slot cannot reach. Stops each

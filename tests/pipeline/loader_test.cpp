@@ -155,6 +155,7 @@ TEST_CASE("loader reads the DESIGN.md example, every field", "[unit][pipeline]")
   REQUIRE(deploy.proxy.nginx.has_value());
   CHECK_FALSE(deploy.proxy.command.has_value());
   CHECK(deploy.proxy.nginx->upstream_file == "/etc/nginx/conf.d/cafeteria.upstream.conf");
+  CHECK(deploy.proxy.nginx->mode == turnout::pipeline::NginxMode::reload);  // an upstream_file chooses it
   CHECK(deploy.proxy.nginx->test == "nginx -t");
   CHECK(deploy.proxy.nginx->reload == "nginx -s reload");
   CHECK(deploy.drain == Duration(5000));
@@ -227,6 +228,32 @@ stages:
   CHECK(deploy.verify == Duration(60 * 1000));
   CHECK_FALSE(deploy.keep_previous);
   CHECK(deploy.keep_releases == 2);
+}
+
+TEST_CASE("loader reads nginx's mode flag as the default, and its keys", "[unit][pipeline]") {
+  const auto yaml = [](const std::string& nginx) {
+    return "name: x\nstages:\n  - name: d\n    deploy:\n      app: a\n      slots: {blue: 1, green: 2}\n"
+           "      start: s\n      proxy: {nginx: " +
+           nginx + "}\n";
+  };
+  const auto plain = load(yaml("{}"));
+  INFO(describe(plain));
+  REQUIRE(plain.ok());
+  const auto& nginx = *plain.pipeline.stages[0].deploy->proxy.nginx;
+  CHECK(nginx.mode == turnout::pipeline::NginxMode::flag);
+  CHECK(nginx.dir.empty());
+  CHECK(nginx.check_port == 0);
+  CHECK(nginx.test == "nginx -t");
+  const auto given = load(yaml("{mode: flag, dir: /srv/nginx/a, check_port: 8099, reload: r}"));
+  INFO(describe(given));
+  REQUIRE(given.ok());
+  const auto& chosen = *given.pipeline.stages[0].deploy->proxy.nginx;
+  CHECK(chosen.dir == "/srv/nginx/a");
+  CHECK(chosen.check_port == 8099);
+  CHECK(chosen.reload == "r");
+  const auto reload = load(yaml("{mode: reload, upstream_file: /u}"));
+  REQUIRE(reload.ok());
+  CHECK(reload.pipeline.stages[0].deploy->proxy.nginx->mode == turnout::pipeline::NginxMode::reload);
 }
 
 TEST_CASE("loader reads every concurrency and the health defaults", "[unit][pipeline]") {
@@ -411,7 +438,7 @@ stages:
         "      slots: {blue: 1}\n";
     check_only_error(std::string(base) + "      proxy: {command: {switch: s, current: c}}\n", 7, 14,
                      "stage 'd': `deploy.slots` is missing 'green'");
-    check_has_error(std::string(base) + "      proxy: {nginx: {reload: r}}\n", 8, 22,
+    check_has_error(std::string(base) + "      proxy: {nginx: {mode: reload, reload: r}}\n", 8, 22,
                     "stage 'd': `deploy.proxy.nginx` is missing 'upstream_file'");
     check_has_error(std::string(base) + "      proxy: {command: {switch: s}}\n", 8, 24,
                     "stage 'd': `deploy.proxy.command` is missing 'current'");
@@ -666,6 +693,28 @@ TEST_CASE("loader checks deploy values", "[unit][pipeline]") {
         10, 9, "use only one of `nginx` and `command`");
     check_only_error(base + "      proxy: {nginx: {upstream_file: nginx/up.conf}}\n", 8, 38,
                      "`upstream_file` must be an absolute path (got 'nginx/up.conf')");
+  }
+  SECTION("nginx's modes and their keys") {
+    const std::string base =
+        "name: x\nstages:\n  - name: ship\n    deploy:\n      app: a\n      slots: {blue: 1, green: 2}\n"
+        "      start: s\n";
+    check_only_error(
+        base + "      proxy: {nginx: {mode: fast}}\n", 8, 29,
+        "`deploy.proxy.nginx` of stage 'ship': unknown mode 'fast' (expected flag, the default: no "
+        "reload per switch; or reload)");
+    check_only_error(base + "      proxy: {nginx: {mode: flag, upstream_file: /u}}\n", 8, 35,
+                     "`upstream_file` belongs to `mode: reload` (nginx reloaded at each switch); mode flag "
+                     "writes its includes under `dir`");
+    check_only_error(base + "      proxy: {nginx: {mode: reload, upstream_file: /u, dir: /d}}\n", 8, 56,
+                     "`dir` applies only to mode flag, not reload");
+    check_only_error(base + "      proxy: {nginx: {dir: nginx/web}}\n", 8, 28,
+                     "`dir` must be an absolute path (got 'nginx/web')");
+    check_only_error(
+        base + "      proxy: {nginx: {dir: '/srv/my web'}}\n", 8, 28,
+        "`dir` '/srv/my web' may hold only letters, digits and / . _ - + @ = , : (nginx reads it "
+        "as written)");
+    check_only_error(base + "      proxy: {nginx: {check_port: 70000}}\n", 8, 35,
+                     "port 70000 out of range 1..65535");
   }
 }
 

@@ -30,10 +30,12 @@ std::string outside_commands(const std::filesystem::path& dir, const std::string
 
 }  // namespace
 
-DeploySite::DeploySite() : blue(free_loopback_port()), green(free_loopback_port()) {
+DeploySite::DeploySite(bool reload)
+    : reload_mode(reload), blue(free_loopback_port()), green(free_loopback_port()) {
   dir.write("web.upstream.conf", "server 127.0.0.1:1;\n");
-  nginx =
-      std::make_unique<NginxServer>([this](int port) { return proxy_site(dir / "web.upstream.conf", port); });
+  nginx = std::make_unique<NginxServer>([this](int port) {
+    return reload_mode ? proxy_site(dir / "web.upstream.conf", port) : flag_site(dir / "nginx-web", port);
+  });
 }
 
 DeploySite::~DeploySite() {
@@ -57,14 +59,16 @@ std::string DeploySite::pipeline(const std::string& version, const DeployKnobs& 
       knobs.command_proxy
           ? "      proxy:\n        command:\n          switch: echo $PORT > " + port_file +
                 "\n          current: cat " + port_file + "\n"
-          : "      proxy:\n        nginx:\n          upstream_file: " + (dir / "web.upstream.conf").string() +
-                "\n          test: " + knobs.test_prefix + "nginx -t -q" + flags +
+          : "      proxy:\n        nginx:\n" +
+                (reload_mode ? "          upstream_file: " + (dir / "web.upstream.conf").string() + "\n"
+                             : "          dir: " + (dir / "nginx-web").string() + "\n") +
+                "          test: " + knobs.test_prefix + "nginx -t -q" + flags +
                 "\n          reload: nginx -s reload" + flags + "\n";
   return "name: web\nenv:\n  APP_VERSION: " + version + "\n" + knobs.app_env +
          "stages:\n  - name: deploy\n    deploy:\n      app: web\n      slots: { blue: " +
          std::to_string(blue) + ", green: " + std::to_string(green) + " }\n" + start +
-         "      health: { path: /health, interval: 100ms, timeout: 2s, attempts: 300 }\n" + knobs.timing +
-         proxy;
+         "      health: { path: /health, interval: " + knobs.interval +
+         ", timeout: 2s, attempts: " + std::to_string(knobs.attempts) + " }\n" + knobs.timing + proxy;
 }
 
 void DeploySite::write_pipeline(const std::string& version, const DeployKnobs& knobs) {

@@ -19,6 +19,8 @@ namespace turnout::test {
 struct DeployKnobs {
   std::string timing = "      verify: 300ms\n      drain: 100ms\n";  ///< `verify:` and `drain:` lines
   std::string app_env;              ///< extra `env:` lines of the pipeline ("  NAME: value\n")
+  int attempts = 300;               ///< the health check's attempts
+  std::string interval = "100ms";   ///< between health checks (and verify's probes)
   std::string test_prefix;          ///< put before the proxy's test command ("sleep 3; ")
   bool outside_supervisor = false;  ///< `start` and `stop` as an outside supervisor's commands
   std::string start_suffix;         ///< put after an outside supervisor's start ("; sleep 3")
@@ -28,9 +30,13 @@ struct DeployKnobs {
 /// nginx, two slot ports, a data dir and a workspace `ws/` for app `web`.
 class DeploySite {
  public:
-  DeploySite();
+  /// nginx's default mode (flag: the includes in `dir: nginx-web`, so that an agent's data folder
+  /// may replace data_dir), or with `reload_mode` the
+  /// upstream file web.upstream.conf tested and reloaded at each switch.
+  explicit DeploySite(bool reload_mode = false);
   ~DeploySite();
 
+  bool reload_mode = false;                       ///< the pipeline's nginx mode is reload
   TempDir dir;                                    ///< ws/, data/, web.upstream.conf, nginx's prefix
   int blue = 0;                                   ///< slot ports
   int green = 0;                                  ///< slot ports

@@ -147,4 +147,10 @@ std::string proxy_site(const std::filesystem::path& upstream_file, int port) {
          "; location / { proxy_pass http://web; } }\n";
 }
 
+std::string flag_site(const std::filesystem::path& includes, int port) {
+  return "include " + (includes / "http*.conf").string() +
+         ";\nserver { listen 127.0.0.1:" + std::to_string(port) + "; location / { include " +
+         (includes / "location*.conf").string() + "; } }\n";
+}
+
 }  // namespace turnout::test

@@ -70,4 +70,8 @@ class NginxServer {
 /// (turnout's include file) says, proxied to from 127.0.0.1:`port`.
 std::string proxy_site(const std::filesystem::path& upstream_file, int port);
 
+/// An http-block fragment for nginx's mode flag: turnout's includes from `includes` (a glob, so
+/// that nginx starts before the first deploy writes them), the location at 127.0.0.1:`port`.
+std::string flag_site(const std::filesystem::path& includes, int port);
+
 }  // namespace turnout::test

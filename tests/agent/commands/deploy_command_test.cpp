@@ -16,6 +16,7 @@
 #include "tests/support/deploy_site.h"
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
+#include "tests/support/raw_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/version_app.h"
 
@@ -25,6 +26,13 @@ using namespace turnout::test;
 namespace {
 
 using Site = DeploySite;
+
+// How many of 200 new requests through `site`'s nginx, asked right away, got other than `version`.
+int others_than_version(const Site& site, const std::string& version) {
+  int others = 0;
+  for (int i = 0; i < 200; ++i) others += http_get_body(site.nginx->port()) == version + "\n" ? 0 : 1;
+  return others;
+}
 
 }  // namespace
 
@@ -99,7 +107,8 @@ TEST_CASE("deploy: turnout killed with SIGKILL in a phase is reconciled at the n
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION("killed during " << c.phase) {
-      Site site;
+      // Mode reload runs the slow test command at every switch; mode flag only on the first.
+      Site site(std::string(c.phase) == "switch");
       DeployKnobs first;
       first.outside_supervisor = c.knobs.outside_supervisor;
       REQUIRE(site.deploy("v1", first).exit_code == 0);
@@ -194,7 +203,7 @@ TEST_CASE("deploy: status reads a command proxy back, running its current comman
 TEST_CASE(
     "deploy: hand operations give the app's commands the pipeline's secrets from their environment, masked",
     "[integration][deploy][nginx]") {
-  Site site;
+  Site site(true);  // the test command runs at every switch in mode reload
   const auto block = site.dir / "block-switch";
   DeployKnobs knobs;
   knobs.app_env = "secrets: [WEB_SECRET]\n";
@@ -231,4 +240,188 @@ TEST_CASE(
   CHECK_THAT(rolled.out, !Catch::Contains("is not set"));
   CHECK(site.serves("v1"));
   ::unsetenv("WEB_SECRET");
+}
+
+namespace {
+
+// The releases in `site`'s history that were live, oldest first.
+std::vector<steps::deploy::LiveRelease> live_history(const Site& site) { return site.state().history; }
+
+// Waits (up to 20 s) until the journal of `site`'s deploy in progress says `phase`.
+bool reaches_phase(const Site& site, const std::string& phase) {
+  for (int i = 0; i < 2000; ++i) {
+    const auto state = site.state();
+    if (state.journal && steps::deploy::to_string(state.journal->phase) == phase) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "deploy: a failed deploy then a rollback goes to the last live release, started again from its folder",
+    "[integration][deploy][nginx]") {
+  Site site;
+  REQUIRE(site.deploy("v1").exit_code == 0);  // blue
+  REQUIRE(site.deploy("v2").exit_code == 0);  // green
+  REQUIRE(site.deploy("v3").exit_code == 0);  // blue: v2 kept on green
+  REQUIRE(site.serves("v3"));
+  const auto history = live_history(site);
+  REQUIRE(history.size() == 3);
+  // v4 fails its health check on green: green now holds the failed release, stopped.
+  DeployKnobs failing;
+  failing.app_env = "  APP_HEALTH: fail\n";
+  failing.attempts = 5;
+  const auto v4 = site.deploy("v4", failing);
+  INFO(v4.out << v4.err);
+  REQUIRE(v4.exit_code != 0);
+  const auto green = site.state().slots.at(steps::deploy::Slot::green);
+  CHECK_FALSE(green.running);
+  CHECK(green.release != history[1].release);
+  CHECK(live_history(site).size() == 3);  // never live, never a target
+
+  const auto rollback = site.turnout({"deploy", "rollback", "--app", "web"});
+  INFO(rollback.out << rollback.err);
+  REQUIRE(rollback.exit_code == 0);
+  // One line, before it acts, says where it goes.
+  CHECK_THAT(
+      rollback.out,
+      Catch::StartsWith("rolling back web to " + history[1].sha.substr(0, 12) + " (run " + history[1].run_id +
+                        ", live from " + history[1].live_since + " until " + history[1].live_until + ")\n"));
+  CHECK(others_than_version(site, "v2") == 0);
+  const auto state = site.state();
+  CHECK(state.live == steps::deploy::Slot::green);
+  CHECK(state.slots.at(steps::deploy::Slot::green).release == history[1].release);
+
+  // --to a release that was live: v1, by its run id.
+  const auto to_v1 = site.turnout({"deploy", "rollback", "--app", "web", "--to", history[0].run_id});
+  INFO(to_v1.out << to_v1.err);
+  CHECK(to_v1.exit_code == 0);
+  CHECK(others_than_version(site, "v1") == 0);
+
+  // --to the failed v4 (by its run: `turnout run --dir` of a plain folder has no commit): never
+  // live, refused, traffic where it was.
+  const auto to_v4 = site.turnout({"deploy", "rollback", "--app", "web", "--to", green.run_id});
+  INFO(to_v4.out << to_v4.err);
+  CHECK(to_v4.exit_code == 1);
+  CHECK_THAT(to_v4.err, Catch::Contains("no kept release of web with run or commit '" + green.run_id +
+                                        "' was ever live"));
+  CHECK(others_than_version(site, "v1") == 0);
+
+  // deploy status lists the kept releases with when each was live.
+  const auto status = site.turnout({"deploy", "status", "--json"});
+  REQUIRE(status.exit_code == 0);
+  const auto releases = Poco::JSON::Parser()
+                            .parse(status.out)
+                            .extract<Poco::JSON::Array::Ptr>()
+                            ->getObject(0)
+                            ->getArray("releases");
+  REQUIRE(releases);
+  REQUIRE(releases->size() >= 3);
+  CHECK(releases->getObject(0)->getValue<std::string>("run_id") ==
+        history[0].run_id);  // newest first: v1 live now
+  CHECK(releases->getObject(0)->getValue<std::string>("live_until").empty());
+  // What a rollback would go to now, as the dashboard's button names it: v2, live before v1.
+  const auto back = Poco::JSON::Parser()
+                        .parse(status.out)
+                        .extract<Poco::JSON::Array::Ptr>()
+                        ->getObject(0)
+                        ->getObject("rollback_to");
+  REQUIRE(back);
+  CHECK(back->getValue<std::string>("run_id") == history[1].run_id);
+  const auto text = site.turnout({"deploy", "status"});
+  CHECK_THAT(text.out, Catch::Contains("releases that were live"));
+}
+
+TEST_CASE("deploy: rollback with nothing live before refuses with the reason",
+          "[integration][deploy][nginx]") {
+  Site site;
+  REQUIRE(site.deploy("v1").exit_code == 0);
+  const auto rollback = site.turnout({"deploy", "rollback", "--app", "web"});
+  CHECK(rollback.exit_code == 1);
+  CHECK_THAT(rollback.err,
+             Catch::Contains("no release of web other than the live one (") &&
+                 Catch::Contains("was ever live and is still kept: there is nothing to roll back to"));
+  CHECK(site.serves("v1"));
+}
+
+TEST_CASE("deploy: a slot killed and replaced by a stranger on its port during verify is caught",
+          "[integration][deploy][nginx]") {
+  Site site;
+  DeployKnobs outside;  // an outside supervisor: turnout knows the slot only by its port
+  outside.outside_supervisor = true;
+  outside.interval = "1s";
+  REQUIRE(site.deploy("v1", outside).exit_code == 0);
+  DeployKnobs slow_verify = outside;
+  slow_verify.timing = "      verify: 20s\n      drain: 100ms\n";
+  site.write_pipeline("v2", slow_verify);
+  BackgroundProcess run(
+      {TURNOUT_BINARY, "run", "--dir", (site.dir / "ws").string(), "--data-dir", site.data()},
+      site.dir / "run.log");
+  REQUIRE(reaches_phase(site, "verify"));
+  // Between two of verify's probes (1 s apart) the slot dies, and at once another program
+  // answers on its port, healthy as can be.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int green_pid = site.outside_pid("green");
+  REQUIRE(green_pid > 0);
+  ::kill(green_pid, SIGKILL);
+  while (port_accepts(site.green)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  BackgroundProcess stranger({TURNOUT_TEST_APP}, site.dir / "stranger.log",
+                             {{"PORT", std::to_string(site.green)}, {"APP_VERSION", "stranger"}});
+  for (int i = 0; i < 3000 && run.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  INFO(run.output());
+  REQUIRE_FALSE(run.running());
+  CHECK_THAT(run.output(),
+             Catch::Contains("slot green failed after the switch: the process that listened on port " +
+                             std::to_string(site.green) + " when verify began (pid "));
+  CHECK_THAT(run.output(), Catch::Contains("traffic is back on slot blue"));
+  CHECK(site.serves("v1"));
+  CHECK(site.state().live == steps::deploy::Slot::blue);
+}
+
+TEST_CASE(
+    "deploy: a rollback asked during each phase of a deploy is refused at once, then rolls back from after "
+    "it",
+    "[integration][deploy][nginx][slow]") {
+  struct Case {
+    const char* phase;
+    DeployKnobs knobs;
+  };
+  DeployKnobs slow_health, slow_verify, slow_drain;
+  slow_health.app_env = "  APP_HEALTH: after:3\n";
+  slow_verify.timing = "      verify: 3s\n      drain: 100ms\n";
+  slow_drain.timing = "      verify: 100ms\n      drain: 3s\n";
+  for (const auto& c :
+       std::vector<Case>{{"health", slow_health}, {"verify", slow_verify}, {"drain", slow_drain}}) {
+    DYNAMIC_SECTION("during " << c.phase) {
+      Site site;
+      REQUIRE(site.deploy("v1").exit_code == 0);
+      REQUIRE(site.deploy("v2").exit_code == 0);  // green; v1 kept on blue
+      // Drain waits while the old slot has a connection open: hold one.
+      std::unique_ptr<RawClient> held;
+      if (std::string(c.phase) == "drain") held = std::make_unique<RawClient>(site.green);
+      site.write_pipeline("v3", c.knobs);
+      BackgroundProcess run(
+          {TURNOUT_BINARY, "run", "--dir", (site.dir / "ws").string(), "--data-dir", site.data()},
+          site.dir / "run.log");
+      REQUIRE(reaches_phase(site, c.phase));
+      const auto journal = *site.state().journal;
+      const auto during = site.turnout({"deploy", "rollback", "--app", "web"});
+      INFO(during.out << during.err);
+      CHECK(during.exit_code == 1);
+      CHECK_THAT(during.err, Catch::Contains("deploy of web (run " + journal.run_id + ") in progress since " +
+                                             journal.started_at + ", phase " + c.phase));
+      for (int i = 0; i < 3000 && run.running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      INFO(run.output());
+      REQUIRE_FALSE(run.running());
+      REQUIRE(site.serves("v3"));
+      // Asked again: decided from the state after that deploy, back to v2.
+      const auto after = site.turnout({"deploy", "rollback", "--app", "web"});
+      INFO(after.out << after.err);
+      CHECK(after.exit_code == 0);
+      CHECK(others_than_version(site, "v2") == 0);
+    }
+  }
 }

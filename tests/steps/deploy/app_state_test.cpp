@@ -1,6 +1,7 @@
 #include "steps/deploy/app_state.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "tests/support/slot_string.h"
@@ -74,7 +75,55 @@ TEST_CASE("app state: the slots read from state.json, and it is written back byt
   CHECK(state.value().journal->from == Slot::green);
 
   REQUIRE(save_app_state((dir / "again").string(), state.value()));
-  CHECK(read_file(dir / "again" / "state.json") == kState);
+  // The same, then the history a state of an older turnout gets: its live and previous slots.
+  const auto saved = read_file(dir / "again" / "state.json");
+  const auto journal_end = kState.rfind('}', kState.size() - 3);
+  CHECK(saved.substr(0, journal_end + 1) == kState.substr(0, journal_end + 1));
+  const auto& history = state.value().history;
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].release == "/data/apps/web/releases/aaaa-1");
+  CHECK(history[0].live_until == "2026-11-22T11:00:00.000Z");
+  CHECK(history[1].release == "/data/apps/web/releases/bbbb-2");
+  CHECK(history[1].live_until.empty());
+  const auto again = load_app_state((dir / "again").string());
+  REQUIRE(again);
+  REQUIRE(save_app_state((dir / "third").string(), again.value()));
+  CHECK(read_file(dir / "third" / "state.json") == saved);
+}
+
+TEST_CASE("app state: the history says which releases were live, and what a rollback goes to",
+          "[unit][deploy]") {
+  TempDir dir;
+  AppState state;
+  const auto release = [&](const std::string& name) {
+    return dir.write("releases/" + name + "/app.txt", name).parent_path().string();
+  };
+  auto deployed = [&](Slot slot, const std::string& name) {
+    state.slots[slot].release = release(name);
+    state.slots[slot].sha = name + "0000000000";
+    state.slots[slot].run_id = name;
+  };
+  CHECK_FALSE(last_live_before_current(state));
+  deployed(Slot::blue, "v1");
+  state.live = Slot::blue;
+  mark_live(state, Slot::blue, "t1");
+  mark_live(state, Slot::blue, "t1b");  // the same release again: no new entry
+  REQUIRE(state.history.size() == 1);
+  CHECK_FALSE(last_live_before_current(state));
+  deployed(Slot::green, "v2");
+  state.live = Slot::green;
+  mark_live(state, Slot::green, "t2");
+  CHECK(state.history[0].live_until == "t2");
+  CHECK(last_live_before_current(state)->run_id == "v1");
+  // v3 fails on blue: never marked live, so the rollback target stays v1, whose slot now runs v3.
+  deployed(Slot::blue, "v3");
+  CHECK(last_live_before_current(state)->run_id == "v1");
+  // v1's folder is gone: nothing to go back to, and the history forgets it.
+  std::filesystem::remove_all(dir / "releases" / "v1");
+  CHECK_FALSE(last_live_before_current(state));
+  forget_removed_releases(state);
+  REQUIRE(state.history.size() == 1);
+  CHECK(state.history[0].run_id == "v2");
 }
 
 TEST_CASE("app state: before the first deploy no slot is live, and it is written as \"\"", "[unit][deploy]") {

@@ -2,6 +2,12 @@
 // port), the test app (tests/fixtures/app) in the slots, real processes, real files.
 #include "steps/deploy/blue_green.h"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -34,7 +40,7 @@ struct Stand {
   std::vector<std::string> lines;  // the deploy's log
   steps::CancelToken cancel;
 
-  explicit Stand(bool keep_previous = true) {
+  explicit Stand(bool keep_previous = true, pipeline::NginxMode mode = pipeline::NginxMode::flag) {
     dir.write("workspace/app.txt", "the app's files\n");
     deploy.app = "web";
     deploy.slots = {test::free_loopback_port(), test::free_loopback_port()};
@@ -47,13 +53,16 @@ struct Stand {
     deploy.drain = util::Duration(200);
     deploy.keep_previous = keep_previous;
     deploy.keep_releases = 2;
-    nginx = std::make_unique<NginxServer>([this](int port) {
+    const bool flag = mode == pipeline::NginxMode::flag;
+    nginx = std::make_unique<NginxServer>([this, flag](int port) {
+      if (flag) return test::flag_site(data() / "nginx" / "web", port);
       return "upstream web { include " + upstream().string() +
              "; }\nserver { listen 127.0.0.1:" + std::to_string(port) +
              "; location / { proxy_pass http://web; proxy_next_upstream off; } }\n";
     });
     pipeline::NginxProxy proxy;
-    proxy.upstream_file = upstream().string();
+    proxy.mode = mode;
+    if (!flag) proxy.upstream_file = upstream().string();
     const std::string flags = " -p " + nginx->prefix().string() + " -c " + nginx->config_file().string();
     proxy.test = "nginx -t -q" + flags;
     proxy.reload = "nginx -s reload" + flags;
@@ -234,7 +243,7 @@ TEST_CASE("blue-green: stopping a slot ends what its start command left listenin
 
 TEST_CASE("blue-green: a failing proxy test puts the file back and keeps serving",
           "[integration][deploy][nginx]") {
-  Stand stand;
+  Stand stand(true, pipeline::NginxMode::reload);
   REQUIRE(stand.deploy_version("v1").ok);
   const auto before = test::read_file(stand.upstream());
   stand.deploy.proxy.nginx->test = "echo 'emerg: the test says no' >&2; exit 1";
@@ -352,7 +361,7 @@ TEST_CASE(
 
 TEST_CASE("blue-green: a phase that cannot be journalled after the switch fails the deploy, traffic back",
           "[integration][deploy][nginx]") {
-  Stand stand;
+  Stand stand(true, pipeline::NginxMode::reload);
   REQUIRE(stand.deploy_version("v1").ok);
   const fs::path dir = app_dir(stand.data().string(), "web");
   const auto state = dir / "state.json";
@@ -390,4 +399,129 @@ TEST_CASE("blue-green: a phase that cannot be journalled after the switch fails 
   CHECK(stand.state().live == Slot::blue);
   CHECK_FALSE(stand.state().journal);
   CHECK(stand.serves("v1"));
+}
+
+namespace {
+
+/// A client asking nginx `GET /` back to back until stopped: on one kept-alive connection, or on
+/// a new connection each time. It counts every failure (an exception, a status but 200) and keeps
+/// the versions it saw in order, each change once.
+class Client {
+ public:
+  Client(int port, bool keep_alive) : port_(port), keep_alive_(keep_alive), thread_([this] { run(); }) {}
+  ~Client() { stop(); }
+
+  void stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int failures() const { return failures_; }
+  int answers() const { return answers_; }
+  const std::vector<std::string>& versions() const { return versions_; }
+  const std::string& last_failure() const { return last_failure_; }
+
+ private:
+  void run() {
+    auto session =
+        std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", static_cast<Poco::UInt16>(port_));
+    while (!done_) {
+      if (!keep_alive_)
+        session =
+            std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", static_cast<Poco::UInt16>(port_));
+      session->setKeepAlive(keep_alive_);
+      session->setTimeout(Poco::Timespan(10, 0));
+      try {
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/",
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        session->sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::string body;
+        Poco::StreamCopier::copyToString(session->receiveResponse(response), body);
+        if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+          ++failures_;
+          last_failure_ = "status " + std::to_string(response.getStatus());
+          continue;
+        }
+        ++answers_;
+        if (versions_.empty() || versions_.back() != body) versions_.push_back(body);
+        // Hundreds of requests a second, not all the machine's CPU: the deploys run beside it.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      } catch (const Poco::Exception& error) {
+        ++failures_;
+        last_failure_ = error.displayText();
+        session =
+            std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", static_cast<Poco::UInt16>(port_));
+      }
+    }
+  }
+
+  int port_;
+  bool keep_alive_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> failures_{0};
+  std::atomic<int> answers_{0};
+  std::vector<std::string> versions_;
+  std::string last_failure_;
+  std::thread thread_;
+};
+
+/// How many of `count` new requests through nginx answered other than `version`.
+int others_than(int port, const std::string& version, int count) {
+  int others = 0;
+  for (int i = 0; i < count; ++i) others += http_get_body(port) == version + "\n" ? 0 : 1;
+  return others;
+}
+
+}  // namespace
+
+TEST_CASE("blue-green: keep-alive and new-connection clients see no error and one switch per command",
+          "[integration][deploy][nginx][slow]") {
+  Stand stand;
+  // 25 commands in well under a minute: quick probes, a short verify and drain.
+  stand.deploy.health.interval = util::Duration(20);
+  stand.deploy.verify = util::Duration(100);
+  stand.deploy.drain = util::Duration(50);
+  stand.deploy.keep_releases = 3;
+  REQUIRE(stand.deploy_version("v1").ok);
+  REQUIRE(stand.serves("v1"));
+  const auto log = [&](const std::string& line) { stand.lines.push_back(line); };
+  // A rollback here starts nothing: the release it goes to still runs in the other slot.
+  const ReleaseSetupOf setup_of = [&](const LiveRelease&) -> util::Result<ReleaseSetup> {
+    return ReleaseSetup{stand.deploy, stand.site("")};
+  };
+  Client kept(stand.nginx->port(), true);
+  Client fresh(stand.nginx->port(), false);
+  int commands = 0;
+  std::vector<std::string> stale;  // the commands after which a new request still got another version
+  std::string live = "v1", before = "v1";
+  for (int version = 2; version <= 21; ++version) {
+    const std::string name = "v" + std::to_string(version);
+    const auto deployed = stand.deploy_version(name);
+    INFO(stand.log());
+    REQUIRE(deployed.ok);
+    ++commands;
+    before = live;
+    live = name;
+    if (others_than(stand.nginx->port(), live, 200) != 0) stale.push_back("deploy " + name);
+    if (version % 4 == 1) {  // v5, v9, ...: back to the one before, which still runs
+      const auto back = roll_back_to(stand.deploy, stand.site(""), "", setup_of, stand.cancel, log);
+      REQUIRE(back.ok);
+      ++commands;
+      std::swap(live, before);
+      if (others_than(stand.nginx->port(), live, 200) != 0) stale.push_back("rollback to " + live);
+    }
+  }
+  kept.stop();
+  fresh.stop();
+  INFO("keep-alive: " << kept.last_failure() << "; new connections: " << fresh.last_failure());
+  CHECK(commands == 25);
+  CHECK(stale.empty());
+  CHECK(kept.failures() == 0);
+  CHECK(fresh.failures() == 0);
+  CHECK(kept.answers() > 100);
+  CHECK(fresh.answers() > 100);
+  // Each command moved each client at most once: never back and forth around a switch.
+  CHECK(kept.versions().size() <= static_cast<std::size_t>(commands) + 1);
+  CHECK(fresh.versions().size() <= static_cast<std::size_t>(commands) + 1);
+  CHECK_THAT(stand.log(), Catch::Contains("rolling back web to "));
 }

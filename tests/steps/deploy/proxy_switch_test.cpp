@@ -58,6 +58,19 @@ bool eventually_answers(int port, const std::string& body) {
   return false;
 }
 
+/// The nginx backend in mode reload, owning `file`.
+std::unique_ptr<ProxySwitch> reload_switch(const fs::path& file, const std::string& test,
+                                           const std::string& reload, const TempDir& cwd) {
+  pipeline::Deploy deploy;
+  pipeline::NginxProxy nginx;
+  nginx.mode = pipeline::NginxMode::reload;
+  nginx.upstream_file = file.string();
+  nginx.test = test;
+  nginx.reload = reload;
+  deploy.proxy.nginx = nginx;
+  return make_proxy_switch(deploy, our_env(cwd.path()));
+}
+
 /// A front nginx proxying to the upstream file, two backend slots, and the file pointing at blue.
 struct Proxied {
   TempDir files;
@@ -83,24 +96,20 @@ struct Proxied {
   std::string real_reload() const { return std::string(kNginx) + " -s reload " + nginx_options(); }
 
   std::unique_ptr<ProxySwitch> nginx_switch(const std::string& test, const std::string& reload) const {
-    pipeline::Proxy proxy;
-    proxy.nginx = pipeline::NginxProxy{upstream_file.string(), test, reload};
-    return make_proxy_switch(proxy, our_env(files.path()));
+    return reload_switch(upstream_file, test, reload, files);
   }
 };
 
 std::unique_ptr<ProxySwitch> nginx_switch(const fs::path& file, const std::string& test,
                                           const std::string& reload, const TempDir& cwd) {
-  pipeline::Proxy proxy;
-  proxy.nginx = pipeline::NginxProxy{file.string(), test, reload};
-  return make_proxy_switch(proxy, our_env(cwd.path()));
+  return reload_switch(file, test, reload, cwd);
 }
 
 std::unique_ptr<ProxySwitch> command_switch(const std::string& switch_command,
                                             const std::string& current_command, const TempDir& cwd) {
-  pipeline::Proxy proxy;
-  proxy.command = pipeline::CommandProxy{switch_command, current_command};
-  return make_proxy_switch(proxy, our_env(cwd.path()));
+  pipeline::Deploy deploy;
+  deploy.proxy.command = pipeline::CommandProxy{switch_command, current_command};
+  return make_proxy_switch(deploy, our_env(cwd.path()));
 }
 
 std::optional<int> current_port(const ProxySwitch& proxy) {

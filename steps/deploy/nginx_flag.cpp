@@ -1,0 +1,372 @@
+#include "steps/deploy/nginx_flag.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Timespan.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <istream>
+#include <regex>
+#include <thread>
+
+#include "steps/deploy/short_command.h"
+#include "util/atomic_file.h"
+#include "util/listen_probe.h"
+#include "util/process_identity.h"
+#include "util/process_tree.h"
+#include "util/read_file.h"
+
+namespace turnout::steps::deploy {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using util::fail;
+using util::Ok;
+using util::Result;
+using util::Status;
+
+// A test or reload that hangs must not hold the deploy forever (as in mode reload).
+constexpr util::Duration kCommandTimeout = std::chrono::seconds(30);
+// How long nginx gets to answer with the new slot: a flag flip shows on the next request; a
+// reload needs its new workers up, well under a second on a loaded machine.
+constexpr auto kCutoverDeadline = std::chrono::seconds(10);
+constexpr auto kCheckTimeout = std::chrono::seconds(1);
+constexpr auto kCheckInterval = std::chrono::milliseconds(2);
+// After a reload, when nginx's processes cannot be seen (another pid namespace), the new include
+// counts as serving once this many answers in a row came from it.
+constexpr int kAnswersAfterReload = 5;
+constexpr int kKeepalive = 16;
+// nginx closes its idle connections to a slot after this: a slot that traffic left has none
+// soon after, which ends the deploy's drain early.
+constexpr std::chrono::seconds kKeepaliveTimeout(2);
+
+std::string upstream(const FlagLayout& layout, Slot slot) {
+  return "turnout_" + layout.app + "_" + to_string(slot);
+}
+
+std::string flag_file(const std::string& dir) { return (fs::path(dir) / "green.live").string(); }
+std::string http_file(const std::string& dir) { return (fs::path(dir) / "http.conf").string(); }
+std::string location_file(const std::string& dir) { return (fs::path(dir) / "location.conf").string(); }
+
+// The two lines that pick the slot: the same in the site's location and in the check server,
+// so that what the check answers is what a request gets.
+std::string selector(const FlagLayout& layout, const std::string& indent) {
+  return indent + "set $turnout_slot blue;\n" + indent + "if (-f \"" + flag_file(layout.dir) +
+         "\") { set $turnout_slot green; }\n";
+}
+
+std::string http_text(const FlagLayout& layout, const std::string& generation) {
+  std::string text = "# Written by turnout for app " + layout.app +
+                     " (deploy.proxy.nginx, mode flag); rewritten when the slots' ports change.\n"
+                     "# Include it in nginx's http block; do not edit it.\n";
+  for (const Slot slot : kSlots) {
+    const int port = slot == Slot::blue ? layout.blue : layout.green;
+    text += "upstream " + upstream(layout, slot) + " {\n    server 127.0.0.1:" + std::to_string(port) +
+            ";\n    keepalive " + std::to_string(kKeepalive) + ";\n    keepalive_timeout " +
+            std::to_string(kKeepaliveTimeout.count()) + "s;\n}\n";
+  }
+  return text +
+         "# turnout asks nginx here which slot a request goes to (loopback only).\n"
+         "server {\n    listen 127.0.0.1:" +
+         std::to_string(layout.check_port) +
+         ";\n    access_log off;\n    open_file_cache off;\n    location = /turnout/" + layout.app + " {\n" +
+         selector(layout, "        ") +
+         "        default_type text/plain;\n        return 200 \"$turnout_slot " + generation +
+         " $pid\\n\";\n    }\n    location / { return 404; }\n}\n";
+}
+
+std::string location_text(const FlagLayout& layout) {
+  return "# Written by turnout for app " + layout.app +
+         ": include it inside the site's `location` (which then has no proxy_pass or open_file_cache of\n"
+         "# its own). green.live beside this file sends requests to the green slot, its absence to blue;\n"
+         "# open_file_cache off makes every request see it at once.\n"
+         "open_file_cache off;\n" +
+         selector(layout, "") + "proxy_pass http://turnout_" + layout.app +
+         "_$turnout_slot;\n"
+         "proxy_http_version 1.1;\n"
+         "proxy_set_header Connection \"\";\n";
+}
+
+std::optional<std::string> read_if_there(const std::string& path) {
+  auto content = util::read_whole_file(path);
+  if (!content) return std::nullopt;
+  return std::move(content).value();
+}
+
+bool exists(const std::string& path) {
+  std::error_code ignored;
+  return fs::exists(path, ignored);
+}
+
+// One question to nginx's check server: its whole answer ("green 1a2b3c4d"), or why none.
+Result<std::string> ask_nginx(const FlagLayout& layout) {
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(layout.check_port));
+    session.setTimeout(Poco::Timespan(std::chrono::microseconds(kCheckTimeout).count()));
+    session.setKeepAlive(false);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/turnout/" + layout.app,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& body = session.receiveResponse(response);
+    std::string text;
+    std::getline(body, text);
+    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+      return fail("HTTP " + std::to_string(response.getStatus()) + " (not turnout's check location)");
+    return text;
+  } catch (const Poco::Exception& error) {
+    return fail(error.displayText());
+  }
+}
+
+/// The flag backend of one app.
+class FlagSwitch final : public ProxySwitch {
+ public:
+  FlagSwitch(const pipeline::Deploy& deploy, ProxyEnv env)
+      : config_(*deploy.proxy.nginx), env_(std::move(env)) {
+    layout_.app = deploy.app;
+    layout_.dir =
+        config_.dir.empty() ? (fs::path(env_.data_dir) / "nginx" / deploy.app).string() : config_.dir;
+    layout_.blue = deploy.slots.blue;
+    layout_.green = deploy.slots.green;
+  }
+
+  Status switch_to(int port, Slot slot) override {
+    if (port != port_of(slot))
+      return fail("cannot switch app " + layout_.app + " to port " + std::to_string(port) + ": slot " +
+                  to_string(slot) + " has port " + std::to_string(port_of(slot)));
+    if (auto chosen = choose_check_port(); !chosen) return chosen.error();
+    const Files before = read_files();
+    const std::string http = flag_http_include(layout_);
+    const std::string location = flag_location_include(layout_);
+    const bool changed = before.http != http || before.location != location;
+    std::optional<std::uint64_t> reloaded_at;  // in ticks: the workers older than this are retiring
+    std::error_code error;
+    fs::create_directories(layout_.dir, error);
+    if (error) return fail("cannot create " + layout_.dir + ": " + error.message());
+    // nginx's workers (another user) test the flag on every request: they must pass the folder,
+    // whatever umask made it. Best effort: a folder of another owner is as that owner set it.
+    fs::permissions(
+        layout_.dir,
+        fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec,
+        fs::perm_options::add, error);
+    if (auto set = set_flag(slot); !set) return set.error();
+    if (changed) {
+      reloaded_at = next_tick();
+      if (auto applied = apply_includes(before, http, location, slot); !applied) return applied.error();
+    }
+    if (auto routed = wait_for_nginx(slot, reloaded_at); !routed) {
+      return fail(routed.error().message + "; " + undo(before, changed, slot));
+    }
+    return Ok{};
+  }
+
+  Result<std::optional<int>> current() const override {
+    if (!exists(location_file(layout_.dir))) return std::optional<int>();
+    return std::optional<int>(port_of(exists(flag_file(layout_.dir)) ? Slot::green : Slot::blue));
+  }
+
+  std::string describe() const override { return "nginx (" + layout_.dir + ", no reload per switch)"; }
+
+ private:
+  struct Files {
+    std::optional<std::string> http;
+    std::optional<std::string> location;
+    bool green = false;
+  };
+
+  int port_of(Slot slot) const { return slot == Slot::blue ? layout_.blue : layout_.green; }
+
+  Files read_files() const {
+    return {read_if_there(http_file(layout_.dir)), read_if_there(location_file(layout_.dir)),
+            exists(flag_file(layout_.dir))};
+  }
+
+  // The configured port, else the one the include already names, else a free one from now on.
+  Status choose_check_port() {
+    if (config_.check_port != 0) {
+      layout_.check_port = config_.check_port;
+      return Ok{};
+    }
+    if (const auto http = read_if_there(http_file(layout_.dir))) {
+      if (const auto kept = check_port_of(*http)) {
+        layout_.check_port = *kept;
+        return Ok{};
+      }
+    }
+    const auto port = util::free_loopback_port();
+    if (!port) return port.error();
+    layout_.check_port = port.value();
+    return Ok{};
+  }
+
+  // One atomic file operation: green.live renamed into place, or unlinked for blue.
+  Status set_flag(Slot slot) const {
+    const auto flag = flag_file(layout_.dir);
+    if (slot == Slot::green) return util::write_file_atomically(flag, "", 0644);
+    if (::unlink(flag.c_str()) == 0 || errno == ENOENT) return Ok{};
+    return fail("cannot remove " + flag + ": " + std::strerror(errno));
+  }
+
+  Status run(const std::string& what, const std::string& command) const {
+    return run_checked(what, {command, env_.env, env_.cwd, kCommandTimeout});
+  }
+
+  Status apply_includes(const Files& before, const std::string& http, const std::string& location,
+                        Slot slot) {
+    for (const auto& [path, text] :
+         {std::pair{http_file(layout_.dir), http}, {location_file(layout_.dir), location}}) {
+      if (auto written = util::write_file_atomically(path, text, 0644); !written)
+        return fail(written.error().message + "; " + restore(before, slot));
+    }
+    if (auto tested = run("nginx test", config_.test); !tested)
+      return fail(tested.error().message + "; " + restore(before, slot));
+    if (auto reloaded = run("nginx reload", config_.reload); !reloaded)
+      return fail(reloaded.error().message + "; " + restore(before, slot) + reload_again());
+    return Ok{};
+  }
+
+  // Puts one file back as it was (removed when there was none); what went wrong, or "".
+  static std::string put_back(const std::string& path, const std::optional<std::string>& text) {
+    if (text) {
+      const auto written = util::write_file_atomically(path, *text, 0644);
+      return written ? "" : written.error().message;
+    }
+    if (::unlink(path.c_str()) == 0 || errno == ENOENT) return "";
+    return "cannot remove " + path + ": " + std::strerror(errno);
+  }
+
+  // The includes and the flag as they were before this switch; says what it did.
+  std::string restore(const Files& before, Slot slot) const {
+    std::string problems;
+    for (const auto& [path, text] :
+         {std::pair{http_file(layout_.dir), before.http}, {location_file(layout_.dir), before.location}}) {
+      const auto problem = put_back(path, text);
+      if (!problem.empty()) problems += "; " + problem;
+    }
+    if (before.green != (slot == Slot::green)) {
+      if (auto back = set_flag(before.green ? Slot::green : Slot::blue); !back)
+        problems += "; " + back.error().message;
+    }
+    if (!problems.empty()) return "putting the previous includes back failed" + problems;
+    return "put the previous includes and flag of " + layout_.dir + " back";
+  }
+
+  std::string reload_again() const {
+    const auto reloaded = run("reloading it", config_.reload);
+    return reloaded ? " and reloaded nginx with them" : ", but " + reloaded.error().message;
+  }
+
+  std::string undo(const Files& before, bool changed, Slot slot) const {
+    if (!changed) {
+      if (auto back = set_flag(before.green ? Slot::green : Slot::blue); !back)
+        return "putting the flag back failed: " + back.error().message;
+      return std::string("the flag is back on slot ") + (before.green ? "green" : "blue");
+    }
+    return restore(before, slot) + reload_again();
+  }
+
+  // The next clock tick, once it has begun: every process started before this call has a start
+  // time below it, every one started after it (the reload's new workers) one at or above it.
+  static std::uint64_t next_tick() {
+    const std::uint64_t now = util::ticks_since_boot();
+    while (util::ticks_since_boot() <= now) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return now + 1;
+  }
+
+  // Asks nginx's check server until it answers with `slot` and the include's generation, or the
+  // deadline passes. After a reload (`reloaded_at`), until also the workers older than it have
+  // stopped accepting connections: nginx's title says "worker process is shutting down" once a
+  // retiring worker closed its listening sockets, and a new connection can then reach only the
+  // new workers.
+  Status wait_for_nginx(Slot slot, std::optional<std::uint64_t> reloaded_at) const {
+    const std::string wanted = std::string(to_string(slot)) + " " + flag_generation(layout_) + " ";
+    const auto deadline = Clock::now() + kCutoverDeadline;
+    std::string last;
+    for (int in_a_row = 0;;) {
+      const auto answer = ask_nginx(layout_);
+      if (answer && answer.value().starts_with(wanted)) {
+        if (!reloaded_at) return Ok{};
+        const pid_t worker = std::atoi(answer.value().c_str() + wanted.size());
+        const auto retired = old_workers_retired(worker, *reloaded_at);
+        if (retired ? *retired : ++in_a_row >= kAnswersAfterReload) return Ok{};
+        if (retired) last = "answered, but workers of nginx from before the reload still accept connections";
+      } else {
+        in_a_row = 0;
+        last = answer ? "answered `" + answer.value() + "`" : "did not answer: " + answer.error().message;
+      }
+      if (Clock::now() >= deadline) break;
+      std::this_thread::sleep_for(kCheckInterval);
+    }
+    return fail("nginx does not route app " + layout_.app + " to slot " + to_string(slot) + " " +
+                std::to_string(std::chrono::seconds(kCutoverDeadline).count()) +
+                " s after the switch: its check server http://127.0.0.1:" +
+                std::to_string(layout_.check_port) + "/turnout/" + layout_.app + " " + last + " (wanted `" +
+                wanted + "PID`); is " + http_file(layout_.dir) +
+                " included in nginx's http block, and can nginx's workers read " + layout_.dir + "?");
+  }
+
+  // Whether every worker of `worker`'s master that started before `since` is retiring (or gone);
+  // nullopt when `worker` is not an nginx worker this process can see.
+  static std::optional<bool> old_workers_retired(pid_t worker, std::uint64_t since) {
+    if (util::command_line(worker).find("nginx: worker process") == std::string::npos) return std::nullopt;
+    const auto master = util::parent_of(worker);
+    if (!master) return std::nullopt;
+    for (const pid_t child : util::children_of(*master)) {
+      const std::string title = util::command_line(child);
+      if (title.find("worker process") == std::string::npos ||
+          title.find("shutting down") != std::string::npos)
+        continue;
+      const auto identity = util::identify(child);
+      if (identity && identity->start_time < since) return false;
+    }
+    return true;
+  }
+
+  pipeline::NginxProxy config_;
+  ProxyEnv env_;
+  FlagLayout layout_;
+};
+
+}  // namespace
+
+std::string flag_generation(const FlagLayout& layout) {
+  // FNV-1a over both includes without the stamp: any change of port, folder or format changes it.
+  std::uint32_t hash = 2166136261u;
+  for (const char c : http_text(layout, "") + location_text(layout)) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  }
+  char text[9];
+  std::snprintf(text, sizeof text, "%08x", hash);
+  return text;
+}
+
+std::string flag_http_include(const FlagLayout& layout) { return http_text(layout, flag_generation(layout)); }
+
+std::string flag_location_include(const FlagLayout& layout) { return location_text(layout); }
+
+std::optional<int> check_port_of(const std::string& http_include) {
+  static const std::regex kListen(R"(\n\s*listen 127\.0\.0\.1:(\d{1,5});)");
+  std::smatch match;
+  if (!std::regex_search(http_include, match, kListen)) return std::nullopt;
+  const int port = std::stoi(match[1].str());
+  if (port < 1 || port > 65535) return std::nullopt;
+  return port;
+}
+
+std::unique_ptr<ProxySwitch> make_flag_switch(const pipeline::Deploy& deploy, ProxyEnv env) {
+  return std::make_unique<FlagSwitch>(deploy, std::move(env));
+}
+
+}  // namespace turnout::steps::deploy

@@ -1,0 +1,47 @@
+#pragma once
+// The nginx backend's default mode (ARCHITECTURE.md, "Reload-free switching"): per app, two
+// generated includes in one folder and a flag file there. `http.conf` (http context) holds both
+// slots as named upstreams with keep-alive, and a loopback-only check server; `location.conf`
+// (inside the site's `location`) picks the slot per request by whether `green.live` exists. A
+// switch is one atomic file operation (rename or unlink) that every worker sees on its next
+// request; nginx is tested and reloaded only when an include itself changes (first deploy,
+// changed ports). A switch returns once nginx's own check server answers with the new slot.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "pipeline/pipeline.h"
+#include "steps/deploy/proxy_switch.h"
+#include "steps/deploy/slot.h"
+
+namespace turnout::steps::deploy {
+
+/// What the includes of one app are made of.
+struct FlagLayout {
+  std::string app;     ///< the app's name (names its upstreams and check location)
+  std::string dir;     ///< folder of http.conf, location.conf and green.live
+  int blue = 0;        ///< the blue slot's port
+  int green = 0;       ///< the green slot's port
+  int check_port = 0;  ///< nginx's loopback check listener
+};
+
+/// The http-context include: `upstream turnout_APP_blue/green` (keepalive) and a server on
+/// 127.0.0.1:check_port whose `/turnout/APP` answers "SLOT GENERATION" as the selector decides.
+std::string flag_http_include(const FlagLayout& layout);
+
+/// The location-context include: the selector and `proxy_pass http://turnout_APP_$turnout_slot`.
+std::string flag_location_include(const FlagLayout& layout);
+
+/// A short stamp of the includes' content: the check server answers it, so that an answer from
+/// a worker still running an older include is not taken for the new one.
+std::string flag_generation(const FlagLayout& layout);
+
+/// The check port an existing http.conf listens on (nullopt: no file, or no such line).
+std::optional<int> check_port_of(const std::string& http_include);
+
+/// The flag backend for `deploy` (whose proxy is nginx in mode flag); `data_dir` gives the
+/// default folder DATA/nginx/APP.
+std::unique_ptr<ProxySwitch> make_flag_switch(const pipeline::Deploy& deploy, ProxyEnv env);
+
+}  // namespace turnout::steps::deploy
