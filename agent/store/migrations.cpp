@@ -158,10 +158,18 @@ Migration deliveries_per_forge() {
            "CREATE INDEX deliveries_forge_delivery_id ON deliveries(forge, delivery_id)"}};
 }
 
+// Version 8: what each step's processes used, as the kernel accounted it (NULL: not known, such
+// as a step recorded before this version, or one that never started).
+Migration step_resources() {
+  return {8,
+          {"ALTER TABLE steps ADD COLUMN peak_memory_bytes INTEGER NULL",
+           "ALTER TABLE steps ADD COLUMN cpu_ms INTEGER NULL"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations{
-      initial_schema(),     deliveries_table(), step_process_groups(), run_queue(),
-      branch_concurrency(), reports_table(),    deliveries_per_forge()};
+      initial_schema(),     deliveries_table(), step_process_groups(),  run_queue(),
+      branch_concurrency(), reports_table(),    deliveries_per_forge(), step_resources()};
   return migrations;
 }
 
