@@ -1,4 +1,5 @@
 #include "pipeline/loader.h"
+#include "pipeline/resources_reader.h"
 #include "util/read_file.h"
 
 #include <yaml-cpp/yaml.h>
@@ -26,7 +27,8 @@ using detail::Entry;
 using detail::Where;
 using detail::YamlReader;
 
-const std::vector<std::string> kTopKeys = {"name", "on", "env", "secrets", "concurrency", "stages"};
+const std::vector<std::string> kTopKeys = {"name",        "on",     "env",      "secrets",
+                                           "concurrency", "stages", "resources"};
 
 const char* kind_name(const YAML::Node& node) {
   if (node.IsSequence()) return "a list";
@@ -58,6 +60,8 @@ void read_top_key(YamlReader& reader, const Entry& entry, Pipeline& pipeline) {
     read_concurrency(reader, entry, pipeline);
   } else if (entry.key == "stages") {
     pipeline.stages = detail::read_stages(reader, entry);
+  } else if (entry.key == "resources") {
+    pipeline.resources = detail::read_resources(reader, entry, Where{});
   }
 }
 

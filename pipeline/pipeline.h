@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/resources.h"
 #include "util/duration.h"
 
 namespace turnout::pipeline {
@@ -36,6 +37,7 @@ struct Step {
   std::optional<Duration> timeout;  ///< none = no limit
   std::string working_directory;    ///< relative to the workspace; "" = the workspace
   bool continue_on_error = false;   ///< a failure is reported but does not fail the stage
+  Resources resources;              ///< `resources:` of the step (over the stage's)
   Position position;                ///< of the step's mapping
 };
 
@@ -111,6 +113,7 @@ struct Stage {
   EnvMap env;                      ///< stage-level env
   When when;                       ///< run conditions
   bool continue_on_error = false;  ///< a failure does not stop the run
+  Resources resources;             ///< `resources:` of the stage's steps (over the pipeline's)
   Position position;               ///< of the stage's mapping
 };
 
@@ -131,6 +134,7 @@ struct Pipeline {
   std::vector<std::string> secrets;                  ///< names of secrets to take from turnout's environment
   Concurrency concurrency = Concurrency::supersede;  ///< see Concurrency
   std::vector<Stage> stages;                         ///< in order
+  Resources resources;                               ///< `resources:` of every step (over the defaults)
 };
 
 }  // namespace turnout::pipeline

@@ -1,4 +1,5 @@
 #include "pipeline/stage_reader.h"
+#include "pipeline/resources_reader.h"
 
 #include <algorithm>
 #include <optional>
@@ -12,7 +13,8 @@ namespace turnout::pipeline::detail {
 
 namespace {
 
-const std::vector<std::string> kStageKeys = {"name", "steps", "deploy", "env", "when", "continue_on_error"};
+const std::vector<std::string> kStageKeys = {
+    "name", "steps", "deploy", "env", "when", "continue_on_error", "resources"};
 
 /// A stage as read, with the position of its `name:` key to report a repeated name there.
 struct ReadStage {
@@ -51,6 +53,8 @@ void read_stage_key(YamlReader& reader, const Entry& entry, const Where& where, 
     stage.when.branches = read_branch_filter(reader, entry, Where{"`when`", where.part});
   } else if (entry.key == "continue_on_error") {
     stage.continue_on_error = reader.boolean(entry, where).value_or(false);
+  } else if (entry.key == "resources") {
+    stage.resources = read_resources(reader, entry, where);
   }
 }
 

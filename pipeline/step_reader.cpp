@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "pipeline/environment.h"
+#include "pipeline/resources_reader.h"
 #include "util/utf8.h"
 
 namespace turnout::pipeline::detail {
@@ -11,7 +12,7 @@ namespace turnout::pipeline::detail {
 namespace {
 
 const std::vector<std::string> kStepKeys = {
-    "name", "run", "env", "timeout", "working_directory", "continue_on_error"};
+    "name", "run", "env", "timeout", "working_directory", "continue_on_error", "resources"};
 constexpr std::size_t kMaxDerivedName = 60;
 
 /// A step as read, with where its name came from, to report a repeated name there.
@@ -46,6 +47,8 @@ void read_step_key(YamlReader& reader, const Entry& entry, const Where& where, R
     read_working_directory(reader, entry, where, step);
   } else if (entry.key == "continue_on_error") {
     step.continue_on_error = reader.boolean(entry, where).value_or(false);
+  } else if (entry.key == "resources") {
+    step.resources = read_resources(reader, entry, where);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -90,10 +91,13 @@ void prepare(SpawnSetup& setup, const ProcessSpec& spec, int out, int err) {
 
 // Returns the pid, or an errno value as a negative number.
 pid_t spawn(const ProcessSpec& spec, const std::string& path, int out, int err) {
-  SpawnSetup setup;
-  prepare(setup, spec, out, err);
   const auto argv = util::c_strings(spec.argv);
   const auto envp = util::c_strings(spec.env);
+  // posix_spawn cannot lower a child's priority or limit it before it runs: a fork can.
+  if (spec.limits)
+    return spawn_limited({path.c_str(), argv.data(), envp.data(), spec.cwd.c_str(), out, err, *spec.limits});
+  SpawnSetup setup;
+  prepare(setup, spec, out, err);
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, path.c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
   return rc == 0 ? pid : -rc;
@@ -272,7 +276,13 @@ void Supervisor::check_main() {
   if (info.si_pid != pid_) return;  // still running
   main_exited_ = true;
   pidfd_.reset();
-  ::waitpid(pid_, nullptr, 0);
+  rusage used{};
+  if (::wait4(pid_, nullptr, 0, &used) == pid_) {
+    const auto cpu = std::chrono::seconds(used.ru_utime.tv_sec + used.ru_stime.tv_sec) +
+                     std::chrono::microseconds(used.ru_utime.tv_usec + used.ru_stime.tv_usec);
+    outcome_.usage = ResourceUse{static_cast<std::uint64_t>(used.ru_maxrss) * 1024,
+                                 std::chrono::duration_cast<util::Duration>(cpu)};
+  }
   if (info.si_code == CLD_EXITED) {
     outcome_.exit_code = info.si_status;
   } else {

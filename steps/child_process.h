@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "steps/cancel_token.h"
+#include "steps/process_limits.h"
 #include "util/duration.h"
 #include "util/process_identity.h"
 #include "util/result.h"
@@ -34,15 +35,19 @@ struct ProcessSpec {
   /// Called with the child's pid (also its process group id) right after it started, so a
   /// caller can record whose group to end should turnout itself be killed meanwhile.
   std::function<void(pid_t)> on_started;
+  /// A step's share of the machine, set in the child before exec; none: turnout's own (what
+  /// deploy commands and slots get).
+  std::optional<ProcessLimits> limits;
 };
 
 /// How a process ended.
 struct ProcessOutcome {
-  int exit_code = -1;         ///< 0..255 when it exited, -1 when killed by a signal
-  int signal = 0;             ///< the signal that ended it, 0 when it exited
-  bool timed_out = false;     ///< ended by turnout because of the timeout
-  bool cancelled = false;     ///< ended by turnout because of the cancel token
-  util::Duration duration{};  ///< from start to the end of the whole process group
+  int exit_code = -1;                ///< 0..255 when it exited, -1 when killed by a signal
+  int signal = 0;                    ///< the signal that ended it, 0 when it exited
+  bool timed_out = false;            ///< ended by turnout because of the timeout
+  bool cancelled = false;            ///< ended by turnout because of the cancel token
+  util::Duration duration{};         ///< from start to the end of the whole process group
+  std::optional<ResourceUse> usage;  ///< none when the main process was not reaped by turnout
 };
 
 /// Receives output as masked lines, with the time the bytes were read.

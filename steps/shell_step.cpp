@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #include "steps/environment.h"
 
@@ -17,12 +18,30 @@ std::string describe(const ProcessOutcome& outcome, const pipeline::Step& step) 
   return "exited " + std::to_string(outcome.exit_code);
 }
 
+// What programs print when an allocation fails: under RLIMIT_DATA a process is not killed, its
+// malloc fails, and this is how a step stopped by its memory limit can be told apart.
+bool says_out_of_memory(std::string_view line) {
+  static constexpr std::string_view kMarkers[] = {
+      "Cannot allocate memory", "cannot allocate",  "MemoryError",        "std::bad_alloc",   "out of memory",
+      "Out of memory",          "memory exhausted", "failed to allocate", "allocation failed"};
+  for (const auto marker : kMarkers) {
+    if (line.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 Status status_of(const ProcessOutcome& outcome) {
   if (outcome.cancelled) return Status::cancelled;
   return outcome.exit_code == 0 && !outcome.timed_out ? Status::succeeded : Status::failed;
 }
 
 }  // namespace
+
+pipeline::Resources effective_resources(const pipeline::Step& step, const pipeline::Stage& stage,
+                                        const pipeline::Pipeline& pipeline) {
+  return step.resources.within(
+      stage.resources.within(pipeline.resources.within(pipeline::default_resources())));
+}
 
 std::vector<std::string> shell_argv(const std::string& script) {
   return {"bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script};
@@ -37,10 +56,18 @@ StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, c
   spec.timeout = step.timeout;
   spec.kill_grace = env.kill_grace;
   spec.on_started = std::move(on_started);
+  const auto resources = effective_resources(step, env.stage, env.pipeline);
+  spec.limits = limits_of(resources);
 
   StepResult result;
   result.name = step.name;
-  const auto outcome = run_process(spec, env.masker, sink, env.cancel);
+  bool allocation_failed = false;
+  const OutputSink watching = [&](Stream stream, std::chrono::system_clock::time_point time,
+                                  std::string_view line) {
+    if (!allocation_failed && resources.memory && says_out_of_memory(line)) allocation_failed = true;
+    sink(stream, time, line);
+  };
+  const auto outcome = run_process(spec, env.masker, watching, env.cancel);
   if (!outcome) {
     result.status = Status::failed;
     result.reason = outcome.error().message;
@@ -51,6 +78,10 @@ StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, c
     result.timed_out = outcome.value().timed_out;
     result.duration = outcome.value().duration;
     result.reason = describe(outcome.value(), step);
+    result.usage = outcome.value().usage;
+    if (allocation_failed && result.status == Status::failed)
+      result.reason =
+          "out of memory (limit " + pipeline::format_size(*resources.memory) + "): " + result.reason;
   }
   result.allowed_failure = result.status == Status::failed && step.continue_on_error;
   return result;

@@ -16,6 +16,11 @@ namespace turnout::steps {
 /// is the pipeline author's text; data from a webhook never enters it (invariant 1).
 std::vector<std::string> shell_argv(const std::string& script);
 
+/// What `step` may take: its `resources:`, then its stage's, then the pipeline's, then turnout's
+/// defaults (nice 10, io best-effort).
+pipeline::Resources effective_resources(const pipeline::Step& step, const pipeline::Stage& stage,
+                                        const pipeline::Pipeline& pipeline);
+
 /// What one shell step needs besides the step itself.
 struct ShellStepEnv {
   const RunContext& context;           ///< workspace and TURNOUT_* values

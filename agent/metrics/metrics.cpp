@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "util/process_stats.h"
+
 namespace turnout::agent {
 
 namespace {
@@ -73,6 +75,13 @@ std::string Metrics::render(const StoreStats& stats, const std::vector<SlotSampl
   out << "turnout_queue_depth " << stats.queue_depth << '\n';
   head(out, "turnout_reports_pending", "gauge", "Reports to GitHub and notify URLs waiting to be sent.");
   out << "turnout_reports_pending " << stats.reports_pending << '\n';
+  // The agent's own share of the machine, under the names every Prometheus client uses.
+  if (const auto own = util::read_process_stats()) {
+    head(out, "process_cpu_seconds_total", "counter", "CPU time the agent has used (user and system).");
+    out << "process_cpu_seconds_total " << own->cpu_seconds << '\n';
+    head(out, "process_resident_memory_bytes", "gauge", "The agent's resident memory.");
+    out << "process_resident_memory_bytes " << own->resident_bytes << '\n';
+  }
   slot_gauge(out, "turnout_slot_live", "1 for the slot the app's proxy points at.", slots, &SlotSample::live);
   slot_gauge(out, "turnout_slot_alive", "1 while the slot's process runs.", slots, &SlotSample::alive);
   slot_gauge(out, "turnout_slot_healthy", "1 when the slot answered a health probe at this scrape.", slots,

@@ -10,6 +10,7 @@
 #include "agent/run/store_recorder.h"
 #include "git/repository_info.h"
 #include "steps/environment.h"
+#include "steps/process_limits.h"
 #include "steps/runner.h"
 #include "util/strings.h"
 
@@ -166,6 +167,8 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
   context.run_id = std::to_string(id);
   if (prepared.checkout)
     log.note("checked out " + context.sha + " (" + context.ref + ") from " + context.repo);
+  // Once per run, what a step's `resources:` can and cannot enforce on this machine.
+  log.note(steps::describe_isolation(prepared.pipeline.resources.within(pipeline::default_resources())));
   StoreRecorder recorder(execution.store, id);
   std::vector<steps::RunObserver*> observers = execution.observers;
   observers.push_back(&log);

@@ -22,6 +22,11 @@ Poco::JSON::Object::Ptr step_to_json(const StepRecord& step) {
   json->set("reason", step.reason);
   json->set("started_at", time_or_null(step.started_at));
   json->set("finished_at", time_or_null(step.finished_at));
+  const auto number_or_null = [](const std::optional<std::int64_t>& value) {
+    return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+  };
+  json->set("peak_memory_bytes", number_or_null(step.peak_memory_bytes));
+  json->set("cpu_ms", number_or_null(step.cpu_ms));
   return json;
 }
 

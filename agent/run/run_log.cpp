@@ -125,7 +125,13 @@ void RunLog::log_line(const steps::LogLine& line) {
 }
 
 void RunLog::step_finished(const pipeline::Stage&, const steps::StepResult& result) {
-  write_marker("<--", "step " + result.name + " " + outcome(result.status, result.duration, result.reason));
+  std::string text = "step " + result.name + " " + outcome(result.status, result.duration, result.reason);
+  if (result.usage) {
+    constexpr std::uint64_t kMiB = 1024 * 1024;
+    text += " cpu " + util::format_duration(result.usage->cpu) + ", peak memory " +
+            std::to_string((result.usage->peak_memory_bytes + kMiB / 2) / kMiB) + "M";
+  }
+  write_marker("<--", text);
 }
 
 void RunLog::stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) {

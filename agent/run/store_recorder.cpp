@@ -49,9 +49,14 @@ void StoreRecorder::step_finished(const pipeline::Stage& stage, const steps::Ste
   if (result.status == steps::Status::skipped || current_step_ < 0) return;  // recorded with the stage
   std::optional<int> exit_code;
   if (result.exit_code >= 0) exit_code = result.exit_code;
-  check(store_.record_step(run_id_, stage_index(stage),
-                           {current_step_, result.name, result.status, exit_code, result.reason,
-                            step_started_at_[current_step_], util::utc_now()}));
+  StepRecord step{current_step_,  result.name,   result.status,
+                  exit_code,      result.reason, step_started_at_[current_step_],
+                  util::utc_now()};
+  if (result.usage) {
+    step.peak_memory_bytes = static_cast<std::int64_t>(result.usage->peak_memory_bytes);
+    step.cpu_ms = result.usage->cpu.count();
+  }
+  check(store_.record_step(run_id_, stage_index(stage), step));
   current_step_ = -1;
 }
 

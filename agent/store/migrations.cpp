@@ -172,10 +172,19 @@ Migration run_filters() {
            "CREATE INDEX runs_branch_name ON runs(branch)"}};
 }
 
+// Version 9: what each step's processes used, as the kernel accounted it (NULL: not known, such
+// as a step recorded before this version, or one that never started).
+Migration step_resources() {
+  return {9,
+          {"ALTER TABLE steps ADD COLUMN peak_memory_bytes INTEGER NULL",
+           "ALTER TABLE steps ADD COLUMN cpu_ms INTEGER NULL"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations{
       initial_schema(),     deliveries_table(), step_process_groups(),  run_queue(),
-      branch_concurrency(), reports_table(),    deliveries_per_forge(), run_filters()};
+      branch_concurrency(), reports_table(),    deliveries_per_forge(), run_filters(),
+      step_resources()};
   return migrations;
 }
 

@@ -61,7 +61,8 @@ std::vector<StageRecord> read_stages(Connection& connection, std::int64_t run_id
 void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRecord>& stages) {
   for (const auto& row : connection
                              .statement("SELECT stage_idx, idx, name, status, exit_code, reason, started_at, "
-                                        "finished_at FROM steps WHERE run_id = ? ORDER BY stage_idx, idx")
+                                        "finished_at, peak_memory_bytes, cpu_ms FROM steps WHERE run_id = ? "
+                                        "ORDER BY stage_idx, idx")
                              .rows({run_id})) {
     const auto stage_index = static_cast<int>(row.integer(0));
     StepRecord step;
@@ -72,6 +73,8 @@ void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRe
     step.reason = row.text(5);
     step.started_at = row.text(6);
     step.finished_at = row.text(7);
+    step.peak_memory_bytes = row.nullable_integer(8);
+    step.cpu_ms = row.nullable_integer(9);
     for (auto& stage : stages) {
       if (stage.index == stage_index) stage.steps.push_back(std::move(step));
     }
@@ -100,11 +103,14 @@ void upsert_step(Connection& connection, std::int64_t run_id, int stage_index, c
   connection
       .statement(
           "INSERT INTO steps (run_id, stage_idx, idx, name, status, exit_code, reason, started_at, "
-          "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, stage_idx, idx) DO UPDATE "
-          "SET name = excluded.name, status = excluded.status, exit_code = excluded.exit_code, "
-          "reason = excluded.reason, started_at = excluded.started_at, finished_at = excluded.finished_at")
+          "finished_at, peak_memory_bytes, cpu_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+          "(run_id, stage_idx, idx) DO UPDATE SET name = excluded.name, status = excluded.status, "
+          "exit_code = excluded.exit_code, reason = excluded.reason, started_at = excluded.started_at, "
+          "finished_at = excluded.finished_at, peak_memory_bytes = excluded.peak_memory_bytes, "
+          "cpu_ms = excluded.cpu_ms")
       .execute({run_id, std::int64_t{stage_index}, std::int64_t{step.index}, step.name,
-                to_string(step.status), nullable(exit_code), step.reason, step.started_at, step.finished_at});
+                to_string(step.status), nullable(exit_code), step.reason, step.started_at, step.finished_at,
+                nullable(step.peak_memory_bytes), nullable(step.cpu_ms)});
   log_if_changed(step_subject(run_id, stage_index, step.name), before, step.status);
 }
 

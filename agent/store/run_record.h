@@ -50,6 +50,8 @@ struct StepRecord {
   std::string reason;                             ///< "exited 1", "timed out after 10s", "" when it succeeded
   std::string started_at;   ///< ISO-8601 UTC with milliseconds, "" when it never started
   std::string finished_at;  ///< likewise
+  std::optional<std::int64_t> peak_memory_bytes{};  ///< largest resident set of its processes, when known
+  std::optional<std::int64_t> cpu_ms{};             ///< CPU time of its processes, when known
 };
 
 /// One stage of a recorded run.

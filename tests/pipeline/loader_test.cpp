@@ -892,3 +892,41 @@ TEST_CASE("load_file reads a file and names it in diagnostics", "[unit][pipeline
     CHECK_THAT(result.errors[0].message, Equals("cannot read pipeline file: Is a directory"));
   }
 }
+
+TEST_CASE("loader reads resources at every level and checks each value", "[unit][pipeline][resources]") {
+  const auto loaded = load(R"(name: r
+resources: { nice: 12, memory: 2G }
+stages:
+  - name: build
+    resources: { io: idle, cpu: 150%, pids: 512 }
+    steps:
+      - { run: make, resources: { memory: 512Mi, nice: 0 } }
+)");
+  INFO(describe(loaded));
+  REQUIRE(loaded.ok());
+  const auto& pipeline = loaded.pipeline;
+  CHECK(pipeline.resources.nice == 12);
+  CHECK(pipeline.resources.memory == 2ull << 30);
+  const auto& stage = pipeline.stages[0];
+  CHECK(stage.resources.io == turnout::pipeline::IoClass::idle);
+  CHECK(stage.resources.cpu_percent == 150);
+  CHECK(stage.resources.pids == 512);
+  const auto& step = stage.steps[0].resources;
+  CHECK(step.memory == 512ull << 20);
+  CHECK(step.nice == 0);
+  const auto merged = step.within(stage.resources.within(pipeline.resources));
+  CHECK(merged.nice == 0);
+  CHECK(merged.memory == 512ull << 20);
+  CHECK(merged.io == turnout::pipeline::IoClass::idle);
+
+  const std::string head =
+      "name: r\nstages:\n  - name: b\n    steps:\n      - run: make\n        resources: ";
+  check_only_error(head + "{ nice: 20 }\n", 6, 28, "nice");
+  check_only_error(head + "{ io: ilde }\n", 6, 26, "unknown io 'ilde' (did you mean 'idle'?)");
+  check_only_error(head + "{ memory: 2X }\n", 6, 30, "bad memory '2X' (a size such as 512M or 2G)");
+  check_only_error(head + "{ memory: 10K }\n", 6, 30, "memory 10K is too small (at least 1M)");
+  check_only_error(head + "{ cpu: 150 }\n", 6, 27, "bad cpu '150'");
+  check_only_error(head + "{ pids: 0 }\n", 6, 28, "pids");
+  check_only_error(head + "{ memroy: 1G }\n", 6, 22, "did you mean 'memory'");
+  check_only_error(head + "12\n", 6, 20, "`resources` must be a mapping");
+}

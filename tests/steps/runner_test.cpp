@@ -1,7 +1,11 @@
 #include "steps/runner.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "pipeline/loader.h"
@@ -253,4 +257,62 @@ stages:
 )");
   CHECK(result.status == Status::failed);
   CHECK_THAT(result.stages[0].steps[0].reason, Catch::Contains("cannot start"));
+}
+
+TEST_CASE("a step and all it starts run at a lower CPU and I/O priority, as resources: says",
+          "[unit][steps][runner][resources]") {
+  Harness h;
+  // Field 19 of /proc/PID/stat is the nice value; the background job is a grandchild.
+  const auto result = h.run(R"yaml(
+name: priorities
+stages:
+  - name: build
+    steps:
+      - name: defaults
+        run: |
+          sleep 5 & echo "child $(cut -d' ' -f19 /proc/$!/stat)"; kill $!
+          echo "step $(cut -d' ' -f19 /proc/$$/stat)"
+          ionice -p $$
+  - name: tuned
+    resources: { nice: 15, io: idle }
+    steps:
+      - { name: stage-wide, run: 'cut -d" " -f19 /proc/$$/stat; ionice -p $$' }
+      - { name: own, resources: { nice: 3, io: normal }, run: 'cut -d" " -f19 /proc/$$/stat' }
+)yaml");
+  INFO(result.stages[0].steps[0].reason);
+  REQUIRE(result.status == Status::succeeded);
+  // Added to this process's own niceness (a test run under `nice` starts higher), at most 19.
+  const auto niced = [](int added) {
+    return std::to_string(std::min(19, ::getpriority(PRIO_PROCESS, 0) + added));
+  };
+  CHECK(h.recorder.lines == std::vector<std::string>{"child " + niced(10), "step " + niced(10),
+                                                     "best-effort: prio 7", niced(15), "idle", niced(3)});
+  // What the kernel accounted for each step's processes.
+  REQUIRE(result.stages[0].steps[0].usage.has_value());
+  CHECK(result.stages[0].steps[0].usage->peak_memory_bytes > 0);
+}
+
+TEST_CASE("a step over its memory limit fails saying so, and leaves no process",
+          "[unit][steps][runner][resources]") {
+  Harness h;
+  const auto result = h.run(R"yaml(
+name: memory
+stages:
+  - name: build
+    resources: { memory: 64M }
+    steps:
+      - name: greedy
+        run: |
+          echo $$ > pid
+          big=$(head -c 300000000 /dev/zero | tr '\0' x)
+          echo "never: ${#big}"
+)yaml");
+  REQUIRE(result.stages.size() == 1);
+  const auto& step = result.stages[0].steps[0];
+  INFO(step.reason);
+  CHECK(step.status == Status::failed);
+  CHECK_THAT(step.reason, Catch::StartsWith("out of memory (limit 64M): "));
+  for (const auto& line : h.recorder.lines) CHECK_THAT(line, !Catch::StartsWith("never"));
+  const auto pid = std::stoi(turnout::test::read_file(h.dir / "pid"));
+  CHECK(::kill(pid, 0) != 0);
 }

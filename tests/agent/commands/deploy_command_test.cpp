@@ -3,10 +3,12 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "steps/deploy/app_state.h"
@@ -24,6 +26,16 @@ using namespace turnout;
 using namespace turnout::test;
 
 namespace {
+
+// Field 19 of /proc/PID/stat, the nice value (the fields after the command's closing parenthesis).
+std::string nice_of(int pid) {
+  const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int index = 3; index <= 19 && fields >> field; ++index) {
+  }
+  return field;
+}
 
 using Site = DeploySite;
 
@@ -62,6 +74,8 @@ TEST_CASE("deploy: turnout run deploys, deploy status reads it back, rollback an
   CHECK(app->getObject("live")->getValue<std::string>("slot") == "green");
   CHECK(app->getObject("live")->getValue<bool>("healthy"));
   CHECK(app->getObject("live")->getValue<int>("port") == site.green);
+  // Slots serve production: they keep the agent's priority, whatever the steps of the run had.
+  CHECK(nice_of(app->getObject("live")->getValue<int>("pid")) == nice_of(::getpid()));
   CHECK(app->getValue<int>("proxy_port") == site.green);
   CHECK(app->getObject("idle")->getValue<bool>("alive"));
   CHECK_FALSE(app->has("unfinished_deploy"));

@@ -111,6 +111,11 @@ TEST_CASE("logs prints a run's log with stage and step markers", "[integration][
   CHECK_THAT(logs.out, Catch::Contains(" out building 2.0 at "));
   CHECK_THAT(logs.out, Catch::Contains(" <-- step version succeeded"));
   CHECK_THAT(logs.out, Catch::Contains(" === run succeeded"));
+  // What is in force once, and what each step's processes used.
+  CHECK_THAT(logs.out, Catch::Contains(" --- isolation: steps run at nice 10, io best-effort\n"));
+  CHECK_THAT(
+      logs.out,
+      Catch::Matches(R"([\s\S]* <-- step version succeeded \(\d+ms\) cpu \d+ms, peak memory \d+M\n[\s\S]*)"));
   // Every line starts with its UTC time.
   CHECK_THAT(logs.out, Catch::Matches(R"((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [^\n]*\n)+)"));
 

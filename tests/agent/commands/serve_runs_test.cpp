@@ -77,6 +77,10 @@ TEST_CASE("serve: a push runs its pipeline to success, with log and metrics",
   CHECK(run->getValue<std::string>("sha") == sha);
   REQUIRE(run->getArray("stages")->size() == 1);
   CHECK(run->getArray("stages")->getObject(0)->getValue<std::string>("status") == "succeeded");
+  // What the step's processes used, as the kernel accounted it.
+  const auto step = run->getArray("stages")->getObject(0)->getArray("steps")->getObject(0);
+  CHECK(step->getValue<std::int64_t>("peak_memory_bytes") > 1024 * 1024);
+  CHECK(step->getValue<std::int64_t>("cpu_ms") >= 0);
 
   const auto listed = server.get("/api/runs");
   REQUIRE(listed.status == 200);
@@ -100,6 +104,8 @@ TEST_CASE("serve: a push runs its pipeline to success, with log and metrics",
   CHECK_THAT(metrics.body, Catch::Contains("turnout_run_duration_seconds_count 1\n"));
   CHECK_THAT(metrics.body, Catch::Contains("turnout_run_duration_seconds_bucket{le=\"+Inf\"} 1\n"));
   CHECK_THAT(metrics.body, Catch::Contains("turnout_build_info{version=\""));
+  CHECK_THAT(metrics.body, Catch::Contains("\nprocess_resident_memory_bytes "));
+  CHECK_THAT(metrics.body, Catch::Contains("\nprocess_cpu_seconds_total "));
 }
 
 TEST_CASE("serve: a delivery repeated while its run is active adds nothing; after, it is a redelivery",

@@ -482,3 +482,22 @@ TEST_CASE("mark_interrupted treats a recycled pid as gone", "[unit][store]") {
   REQUIRE(marked);
   CHECK(marked.value() == std::vector<std::int64_t>{id});
 }
+
+TEST_CASE("a step's peak memory and CPU time are kept with it, and unknown stays null", "[unit][store]") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  const auto id = create(store->history, sample_run());
+  REQUIRE(store->history.record_stage(id, {0, "build", turnout::steps::Status::running, "", "", "", {}}));
+  StepRecord measured{0, "make", turnout::steps::Status::succeeded, 0, "", "", ""};
+  measured.peak_memory_bytes = std::int64_t{812} << 20;
+  measured.cpu_ms = 72000;
+  REQUIRE(store->history.record_step(id, 0, measured));
+  REQUIRE(store->history.record_step(
+      id, 0, {1, "never ran", turnout::steps::Status::skipped, std::nullopt, "", "", ""}));
+  const auto steps = fetch(store->history, id).stages.at(0).steps;
+  REQUIRE(steps.size() == 2);
+  CHECK(steps[0].peak_memory_bytes == std::int64_t{812} << 20);
+  CHECK(steps[0].cpu_ms == 72000);
+  CHECK_FALSE(steps[1].peak_memory_bytes.has_value());
+  CHECK_FALSE(steps[1].cpu_ms.has_value());
+}

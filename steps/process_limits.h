@@ -1,0 +1,55 @@
+#pragma once
+// A step's share of the machine (issue "builds that never hurt production"): its CPU and I/O
+// priority and how much memory each of its processes may allocate, set in the child between
+// fork and exec, so that everything the step starts inherits them, with no moment in which it
+// runs unlimited.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "pipeline/resources.h"
+#include "util/duration.h"
+
+namespace turnout::steps {
+
+/// What a process, and every process it starts, may take.
+struct ProcessLimits {
+  int nice = 0;                                      ///< 0..19, added to turnout's own
+  pipeline::IoClass io = pipeline::IoClass::normal;  ///< its I/O scheduling class
+  std::optional<std::uint64_t> data_bytes;           ///< RLIMIT_DATA of each process; none: no limit
+};
+
+/// What a process and the descendants it waited for used, as the kernel accounts it.
+struct ResourceUse {
+  std::uint64_t peak_memory_bytes = 0;  ///< the largest resident set of any of them
+  util::Duration cpu{};                 ///< user and system CPU time, all of them together
+};
+
+/// The limits `resources` (already merged over turnout's defaults) asks for that this machine
+/// can enforce without cgroups: nice, io and memory. pids and cpu need a cgroup.
+ProcessLimits limits_of(const pipeline::Resources& resources);
+
+/// One line for the run log: what of `resources` is in force here and what is not (pids and
+/// cpu without a delegated cgroup v2 tree).
+std::string describe_isolation(const pipeline::Resources& resources);
+
+/// How a child is to be started by spawn_limited: the command, its environment and its pipes.
+struct LimitedSpawn {
+  const char* path;             ///< the program, already looked up
+  char* const* argv;            ///< null-terminated
+  char* const* envp;            ///< null-terminated: the child's whole environment
+  const char* cwd;              ///< "" or null: ours
+  int out;                      ///< becomes its stdout
+  int err;                      ///< becomes its stderr
+  const ProcessLimits& limits;  ///< applied before exec
+};
+
+/// Starts `spawn` as posix_spawn does for other processes (a new process group, stdin from
+/// /dev/null, default signal handling and an empty signal mask), with its limits applied in the
+/// child before exec. Returns the pid, or an errno value as a negative number (the exec's too).
+pid_t spawn_limited(const LimitedSpawn& spawn);
+
+}  // namespace turnout::steps
