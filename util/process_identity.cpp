@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "util/read_file.h"
+
 namespace turnout::util {
 namespace {
 
@@ -35,11 +37,11 @@ std::optional<ProcessIdentity> parse_stat(pid_t pid, const std::string& stat) {
 
 std::optional<ProcessIdentity> identify(pid_t pid) {
   if (pid <= 0) return std::nullopt;
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  if (!file) return std::nullopt;
-  // Read it whole: a command name may even contain a newline.
-  const std::string stat{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-  return parse_stat(pid, stat);
+  // Read it whole: a command name may even contain a newline. Through stdio, which reports a
+  // process that ended between open and read (ESRCH) as an error: an istreambuf_iterator throws.
+  const auto stat = read_whole_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  return parse_stat(pid, stat.value());
 }
 
 ProcessIdentity self_identity() {

@@ -2,17 +2,18 @@
 
 #include <unistd.h>
 
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
+
+#include "util/read_file.h"
 
 namespace turnout::util {
 
 std::optional<ProcessStats> read_process_stats(pid_t pid) {
   const std::string path = pid == 0 ? "/proc/self/stat" : "/proc/" + std::to_string(pid) + "/stat";
-  std::ifstream in(path);
-  const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto read = read_whole_file(path);
+  if (!read) return std::nullopt;
+  const std::string& stat = read.value();
   // The command (field 2) may hold spaces and parentheses: the fields start after its last ')'.
   const auto end_of_command = stat.rfind(')');
   if (end_of_command == std::string::npos) return std::nullopt;

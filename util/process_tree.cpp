@@ -7,6 +7,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "util/read_file.h"
+
 namespace turnout::util {
 
 namespace {
@@ -14,9 +16,9 @@ namespace {
 // The state and parent of `pid` from /proc/PID/stat, read after the last ')' (the command name
 // may hold spaces and parentheses).
 std::optional<std::pair<char, pid_t>> state_and_parent(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  if (!file) return std::nullopt;
-  const std::string stat{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  const auto read = read_whole_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!read) return std::nullopt;
+  const std::string& stat = read.value();
   const auto close = stat.rfind(')');
   if (close == std::string::npos) return std::nullopt;
   std::istringstream fields(stat.substr(close + 1));
@@ -47,8 +49,8 @@ std::vector<pid_t> children_of(pid_t parent) {
 }
 
 std::string command_line(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  auto read = read_whole_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string text = read ? std::move(read.value()) : std::string();
   for (char& c : text) {
     if (c == '\0') c = ' ';
   }

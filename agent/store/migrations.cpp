@@ -182,9 +182,8 @@ Migration step_resources() {
 
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations{
-      initial_schema(),     deliveries_table(), step_process_groups(),  run_queue(),
-      branch_concurrency(), reports_table(),    deliveries_per_forge(), run_filters(),
-      step_resources()};
+      initial_schema(), deliveries_table(),     step_process_groups(), run_queue(),     branch_concurrency(),
+      reports_table(),  deliveries_per_forge(), run_filters(),         step_resources()};
   return migrations;
 }
 
