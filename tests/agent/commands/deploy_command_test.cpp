@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -129,9 +130,14 @@ TEST_CASE("deploy: turnout killed with SIGKILL in a phase is reconciled at the n
       site.write_pipeline("v2", c.knobs);
       std::vector<std::string> argv = {TURNOUT_BINARY, "run",      "--dir", (site.dir / "ws").string(),
                                        "--data-dir",   site.data()};
+      // Drain ends as soon as the old slot has no connection open: one held to it keeps the
+      // deploy in its drain phase long enough to be killed there.
+      std::optional<RawClient> held;
+      if (std::string(c.phase) == "drain") held.emplace(site.blue);
       BackgroundProcess run(argv, site.dir / "run.log");
       bool reached = false;
-      for (int i = 0; i < 600 && !reached; ++i) {
+      // Up to a minute: a loaded machine (the suite runs two at a time) can take a while to get there.
+      for (int i = 0; i < 3000 && !reached; ++i) {
         const auto state = site.state();
         reached = state.journal && steps::deploy::to_string(state.journal->phase) == std::string(c.phase);
         // Killed once the outside supervisor has the new slot up and is still busy.
