@@ -1,9 +1,9 @@
 #include "util/process_tree.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "util/read_file.h"
@@ -57,11 +57,15 @@ std::string command_line(pid_t pid) {
   return text;
 }
 
+// The kernel stamps a process's start with CLOCK_BOOTTIME and shows it in ticks, rounded down:
+// the same clock and rounding here, in integers. (/proc/uptime read as a double rounded
+// 10004.36 s to 1000435 ticks: a process just started looked younger than the clock.)
 std::uint64_t ticks_since_boot() {
-  std::ifstream file("/proc/uptime");
-  double seconds = 0;
-  file >> seconds;
-  return static_cast<std::uint64_t>(seconds * static_cast<double>(::sysconf(_SC_CLK_TCK)));
+  timespec now{};
+  ::clock_gettime(CLOCK_BOOTTIME, &now);
+  const auto per_second = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+  return static_cast<std::uint64_t>(now.tv_sec) * per_second +
+         static_cast<std::uint64_t>(now.tv_nsec) / (1'000'000'000 / per_second);
 }
 
 }  // namespace turnout::util

@@ -22,7 +22,7 @@ std::vector<pid_t> children_of(pid_t parent);
 /// "nginx: worker process is shutting down"); "" when it cannot be read.
 std::string command_line(pid_t pid);
 
-/// Clock ticks since boot now, the unit of ProcessIdentity::start_time (from /proc/uptime).
+/// Clock ticks since boot now, the unit and clock of ProcessIdentity::start_time.
 std::uint64_t ticks_since_boot();
 
 }  // namespace turnout::util

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "tests/support/command.h"
+#include "util/process_tree.h"
 
 namespace turnout::test {
 
@@ -23,23 +23,15 @@ constexpr const char* kNginx = "/usr/sbin/nginx";
 constexpr int kStartAttempts = 5;
 constexpr auto kDeadline = std::chrono::seconds(10);
 
-/// The live (not zombie) children of `parent`, from /proc.
-std::set<pid_t> children_of(pid_t parent) {
-  std::set<pid_t> children;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator("/proc", error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = read_file(entry.path() / "stat");
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 1));
-    char state = 0;
-    pid_t ppid = 0;
-    fields >> state >> ppid;
-    if (ppid == parent && state != 'Z') children.insert(std::stoi(name));
-  }
-  return children;
+/// Whether nginx's master `master` has a worker that took its title: only then is a connection
+/// answered by the configuration nginx started with (the port accepts as soon as the master
+/// bound it, before any worker exists; a worker forked later would look younger than a reload
+/// a test makes next).
+bool has_worker(pid_t master) {
+  const auto children = util::children_of(master);
+  return std::any_of(children.begin(), children.end(), [](pid_t child) {
+    return util::command_line(child).find("worker process") != std::string::npos;
+  });
 }
 
 /// `user NAME;` when we are root: nginx's workers would otherwise run as nobody and could not
@@ -107,7 +99,7 @@ bool NginxServer::start_on(int port) {
       throw std::runtime_error("nginx did not start:\n" + error_log());
     }
     // nginx writes its pid file after it bound its ports: a connection is then really to it.
-    if (fs::exists(prefix() / "logs" / "nginx.pid") && port_accepts(port)) {
+    if (fs::exists(prefix() / "logs" / "nginx.pid") && port_accepts(port) && has_worker(process_->pid())) {
       port_ = port;
       return true;
     }
@@ -122,13 +114,14 @@ void NginxServer::reload() {
   const auto test = run_command(
       {kNginx, "-t", "-q", "-p", prefix().string() + "/", "-c", config_file().string(), "-e", "stderr"});
   if (test.exit_code != 0) throw std::runtime_error("nginx -t rejected the config:\n" + test.err + test.out);
-  const std::set<pid_t> old_workers = children_of(process_->pid());
+  const auto old_workers = util::children_of(process_->pid());
   if (!process_->send_signal(SIGHUP)) throw std::runtime_error("nginx is not running:\n" + error_log());
   const auto deadline = Clock::now() + kDeadline;
   while (Clock::now() < deadline) {
-    const std::set<pid_t> workers = children_of(process_->pid());
-    const bool old_gone = std::none_of(old_workers.begin(), old_workers.end(),
-                                       [&](pid_t pid) { return workers.count(pid) != 0; });
+    const auto workers = util::children_of(process_->pid());
+    const bool old_gone = std::none_of(old_workers.begin(), old_workers.end(), [&](pid_t pid) {
+      return std::find(workers.begin(), workers.end(), pid) != workers.end();
+    });
     if (old_gone && !workers.empty()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

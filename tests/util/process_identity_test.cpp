@@ -9,6 +9,7 @@
 
 #include <stdexcept>
 #include "tests/support/sleeping_child.h"
+#include "util/process_tree.h"
 
 using namespace turnout::util;
 
@@ -62,4 +63,25 @@ TEST_CASE("no process has pid 0 or a negative pid", "[unit][util]") {
   CHECK_FALSE(identify(0));
   CHECK_FALSE(identify(-1));
   CHECK_FALSE(is_alive(ProcessIdentity{0, 0}));
+}
+
+TEST_CASE("the clock ticks since boot never lag behind a process that started before they were read",
+          "[unit][util]") {
+  // nginx's flag switch tells old workers from new ones by this: a process forked before the
+  // clock was read must not look younger than it (a rounding of /proc/uptime once made it so).
+  for (int i = 0; i < 300; ++i) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    const auto identity = identify(child);
+    const auto now = turnout::util::ticks_since_boot();
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(identity);
+    REQUIRE(now >= identity->start_time);
+  }
 }

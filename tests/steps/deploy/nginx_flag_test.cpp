@@ -75,14 +75,8 @@ struct Front {
     int status = 0;
     const auto body = test::http_get_body(nginx->port(), "/", &status);
     if (status == 200) return body;
-    // What nginx said of it, for the failure message.
-    std::string errors;
-    std::istringstream log(nginx->error_log());
-    for (std::string line; std::getline(log, line);) {
-      if (line.find("[error]") != std::string::npos || line.find("[emerg]") != std::string::npos)
-        errors += line + "\n";
-    }
-    return "HTTP " + std::to_string(status) + " " + errors;
+    // What nginx said of it (its reloads and workers too), for the failure message.
+    return "HTTP " + std::to_string(status) + " " + nginx->error_log();
   }
 };
 

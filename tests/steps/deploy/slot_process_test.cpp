@@ -225,7 +225,10 @@ TEST_CASE("slot: a supervised slot starts with default signal handling", "[integ
   const auto slot = start(supervised(dir, "exec sleep 1000"), guard);
   ::signal(SIGHUP, old_hup);
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  std::ifstream status("/proc/" + std::to_string(slot.pid) + "/status");
+  // bash ignores SIGQUIT for a moment while it starts: what counts is what sleep runs with.
+  const std::string proc = "/proc/" + std::to_string(slot.pid);
+  REQUIRE(eventually([&] { return read_file(proc + "/comm") == "sleep\n"; }));
+  std::ifstream status(proc + "/status");
   std::string line;
   std::string sig_blk;
   std::string sig_ign;
