@@ -1,6 +1,11 @@
 #include "agent/apps/app_status.h"
 
+#include <chrono>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <tuple>
 
 #include "steps/deploy/health_probe.h"
 #include "steps/deploy/proxy_switch.h"
@@ -16,10 +21,57 @@ bool slot_runs(const deploy::SlotState& slot) {
   return slot.running && (!slot.process || deploy::slot_alive(*slot.process));
 }
 
-// One probe of a running slot now; a slot that does not run is not healthy, and not probed.
+// How long a probe's answer stands for the slot: the overview, every app page and every /metrics
+// scrape ask, and however many people watch, the live app gets at most one probe a second.
+constexpr auto kProbeReuse = std::chrono::seconds(1);
+
+// A probe's answer for one slot as it runs now: its port, release and process (a restarted
+// slot on the same port is probed afresh).
+using ProbeKey = std::tuple<int, std::string, pid_t, std::uint64_t>;
+
+struct RecentProbe {
+  std::chrono::steady_clock::time_point at;
+  deploy::ProbeResult result;
+};
+
+// The probes of the last second. Probes run outside the lock: a slow slot never holds up the
+// status of another app; two pages at once may both probe.
+class RecentProbes {
+ public:
+  std::optional<deploy::ProbeResult> find(const ProbeKey& key, std::chrono::steady_clock::time_point now) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    std::erase_if(probes_, [&](const auto& entry) { return now - entry.second.at >= kProbeReuse; });
+    const auto found = probes_.find(key);
+    if (found == probes_.end()) return std::nullopt;
+    return found->second.result;
+  }
+
+  void keep(const ProbeKey& key, const RecentProbe& probe) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    probes_[key] = probe;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<ProbeKey, RecentProbe> probes_;
+};
+
+RecentProbes& recent_probes() {
+  static RecentProbes probes;
+  return probes;
+}
+
+// A probe of a running slot, at most a second old; a slot that does not run is not healthy,
+// and not probed.
 deploy::ProbeResult probe_slot(const AppDeploy& app, const deploy::SlotState& slot) {
   if (!slot_runs(slot)) return {};
-  return deploy::probe_once(app.deploy.health, slot.port, {app.site.env, slot.release});
+  const ProbeKey key{slot.port, slot.release, slot.process ? slot.process->pid : 0,
+                     slot.process ? slot.process->start_time : 0};
+  const auto now = std::chrono::steady_clock::now();
+  if (auto recent = recent_probes().find(key, now)) return *recent;
+  auto result = deploy::probe_once(app.deploy.health, slot.port, {app.site.env, slot.release});
+  recent_probes().keep(key, {now, result});
+  return result;
 }
 
 // What `status` shows of one slot.

@@ -12,9 +12,9 @@
 
 namespace turnout::agent {
 
-/// The app's live slot (port, pid, alive?, healthy? by one probe now, sha, release, since; null
-/// when nothing is live), its idle slot, where the proxy points (read back from the proxy), and
-/// an unfinished deploy with its phase.
+/// The app's live slot (port, pid, alive?, healthy? by a probe at most a second old, sha, release, since;
+/// null when nothing is live), its idle slot, where the proxy points (read back from the proxy), and an
+/// unfinished deploy with its phase.
 Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app);
 
 /// The status of the app a request names (GET /api/apps/{app}): find_deployed_app's errors
@@ -28,7 +28,7 @@ struct SlotHealth {
   steps::deploy::Slot slot = steps::deploy::Slot::blue;  ///< which
   bool live = false;                                     ///< the app's live slot
   bool alive = false;                                    ///< its process runs
-  bool healthy = false;                                  ///< it answered one health probe now
+  bool healthy = false;  ///< it answered its health probe (at most a second old)
 };
 
 /// Both slots of every app under `data_dir`, by app name; an app whose state or pipeline cannot

@@ -8,7 +8,7 @@
 
 #include "agent/apps/app_deploy.h"
 #include "agent/apps/app_status.h"
-#include "agent/apps/hand_rollback.h"
+#include "agent/apps/hand_operations.h"
 #include "agent/commands/command.h"
 #include "agent/commands/data_dir.h"
 #include "agent/commands/signal_watcher.h"

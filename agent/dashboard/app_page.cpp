@@ -64,6 +64,17 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
     target.set("release", text(fs::path(back->optValue<std::string>("release", "")).filename().string()));
     data.set("rollback_to", target);
   }
+  // Switch: traffic to the idle slot, as `turnout deploy switch SLOT` (started first when it does
+  // not run, health-checked before traffic moves). Rollback is the safer button: it goes only to
+  // a release that was live; Switch is the operator's override to whatever the idle slot holds.
+  if (const auto idle = status.value()->getObject("idle")) {
+    PageData target;
+    target.set("slot", text(idle->optValue<std::string>("slot", "")));
+    target.set("sha", text(idle->optValue<std::string>("sha", "").substr(0, 7)));
+    target.set("release", text(fs::path(idle->optValue<std::string>("release", "")).filename().string()));
+    target.set("alive", idle->optValue<bool>("alive", false));
+    data.set("switch_to", target);
+  }
   data.set("name", text(app));
   return {200, "app.mustache", data, "App " + app, "overview"};
 }

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "agent/apps/hand_rollback.h"
+#include "agent/apps/hand_operations.h"
 #include "agent/client/agent_presence.h"
 #include "agent/dashboard/assets.h"
 #include "agent/dashboard/form_fields.h"
@@ -211,16 +211,32 @@ HttpResponse cancel(Dashboard& board, const HttpRequest& request, const Session&
   return render(error_page(500, "Cancel failed", done.reason), session);
 }
 
+// The answer to a hand operation on an app: back to its page when done, else the reason.
+HttpResponse hand_answer(const HandAnswer& done, const std::string& name, const std::string& title,
+                         const Session& session) {
+  if (done.result == HandResult::done) return redirect("/apps/" + util::percent_encode(name));
+  if (done.result == HandResult::no_such_app)
+    return render(error_page(404, "No such app", done.reason), session);
+  return render(error_page(done.result == HandResult::failed ? 409 : 500, title, done.reason), session);
+}
+
 HttpResponse rollback(Dashboard& board, const HttpRequest& request, const Session& session) {
   const std::string& name = request.params.at("app");
   const auto& parts = board.parts;
-  const auto done =
-      served_rollback(parts.config.data_dir, name, parts.reporting, parts.runs, "the dashboard");
-  if (done.result == RollbackResult::rolled_back) return redirect("/apps/" + util::percent_encode(name));
-  if (done.result == RollbackResult::no_such_app)
-    return render(error_page(404, "No such app", done.reason), session);
-  return render(error_page(done.result == RollbackResult::failed ? 409 : 500, "Rollback failed", done.reason),
-                session);
+  return hand_answer(
+      served_rollback(parts.config.data_dir, name, parts.reporting, parts.runs, "the dashboard"), name,
+      "Rollback failed", session);
+}
+
+HttpResponse switch_slot(Dashboard& board, const HttpRequest& request, const Session& session) {
+  const std::string& name = request.params.at("app");
+  const auto fields = form_fields(request.body);
+  const auto field = fields.find("slot");
+  const auto slot = steps::deploy::parse_slot(field == fields.end() ? "" : field->second);
+  if (!slot)
+    return render(error_page(400, "Cannot switch", "the form names no slot (blue or green)"), session);
+  return hand_answer(served_switch(board.parts.config.data_dir, name, *slot, "the dashboard"), name,
+                     "Switch failed", session);
 }
 
 bool ends_with(const std::string& text, std::string_view end) {
@@ -284,6 +300,8 @@ std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& route
              keep(form(b, [&b](const HttpRequest& r, const Session& s) { return cancel(b, r, s); })));
   router.add("POST", "/apps/{app}/rollback",
              keep(form(b, [&b](const HttpRequest& r, const Session& s) { return rollback(b, r, s); })));
+  router.add("POST", "/apps/{app}/switch",
+             keep(form(b, [&b](const HttpRequest& r, const Session& s) { return switch_slot(b, r, s); })));
   router.add("GET", "/assets/{name}", asset);
   router.set_not_found(keep([&b](const HttpRequest& r) { return not_found(b, r); }));
   return [board](std::vector<std::string> tokens) { board->sessions.accept(std::move(tokens)); };

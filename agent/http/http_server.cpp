@@ -204,8 +204,11 @@ class Connection : public TrackedConnection, public std::enable_shared_from_this
       return refuse(413, "request body over " + std::to_string(shared_.options.max_body_bytes) + " bytes");
     }
     if (error == http::error::header_limit) {
-      return refuse(431,
-                    "request headers over " + std::to_string(shared_.options.max_header_bytes) + " bytes");
+      // Beast takes the request line as soon as it has ended: with no target yet, the request
+      // line alone is past the limit (a 10 MB query string), which HTTP calls a URI too long.
+      const std::string limit = std::to_string(shared_.options.max_header_bytes);
+      if (parser_->get().target().empty()) return refuse(414, "request line over " + limit + " bytes");
+      return refuse(431, "request headers over " + limit + " bytes");
     }
     refuse(400, "malformed request: " + error.message());
   }
@@ -278,7 +281,8 @@ class Connection : public TrackedConnection, public std::enable_shared_from_this
   void fill_header(Message& message, const HttpResponse& response) {
     message.set(http::field::server, "turnout");
     message.set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) message.set(name, value);
+    // Inserted, not set: a response may carry a field twice (two Set-Cookie).
+    for (const auto& [name, value] : response.headers) message.insert(name, value);
     message.keep_alive(keep_alive_);
   }
 

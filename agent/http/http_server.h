@@ -35,12 +35,12 @@ struct HttpServerOptions {
   std::size_t min_body_rate = 16 * 1024;
   int max_connections = 1024;          ///< open connections; a new one beyond closes the idlest
   int max_connections_per_peer = 256;  ///< the same for one client address; 0: no such limit (behind a proxy)
-  std::size_t max_header_bytes = 16 * 1024;       ///< request line and headers; beyond, 431
+  std::size_t max_header_bytes = 16 * 1024;       ///< request line and headers; beyond, 414 or 431
   std::size_t max_body_bytes = 25 * 1024 * 1024;  ///< larger bodies are answered 413 (GitHub's own cap)
   /// Live bodies (followed logs) being sent at once; one more is answered 503 (poll instead).
   int max_live_streams = 64;
   std::optional<TlsFiles> tls;  ///< given: HTTPS only (TLS 1.2+); none: plain HTTP
-  /// Told of each request the transport itself refused (its path and status: 400, 413, 431, 503),
+  /// Told of each request the transport itself refused (its path and status: 400, 413, 414, 431, 503),
   /// which no route saw; called on the I/O thread, so it must be quick.
   std::function<void(const std::string& path, int status)> on_refused{};
 };
@@ -48,7 +48,7 @@ struct HttpServerOptions {
 /// A running HTTP server. Requests are answered by the router; an exception from a route is a
 /// 500 JSON. Refusals by the transport are JSON `{"error": ...}` too: a malformed request or
 /// URL 400, a body over the limit 413 (told by Content-Length before anything is read, or once
-/// the bytes exceed it), headers over the limit 431, a full handler queue 503.
+/// the bytes exceed it), a request line over the limit 414, headers over it 431, a full handler queue 503.
 class HttpServer {
  public:
   /// Binds and starts serving; `router` must outlive this. Fails naming the address when it

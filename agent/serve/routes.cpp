@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "agent/apps/app_status.h"
-#include "agent/apps/hand_rollback.h"
+#include "agent/apps/hand_operations.h"
 #include "agent/http/byte_range.h"
 #include "agent/run/run_json.h"
 #include "agent/run/run_log.h"
@@ -250,15 +250,15 @@ HttpResponse cancel(const ServeParts& parts, const HttpRequest& request) {
   return json_error(500, done.reason);
 }
 
-// The branch a trigger names: `?branch=` or a JSON body's "branch"; nullopt when neither does
-// (or the body is not such JSON).
-std::optional<std::string> branch_asked(const HttpRequest& request) {
-  if (const auto query = request.query.find("branch"); query != request.query.end()) return query->second;
+// A write's argument `name` (a trigger's branch, a switch's slot): `?name=` or a JSON body's
+// "name"; nullopt when neither has it (or the body is not such JSON).
+std::optional<std::string> asked(const HttpRequest& request, const std::string& name) {
+  if (const auto query = request.query.find(name); query != request.query.end()) return query->second;
   if (request.body.empty()) return std::nullopt;
   try {
     const auto body = Poco::JSON::Parser().parse(request.body).extract<Poco::JSON::Object::Ptr>();
-    if (!body || !body->has("branch") || !body->get("branch").isString()) return std::nullopt;
-    return body->getValue<std::string>("branch");
+    if (!body || !body->has(name) || !body->get(name).isString()) return std::nullopt;
+    return body->getValue<std::string>(name);
   } catch (const Poco::Exception&) {
     return std::nullopt;
   }
@@ -266,7 +266,7 @@ std::optional<std::string> branch_asked(const HttpRequest& request) {
 
 HttpResponse trigger(const ServeParts& parts, const HttpRequest& request) {
   if (auto refused = refuse_write(parts, request)) return *refused;
-  const auto branch = branch_asked(request);
+  const auto branch = asked(request, "branch");
   if (!branch) return json_error(400, R"(name the branch: ?branch=main, or a JSON body {"branch":"main"})");
   const auto repo = request.params.at("owner") + "/" + request.params.at("repo");
   const auto done = parts.scheduler.trigger(repo, *branch);
@@ -299,10 +299,11 @@ HttpResponse get_app(const ServeParts& parts, const HttpRequest& request) {
   return {200, stringify(*status.value())};
 }
 
-// The body of a rollback that was tried: how it ended, the live slot, what it said.
-std::string rollback_body(const RollbackAnswer& done) {
+// The body of a hand operation that was tried: how it ended (`done_as` when done), the live
+// slot, what it said.
+std::string hand_body(const HandAnswer& done, const char* done_as) {
   Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
-  body.set("result", done.ok() ? "rolled back" : "failed");
+  body.set("result", done.ok() ? done_as : "failed");
   if (!done.ok()) body.set("reason", done.reason);
   body.set("live", done.live ? Poco::Dynamic::Var(std::string(to_string(*done.live))) : Poco::Dynamic::Var());
   Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
@@ -311,23 +312,38 @@ std::string rollback_body(const RollbackAnswer& done) {
   return stringify(body);
 }
 
-// Synchronous: a rollback to a running slot takes one proxy reload; one that must start the
-// slot first takes its health checks, and the caller wants to know how it ended.
-HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
-  if (auto refused = refuse_write(parts, request)) return *refused;
-  const auto done = served_rollback(parts.config.data_dir, request.params.at("app"), parts.reporting,
-                                    parts.runs, "the agent's API");
+// The status and body of a hand operation's answer.
+HttpResponse hand_response(const HandAnswer& done, const char* done_as) {
   switch (done.result) {
-    case RollbackResult::rolled_back:
-      return {200, rollback_body(done)};
-    case RollbackResult::no_such_app:
+    case HandResult::done:
+      return {200, hand_body(done, done_as)};
+    case HandResult::no_such_app:
       return json_error(404, done.reason);
-    case RollbackResult::failed:
-      return {409, rollback_body(done)};
-    case RollbackResult::unreadable:
+    case HandResult::failed:
+      return {409, hand_body(done, done_as)};
+    case HandResult::unreadable:
       break;
   }
   return json_error(500, done.reason);
+}
+
+// Synchronous: a rollback to a running slot takes one proxy switch; one that must start the
+// slot first takes its health checks, and the caller wants to know how it ended.
+HttpResponse rollback(const ServeParts& parts, const HttpRequest& request) {
+  if (auto refused = refuse_write(parts, request)) return *refused;
+  return hand_response(served_rollback(parts.config.data_dir, request.params.at("app"), parts.reporting,
+                                       parts.runs, "the agent's API"),
+                       "rolled back");
+}
+
+// As `turnout deploy switch SLOT`: synchronous like a rollback.
+HttpResponse switch_slot(const ServeParts& parts, const HttpRequest& request) {
+  if (auto refused = refuse_write(parts, request)) return *refused;
+  const auto name = asked(request, "slot");
+  const auto slot = steps::deploy::parse_slot(name.value_or(""));
+  if (!slot) return json_error(400, R"(name the slot: ?slot=green, or a JSON body {"slot":"green"})");
+  return hand_response(
+      served_switch(parts.config.data_dir, request.params.at("app"), *slot, "the agent's API"), "switched");
 }
 
 HttpResponse metrics(const ServeParts& parts) {
@@ -362,6 +378,8 @@ void add_serve_routes(Router& router, const ServeParts& parts) {
              [&parts](const HttpRequest& request) { return get_app(parts, request); });
   router.add("POST", "/api/apps/{app}/rollback",
              [&parts](const HttpRequest& request) { return rollback(parts, request); });
+  router.add("POST", "/api/apps/{app}/switch",
+             [&parts](const HttpRequest& request) { return switch_slot(parts, request); });
 }
 
 }  // namespace turnout::agent

@@ -1,7 +1,8 @@
 // Rolls a deployed app back from the dashboard: the overview shows the live slot, the app's page
 // names the release the button goes to, the button (confirmed) moves traffic, and the overview
-// shows the other slot live. Run by tests/agent/dashboard/browser_test.cpp:
-//   node rollback.mjs SPEC.json   (SPEC: base, token, out, app, live, previous: {slot, sha})
+// shows the other slot live; then the Switch button (naming the idle slot and its commit) moves
+// traffic back. Run by tests/agent/dashboard/browser_test.cpp:
+//   node rollback.mjs SPEC.json   (SPEC: base, token, out, app, live, sha, previous: {slot, sha})
 import { fail, open, run, shoot, signIn, step, text } from "./lib.mjs";
 
 await run(async ({ spec, newPage }) => {
@@ -25,4 +26,15 @@ await run(async ({ spec, newPage }) => {
   await open(spec, page, "/");
   if (!(await card()).includes(`live slot ${spec.previous.slot}`)) fail(`after the rollback: ${await card()}`);
   step(`rolled back: ${spec.app} live on ${spec.previous.slot}`);
+
+  await open(spec, page, `/apps/${spec.app}`);
+  const switchNote = await text(page, "form[action$='/switch'] .muted");
+  const switchButton = await text(page, "form[action$='/switch'] button");
+  if (!switchButton.includes(spec.live) || !switchNote.includes(spec.sha.slice(0, 7)))
+    fail(`the switch button says: ${switchButton} / ${switchNote}`);
+  await Promise.all([page.waitForNavigation({ timeout: 120000 }), page.click("form[action$='/switch'] button")]);
+  if (new URL(page.url()).pathname !== `/apps/${spec.app}`) fail(`switch went to ${page.url()}`);
+  await open(spec, page, "/");
+  if (!(await card()).includes(`live slot ${spec.live}`)) fail(`after the switch: ${await card()}`);
+  step(`switched: ${spec.app} live on ${spec.live} again (${switchButton.trim()})`);
 });

@@ -83,10 +83,9 @@ void AgentServer::start(const std::vector<std::string>& flags) {
   for (const auto& branch : branches_) branches += (branches.empty() ? "" : ", ") + branch;
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (port == 0 || attempt > 0) port = free_loopback_port();
-    dir.write("agent.yml", "listen: 127.0.0.1:" + std::to_string(port) +
-                               "\npublic_url: http://ci.test\ndata_dir: " + data().string() +
-                               "\nwebhook_secret_file: " + (dir / "secret").string() +
-                               "\nshutdown_grace: 1s\n" + extra_ +
+    dir.write("agent.yml", "listen: 127.0.0.1:" + std::to_string(port) + "\npublic_url: " + public_url +
+                               "\ndata_dir: " + data().string() + "\nwebhook_secret_file: " +
+                               (dir / "secret").string() + "\nshutdown_grace: 1s\n" + extra_ +
                                "repos:\n  - name: woodpecker-ci/woodpecker\n    url: " + app.url() +
                                "\n    branches: [" + branches + "]\n" + indented(repo_extra));
     std::vector<std::string> argv = {TURNOUT_BINARY, "serve", "--config", config().string()};

@@ -62,6 +62,8 @@ class AgentServer {
   /// Appended to the repository's item in agent.yml, each line indented by 4 spaces (e.g.
   /// "github: {...}\n"); set it before start().
   std::string repo_extra;
+  /// agent.yml's public_url (an https one makes the dashboard's cookies Secure); set it before start().
+  std::string public_url = "http://ci.test";
 
   /// Starts (or starts again) the agent and waits until /healthz answers; retries on another
   /// port when the chosen one was taken meanwhile.

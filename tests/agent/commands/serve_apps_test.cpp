@@ -96,6 +96,21 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
   CHECK(server.post_api("/api/apps/web/rollback", "Bearer the-api-token").status == 200);
   CHECK(site.serves("v2"));
 
+  // A switch by hand, as `turnout deploy switch`: to a named slot, refused whole when unnamed.
+  CHECK(server.post_api("/api/apps/web/switch?slot=blue").status == 401);
+  CHECK(server.post_api("/api/apps/web/switch", "Bearer the-api-token").status == 400);
+  CHECK(server.post_api("/api/apps/web/switch?slot=purple", "Bearer the-api-token").status == 400);
+  CHECK(server.post_api("/api/apps/nope/switch?slot=blue", "Bearer the-api-token").status == 404);
+  CHECK(site.serves("v2"));
+  const auto switched = server.post_api("/api/apps/web/switch?slot=blue", "Bearer the-api-token");
+  INFO(switched.body);
+  CHECK(switched.status == 200);
+  CHECK(switched.json()->getValue<std::string>("result") == "switched");
+  CHECK(switched.json()->getValue<std::string>("live") == "blue");
+  CHECK(site.serves("v1"));
+  CHECK(server.post_api("/api/apps/web/switch?slot=green", "Bearer the-api-token").status == 200);
+  CHECK(site.serves("v2"));
+
   // The live slot dies: /metrics says so at the next scrape.
   const int pid = server.get("/api/apps/web").json()->getObject("live")->getValue<int>("pid");
   REQUIRE(::kill(pid, SIGKILL) == 0);

@@ -120,7 +120,7 @@ TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log
   }
 }
 
-TEST_CASE("dashboard in chromium: an app rolled back from its page, the overview shows it",
+TEST_CASE("dashboard in chromium: an app rolled back and switched from its page, the overview shows it",
           "[browser][integration][dashboard][deploy][nginx][slow]") {
   AgentServer server("workers: 1\napi_token_file: api-token\n", {"main"}, false);
   server.dir.write("api-token", "browser-token\n");
@@ -128,18 +128,19 @@ TEST_CASE("dashboard in chromium: an app rolled back from its page, the overview
   site.data_dir = server.data();
   server.start();
   const auto v1 = deploy(server, site, "v1");
-  deploy(server, site, "v2");
+  const auto v2 = deploy(server, site, "v2");
   REQUIRE(site.serves("v2"));
 
   auto spec = spec_for(server, "browser-token");
   spec.set("app", "web");
   spec.set("live", "green");
+  spec.set("sha", v2);
   Poco::JSON::Object previous;
   previous.set("slot", "blue");
   previous.set("sha", v1);
   spec.set("previous", previous);
   run_scenario(server, "rollback.mjs", spec);
-  CHECK(site.serves("v1"));
+  CHECK(site.serves("v2"));  // rolled back to v1, then switched back
   CHECK(fs::exists(screenshots() / "app-1280.png"));
 }
 

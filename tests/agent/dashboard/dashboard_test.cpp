@@ -151,6 +151,8 @@ TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integ
   const auto elsewhere = post_login(server, kToken, "%2F%2Fevil.example");
   CHECK(elsewhere.location == "/");
 
+  // Served over plain HTTP (no TLS, no https public_url): a Secure cookie would never come back.
+  CHECK_THAT(post_login(server, kToken, "%2Fruns").cookie, !Catch::Contains("Secure"));
   const std::string cookie = sign_in(server);
   const auto runs = get(server, "/runs", cookie);
   CHECK(runs.status == 200);
@@ -182,6 +184,17 @@ TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integ
   // Signing out ends the session.
   CHECK(send(server, "POST", "/logout", cookie, "csrf=" + csrf_of(run.body)).status == 303);
   CHECK(get(server, "/runs", cookie).status == 303);
+}
+
+TEST_CASE("dashboard: behind an https public_url its cookies are Secure", "[integration][dashboard]") {
+  AgentServer server("workers: 1\napi_token_file: token\n", {"main"}, false);
+  server.public_url = "https://ci.example.com";
+  server.dir.write("token", kToken + "\n");
+  server.start();
+  CHECK_THAT(get(server, "/login").cookie, Catch::Contains("; Secure"));
+  const auto signed_in = post_login(server, kToken, "%2Fruns");
+  REQUIRE(signed_in.status == 303);
+  CHECK_THAT(signed_in.cookie, Catch::StartsWith("turnout_session=") && Catch::Contains("; Secure"));
 }
 
 TEST_CASE("dashboard: bad input is a page with the reason; markup from a push is text",

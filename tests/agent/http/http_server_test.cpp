@@ -281,6 +281,45 @@ TEST_CASE("http server: queries and paths are decoded, and a bad escape is a 400
   CHECK_THAT(bad, Catch::Contains("\"error\":\"bad percent-escape in the URL's query"));
 }
 
+TEST_CASE("http server: a request line past the header limit is 414, headers past it 431",
+          "[integration][http]") {
+  const Router router = echo_router();
+  auto options = loopback_options();
+  std::vector<int> refused;
+  std::mutex mutex;
+  options.on_refused = [&](const std::string&, int status) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    refused.push_back(status);
+  };
+  auto server = start(options, router);
+  // A 10 MB query string: answered once the limit is passed, the rest read and dropped.
+  const auto long_line = exchange(server->port(), "GET /query?q=" + std::string(10 * 1024 * 1024, 'a') +
+                                                      " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(long_line, Catch::StartsWith("HTTP/1.1 414 URI Too Long\r\n"));
+  CHECK_THAT(long_line, Catch::Contains("\"error\":\"request line over 16384 bytes\""));
+  const auto big_header =
+      exchange(server->port(), "GET /query?q=1 HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') +
+                                   "\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(big_header, Catch::StartsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+  CHECK_THAT(big_header, Catch::Contains("\"error\":\"request headers over 16384 bytes\""));
+  const std::lock_guard<std::mutex> lock(mutex);
+  CHECK(refused == std::vector<int>{414, 431});
+}
+
+TEST_CASE("http server: a field a response carries twice goes out twice", "[integration][http]") {
+  Router router;
+  router.add("GET", "/cookies", [](const HttpRequest&) {
+    HttpResponse response{200, "two", "text/plain"};
+    response.headers = {{"Set-Cookie", "a=1; Path=/"}, {"Set-Cookie", "b=2; Path=/"}};
+    return response;
+  });
+  auto server = start(loopback_options(), router);
+  const auto answer =
+      exchange(server->port(), "GET /cookies HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(answer, Catch::Contains("\r\nSet-Cookie: a=1; Path=/\r\n"));
+  CHECK_THAT(answer, Catch::Contains("\r\nSet-Cookie: b=2; Path=/\r\n"));
+}
+
 TEST_CASE("http server: a bad or too large Content-Length is refused with a reason, and told",
           "[integration][http]") {
   const Router router = echo_router();

@@ -1,10 +1,12 @@
-#include "agent/apps/hand_rollback.h"
+#include "agent/apps/hand_operations.h"
 
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <cstdint>
 #include <utility>
+
+#include "steps/deploy/blue_green.h"
 
 namespace turnout::agent {
 
@@ -20,14 +22,14 @@ std::optional<std::int64_t> run_number(const std::string& text) {
 
 }  // namespace
 
-RollbackAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks) {
-  RollbackAnswer answer;
+HandAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks) {
+  HandAnswer answer;
   const auto log = masked_log(app, [&](const std::string& line) {
     answer.log.push_back(line);
     if (hooks.log) hooks.log(line);
   });
   const auto outcome = roll_back(app, hooks.to, hooks.cancel, log);
-  answer.result = outcome.ok ? RollbackResult::rolled_back : RollbackResult::failed;
+  answer.result = outcome.ok ? HandResult::done : HandResult::failed;
   answer.reason = masked(app, outcome.reason);
   answer.live = outcome.live;
   answer.cancelled = outcome.cancelled;
@@ -40,13 +42,12 @@ RollbackAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks) {
   return answer;
 }
 
-RollbackAnswer hand_rollback(const std::string& data_dir, const std::string& name,
-                             const RollbackHooks& hooks) {
+HandAnswer hand_rollback(const std::string& data_dir, const std::string& name, const RollbackHooks& hooks) {
   const auto app = find_deployed_app(data_dir, name);
   if (app) return hand_rollback(app.value(), hooks);
-  RollbackAnswer refused;
-  refused.result = app.error().kind == util::ErrorKind::not_found ? RollbackResult::no_such_app
-                                                                  : RollbackResult::unreadable;
+  HandAnswer refused;
+  refused.result =
+      app.error().kind == util::ErrorKind::not_found ? HandResult::no_such_app : HandResult::unreadable;
   refused.reason = app.error().message;
   return refused;
 }
@@ -62,17 +63,48 @@ RollbackReport report_to_deploying_repo(Reporting& reporting, RunHistory& store,
   };
 }
 
-RollbackAnswer served_rollback(const std::string& data_dir, const std::string& name, Reporting* reporting,
-                               RunHistory& store, const std::string& via) {
+HandAnswer served_rollback(const std::string& data_dir, const std::string& name, Reporting* reporting,
+                           RunHistory& store, const std::string& via) {
   const steps::CancelToken never;
   const RollbackHooks hooks{
       never, [&](const std::string& line) { spdlog::info("app {}: {}", name, line); },
       reporting == nullptr ? RollbackReport() : report_to_deploying_repo(*reporting, store, via)};
   spdlog::info("app {}: rollback asked through {}", name, via);
   const auto done = hand_rollback(data_dir, name, hooks);
-  if (done.result == RollbackResult::failed || done.result == RollbackResult::unreadable)
+  if (done.result == HandResult::failed || done.result == HandResult::unreadable)
     spdlog::warn("app {}: rollback failed: {}", name, done.reason);
   return done;
+}
+
+HandAnswer served_switch(const std::string& data_dir, const std::string& name, steps::deploy::Slot slot,
+                         const std::string& via) {
+  HandAnswer answer;
+  spdlog::info("app {}: switch to slot {} asked through {}", name, steps::deploy::to_string(slot), via);
+  // The name is checked against the apps with a state before it names a folder.
+  if (const auto known = find_deployed_app(data_dir, name); !known) {
+    answer.result =
+        known.error().kind == util::ErrorKind::not_found ? HandResult::no_such_app : HandResult::unreadable;
+    answer.reason = known.error().message;
+    return answer;
+  }
+  const auto app = load_app_deploy(data_dir, name, slot);
+  if (!app) {
+    answer.result = HandResult::unreadable;
+    answer.reason = app.error().message;
+    return answer;
+  }
+  const steps::CancelToken never;
+  const auto log = masked_log(app.value(), [&](const std::string& line) {
+    answer.log.push_back(line);
+    spdlog::info("app {}: {}", name, line);
+  });
+  warn_unset_secrets(app.value(), log);
+  const auto outcome = steps::deploy::switch_to_slot(app.value().deploy, app.value().site, slot, never, log);
+  answer.result = outcome.ok ? HandResult::done : HandResult::failed;
+  answer.reason = masked(app.value(), outcome.reason);
+  answer.live = outcome.live;
+  if (!outcome.ok) spdlog::warn("app {}: switch failed: {}", name, answer.reason);
+  return answer;
 }
 
 }  // namespace turnout::agent

@@ -1,8 +1,10 @@
 #pragma once
-// A rollback by hand, asked through the API (POST /api/apps/{app}/rollback) or the CLI
-// (`turnout deploy rollback`): the policy both share, so that the route only maps the answer to
-// a status and the command to an exit code. Reporting is a callback: the API reports to the
-// repository of the run that deployed the slot, the CLI to its config's repository.
+// Operations on a deployed app by hand: a rollback asked through the API (POST
+// /api/apps/{app}/rollback), the dashboard or the CLI (`turnout deploy rollback`), and a switch
+// asked from the dashboard (the CLI's `turnout deploy switch` runs the same switch_to_slot). The
+// policy is shared here, so that a route only maps the answer to a status and the command to an
+// exit code. Reporting is a callback: the API reports to the repository of the run that deployed
+// the slot, the CLI to its config's repository.
 
 #include <functional>
 #include <optional>
@@ -17,24 +19,24 @@
 
 namespace turnout::agent {
 
-/// How a hand rollback ended.
-enum class RollbackResult {
-  rolled_back,  ///< traffic is on the previous slot
+/// How a hand operation ended.
+enum class HandResult {
+  done,         ///< traffic is on the slot asked for (rollback: the previous one)
   no_such_app,  ///< no app of that name has a state here (API: 404)
   unreadable,   ///< the app's state or pipeline cannot be read (API: 500)
   failed,       ///< tried and refused or failed, traffic where it was (API: 409)
 };
 
-/// What a hand rollback answers; every text in it has the app's secrets masked.
-struct RollbackAnswer {
-  RollbackResult result = RollbackResult::failed;  ///< how it ended
-  std::string reason;                              ///< why not; "" when rolled back
-  std::optional<steps::deploy::Slot> live;         ///< the live slot afterwards; none when none
-  std::vector<std::string> log;                    ///< what the operation said, a line each
-  bool cancelled = false;                          ///< stopped by the cancel token
+/// What a hand operation answers; every text in it has the app's secrets masked.
+struct HandAnswer {
+  HandResult result = HandResult::failed;   ///< how it ended
+  std::string reason;                       ///< why not; "" when done
+  std::optional<steps::deploy::Slot> live;  ///< the live slot afterwards; none when none
+  std::vector<std::string> log;             ///< what the operation said, a line each
+  bool cancelled = false;                   ///< stopped by the cancel token
 
-  /// True when traffic moved back.
-  bool ok() const { return result == RollbackResult::rolled_back; }
+  /// True when traffic moved where it was asked to.
+  bool ok() const { return result == HandResult::done; }
 };
 
 /// Tells of a rollback that succeeded: traffic of app `app` is now on the slot `live` (its sha,
@@ -52,12 +54,11 @@ struct RollbackHooks {
 /// Rolls `app` back to a release that was live (roll_back, `hooks.to`), its log lines and reason masked, the
 /// lines also collected in the answer; reports through `hooks.report` when traffic moved. Never no_such_app
 /// nor unreadable: the caller has the app.
-RollbackAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks);
+HandAnswer hand_rollback(const AppDeploy& app, const RollbackHooks& hooks);
 
 /// The same for the app a request names: only an app with a state under `data_dir`
 /// (find_deployed_app), else no_such_app; one that cannot be loaded is unreadable.
-RollbackAnswer hand_rollback(const std::string& data_dir, const std::string& name,
-                             const RollbackHooks& hooks);
+HandAnswer hand_rollback(const std::string& data_dir, const std::string& name, const RollbackHooks& hooks);
 
 /// A RollbackReport to the repository of the run that deployed the slot now live, as a
 /// deployment made `via` ("the agent's API"). Says nothing when the store no longer has that
@@ -67,7 +68,15 @@ RollbackReport report_to_deploying_repo(Reporting& reporting, RunHistory& store,
 /// A rollback of app `name` under `data_dir` that a person asked for from the agent's side
 /// (the API, the dashboard): logged with `via` ("the agent's API") line by line, never
 /// cancelled, and reported as a deployment through `reporting` (null: not reported).
-RollbackAnswer served_rollback(const std::string& data_dir, const std::string& name, Reporting* reporting,
-                               RunHistory& store, const std::string& via);
+HandAnswer served_rollback(const std::string& data_dir, const std::string& name, Reporting* reporting,
+                           RunHistory& store, const std::string& via);
+
+/// Points app `name`'s traffic under `data_dir` at `slot`, as a person asked from the agent's
+/// side (the dashboard's Switch): the same switch_to_slot as `turnout deploy switch`, with the
+/// commands and secrets of the release `slot` runs (started first if it does not run, health
+/// checked before the switch), logged with `via` line by line, never cancelled. Only an app
+/// with a state under `data_dir` (no_such_app otherwise).
+HandAnswer served_switch(const std::string& data_dir, const std::string& name, steps::deploy::Slot slot,
+                         const std::string& via);
 
 }  // namespace turnout::agent
