@@ -59,6 +59,8 @@ int ioprio_of(pipeline::IoClass io) {
     const rlimit data{*limits.data_bytes, *limits.data_bytes};
     if (::setrlimit(RLIMIT_DATA, &data) != 0) fail_child(report);
   }
+  // "0": the writing process. Before exec, so that nothing the step runs is outside the group.
+  if (limits.cgroup_procs >= 0 && ::write(limits.cgroup_procs, "0", 1) != 1) fail_child(report);
   ::execve(spawn.path, spawn.argv, spawn.envp);
   fail_child(report);
 }
@@ -73,14 +75,21 @@ ProcessLimits limits_of(const pipeline::Resources& resources) {
   return limits;
 }
 
-std::string describe_isolation(const pipeline::Resources& resources) {
+std::string describe_isolation(const pipeline::Resources& resources, const std::string& group,
+                               const std::string& why_not) {
   std::string line = "isolation: steps run at nice " + std::to_string(resources.nice.value_or(0)) + ", io " +
                      to_string(resources.io.value_or(pipeline::IoClass::normal));
+  if (!group.empty()) {
+    line += ", in the run's cgroup v2 group " + group + " (";
+    if (resources.memory) line += "memory.max " + pipeline::format_size(*resources.memory) + ", ";
+    if (resources.pids) line += "pids.max " + std::to_string(*resources.pids) + ", ";
+    if (resources.cpu_percent) line += "cpu.max " + std::to_string(*resources.cpu_percent) + "%, ";
+    return line + "cpu.weight of nice " + std::to_string(resources.nice.value_or(0)) + ")";
+  }
   if (resources.memory)
     line += ", memory " + pipeline::format_size(*resources.memory) + " per process (RLIMIT_DATA)";
-  if (resources.pids || resources.cpu_percent)
-    line += "; pids and cpu are not enforced: no cgroup v2 tree is delegated to turnout here";
-  return line;
+  if (resources.pids || resources.cpu_percent) line += "; pids and cpu are not enforced";
+  return line + "; no cgroup: " + why_not;
 }
 
 pid_t spawn_limited(const LimitedSpawn& spawn) {

@@ -20,6 +20,7 @@ struct ProcessLimits {
   int nice = 0;                                      ///< 0..19, added to turnout's own
   pipeline::IoClass io = pipeline::IoClass::normal;  ///< its I/O scheduling class
   std::optional<std::uint64_t> data_bytes;           ///< RLIMIT_DATA of each process; none: no limit
+  int cgroup_procs = -1;  ///< cgroup.procs of the group the process joins before exec; -1: turnout's
 };
 
 /// What a process and the descendants it waited for used, as the kernel accounts it.
@@ -32,9 +33,11 @@ struct ResourceUse {
 /// can enforce without cgroups: nice, io and memory. pids and cpu need a cgroup.
 ProcessLimits limits_of(const pipeline::Resources& resources);
 
-/// One line for the run log: what of `resources` is in force here and what is not (pids and
-/// cpu without a delegated cgroup v2 tree).
-std::string describe_isolation(const pipeline::Resources& resources);
+/// One line for the run log: what of `resources` is in force here and what is not. `group` is
+/// the run's cgroup v2 group ("" when it has none, then `why_not` says why, and pids and cpu are
+/// not enforced).
+std::string describe_isolation(const pipeline::Resources& resources, const std::string& group,
+                               const std::string& why_not);
 
 /// How a child is to be started by spawn_limited: the command, its environment and its pipes.
 struct LimitedSpawn {

@@ -15,6 +15,7 @@ namespace turnout::steps {
 struct RunnerOptions {
   std::vector<std::string> only_stages;  ///< run just these stages (in pipeline order); empty = all
   util::Duration kill_grace = util::Duration(5000);  ///< TERM -> KILL delay for a step's group
+  class RunCgroup* cgroup = nullptr;  ///< the run's cgroup v2 group, which its steps join; none: no group
 };
 
 /// Runs the stages of a pipeline in order, stopping at the first failed stage (unless it may

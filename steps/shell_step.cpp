@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "steps/environment.h"
+#include "steps/run_cgroup.h"
+#include "steps/unique_fd.h"
 
 namespace turnout::steps {
 
@@ -61,6 +63,19 @@ StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, c
 
   StepResult result;
   result.name = step.name;
+  UniqueFd group;  // open until the step's process has joined the run's group
+  if (env.cgroup != nullptr) {
+    auto entered = env.cgroup->enter(resources);
+    if (!entered) {
+      result.status = Status::failed;
+      result.reason = "cannot put the step in the run's cgroup: " + entered.error().message;
+      return result;
+    }
+    group = std::move(entered.value());
+    spec.limits->cgroup_procs = group.get();
+    spec.limits->data_bytes.reset();  // memory.max limits the step's processes together instead
+  }
+  const auto oom_kills_before = env.cgroup != nullptr ? env.cgroup->oom_kills() : 0;
   bool allocation_failed = false;
   const OutputSink watching = [&](Stream stream, std::chrono::system_clock::time_point time,
                                   std::string_view line) {
@@ -79,6 +94,9 @@ StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, c
     result.duration = outcome.value().duration;
     result.reason = describe(outcome.value(), step);
     result.usage = outcome.value().usage;
+    // Under memory.max the kernel's OOM killer ends a process with SIGKILL: memory.events counts it.
+    if (env.cgroup != nullptr && resources.memory && env.cgroup->oom_kills() > oom_kills_before)
+      allocation_failed = true;
     if (allocation_failed && result.status == Status::failed)
       result.reason =
           "out of memory (limit " + pipeline::format_size(*resources.memory) + "): " + result.reason;

@@ -29,6 +29,7 @@ struct ShellStepEnv {
   const SecretMasker& masker;          ///< masks every line
   const CancelToken& cancel;           ///< ends the step's group when set
   util::Duration kill_grace;           ///< TERM -> KILL delay
+  class RunCgroup* cgroup = nullptr;   ///< the run's cgroup v2 group; none: priorities and RLIMIT_DATA
 };
 
 /// Runs `step` in the workspace (plus its working_directory) and returns how it ended; never

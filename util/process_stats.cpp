@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -9,8 +10,16 @@
 
 namespace turnout::util {
 
-std::optional<ProcessStats> read_process_stats(pid_t pid) {
-  const std::string path = pid == 0 ? "/proc/self/stat" : "/proc/" + std::to_string(pid) + "/stat";
+namespace {
+
+// The fields of /proc/PID/stat that the stats need.
+struct StatFields {
+  char state = 0;
+  pid_t session = 0;
+  ProcessStats stats;
+};
+
+std::optional<StatFields> read_stat(const std::string& path) {
   const auto read = read_whole_file(path);
   if (!read) return std::nullopt;
   const std::string& stat = read.value();
@@ -19,18 +28,48 @@ std::optional<ProcessStats> read_process_stats(pid_t pid) {
   if (end_of_command == std::string::npos) return std::nullopt;
   std::istringstream fields(stat.substr(end_of_command + 1));
   std::string field;
-  unsigned long long utime = 0, stime = 0, rss_pages = 0;
+  StatFields found;
+  unsigned long long ticks[4] = {};  // utime, stime, cutime, cstime: fields 14 to 17
   for (int index = 3; fields >> field; ++index) {
-    if (index == 14) utime = std::stoull(field);
-    if (index == 15) stime = std::stoull(field);
+    if (index == 3) found.state = field.front();
+    if (index == 6) found.session = static_cast<pid_t>(std::stol(field));
+    if (index >= 14 && index <= 17) ticks[index - 14] = std::stoull(field);
     if (index == 24) {
-      rss_pages = std::stoull(field);
-      const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+      const double per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
       const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-      return ProcessStats{static_cast<double>(utime + stime) / ticks, rss_pages * page};
+      found.stats =
+          ProcessStats{static_cast<double>(ticks[0] + ticks[1]) / per_second,
+                       static_cast<double>(ticks[2] + ticks[3]) / per_second, std::stoull(field) * page};
+      return found;
     }
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ProcessStats> read_process_stats(pid_t pid) {
+  const auto found = read_stat(pid == 0 ? "/proc/self/stat" : "/proc/" + std::to_string(pid) + "/stat");
+  if (!found) return std::nullopt;
+  return found->stats;
+}
+
+std::optional<ProcessStats> read_session_stats(pid_t session) {
+  if (session <= 0) return std::nullopt;
+  std::optional<ProcessStats> sum;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto found = read_stat(entry.path().string() + "/stat");
+    // A zombie's figures are already its parent's to count once it is waited for.
+    if (!found || found->session != session || found->state == 'Z' || found->state == 'X') continue;
+    if (!sum) sum = ProcessStats{};
+    sum->cpu_seconds += found->stats.cpu_seconds;
+    sum->waited_cpu_seconds += found->stats.waited_cpu_seconds;
+    sum->resident_bytes += found->stats.resident_bytes;
+  }
+  return sum;
 }
 
 }  // namespace turnout::util

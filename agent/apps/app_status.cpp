@@ -161,8 +161,11 @@ std::vector<SlotHealth> all_slots_health(const std::string& data_dir) {
       const auto found = app.value().state.slots.find(slot);
       const deploy::SlotState none;
       const auto& state = found == app.value().state.slots.end() ? none : found->second;
-      all.push_back({name, slot, app.value().state.live == slot, slot_runs(state),
-                     probe_slot(app.value(), state).healthy});
+      const bool runs = slot_runs(state);
+      // The slot was started with setsid: its pid is its session's id.
+      const auto usage = runs && state.process ? util::read_session_stats(state.process->pid) : std::nullopt;
+      all.push_back(
+          {name, slot, app.value().state.live == slot, runs, probe_slot(app.value(), state).healthy, usage});
     }
   }
   return all;

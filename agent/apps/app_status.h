@@ -5,10 +5,12 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/apps/app_deploy.h"
+#include "util/process_stats.h"
 
 namespace turnout::agent {
 
@@ -29,6 +31,8 @@ struct SlotHealth {
   bool live = false;                                     ///< the app's live slot
   bool alive = false;                                    ///< its process runs
   bool healthy = false;  ///< it answered its health probe (at most a second old)
+  /// What its processes (its session) use now: agent-supervised slots that run only.
+  std::optional<util::ProcessStats> usage;
 };
 
 /// Both slots of every app under `data_dir`, by app name; an app whose state or pipeline cannot

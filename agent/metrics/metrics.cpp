@@ -38,6 +38,26 @@ void slot_gauge(std::ostream& out, const char* name, const char* help, const std
   }
 }
 
+// The CPU and memory of each slot whose processes turnout knows; a slot that does not run has no
+// series (a gauge of 0 would read as a slot that uses nothing).
+void slot_usage(std::ostream& out, const std::vector<SlotSample>& slots) {
+  const auto series = [&](const char* name, const SlotSample& slot) -> std::ostream& {
+    return out << name << "{app=\"" << escaped(slot.app) << "\",slot=\"" << escaped(slot.slot) << "\"} ";
+  };
+  head(out, "turnout_slot_cpu_seconds_total", "counter",
+       "CPU time of the slot's processes (its session), their waited-for children included.");
+  for (const auto& slot : slots) {
+    if (slot.usage)
+      series("turnout_slot_cpu_seconds_total", slot)
+          << slot.usage->cpu_seconds + slot.usage->waited_cpu_seconds << '\n';
+  }
+  head(out, "turnout_slot_resident_memory_bytes", "gauge",
+       "Resident memory of the slot's processes (its session), summed.");
+  for (const auto& slot : slots) {
+    if (slot.usage) series("turnout_slot_resident_memory_bytes", slot) << slot.usage->resident_bytes << '\n';
+  }
+}
+
 }  // namespace
 
 void Metrics::observe_run(double seconds) {
@@ -86,6 +106,7 @@ std::string Metrics::render(const StoreStats& stats, const std::vector<SlotSampl
   slot_gauge(out, "turnout_slot_alive", "1 while the slot's process runs.", slots, &SlotSample::alive);
   slot_gauge(out, "turnout_slot_healthy", "1 when the slot answered a health probe at this scrape.", slots,
              &SlotSample::healthy);
+  slot_usage(out, slots);
 
   std::lock_guard lock(mutex_);
   head(out, "turnout_webhook_rejected_total", "counter",

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/store/store_stats.h"
+#include "util/process_stats.h"
 
 namespace turnout::agent {
 
@@ -21,6 +23,9 @@ struct SlotSample {
   bool live = false;     ///< the proxy's slot, as the app's state says
   bool alive = false;    ///< its process runs (an outside supervisor's: it was started)
   bool healthy = false;  ///< it answered one health probe now
+  /// What its processes (its session) use now; none when it does not run or an outside
+  /// supervisor runs it (turnout knows no process of it then).
+  std::optional<util::ProcessStats> usage = std::nullopt;
 };
 
 /// The run duration histogram, fed by the workers; the rest is read from the store per scrape.

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "agent/run/run_log.h"
 #include "agent/run/store_recorder.h"
 #include "git/repository_info.h"
 #include "steps/environment.h"
 #include "steps/process_limits.h"
+#include "steps/run_cgroup.h"
 #include "steps/runner.h"
 #include "util/strings.h"
 
@@ -151,6 +153,21 @@ RunEnding ending_for(const steps::RunResult& result, const RunControl* control) 
   return RunEnding{run_status_for(result.status), steps::run_failure_reason(result)};
 }
 
+/// A run's cgroup v2 group, or why it has none.
+struct RunGroup {
+  std::unique_ptr<steps::RunCgroup> group;
+  std::string why_not;
+};
+
+// The run's own group where this machine delegates a cgroup v2 tree to turnout.
+RunGroup run_cgroup(const std::string& run_id) {
+  const auto& isolation = steps::machine_cgroup_isolation();
+  if (isolation.parent.empty()) return {nullptr, isolation.why_not};
+  auto made = steps::RunCgroup::create(isolation.parent, run_id);
+  if (!made) return {nullptr, made.error().message};
+  return {std::move(made.value()), ""};
+}
+
 /// What a run needs besides its pipeline and context.
 struct Execution {
   RunHistory& store;
@@ -167,14 +184,17 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
   context.run_id = std::to_string(id);
   if (prepared.checkout)
     log.note("checked out " + context.sha + " (" + context.ref + ") from " + context.repo);
+  const auto group = run_cgroup(context.run_id);
   // Once per run, what a step's `resources:` can and cannot enforce on this machine.
-  log.note(steps::describe_isolation(prepared.pipeline.resources.within(pipeline::default_resources())));
+  log.note(steps::describe_isolation(prepared.pipeline.resources.within(pipeline::default_resources()),
+                                     group.group ? group.group->dir() : "", group.why_not));
   StoreRecorder recorder(execution.store, id);
   std::vector<steps::RunObserver*> observers = execution.observers;
   observers.push_back(&log);
   observers.push_back(&recorder);
   steps::RunnerOptions options;
   options.only_stages = request.stages;
+  options.cgroup = group.group.get();
   const auto result = steps::Runner(observers, execution.cancel, options).run(prepared.pipeline, context);
   RunOutcome outcome{agent::exit_code_for(result.status), id, ""};
   outcome.unrecorded_end = record_end(execution.store, id, ending_for(result, execution.control));

@@ -351,7 +351,8 @@ HttpResponse metrics(const ServeParts& parts) {
   if (!stats) return json_error(500, stats.error().message);
   std::vector<SlotSample> slots;
   for (const auto& slot : all_slots_health(parts.config.data_dir))
-    slots.push_back({slot.app, steps::deploy::to_string(slot.slot), slot.live, slot.alive, slot.healthy});
+    slots.push_back(
+        {slot.app, steps::deploy::to_string(slot.slot), slot.live, slot.alive, slot.healthy, slot.usage});
   return {200, parts.metrics.render(stats.value(), slots), "text/plain; version=0.0.4; charset=utf-8"};
 }
 

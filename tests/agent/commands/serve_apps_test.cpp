@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "tests/support/agent_server.h"
@@ -15,6 +17,13 @@
 using namespace turnout::test;
 
 namespace {
+
+// The value of the series `name` with labels `labels` in a /metrics text; nullopt when absent.
+std::optional<double> series_value(const std::string& metrics, const std::string& series) {
+  const auto at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(metrics.substr(at + series.size() + 2));
+}
 
 // Pushes `version` of the deploy pipeline and waits for its run to end; returns the sha.
 std::string deploy_through_agent(AgentServer& server, const DeploySite& site, const std::string& version) {
@@ -62,6 +71,13 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
   CHECK_THAT(metrics, Catch::Contains("turnout_slot_live{app=\"web\",slot=\"blue\"} 0\n"));
   CHECK_THAT(metrics, Catch::Contains("turnout_slot_alive{app=\"web\",slot=\"blue\"} 1\n"));
   CHECK_THAT(metrics, Catch::Contains("turnout_slot_healthy{app=\"web\",slot=\"green\"} 1\n"));
+  // Both slots run the test app: each has its CPU and memory, summed over its session.
+  for (const std::string slot : {"blue", "green"}) {
+    INFO(slot);
+    const std::string labels = "{app=\"web\",slot=\"" + slot + "\"}";
+    CHECK(series_value(metrics, "turnout_slot_resident_memory_bytes" + labels).value_or(0) > 1024 * 1024);
+    CHECK(series_value(metrics, "turnout_slot_cpu_seconds_total" + labels).has_value());
+  }
 
   CHECK(server.post_api("/api/apps/web/rollback").status == 401);
   CHECK(server.post_api("/api/apps/web/rollback", "Bearer wrong").status == 403);
@@ -121,8 +137,16 @@ TEST_CASE("serve: pushed deploys are shown at /api/apps and rolled back through 
     if (!dead) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   CHECK(dead);
-  CHECK_THAT(server.get("/metrics").body,
-             Catch::Contains("turnout_slot_healthy{app=\"web\",slot=\"green\"} 0\n"));
+  const auto after_kill = server.get("/metrics").body;
+  CHECK_THAT(after_kill, Catch::Contains("turnout_slot_healthy{app=\"web\",slot=\"green\"} 0\n"));
+  // A slot that no longer runs has no CPU or memory series; the other still has its own.
+  CHECK_FALSE(
+      series_value(after_kill, "turnout_slot_resident_memory_bytes{app=\"web\",slot=\"green\"}").has_value());
+  CHECK_FALSE(
+      series_value(after_kill, "turnout_slot_cpu_seconds_total{app=\"web\",slot=\"green\"}").has_value());
+  CHECK(
+      series_value(after_kill, "turnout_slot_resident_memory_bytes{app=\"web\",slot=\"blue\"}").value_or(0) >
+      0);
 }
 
 TEST_CASE("serve: a rollback by hand during a deploy answers at once with what the deploy is doing",

@@ -68,3 +68,21 @@ TEST_CASE("metrics: each app's slots are live, alive and healthy gauges", "[unit
     CHECK_THAT(text, Catch::Contains(line));
   }
 }
+
+TEST_CASE("metrics: a running slot's CPU and memory are series; a slot that does not run has none",
+          "[unit][metrics]") {
+  std::vector<turnout::agent::SlotSample> slots{{"web", "blue", true, true, true},
+                                                {"web", "green", false, false, false}};
+  slots[0].usage = turnout::util::ProcessStats{1.5, 0.25, 8 * 1024 * 1024};
+  const auto text = Metrics().render(StoreStats(), slots);
+  for (const auto* line : {"# TYPE turnout_slot_cpu_seconds_total counter\n",
+                           // Its waited-for children's CPU time is the slot's too.
+                           "turnout_slot_cpu_seconds_total{app=\"web\",slot=\"blue\"} 1.75\n",
+                           "# TYPE turnout_slot_resident_memory_bytes gauge\n",
+                           "turnout_slot_resident_memory_bytes{app=\"web\",slot=\"blue\"} 8388608\n"}) {
+    INFO(line);
+    CHECK_THAT(text, Catch::Contains(line));
+  }
+  CHECK_THAT(text, !Catch::Contains("turnout_slot_cpu_seconds_total{app=\"web\",slot=\"green\"}"));
+  CHECK_THAT(text, !Catch::Contains("turnout_slot_resident_memory_bytes{app=\"web\",slot=\"green\"}"));
+}
