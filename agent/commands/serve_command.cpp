@@ -26,6 +26,7 @@
 #include "agent/report/report_sender.h"
 #include "agent/report/reporting.h"
 #include "agent/run/exit_code.h"
+#include "agent/serve/feed_listener.h"
 #include "agent/serve/routes.h"
 #include "agent/serve/scheduler.h"
 #include "agent/serve/server_logging.h"
@@ -342,8 +343,9 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
   const DashboardParts dashboard{config,    stores.history, stores.counter, stores.deliveries,
                                  scheduler, tokens.value(), &reporting};
   util::Reloadable<std::vector<std::string>> accepted_tokens(std::move(tokens.value()));
-  const ServeParts parts{config,    intake,  stores.history,  stores.counter,
-                         scheduler, metrics, accepted_tokens, &reporting};
+  const FeedListener feed(config.data_dir);
+  const ServeParts parts{config,  intake,          stores.history, stores.counter, scheduler,
+                         metrics, accepted_tokens, &reporting,     &feed};
   Router router;
   add_serve_routes(router, parts);
   const auto sign_in_tokens = add_dashboard_routes(router, dashboard);
