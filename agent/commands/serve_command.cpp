@@ -372,6 +372,11 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
                                config.tls ? config.tls->cert : ""};
   if (auto announced = announce_presence(config.data_dir, presence); !announced)
     spdlog::warn("turnout rerun will not find this agent: {}", announced.error().message);
+  if (feed.listening()) {
+    spdlog::info("traffic feed on udp://127.0.0.1:{}", feed.port());
+  } else {
+    spdlog::warn("traffic feed off (apps with `feed: true` are not counted): {}", feed.problem());
+  }
   if (!config.api_token.configured())
     spdlog::warn(
         "no api_token_file or api_token_env: the API's writes (rerun, cancel, rollback) are refused");

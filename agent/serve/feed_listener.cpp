@@ -1,7 +1,5 @@
 #include "agent/serve/feed_listener.h"
 
-#include <spdlog/spdlog.h>
-
 #include "steps/deploy/feed_endpoint.h"
 
 namespace turnout::agent {
@@ -13,7 +11,7 @@ FeedListener::FeedListener(const std::string& data_dir) {
   feed_ = std::make_unique<deploy::TrafficFeed>(
       deploy::TrafficFeedOptions{endpoint ? endpoint.value().key : std::string()});
   if (!endpoint) {
-    spdlog::warn("traffic feed off (apps with `feed: true` are not counted): {}", endpoint.error().message);
+    problem_ = endpoint.error().message;
     return;
   }
   util::UdpReceiverOptions options;
@@ -23,14 +21,11 @@ FeedListener::FeedListener(const std::string& data_dir) {
     feed->take(datagram, info, deploy::TrafficFeed::Clock::now());
   });
   if (!receiver) {
-    spdlog::warn(
-        "traffic feed off (apps with `feed: true` are not counted): {}; remove {} and redeploy to "
-        "move it to another port",
-        receiver.error().message, deploy::feed_endpoint_file(data_dir));
+    problem_ = receiver.error().message + ": is another program on the port? remove " +
+               deploy::feed_endpoint_file(data_dir) + ", restart, and redeploy the apps to move the feed";
     return;
   }
   receiver_ = std::move(receiver.value());
-  spdlog::info("traffic feed on udp://127.0.0.1:{}", receiver_->port());
 }
 
 FeedListener::~FeedListener() {

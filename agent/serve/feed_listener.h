@@ -3,6 +3,8 @@
 // folder's feed endpoint, a UDP receiver on its port, and the figures it counts into. Never in
 // the way of serving: when the endpoint cannot be made or the port cannot be bound, the agent
 // serves on without the feed and says why (nginx then only fails to send, it never waits).
+// It logs nothing itself: `turnout serve` says what problem() holds once it is up (a start that
+// fails for another reason prints that reason alone).
 
 #include <memory>
 #include <string>
@@ -15,8 +17,8 @@ namespace turnout::agent {
 /// The feed's receiver and figures, for as long as the agent serves.
 class FeedListener {
  public:
-  /// Reads or makes DATA/nginx/feed.endpoint and listens on its port; logs a warning (and
-  /// listening() is false) when either fails.
+  /// Reads or makes DATA/nginx/feed.endpoint and listens on its port; when either fails,
+  /// listening() is false and problem() says why.
   explicit FeedListener(const std::string& data_dir);
   /// Stops receiving.
   ~FeedListener();
@@ -29,10 +31,13 @@ class FeedListener {
   bool listening() const { return receiver_ != nullptr; }
   /// The UDP port it listens on (0 when it does not).
   int port() const { return receiver_ ? receiver_->port() : 0; }
+  /// Why the feed is off, with what to do ("" while it listens).
+  const std::string& problem() const { return problem_; }
 
  private:
   std::unique_ptr<steps::deploy::TrafficFeed> feed_;
   std::unique_ptr<util::UdpReceiver> receiver_;
+  std::string problem_;
 };
 
 }  // namespace turnout::agent

@@ -13,6 +13,8 @@
 #include "tests/support/datagram.h"
 #include "tests/support/deploy_site.h"
 #include "tests/support/http_get.h"
+#include "tests/support/temp_dir.h"
+#include "util/udp_receiver.h"
 
 using namespace turnout::test;
 
@@ -94,4 +96,23 @@ TEST_CASE("serve: the traffic feed counts a deployed app's requests per slot for
             ->getObject("live")
             ->getObject("traffic")
             ->getValue<int>("requests") == 30);
+}
+
+TEST_CASE("serve: a feed port another program holds leaves the agent serving, with the feed off and why",
+          "[integration][serve]") {
+  // Another program took the port the data folder's feed endpoint names.
+  auto squatter = turnout::util::UdpReceiver::start({}, [](auto, const auto&) {});
+  REQUIRE(squatter.ok());
+  AgentServer server("", {"main"}, false);
+  server.dir.write("data/nginx/feed.endpoint",
+                   std::to_string(squatter.value()->port()) + " 0123456789abcdef0123456789abcdef\n");
+  server.start();
+  CHECK(server.get("/healthz").status == 200);
+  CHECK_THAT(server.get("/metrics").body, Catch::Contains("turnout_feed_up 0\n"));
+  const auto log = turnout::test::read_file(server.dir / "serve.log");
+  CHECK_THAT(log,
+             Catch::Contains("traffic feed off (apps with `feed: true` are not counted): cannot bind UDP "
+                             "127.0.0.1:" +
+                             std::to_string(squatter.value()->port())));
+  CHECK_THAT(log, Catch::Contains("remove " + (server.data() / "nginx" / "feed.endpoint").string()));
 }
