@@ -116,7 +116,8 @@ HealthCheck read_health(YamlReader& reader, const Entry& entry, const Where& sta
   return health;
 }
 
-const std::vector<std::string> kNginxKeys = {"mode", "upstream_file", "dir", "check_port", "test", "reload"};
+const std::vector<std::string> kNginxKeys = {"mode", "upstream_file", "dir",   "check_port",
+                                             "feed", "test",          "reload"};
 
 // A path nginx's configuration holds as written (inside quotes in an `if`): no character it
 // would read as a variable, a quote or the end of a directive.
@@ -158,7 +159,8 @@ void read_mode(YamlReader& reader, const Entry& key, const Where& where, NginxPr
 }
 
 // Each mode's own keys: `upstream_file` is reload's (and chooses it when `mode` is not given,
-// as pipelines written before mode flag existed say), `dir` and `check_port` are flag's.
+// as pipelines written before mode flag existed say), `dir`, `check_port` and `feed` are flag's
+// (the feed's log lines name the slot that mode's selector chose).
 void check_mode_keys(YamlReader& reader, const std::vector<Entry>& entries, const Entry& map,
                      const Where& where, NginxProxy& nginx) {
   const Entry* mode = find(entries, "mode");
@@ -170,7 +172,7 @@ void check_mode_keys(YamlReader& reader, const std::vector<Entry>& entries, cons
                    where.prefix() +
                        "`upstream_file` belongs to `mode: reload` (nginx reloaded at each switch); "
                        "mode flag writes its includes under `dir`");
-    } else if (reload && (key.key == "dir" || key.key == "check_port")) {
+    } else if (reload && (key.key == "dir" || key.key == "check_port" || key.key == "feed")) {
       reader.error(key.key_node, where.prefix() + "`" + key.key + "` applies only to mode flag, not reload");
     }
   }
@@ -190,6 +192,8 @@ std::optional<NginxProxy> read_nginx(YamlReader& reader, const Entry& entry, con
       path = read_absolute(reader, key, where).value_or(path);
     } else if (key.key == "check_port") {
       nginx.check_port = read_port(reader, key, where).value_or(0);
+    } else if (key.key == "feed") {
+      nginx.feed = reader.boolean(key, where).value_or(false);
     } else {
       std::string& command = key.key == "test" ? nginx.test : nginx.reload;
       command = reader.command(key, where).value_or(command);

@@ -67,6 +67,7 @@ struct NginxProxy {
   std::string upstream_file;               ///< reload: include file holding the live `server` line
   std::string dir;                         ///< flag: folder of the includes and flag; "" = DATA/nginx/APP
   int check_port = 0;                      ///< flag: nginx's loopback check port; 0 = chosen once, kept
+  bool feed = false;                       ///< flag: nginx sends each request to turnout's traffic feed
   std::string test = "nginx -t";           ///< must succeed before reload
   std::string reload = "nginx -s reload";  ///< applies the new file
 };

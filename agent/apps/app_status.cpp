@@ -74,8 +74,30 @@ deploy::ProbeResult probe_slot(const AppDeploy& app, const deploy::SlotState& sl
   return result;
 }
 
+Poco::Dynamic::Var seconds(std::optional<double> value) {
+  return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+}
+
+// The feed's window of one slot; null when there are no figures to show.
+Poco::Dynamic::Var traffic_json(const AppDeploy& app, deploy::Slot slot, const deploy::TrafficFeed* feed) {
+  const auto& nginx = app.deploy.proxy.nginx;
+  if (feed == nullptr || !nginx || !nginx->feed) return {};
+  const auto window = feed->window(app.state.app, slot, deploy::TrafficFeed::Clock::now());
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("window_seconds", std::chrono::duration<double>(feed->window_span()).count());
+  json->set("requests", window.requests);
+  json->set("errors_5xx", window.errors);
+  json->set("error_rate", window.error_rate());
+  Poco::JSON::Object::Ptr latency = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  latency->set("p50", seconds(window.latency.quantile(0.5)));
+  latency->set("p95", seconds(window.latency.quantile(0.95)));
+  latency->set("p99", seconds(window.latency.quantile(0.99)));
+  json->set("latency_seconds", latency);
+  return json;
+}
+
 // What `status` shows of one slot.
-Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name) {
+Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name, const deploy::TrafficFeed* feed) {
   const auto& slot = app.state.slots.at(name);
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   const bool alive = slot_runs(slot);
@@ -89,6 +111,7 @@ Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name) {
   json->set("sha", slot.sha);
   json->set("release", slot.release);
   json->set("since", slot.since);
+  json->set("traffic", traffic_json(app, name, feed));
   return json;
 }
 
@@ -111,13 +134,13 @@ Poco::JSON::Array::Ptr releases_json(const deploy::AppState& state) {
 
 }  // namespace
 
-Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
+Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app, const deploy::TrafficFeed* feed) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("app", app.state.app);
   const auto& live = app.state.live;
-  json->set("live", live ? Poco::Dynamic::Var(slot_json(app, *live)) : Poco::Dynamic::Var());
+  json->set("live", live ? Poco::Dynamic::Var(slot_json(app, *live, feed)) : Poco::Dynamic::Var());
   const auto idle = live ? deploy::other(*live) : deploy::Slot::green;
-  json->set("idle", slot_json(app, idle));
+  json->set("idle", slot_json(app, idle, feed));
   const auto proxy = deploy::make_proxy_switch(
       app.deploy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app), app.site.data_dir});
   const auto current = proxy->current();
@@ -146,10 +169,11 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app) {
 }
 
 util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(const std::string& data_dir,
-                                                               const std::string& name) {
+                                                               const std::string& name,
+                                                               const deploy::TrafficFeed* feed) {
   const auto app = find_deployed_app(data_dir, name);
   if (!app) return app.error();
-  return app_status_json(app.value());
+  return app_status_json(app.value(), feed);
 }
 
 std::vector<SlotHealth> all_slots_health(const std::string& data_dir) {
@@ -171,11 +195,11 @@ std::vector<SlotHealth> all_slots_health(const std::string& data_dir) {
   return all;
 }
 
-Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir) {
+Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir, const deploy::TrafficFeed* feed) {
   Poco::JSON::Array::Ptr all = new Poco::JSON::Array;
   for (const auto& name : deploy::list_apps(data_dir)) {
     auto app = load_app_deploy(data_dir, name);
-    if (app) all->add(app_status_json(app.value()));
+    if (app) all->add(app_status_json(app.value(), feed));
   }
   return all;
 }

@@ -10,19 +10,23 @@
 #include <vector>
 
 #include "agent/apps/app_deploy.h"
+#include "steps/deploy/traffic_feed.h"
 #include "util/process_stats.h"
 
 namespace turnout::agent {
 
-/// The app's live slot (port, pid, alive?, healthy? by a probe at most a second old, sha, release, since;
-/// null when nothing is live), its idle slot, where the proxy points (read back from the proxy), and an
-/// unfinished deploy with its phase.
-Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app);
+/// The app's live slot (port, pid, alive?, healthy? by a probe at most a second old, sha, release,
+/// since; null when nothing is live), its idle slot, where the proxy points (read back from the
+/// proxy), and an unfinished deploy with its phase. With the agent's traffic `feed`, each slot of an
+/// app whose pipeline has `feed: true` has `traffic`: the feed's window (requests, 5xx, error rate,
+/// latency p50/p95/p99 in seconds); null without (the CLI, or the feed off).
+Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app,
+                                        const steps::deploy::TrafficFeed* feed = nullptr);
 
 /// The status of the app a request names (GET /api/apps/{app}): find_deployed_app's errors
 /// (not_found for an app never deployed here), else app_status_json.
-util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(const std::string& data_dir,
-                                                               const std::string& name);
+util::Result<Poco::JSON::Object::Ptr> deployed_app_status_json(
+    const std::string& data_dir, const std::string& name, const steps::deploy::TrafficFeed* feed = nullptr);
 
 /// One slot of an app, as /metrics shows it.
 struct SlotHealth {
@@ -41,6 +45,7 @@ std::vector<SlotHealth> all_slots_health(const std::string& data_dir);
 
 /// The status of every app under `data_dir` (GET /api/apps), by name; one whose state or
 /// pipeline cannot be read is left out, so that one broken app does not hide the others.
-Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir);
+Poco::JSON::Array::Ptr all_apps_status_json(const std::string& data_dir,
+                                            const steps::deploy::TrafficFeed* feed = nullptr);
 
 }  // namespace turnout::agent

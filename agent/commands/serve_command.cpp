@@ -26,6 +26,7 @@
 #include "agent/report/report_sender.h"
 #include "agent/report/reporting.h"
 #include "agent/run/exit_code.h"
+#include "agent/serve/feed_listener.h"
 #include "agent/serve/routes.h"
 #include "agent/serve/scheduler.h"
 #include "agent/serve/server_logging.h"
@@ -342,8 +343,9 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
   const DashboardParts dashboard{config,    stores.history, stores.counter, stores.deliveries,
                                  scheduler, tokens.value(), &reporting};
   util::Reloadable<std::vector<std::string>> accepted_tokens(std::move(tokens.value()));
-  const ServeParts parts{config,    intake,  stores.history,  stores.counter,
-                         scheduler, metrics, accepted_tokens, &reporting};
+  const FeedListener feed(config.data_dir);
+  const ServeParts parts{config,  intake,          stores.history, stores.counter, scheduler,
+                         metrics, accepted_tokens, &reporting,     &feed};
   Router router;
   add_serve_routes(router, parts);
   const auto sign_in_tokens = add_dashboard_routes(router, dashboard);
@@ -370,6 +372,11 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
                                config.tls ? config.tls->cert : ""};
   if (auto announced = announce_presence(config.data_dir, presence); !announced)
     spdlog::warn("turnout rerun will not find this agent: {}", announced.error().message);
+  if (feed.listening()) {
+    spdlog::info("traffic feed on udp://127.0.0.1:{}", feed.port());
+  } else {
+    spdlog::warn("traffic feed off (apps with `feed: true` are not counted): {}", feed.problem());
+  }
   if (!config.api_token.configured())
     spdlog::warn(
         "no api_token_file or api_token_env: the API's writes (rerun, cancel, rollback) are refused");

@@ -6,10 +6,8 @@
 
 namespace turnout::agent {
 
-namespace {
-
 // Label values may hold any text; the format escapes backslash, quote and newline.
-std::string escaped(const std::string& value) {
+std::string escape_label_value(const std::string& value) {
   std::string out;
   for (const char c : value) {
     if (c == '\\' || c == '"') out += '\\';
@@ -18,6 +16,8 @@ std::string escaped(const std::string& value) {
   return out;
 }
 
+namespace {
+
 void head(std::ostream& out, const char* name, const char* type, const char* help) {
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
@@ -25,7 +25,7 @@ void head(std::ostream& out, const char* name, const char* type, const char* hel
 void labelled(std::ostream& out, const char* name, const char* label,
               const std::vector<std::pair<std::string, std::int64_t>>& values) {
   for (const auto& [value, count] : values)
-    out << name << '{' << label << "=\"" << escaped(value) << "\"} " << count << '\n';
+    out << name << '{' << label << "=\"" << escape_label_value(value) << "\"} " << count << '\n';
 }
 
 // One 0/1 gauge per app and slot.
@@ -33,8 +33,8 @@ void slot_gauge(std::ostream& out, const char* name, const char* help, const std
                 bool SlotSample::*field) {
   head(out, name, "gauge", help);
   for (const auto& slot : slots) {
-    out << name << "{app=\"" << escaped(slot.app) << "\",slot=\"" << escaped(slot.slot) << "\"} "
-        << (slot.*field ? 1 : 0) << '\n';
+    out << name << "{app=\"" << escape_label_value(slot.app) << "\",slot=\"" << escape_label_value(slot.slot)
+        << "\"} " << (slot.*field ? 1 : 0) << '\n';
   }
 }
 

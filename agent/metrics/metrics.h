@@ -16,6 +16,9 @@
 
 namespace turnout::agent {
 
+/// `value` as a label value of the text format: backslash, quote and newline escaped.
+std::string escape_label_value(const std::string& value);
+
 /// One slot of a deployed app at a scrape.
 struct SlotSample {
   std::string app;       ///< the app's name

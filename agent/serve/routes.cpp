@@ -14,6 +14,7 @@
 #include "agent/apps/app_status.h"
 #include "agent/apps/hand_operations.h"
 #include "agent/http/byte_range.h"
+#include "agent/metrics/feed_metrics.h"
 #include "agent/run/run_json.h"
 #include "agent/run/run_log.h"
 #include "agent/serve/live_log.h"
@@ -285,15 +286,20 @@ HttpResponse trigger(const ServeParts& parts, const HttpRequest& request) {
   return json_error(500, done.reason);
 }
 
+const steps::deploy::TrafficFeed* traffic(const ServeParts& parts) {
+  return parts.feed != nullptr ? &parts.feed->feed() : nullptr;
+}
+
 HttpResponse list_apps(const ServeParts& parts) {
   std::ostringstream text;
-  all_apps_status_json(parts.config.data_dir)->stringify(text);
+  all_apps_status_json(parts.config.data_dir, traffic(parts))->stringify(text);
   return {200, text.str()};
 }
 
 // A 404 for an app never deployed here (the path's {app} names it).
 HttpResponse get_app(const ServeParts& parts, const HttpRequest& request) {
-  const auto status = deployed_app_status_json(parts.config.data_dir, request.params.at("app"));
+  const auto status =
+      deployed_app_status_json(parts.config.data_dir, request.params.at("app"), traffic(parts));
   if (!status)
     return json_error(status.error().kind == util::ErrorKind::not_found ? 404 : 500, status.error().message);
   return {200, stringify(*status.value())};
@@ -353,7 +359,13 @@ HttpResponse metrics(const ServeParts& parts) {
   for (const auto& slot : all_slots_health(parts.config.data_dir))
     slots.push_back(
         {slot.app, steps::deploy::to_string(slot.slot), slot.live, slot.alive, slot.healthy, slot.usage});
-  return {200, parts.metrics.render(stats.value(), slots), "text/plain; version=0.0.4; charset=utf-8"};
+  std::string text = parts.metrics.render(stats.value(), slots);
+  if (parts.feed != nullptr) {
+    const auto& feed = parts.feed->feed();
+    text += render_feed_metrics({parts.feed->listening(), feed.window_span(),
+                                 feed.figures(steps::deploy::TrafficFeed::Clock::now()), feed.counts()});
+  }
+  return {200, text, "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 }  // namespace

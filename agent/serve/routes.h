@@ -9,6 +9,7 @@
 #include "agent/http/router.h"
 #include "agent/metrics/metrics.h"
 #include "agent/report/reporting.h"
+#include "agent/serve/feed_listener.h"
 #include "agent/serve/scheduler.h"
 #include "agent/store/run_history.h"
 #include "agent/store/store_stats.h"
@@ -27,7 +28,8 @@ struct ServeParts {
   Metrics& metrics;             ///< GET /metrics
   /// Bearer tokens the writes accept (none: writes are refused); SIGHUP replaces them.
   const util::Reloadable<std::vector<std::string>>& write_tokens;
-  Reporting* reporting = nullptr;  ///< a rollback is reported as a deployment; none: not reported
+  Reporting* reporting = nullptr;      ///< a rollback is reported as a deployment; none: not reported
+  const FeedListener* feed = nullptr;  ///< the traffic feed (/metrics, the apps' JSON); none: not shown
 };
 
 /// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),

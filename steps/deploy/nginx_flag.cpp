@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Timespan.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +19,7 @@
 #include <regex>
 #include <thread>
 
+#include "steps/deploy/feed_line.h"
 #include "steps/deploy/short_command.h"
 #include "util/atomic_file.h"
 #include "util/listen_probe.h"
@@ -76,6 +78,12 @@ std::string http_text(const FlagLayout& layout, const std::string& generation) {
             ";\n    keepalive " + std::to_string(kKeepalive) + ";\n    keepalive_timeout " +
             std::to_string(kKeepaliveTimeout.count()) + "s;\n}\n";
   }
+  if (layout.feed) {
+    text +=
+        "# Each request of the app goes to turnout's traffic feed as one syslog datagram (loopback UDP:\n"
+        "# nginx never waits on turnout). The key marks the lines as this include's.\n" +
+        feed_log_format(layout.app, layout.feed->key);
+  }
   return text +
          "# turnout asks nginx here which slot a request goes to (loopback only).\n"
          "server {\n    listen 127.0.0.1:" +
@@ -84,6 +92,22 @@ std::string http_text(const FlagLayout& layout, const std::string& generation) {
          selector(layout, "        ") +
          "        default_type text/plain;\n        return 200 \"$turnout_slot " + generation +
          " $pid\\n\";\n    }\n    location / { return 404; }\n}\n";
+}
+
+// The feed's access_log in the location. nginx uses the access_log lines of the innermost level
+// that has any, so the site's own log (set at server or http level) no longer sees these
+// requests: the comment says how to keep it.
+std::string feed_lines(const FlagLayout& layout) {
+  if (!layout.feed) return "";
+  return "# Each request to turnout's traffic feed (see http.conf). To keep logging this location to a file\n"
+         "# as well, put your own access_log line beside the include: nginx then writes to both.\n" +
+         feed_access_log(layout.app, layout.feed->port);
+}
+
+// http.conf holds the feed's key when the feed is on: readable by its owner and group (nginx's
+// master reads its configuration as root), not by every local user who could forge lines with it.
+mode_t include_mode(const std::string& text) {
+  return text.find("log_format ") != std::string::npos ? 0640 : 0644;
 }
 
 std::string location_text(const FlagLayout& layout) {
@@ -95,7 +119,8 @@ std::string location_text(const FlagLayout& layout) {
          selector(layout, "") + "proxy_pass http://turnout_" + layout.app +
          "_$turnout_slot;\n"
          "proxy_http_version 1.1;\n"
-         "proxy_set_header Connection \"\";\n";
+         "proxy_set_header Connection \"\";\n" +
+         feed_lines(layout);
 }
 
 std::optional<std::string> read_if_there(const std::string& path) {
@@ -147,6 +172,7 @@ class FlagSwitch final : public ProxySwitch {
       return fail("cannot switch app " + layout_.app + " to port " + std::to_string(port) + ": slot " +
                   to_string(slot) + " has port " + std::to_string(port_of(slot)));
     if (auto chosen = choose_check_port(); !chosen) return chosen.error();
+    if (auto fed = choose_feed(); !fed) return fed.error();
     const Files before = read_files();
     const std::string http = flag_http_include(layout_);
     const std::string location = flag_location_include(layout_);
@@ -211,6 +237,16 @@ class FlagSwitch final : public ProxySwitch {
     return Ok{};
   }
 
+  // The data folder's feed endpoint when the pipeline asks for the feed (nothing otherwise).
+  Status choose_feed() {
+    layout_.feed.reset();
+    if (!config_.feed) return Ok{};
+    auto endpoint = feed_endpoint(env_.data_dir);
+    if (!endpoint) return fail("the traffic feed (`feed: true`): " + endpoint.error().message);
+    layout_.feed = std::move(endpoint.value());
+    return Ok{};
+  }
+
   // One atomic file operation: green.live renamed into place, or unlinked for blue.
   Status set_flag(Slot slot) const {
     const auto flag = flag_file(layout_.dir);
@@ -227,7 +263,7 @@ class FlagSwitch final : public ProxySwitch {
                         Slot slot) {
     for (const auto& [path, text] :
          {std::pair{http_file(layout_.dir), http}, {location_file(layout_.dir), location}}) {
-      if (auto written = util::write_file_atomically(path, text, 0644); !written)
+      if (auto written = util::write_file_atomically(path, text, include_mode(text)); !written)
         return fail(written.error().message + "; " + restore(before, slot));
     }
     if (auto tested = run("nginx test", config_.test); !tested)
@@ -240,7 +276,7 @@ class FlagSwitch final : public ProxySwitch {
   // Puts one file back as it was (removed when there was none); what went wrong, or "".
   static std::string put_back(const std::string& path, const std::optional<std::string>& text) {
     if (text) {
-      const auto written = util::write_file_atomically(path, *text, 0644);
+      const auto written = util::write_file_atomically(path, *text, include_mode(*text));
       return written ? "" : written.error().message;
     }
     if (::unlink(path.c_str()) == 0 || errno == ENOENT) return "";

@@ -5,13 +5,17 @@
 // (inside the site's `location`) picks the slot per request by whether `green.live` exists. A
 // switch is one atomic file operation (rename or unlink) that every worker sees on its next
 // request; nginx is tested and reloaded only when an include itself changes (first deploy,
-// changed ports). A switch returns once nginx's own check server answers with the new slot.
+// changed ports, the feed turned on or off). A switch returns once nginx's own check server
+// answers with the new slot. With `feed: true` the includes also send each request of the app
+// to turnout's traffic feed (feed_line.h): a `log_format` in http.conf (then 0640: it holds the
+// feed's key) and an `access_log syslog:` in location.conf.
 
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "pipeline/pipeline.h"
+#include "steps/deploy/feed_endpoint.h"
 #include "steps/deploy/proxy_switch.h"
 #include "steps/deploy/slot.h"
 
@@ -19,18 +23,21 @@ namespace turnout::steps::deploy {
 
 /// What the includes of one app are made of.
 struct FlagLayout {
-  std::string app;     ///< the app's name (names its upstreams and check location)
-  std::string dir;     ///< folder of http.conf, location.conf and green.live
-  int blue = 0;        ///< the blue slot's port
-  int green = 0;       ///< the green slot's port
-  int check_port = 0;  ///< nginx's loopback check listener
+  std::string app;                     ///< the app's name (names its upstreams and check location)
+  std::string dir;                     ///< folder of http.conf, location.conf and green.live
+  int blue = 0;                        ///< the blue slot's port
+  int green = 0;                       ///< the green slot's port
+  int check_port = 0;                  ///< nginx's loopback check listener
+  std::optional<FeedEndpoint> feed{};  ///< set: nginx sends each request of the app there
 };
 
 /// The http-context include: `upstream turnout_APP_blue/green` (keepalive) and a server on
-/// 127.0.0.1:check_port whose `/turnout/APP` answers "SLOT GENERATION" as the selector decides.
+/// 127.0.0.1:check_port whose `/turnout/APP` answers "SLOT GENERATION" as the selector decides
+/// (and with a feed, its `log_format`).
 std::string flag_http_include(const FlagLayout& layout);
 
-/// The location-context include: the selector and `proxy_pass http://turnout_APP_$turnout_slot`.
+/// The location-context include: the selector and `proxy_pass http://turnout_APP_$turnout_slot`
+/// (and with a feed, its `access_log`).
 std::string flag_location_include(const FlagLayout& layout);
 
 /// A short stamp of the includes' content: the check server answers it, so that an answer from

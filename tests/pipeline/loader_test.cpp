@@ -244,6 +244,10 @@ TEST_CASE("loader reads nginx's mode flag as the default, and its keys", "[unit]
   CHECK(nginx.dir.empty());
   CHECK(nginx.check_port == 0);
   CHECK(nginx.test == "nginx -t");
+  CHECK_FALSE(nginx.feed);  // the traffic feed is asked for, never assumed
+  const auto fed = load(yaml("{feed: true}"));
+  REQUIRE(fed.ok());
+  CHECK(fed.pipeline.stages[0].deploy->proxy.nginx->feed);
   const auto given = load(yaml("{mode: flag, dir: /srv/nginx/a, check_port: 8099, reload: r}"));
   INFO(describe(given));
   REQUIRE(given.ok());
@@ -715,6 +719,10 @@ TEST_CASE("loader checks deploy values", "[unit][pipeline]") {
         "as written)");
     check_only_error(base + "      proxy: {nginx: {check_port: 70000}}\n", 8, 35,
                      "port 70000 out of range 1..65535");
+    check_only_error(base + "      proxy: {nginx: {mode: reload, upstream_file: /u, feed: true}}\n", 8, 56,
+                     "`feed` applies only to mode flag, not reload");
+    check_only_error(base + "      proxy: {nginx: {feed: maybe}}\n", 8, 29,
+                     "`feed` must be true or false (got 'maybe')");
   }
 }
 

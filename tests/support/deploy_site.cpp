@@ -62,8 +62,8 @@ std::string DeploySite::pipeline(const std::string& version, const DeployKnobs& 
           : "      proxy:\n        nginx:\n" +
                 (reload_mode ? "          upstream_file: " + (dir / "web.upstream.conf").string() + "\n"
                              : "          dir: " + (dir / "nginx-web").string() + "\n") +
-                "          test: " + knobs.test_prefix + "nginx -t -q" + flags +
-                "\n          reload: nginx -s reload" + flags + "\n";
+                (knobs.feed ? "          feed: true\n" : "") + "          test: " + knobs.test_prefix +
+                "nginx -t -q" + flags + "\n          reload: nginx -s reload" + flags + "\n";
   return "name: web\nenv:\n  APP_VERSION: " + version + "\n" + knobs.app_env +
          "stages:\n  - name: deploy\n    deploy:\n      app: web\n      slots: { blue: " +
          std::to_string(blue) + ", green: " + std::to_string(green) + " }\n" + start +

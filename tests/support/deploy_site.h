@@ -25,6 +25,7 @@ struct DeployKnobs {
   bool outside_supervisor = false;  ///< `start` and `stop` as an outside supervisor's commands
   std::string start_suffix;         ///< put after an outside supervisor's start ("; sleep 3")
   bool command_proxy = false;       ///< a command backend keeping the live port in a file, not nginx
+  bool feed = false;                ///< nginx (mode flag) sends each request to the traffic feed
 };
 
 /// nginx, two slot ports, a data dir and a workspace `ws/` for app `web`.

@@ -196,4 +196,23 @@ TEST_CASE("nginx flag: the includes name both slots as upstreams with keep-alive
   CHECK_FALSE(check_port_of("upstream x { server 127.0.0.1:1; }\n"));
 }
 
+TEST_CASE("nginx flag: with a feed, the includes log each request to it; without, nothing",
+          "[unit][deploy]") {
+  FlagLayout layout{"web", "/srv/turnout/nginx/web", 20201, 20202, 20299};
+  const auto plain_http = flag_http_include(layout);
+  const auto plain_location = flag_location_include(layout);
+  CHECK_THAT(plain_http, !Catch::Contains("log_format"));
+  CHECK_THAT(plain_location, !Catch::Contains("access_log"));
+  const auto plain_generation = flag_generation(layout);
+  layout.feed = FeedEndpoint{40001, "0123456789abcdef0123456789abcdef"};
+  CHECK_THAT(flag_http_include(layout),
+             Catch::Contains("log_format turnout_feed_web 'turnout1 0123456789abcdef0123456789abcdef web "
+                             "$turnout_slot $upstream_addr $status $upstream_response_time';"));
+  CHECK_THAT(flag_location_include(layout),
+             Catch::Contains("access_log syslog:server=127.0.0.1:40001,facility=local7,severity=info,"
+                             "tag=turnout,nohostname turnout_feed_web;"));
+  // The feed is part of what the check server's generation stamps.
+  CHECK(flag_generation(layout) != plain_generation);
+}
+
 }  // namespace turnout::steps::deploy
