@@ -42,7 +42,8 @@ void slot_gauge(std::ostream& out, const char* name, const char* help, const std
 // series (a gauge of 0 would read as a slot that uses nothing).
 void slot_usage(std::ostream& out, const std::vector<SlotSample>& slots) {
   const auto series = [&](const char* name, const SlotSample& slot) -> std::ostream& {
-    return out << name << "{app=\"" << escaped(slot.app) << "\",slot=\"" << escaped(slot.slot) << "\"} ";
+    return out << name << "{app=\"" << escape_label_value(slot.app) << "\",slot=\""
+               << escape_label_value(slot.slot) << "\"} ";
   };
   head(out, "turnout_slot_cpu_seconds_total", "counter",
        "CPU time of the slot's processes (its session), their waited-for children included.");
