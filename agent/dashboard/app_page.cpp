@@ -44,7 +44,7 @@ PageList releases(const std::string& app_dir, const std::string& live_release) {
 }  // namespace
 
 PageAnswer app_page(const PageSources& sources, const std::string& app) {
-  const auto status = deployed_app_status_json(sources.config.data_dir, app);
+  const auto status = deployed_app_status_json(sources.config.data_dir, app, sources.feed);
   if (!status) {
     if (status.error().kind == util::ErrorKind::not_found)
       return error_page(404, "No such app", status.error().message);
@@ -76,6 +76,13 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
     data.set("switch_to", target);
   }
   data.set("name", text(app));
+  // The feed's table only for an app with `feed: true` while the agent receives it.
+  bool traffic = false;
+  for (const char* role : {"live", "idle"}) {
+    const auto slot = status.value()->getObject(role);
+    traffic = traffic || (slot && slot->getObject("traffic"));
+  }
+  data.set("traffic_shown", traffic);
   return {200, "app.mustache", data, "App " + app, "overview"};
 }
 

@@ -3,6 +3,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <cstdio>
+
 #include "util/utc_time.h"
 
 namespace turnout::agent {
@@ -74,6 +76,37 @@ PageData run_row(const RunRecord& run, system_clock::time_point now) {
 
 namespace {
 
+// Seconds of latency for a person: "12.5 ms", "1.25 s"; "–" when the window has no answer.
+std::string latency_text(const Poco::Dynamic::Var& seconds) {
+  if (seconds.isEmpty()) return "–";
+  const double value = seconds.convert<double>();
+  char text[32];
+  if (value < 1.0)
+    std::snprintf(text, sizeof text, "%.3g ms", value * 1000.0);
+  else
+    std::snprintf(text, sizeof text, "%.3g s", value);
+  return text;
+}
+
+// The traffic feed's window of a slot (app_status_json's `traffic`): requests, share of 5xx,
+// p50 and p95; false (nothing shown) when the app has no feed or the agent none.
+PageData traffic_value(const Poco::JSON::Object::Ptr& traffic) {
+  if (!traffic) return PageData(false);
+  PageData value;
+  const auto requests = traffic->optValue<std::uint64_t>("requests", 0);
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f%%", traffic->optValue<double>("error_rate", 0.0) * 100.0);
+  value.set("requests", std::to_string(requests));
+  value.set("errors", std::to_string(traffic->optValue<std::uint64_t>("errors_5xx", 0)));
+  value.set("error_rate", std::string(rate));
+  value.set("bad", traffic->optValue<std::uint64_t>("errors_5xx", 0) > 0);
+  value.set("window", std::to_string(traffic->optValue<int>("window_seconds", 60)) + " s");
+  const auto latency = traffic->getObject("latency_seconds");
+  value.set("p50", latency_text(latency ? latency->get("p50") : Poco::Dynamic::Var()));
+  value.set("p95", latency_text(latency ? latency->get("p95") : Poco::Dynamic::Var()));
+  return value;
+}
+
 PageData slot_value(const Poco::JSON::Object::Ptr& slot, system_clock::time_point now) {
   if (!slot) return PageData(false);
   PageData value = from_json(slot);
@@ -83,6 +116,7 @@ PageData slot_value(const Poco::JSON::Object::Ptr& slot, system_clock::time_poin
   value.set("full_sha", text(sha));
   value.set("release", text(release.substr(release.rfind('/') + 1)));
   value.set("since", time_value(slot->optValue<std::string>("since", ""), now));
+  value.set("traffic", traffic_value(slot->getObject("traffic")));
   return value;
 }
 

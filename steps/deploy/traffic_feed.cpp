@@ -60,13 +60,23 @@ void TrafficFeed::count(const FeedLine& line, Clock::time_point now) {
   ++counts_.accepted;
 }
 
+const TrafficFeed::SlotFigures* TrafficFeed::find(const std::string& app, Slot slot) const {
+  const auto found = apps_.find(app);
+  if (found == apps_.end()) return nullptr;
+  const auto figures = found->second.find(slot);
+  return figures == found->second.end() ? nullptr : &figures->second;
+}
+
 Traffic TrafficFeed::window(const std::string& app, Slot slot, Clock::time_point now) const {
   std::lock_guard lock(mutex_);
-  const auto found = apps_.find(app);
-  if (found == apps_.end()) return {};
-  const auto figures = found->second.find(slot);
-  if (figures == found->second.end()) return {};
-  return figures->second.window.total(now);
+  const auto* figures = find(app, slot);
+  return figures == nullptr ? Traffic{} : figures->window.total(now);
+}
+
+Traffic TrafficFeed::total(const std::string& app, Slot slot) const {
+  std::lock_guard lock(mutex_);
+  const auto* figures = find(app, slot);
+  return figures == nullptr ? Traffic{} : figures->total;
 }
 
 std::vector<SlotTraffic> TrafficFeed::figures(Clock::time_point now) const {

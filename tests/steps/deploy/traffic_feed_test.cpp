@@ -71,6 +71,11 @@ TEST_CASE("traffic feed: requests, 5xx and latency per app and slot, over the wi
   CHECK(all[1].total.errors == 1);
   CHECK(all[2].window.requests == 1);  // green's, 31 s old
   CHECK(feed.counts().accepted == 4);
+  // total(): one slot's, for verify's reading at the switch.
+  CHECK(feed.total("web", Slot::blue).requests == 2);
+  CHECK(feed.total("web", Slot::blue).errors == 1);
+  CHECK(feed.total("shop", Slot::green).requests == 0);
+  CHECK(feed.total("nothing", Slot::blue).requests == 0);
 }
 
 TEST_CASE("traffic feed: bad datagrams are counted and change no figure", "[unit][deploy]") {
