@@ -1,6 +1,10 @@
 // /apps/APP: an app's slots, where its proxy points, and its releases.
+#include <Poco/JSON/Object.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "agent/apps/app_status.h"
 #include "agent/dashboard/page_values.h"
@@ -41,6 +45,26 @@ PageList releases(const std::string& app_dir, const std::string& live_release) {
   return list;
 }
 
+// The split: each slot's share of the app's requests over the feed's window, set as its
+// traffic's `share` (none while neither slot had a request). Read from what nginx did, not from
+// where the proxy points, so that it shows the requests a switch left in flight on the old slot.
+void add_split(const Poco::JSON::Object::Ptr& status) {
+  std::vector<Poco::JSON::Object::Ptr> traffics;
+  std::uint64_t requests = 0;
+  for (const char* role : {"live", "idle"}) {
+    const auto slot = status->getObject(role);
+    const auto traffic = slot ? slot->getObject("traffic") : nullptr;
+    if (!traffic) continue;
+    traffics.push_back(traffic);
+    requests += traffic->optValue<std::uint64_t>("requests", 0);
+  }
+  if (requests == 0) return;
+  for (auto traffic : traffics) {  // a copy: Poco's const SharedPtr gives a const object
+    traffic->set("share", static_cast<double>(traffic->optValue<std::uint64_t>("requests", 0)) /
+                              static_cast<double>(requests));
+  }
+}
+
 }  // namespace
 
 PageAnswer app_page(const PageSources& sources, const std::string& app) {
@@ -50,6 +74,7 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
       return error_page(404, "No such app", status.error().message);
     return error_page(500, "The app cannot be read", status.error().message);
   }
+  add_split(status.value());
   PageData data = app_value(status.value(), std::chrono::system_clock::now());
   const auto live = status.value()->getObject("live");
   const std::string live_release = live ? live->optValue<std::string>("release", "") : "";

@@ -88,11 +88,55 @@ std::string latency_text(const Poco::Dynamic::Var& seconds) {
   return text;
 }
 
-// The traffic feed's window of a slot (app_status_json's `traffic`): requests, share of 5xx,
-// p50 and p95; false (nothing shown) when the app has no feed or the agent none.
+// A share (0..1) for a person: "75%", "0.4%".
+std::string share_text(double share) {
+  char text[32];
+  std::snprintf(text, sizeof text, share >= 0.1 || share == 0 ? "%.0f%%" : "%.1f%%", share * 100.0);
+  return text;
+}
+
+// The window's series (app_status_json's `traffic.series`) as the page's last minute: one entry
+// per stretch, oldest first, with how long ago it was ("50–60 s ago") for its title.
+PageList series_value(const Poco::JSON::Object::Ptr& series) {
+  PageList list;
+  if (!series) return list;
+  const auto requests = series->getArray("requests");
+  const auto errors = series->getArray("errors_5xx");
+  if (!requests || !errors || requests->size() != errors->size()) return list;
+  const double step = series->optValue<double>("step_seconds", 10);
+  const std::size_t count = requests->size();
+  for (std::size_t i = 0; i < count; ++i) {
+    PageData stretch;
+    const auto newer = static_cast<long>(step * static_cast<double>(count - 1 - i));
+    stretch.set("requests", std::to_string(requests->getElement<std::uint64_t>(i)));
+    const auto failed = errors->getElement<std::uint64_t>(i);
+    stretch.set("errors", failed > 0 ? PageData(std::to_string(failed)) : PageData(false));
+    stretch.set("ago", newer == 0 ? "the last " + std::to_string(static_cast<long>(step)) + " s"
+                                  : std::to_string(newer) + "–" +
+                                        std::to_string(newer + static_cast<long>(step)) + " s ago");
+    list.push_back(stretch);
+  }
+  return list;
+}
+
+// The traffic feed's window of a slot (app_status_json's `traffic`, with the page's `share` of
+// the app's requests): requests, their share, share of 5xx, p50, p95 and the last minute in
+// stretches; false (nothing shown) when the app has no feed or the agent none.
 PageData traffic_value(const Poco::JSON::Object::Ptr& traffic) {
   if (!traffic) return PageData(false);
   PageData value;
+  if (traffic->has("share")) {
+    const double share = traffic->getValue<double>("share");
+    PageData split;
+    split.set("text", share_text(share));
+    char fraction[32];
+    std::snprintf(fraction, sizeof fraction, "%.4f", share);
+    split.set("value", std::string(fraction));
+    value.set("share", split);
+  } else {
+    value.set("share", PageData(false));
+  }
+  value.set("series", series_value(traffic->getObject("series")));
   const auto requests = traffic->optValue<std::uint64_t>("requests", 0);
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f%%", traffic->optValue<double>("error_rate", 0.0) * 100.0);

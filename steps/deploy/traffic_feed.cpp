@@ -73,6 +73,17 @@ Traffic TrafficFeed::window(const std::string& app, Slot slot, Clock::time_point
   return figures == nullptr ? Traffic{} : figures->window.total(now);
 }
 
+std::vector<Traffic> TrafficFeed::series(const std::string& app, Slot slot, Clock::time_point now,
+                                         std::size_t parts) const {
+  std::lock_guard lock(mutex_);
+  const auto* figures = find(app, slot);
+  if (figures != nullptr) return figures->window.series(now, parts);
+  // The same stretches as a window's, empty.
+  const auto buckets =
+      options_.bucket.count() > 0 ? static_cast<std::size_t>(options_.window / options_.bucket) : 1;
+  return std::vector<Traffic>(std::clamp<std::size_t>(parts, 1, std::max<std::size_t>(1, buckets)));
+}
+
 Traffic TrafficFeed::total(const std::string& app, Slot slot) const {
   std::lock_guard lock(mutex_);
   const auto* figures = find(app, slot);

@@ -73,6 +73,10 @@ class TrafficFeed {
 
   /// `app`'s `slot` over the window up to `now` (empty when the feed never saw it).
   Traffic window(const std::string& app, Slot slot, Clock::time_point now) const;
+  /// `app`'s `slot` over the window up to `now` in `parts` equal stretches, oldest first
+  /// (SlidingWindow::series; all empty when the feed never saw it): the last minute as a series.
+  std::vector<Traffic> series(const std::string& app, Slot slot, Clock::time_point now,
+                              std::size_t parts) const;
   /// `app`'s `slot` since the feed started (empty when it never saw it): only grows, so the
   /// difference of two readings is what came between them, however long ago the first was.
   Traffic total(const std::string& app, Slot slot) const;
