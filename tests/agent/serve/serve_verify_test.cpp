@@ -11,6 +11,7 @@
 #include "tests/support/agent_server.h"
 #include "tests/support/deploy_site.h"
 #include "tests/support/http_get.h"
+#include "util/udp_receiver.h"
 
 using namespace turnout::test;
 
@@ -98,4 +99,45 @@ TEST_CASE("turnout run: without the agent verify has no feed, says why once, and
   const auto first = v2.out.find(why);
   CHECK(first != std::string::npos);
   CHECK(v2.out.find(why, first + 1) == std::string::npos);
+}
+
+TEST_CASE("serve: with the agent's feed down verify degrades to the probes, says why once, nginx serves on",
+          "[integration][serve][deploy][nginx][feed]") {
+  // Another program holds the feed's port when the agent starts, then goes: the agent's feed is
+  // off, and nginx's datagrams go to a closed port.
+  auto squatter = turnout::util::UdpReceiver::start({}, [](auto, const auto&) {});
+  REQUIRE(squatter.ok());
+  const int port = squatter.value()->port();
+  AgentServer server("workers: 1\n", {"main"}, false);
+  server.dir.write("data/nginx/feed.endpoint", std::to_string(port) + " 0123456789abcdef0123456789abcdef\n");
+  DeploySite site;
+  site.data_dir = server.data();
+  server.start();
+  squatter.value().reset();
+
+  const auto v1 =
+      server.push(server.app.commit(".turnout.yml", site.pipeline("v1", judged("300ms")), "v1"), "deploy-v1");
+  REQUIRE(v1.status == 202);
+  REQUIRE(server.wait_until_ended(v1.json()->getValue<int>("run"))->getValue<std::string>("status") ==
+          "succeeded");
+  Client client(site.nginx->port());
+  const auto v2 = server.push(
+      server.app.commit(".turnout.yml", site.pipeline("v2", judged("1s", "  APP_ERRORS: '50'\n")), "v2"),
+      "deploy-v2");
+  REQUIRE(v2.status == 202);
+  const int id = v2.json()->getValue<int>("run");
+  const auto run = server.wait_until_ended(id);
+  const auto log = server.get("/api/runs/" + std::to_string(id) + "/log").body;
+  INFO(log);
+  CHECK(run->getValue<std::string>("status") == "succeeded");  // as before `max_error_rate`
+  CHECK(site.serves("v2"));
+  const std::string why =
+      "verify: real traffic is not judged (max_error_rate 1%): the agent's traffic feed is "
+      "off: cannot bind UDP 127.0.0.1:" +
+      std::to_string(port);
+  const auto first = log.find(why);
+  CHECK(first != std::string::npos);
+  CHECK(log.find(why, first + 1) == std::string::npos);
+  CHECK_THAT(log, Catch::Contains("the probes alone decide"));
+  CHECK(client.unanswered == 0);  // nginx never waited on the feed
 }
