@@ -14,6 +14,7 @@
 #include "git/mirror_sync.h"
 #include "pipeline/loader.h"
 #include "steps/cancel_token.h"
+#include "steps/deploy/traffic_feed.h"
 #include "steps/run_observer.h"
 
 namespace turnout::agent {
@@ -46,8 +47,11 @@ struct RunOutcome {
 class RunExecutor {
  public:
   /// `history` and `observers` must outlive the executor; `observers` see every run besides the
-  /// run log and the store recorder that the executor adds itself.
-  RunExecutor(std::string data_dir, RunHistory& history, std::vector<steps::RunObserver*> observers);
+  /// run log and the store recorder that the executor adds itself. `traffic` is the agent's
+  /// traffic feed for deploy stages' verify (it must outlive the executor), or why there is none:
+  /// by default, that turnout runs outside the agent, which alone receives the feed.
+  RunExecutor(std::string data_dir, RunHistory& history, std::vector<steps::RunObserver*> observers,
+              steps::deploy::FeedAccess traffic = {});
 
   /// Gets the code, validates the pipeline and its inputs (a failure there records nothing and
   /// is kExitUsage, or kExitFailed when the remote fails at run time), then records and runs it.
@@ -66,6 +70,7 @@ class RunExecutor {
   std::string data_dir_;
   RunHistory& store_;
   std::vector<steps::RunObserver*> observers_;
+  steps::deploy::FeedAccess traffic_;
 };
 
 }  // namespace turnout::agent

@@ -13,6 +13,7 @@
 #include "steps/cancel_token.h"
 #include "steps/deploy/app_state.h"
 #include "steps/deploy/slot.h"
+#include "steps/deploy/traffic_feed.h"
 #include "util/result.h"
 
 namespace turnout::steps::deploy {
@@ -24,6 +25,7 @@ using DeployLog = std::function<void(const std::string& line)>;
 struct DeploySite {
   std::string data_dir;          ///< turnout's data folder; the app lives in apps/<app>/
   std::vector<std::string> env;  ///< base environment of start/stop/probe/proxy commands, "NAME=value"
+  FeedAccess feed;               ///< the traffic feed verify judges real traffic by, or why none
 };
 
 /// What one deploy releases.
