@@ -48,8 +48,8 @@ util::Result<DataDirChoice> choose_data_dir(const DataDirFlags& flags) {
   if (const auto env = env_or_empty("TURNOUT_DATA_DIR"); !env.empty())
     return DataDirChoice{absolute_path(env), "from $TURNOUT_DATA_DIR"};
   std::error_code error;
-  if (std::filesystem::is_regular_file(kSystemConfig, error))
-    return from_config(kSystemConfig, "the data_dir of");
+  if (std::filesystem::is_regular_file(flags.system_config, error))
+    return from_config(flags.system_config, "the data_dir of");
   if (const auto xdg = env_or_empty("XDG_DATA_HOME"); !xdg.empty())
     return DataDirChoice{absolute_path(std::filesystem::path(xdg) / "turnout"), "from $XDG_DATA_HOME"};
   if (const auto home = env_or_empty("HOME"); !home.empty())

@@ -17,6 +17,9 @@ inline constexpr const char* kSystemConfig = "/etc/turnout/agent.yml";
 struct DataDirFlags {
   std::string data_dir;  ///< --data-dir
   std::string config;    ///< --config: an agent.yml whose data_dir is used
+  /// The package's config, used when it exists; always kSystemConfig but in tests, which may not
+  /// write to /etc.
+  std::string system_config = kSystemConfig;
 };
 
 /// The data folder and how it was chosen (for messages).
@@ -29,7 +32,7 @@ struct DataDirChoice {
 void add_data_dir_flags(CLI::App& app, DataDirFlags& flags);
 
 /// The data folder: --data-dir, else --config's data_dir, else $TURNOUT_DATA_DIR, else the
-/// data_dir of kSystemConfig when that file exists, else $XDG_DATA_HOME/turnout, else
+/// data_dir of `flags.system_config` (kSystemConfig) when that file exists, else $XDG_DATA_HOME/turnout, else
 /// $HOME/.local/share/turnout. Not created here. Fails (one line per config error, with its
 /// position) when the config does not load, or when nothing names a folder ($HOME unset).
 util::Result<DataDirChoice> choose_data_dir(const DataDirFlags& flags);

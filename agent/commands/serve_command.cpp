@@ -65,32 +65,34 @@ bool every_repo_has_own_secret(const AgentConfig& config) {
                      [](const RepoConfig& repo) { return repo.webhook_secret.configured(); });
 }
 
-// Each repository's own webhook secret, read now: one that cannot be read stops the start.
-util::Status read_repo_secrets(const AgentConfig& config, WebhookSecrets& secrets) {
-  for (const auto& repo : config.repos) {
-    if (!repo.webhook_secret.configured()) continue;
-    auto secret = read_secret(repo.webhook_secret);
-    if (!secret) return util::fail("repository " + repo.name + ": " + secret.error().message);
-    secrets.repos[repo.name] = std::move(secret.value());
-  }
-  return util::Ok{};
-}
-
 // The secrets serve cannot start without, when they are named but cannot be read: each at
-// the position of its key, so that they are told with the config's other problems.
-void check_secrets(const AgentConfig& config, std::vector<pipeline::Diagnostic>& problems) {
-  for (const SecretRef* ref : {&config.webhook_secret, &config.api_token}) {
-    if (!ref->configured()) continue;
-    if (auto read = read_secret(*ref); !read)
-      problems.push_back({config.file, ref->line, ref->column, read.error().message});
+// the position of its key, so that they are told with the config's other problems. A
+// repository's own webhook secret is kept in `secrets`; its fetch token is read again for each
+// run (a renewed file is taken), but one missing at start is told now, not at the first push.
+void check_secrets(const AgentConfig& config, WebhookSecrets& secrets,
+                   std::vector<pipeline::Diagnostic>& problems) {
+  const auto check = [&](const SecretRef& ref, const std::string& whose) -> std::optional<std::string> {
+    if (!ref.configured()) return std::nullopt;
+    auto read = read_secret(ref);
+    if (read) return std::move(read.value());
+    problems.push_back({config.file, ref.line, ref.column, whose + read.error().message});
+    return std::nullopt;
+  };
+  check(config.webhook_secret, "");
+  check(config.api_token, "");
+  for (const auto& repo : config.repos) {
+    const auto whose = "repository " + repo.name + ": ";
+    if (auto secret = check(repo.webhook_secret, whose)) secrets.repos[repo.name] = std::move(*secret);
+    check(repo.token, whose);
   }
 }
 
-// agent.yml loaded, with every problem at once (schema and unreadable secrets), in file order.
-util::Result<AgentConfig> load_config(const std::string& path) {
+// agent.yml loaded, with every problem at once (schema and unreadable secrets), in file order;
+// each repository's own webhook secret in `secrets`.
+util::Result<AgentConfig> load_config(const std::string& path, WebhookSecrets& secrets) {
   auto loaded = load_agent_config(path);
   auto problems = loaded.errors;
-  check_secrets(loaded.config, problems);
+  check_secrets(loaded.config, secrets, problems);
   if (problems.empty()) return std::move(loaded.config);
   std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
@@ -105,12 +107,12 @@ util::Result<ServeSetup> validate(const ServeOptions& options) {
   const std::string file = !options.config.empty()                                    ? options.config
                            : std::filesystem::is_regular_file(kSystemConfig, missing) ? kSystemConfig
                                                                                       : "agent.yml";
-  auto config = load_config(file);
+  WebhookSecrets secrets;
+  auto config = load_config(file, secrets);
   if (!config) return config.error();
-  ServeSetup setup{std::move(config.value()), WebhookSecrets{}};
+  ServeSetup setup{std::move(config.value()), std::move(secrets)};
   if (options.log_format == "json") setup.config.log_format = LogFormat::json;
   if (options.log_format == "text") setup.config.log_format = LogFormat::text;
-  if (auto own = read_repo_secrets(setup.config, setup.secrets); !own) return own.error();
   setup.secrets.insecure = false;
   if (!setup.config.webhook_secret.configured()) {
     if (options.insecure_no_signature) setup.secrets.insecure = true;

@@ -51,7 +51,8 @@ class Metrics {
   mutable std::mutex mutex_;
   std::array<std::uint64_t, kBuckets.size()> buckets_{};  // not cumulative; render() sums them
   // Every code the README lists has a series from the start: an alert on its rate needs one.
-  std::map<int, std::uint64_t> rejected_{{400, 0}, {401, 0}, {413, 0}, {500, 0}};
+  std::map<int, std::uint64_t> rejected_{{400, 0}, {401, 0}, {408, 0}, {413, 0},
+                                         {431, 0}, {500, 0}, {503, 0}};
   std::map<std::string, std::uint64_t> reports_{{"dropped", 0}, {"failed", 0}, {"sent", 0}};
   std::uint64_t count_ = 0;
   double sum_ = 0;

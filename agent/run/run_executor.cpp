@@ -128,9 +128,10 @@ RunStatus run_status_for(steps::Status status) {
   }
 }
 
-// Records how the run ended; the ending when the store cannot write it (told in the agent's
-// log): the run is over either way, and its caller records it again later.
-std::optional<RunEnding> record_end(RunHistory& store, std::int64_t id, const RunEnding& ending) {
+// Records how the run ended; the ending, stamped with its time, when the store cannot write it
+// (told in the agent's log): the run is over either way, and its caller records it again later.
+std::optional<RunEnding> record_end(RunHistory& store, std::int64_t id, const RunEnding& unstamped) {
+  const auto ending = stamped(unstamped);
   auto finished = store.finish_run(id, ending);
   if (finished) return std::nullopt;
   spdlog::warn("run {}: cannot record its end: {}", id, finished.error().message);
@@ -199,7 +200,9 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
   options.traffic = execution.traffic;
   const auto result = steps::Runner(observers, execution.cancel, options).run(prepared.pipeline, context);
   RunOutcome outcome{agent::exit_code_for(result.status), id, ""};
-  outcome.unrecorded_end = record_end(execution.store, id, ending_for(result, execution.control));
+  auto ending = ending_for(result, execution.control);
+  ending.progress = recorder.unwritten();
+  outcome.unrecorded_end = record_end(execution.store, id, ending);
   return outcome;
 }
 

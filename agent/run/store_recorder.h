@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/store/run_history.h"
@@ -11,7 +13,8 @@ namespace turnout::agent {
 
 /// Keeps the store's stages and steps of one run up to date as it runs, so `turnout runs`,
 /// the API and the dashboard see a step as running while it runs. A store error is logged,
-/// never thrown: the build goes on.
+/// never thrown: the build goes on, and the rows the store could not write are kept
+/// (`unwritten`) to be written with the run's end.
 class StoreRecorder : public steps::RunObserver {
  public:
   /// Records into `store` (not owned) for run `run_id`.
@@ -24,9 +27,14 @@ class StoreRecorder : public steps::RunObserver {
   void step_finished(const pipeline::Stage& stage, const steps::StepResult& result) override;
   void stage_finished(const pipeline::Stage& stage, const steps::StageResult& result) override;
 
+  /// The newest row of each stage and step whose last write failed.
+  UnwrittenProgress unwritten() const;
+
  private:
   int stage_index(const pipeline::Stage& stage) const;
   void check(const util::Status& status) const;
+  void write_stage(const StageRecord& stage);
+  void write_step(int stage_index, const StepRecord& step);
 
   RunHistory& store_;
   std::int64_t run_id_;
@@ -34,6 +42,8 @@ class StoreRecorder : public steps::RunObserver {
   std::string stage_started_at_;
   std::vector<std::string> step_started_at_;
   int current_step_ = -1;
+  std::map<int, StageRecord> unwritten_stages_;                // by stage index
+  std::map<std::pair<int, int>, StepRecord> unwritten_steps_;  // by (stage index, step index)
 };
 
 }  // namespace turnout::agent

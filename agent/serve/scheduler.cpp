@@ -311,7 +311,8 @@ void Scheduler::preempt() {
 }
 
 // Records `run`'s end, and reports it; an end the store cannot write is kept and retried.
-void Scheduler::end_run(const RunRecord& run, const RunEnding& ending, bool queued_again) {
+void Scheduler::end_run(const RunRecord& run, const RunEnding& unstamped, bool queued_again) {
+  const auto ending = stamped(unstamped);  // a retry records when it ended, not when it could write
   if (auto ended = history_.finish_run(run.id, ending); !ended) {
     spdlog::warn("run {}: cannot record its end: {}", run.id, ended.error().message);
     keep_unrecorded(run, ending, queued_again);

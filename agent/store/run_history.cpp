@@ -154,9 +154,10 @@ std::vector<std::pair<std::int64_t, std::int64_t>> requeue_newest(
   return requeued;
 }
 
-// Ends, as failed "interrupted", the stages and steps of `run_id` still running; returns who
+// Ends, as failed with `reason`, the stages and steps of `run_id` still running; returns who
 // changed, for the log once committed.
-std::vector<std::string> fail_running(Connection& connection, std::int64_t run_id) {
+std::vector<std::string> fail_running(Connection& connection, std::int64_t run_id,
+                                      const std::string& reason = "interrupted") {
   std::vector<std::string> changed;
   for (const auto& row :
        connection.statement("SELECT stage_idx, name FROM steps WHERE run_id = ? AND status = ?")
@@ -168,8 +169,8 @@ std::vector<std::string> fail_running(Connection& connection, std::int64_t run_i
   for (const char* table : {"steps", "stages"}) {
     connection
         .statement(std::string("UPDATE ") + table +
-                   " SET status = ?, reason = 'interrupted', finished_at = ? WHERE run_id = ? AND status = ?")
-        .execute({to_string(Status::failed), util::utc_now(), run_id, to_string(Status::running)});
+                   " SET status = ?, reason = ?, finished_at = ? WHERE run_id = ? AND status = ?")
+        .execute({to_string(Status::failed), reason, util::utc_now(), run_id, to_string(Status::running)});
   }
   return changed;
 }
@@ -230,9 +231,17 @@ util::Status RunHistory::finish_run(std::int64_t id, const RunEnding& ending) {
       spdlog::debug("run {}: already {}, not {}", id, to_string(run->status), to_string(ending.status));
       return util::Ok{};
     }
-    write_finished(connection, id, ending.status, ending.reason, ending.superseded_by);
+    // What its stages and steps did that the store could not write then; any still open after
+    // that never had its end written, and no one runs it any more.
+    for (const auto& stage : ending.progress.stages) upsert_stage(connection, id, stage);
+    for (const auto& [stage_index, step] : ending.progress.steps)
+      upsert_step(connection, id, stage_index, step);
+    const auto closed = fail_running(connection, id, "its end was not recorded: the store could not write");
+    write_finished(connection, id, ending.status, ending.reason, ending.superseded_by, ending.finished_at);
     const auto again = ending.requeue ? std::optional<std::int64_t>(requeue(connection, *run)) : std::nullopt;
     transaction.commit();
+    for (const auto& subject : closed)
+      log_status_change(subject, to_string(Status::running), to_string(Status::failed));
     log_transition(id, run->status, ending.status);
     if (again) spdlog::info("run {}: queued again as run {}", id, *again);
     return util::Ok{};

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "util/utc_time.h"
+
 namespace turnout::agent {
 namespace {
 
@@ -67,5 +69,10 @@ std::string run_status_names() {
 }
 
 bool is_final(RunStatus status) { return status != RunStatus::queued && status != RunStatus::running; }
+
+RunEnding stamped(RunEnding ending) {
+  if (ending.finished_at.empty()) ending.finished_at = util::utc_now();
+  return ending;
+}
 
 }  // namespace turnout::agent

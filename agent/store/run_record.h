@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pipeline/pipeline.h"
@@ -118,6 +119,14 @@ struct NewRun {
   std::string message{};                 ///< see RunRecord
 };
 
+/// The rows of a run's stages and steps that the store could not write while it ran (a full
+/// disk): written with its end, so a run recorded late shows what its stages and steps did.
+struct UnwrittenProgress {
+  std::vector<StageRecord> stages;                                ///< whole stage rows, without their steps
+  std::vector<std::pair<int, StepRecord>> steps;                  ///< (its stage's index, the step's row)
+  bool empty() const { return stages.empty() && steps.empty(); }  ///< nothing to write
+};
+
 /// How a run ends: its final status and why. A run the agent had to stop before it could finish
 /// (`requeue`) is queued again in the same transaction, so its push is not lost.
 struct RunEnding {
@@ -125,6 +134,13 @@ struct RunEnding {
   std::string reason;                           ///< "" when it succeeded
   std::optional<std::int64_t> superseded_by{};  ///< with status superseded: the run that replaced it
   bool requeue = false;                         ///< queue the same commit again (trigger `requeue`)
+  /// When it ended (ISO-8601 UTC); "" for the time it is recorded. Set before the first try, so
+  /// an end recorded late keeps its real time.
+  std::string finished_at{};
+  UnwrittenProgress progress{};  ///< stage and step rows to write with the end
 };
+
+/// `ending` with `finished_at` set to now when it has no time yet.
+RunEnding stamped(RunEnding ending);
 
 }  // namespace turnout::agent

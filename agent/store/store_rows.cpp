@@ -88,10 +88,11 @@ void write_started(Connection& connection, std::int64_t id, const std::string& p
 }
 
 void write_finished(Connection& connection, std::int64_t id, RunStatus status, const std::string& reason,
-                    const std::optional<std::int64_t>& superseded_by) {
+                    const std::optional<std::int64_t>& superseded_by, const std::string& finished_at) {
   connection
       .statement("UPDATE runs SET status = ?, reason = ?, finished_at = ?, superseded_by = ? WHERE id = ?")
-      .execute({to_string(status), reason, util::utc_now(), nullable(superseded_by), id});
+      .execute({to_string(status), reason, finished_at.empty() ? util::utc_now() : finished_at,
+                nullable(superseded_by), id});
 }
 
 void log_transition(std::int64_t id, RunStatus from, RunStatus to) {

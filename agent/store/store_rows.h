@@ -26,9 +26,10 @@ std::optional<RunRecord> read_run(Connection& connection, std::int64_t id);
 std::int64_t insert_run(Connection& connection, const NewRun& run);
 /// queued -> running, owned by this process.
 void write_started(Connection& connection, std::int64_t id, const std::string& pipeline);
-/// -> a final status; `superseded_by` is set when given.
+/// -> a final status; `superseded_by` is set when given; finished at `finished_at` ("" now).
 void write_finished(Connection& connection, std::int64_t id, RunStatus status, const std::string& reason,
-                    const std::optional<std::int64_t>& superseded_by = std::nullopt);
+                    const std::optional<std::int64_t>& superseded_by = std::nullopt,
+                    const std::string& finished_at = "");
 /// Logs `run 42: running -> succeeded`; call it once the change is committed.
 void log_transition(std::int64_t id, RunStatus from, RunStatus to);
 

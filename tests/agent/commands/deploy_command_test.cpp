@@ -82,6 +82,21 @@ TEST_CASE("deploy: turnout run deploys, deploy status reads it back, rollback an
   CHECK_FALSE(app->has("unfinished_deploy"));
   const auto text = site.turnout({"deploy", "status"});
   CHECK_THAT(text.out, Catch::Contains("live   green port " + std::to_string(site.green)));
+  CHECK(text.out.find("\x1b[") == std::string::npos);  // not a terminal: no colour
+  // On a terminal (script(1) gives it one) the words are coloured, never with NO_COLOR.
+  const auto at_terminal = [&](const std::string& env) {
+    return run_command({"script", "-qec",
+                        env + " '" TURNOUT_BINARY "' deploy status --data-dir '" + site.data() + "'",
+                        "/dev/null"});
+  };
+  const auto coloured = at_terminal("env");
+  INFO(coloured.out << coloured.err);
+  CHECK_THAT(coloured.out, Catch::Contains("\x1b[1mweb\x1b[0m"));
+  CHECK_THAT(coloured.out, Catch::Contains("\x1b[32mrunning\x1b[0m"));
+  CHECK_THAT(coloured.out, Catch::Contains("\x1b[32mhealthy\x1b[0m"));
+  const auto plain = at_terminal("env NO_COLOR=1");
+  CHECK_THAT(plain.out, Catch::Contains("running"));
+  CHECK(plain.out.find("\x1b[") == std::string::npos);
 
   const auto rollback = site.turnout({"deploy", "rollback", "--app", "web"});
   INFO(rollback.out << rollback.err);

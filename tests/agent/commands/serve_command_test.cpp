@@ -182,9 +182,13 @@ TEST_CASE("serve: every problem of agent.yml at once, missing secret files inclu
                               "listen: 127.0.0.1:1\n"
                               "webhook_secret_file: missing-secret\n"
                               "workrs: 2\n"
-                              "api_token_env: TURNOUT_TEST_UNSET_TOKEN\n");
-  const auto result =
-      run_turnout({"serve", "--config", file.string()}, "", {{"TURNOUT_TEST_UNSET_TOKEN", ""}});
+                              "api_token_env: TURNOUT_TEST_UNSET_TOKEN\n"
+                              "repos:\n"
+                              "  - name: you/app\n"
+                              "    webhook_secret_file: missing-repo-secret\n"
+                              "    token_env: TURNOUT_TEST_UNSET_FETCH_TOKEN\n");
+  const auto result = run_turnout({"serve", "--config", file.string()}, "",
+                                  {{"TURNOUT_TEST_UNSET_TOKEN", ""}, {"TURNOUT_TEST_UNSET_FETCH_TOKEN", ""}});
   CHECK(result.exit_code == 2);
   INFO(result.err);
   CHECK_THAT(result.err, Catch::StartsWith("turnout serve: " + file.string() + ":2:22: "));
@@ -192,6 +196,11 @@ TEST_CASE("serve: every problem of agent.yml at once, missing secret files inclu
   CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":3:1: unknown key 'workrs'"));
   CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":4:16: "));
   CHECK_THAT(result.err, Catch::Contains("TURNOUT_TEST_UNSET_TOKEN"));
+  // A repository's own secrets, read at start too, come in the same message at their keys.
+  CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":7:26: repository you/app: "));
+  CHECK_THAT(result.err, Catch::Contains((dir / "missing-repo-secret").string()));
+  CHECK_THAT(result.err, Catch::Contains("\n" + file.string() + ":8:16: repository you/app: "));
+  CHECK_THAT(result.err, Catch::Contains("TURNOUT_TEST_UNSET_FETCH_TOKEN"));
 }
 
 TEST_CASE("serve: a bad config names file, line and column", "[integration][serve]") {
@@ -363,7 +372,8 @@ TEST_CASE("serve: refuses to start when a repository's own secret cannot be read
   const auto result = run_turnout({"serve", "--config", (dir / "agent.yml").string()});
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.err,
-             Catch::StartsWith("turnout serve: repository bradrydzewski/drone-test-go: cannot read file '" +
+             Catch::StartsWith("turnout serve: " + (dir / "agent.yml").string() +
+                               ":11:26: repository bradrydzewski/drone-test-go: cannot read file '" +
                                (dir / "missing-secret").string() + "' (webhook_secret_file)"));
 }
 

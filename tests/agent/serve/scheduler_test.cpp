@@ -10,7 +10,9 @@
 
 #include "agent/store/connection.h"
 #include "agent/store/store.h"
+#include "tests/support/git_repo.h"
 #include "tests/support/temp_dir.h"
+#include "util/utc_time.h"
 
 using namespace turnout;
 using agent::Scheduler;
@@ -190,6 +192,59 @@ TEST_CASE(
   CHECK(store.history.get(first.value()).value()->status == agent::RunStatus::error);
   CHECK(eventually([&] { return agent::is_final(store.history.get(second.value()).value()->status); }));
   CHECK(scheduler.unrecorded_ends() == 0);
+  scheduler.shutdown(std::chrono::milliseconds(0));
+}
+
+TEST_CASE("scheduler: a run whose end is recorded late keeps what its stages and steps did and when it ended",
+          "[integration][scheduler][store]") {
+  test::TempDir dir;
+  test::GitRepo repo(dir.path() / "repo");
+  const auto sha = repo.commit(".turnout.yml",
+                               "name: app\nstages:\n  - name: build\n    steps:\n      - name: work\n"
+                               "        run: echo built\n",
+                               "pipeline");
+  auto opened = agent::Store::open((dir.path() / "data").string());
+  REQUIRE(opened);
+  agent::Store& store = *opened.value();
+  agent::Metrics metrics;
+  auto config = one_worker(dir);
+  config.data_dir = (dir.path() / "data").string();
+  Scheduler scheduler(config, {store.queue, store.history}, metrics, nullptr, std::chrono::milliseconds(50));
+  // As a full disk does from the start of the run: a stage or step that starts is written (an
+  // insert), its end (an update) and the run's end are not.
+  refuse_run_ends(store.path());
+  {
+    agent::detail::Connection other(store.path());
+    for (const char* table : {"stages", "steps"}) {
+      other.exec(std::string("CREATE TRIGGER test_disk_full_") + table + " BEFORE UPDATE OF status ON " +
+                 table +
+                 " WHEN NEW.status <> 'running' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    }
+  }
+  const auto run = store.queue.enqueue_run(
+      agent::NewRun{repo.url(), "refs/heads/main", "main", sha, "", agent::Trigger::webhook, std::nullopt});
+  REQUIRE(run);
+  scheduler.start();
+  REQUIRE(eventually([&] { return scheduler.unrecorded_ends() == 1; }));
+  const auto before_the_store_writes = util::utc_now();
+  {
+    agent::detail::Connection other(store.path());
+    other.exec("DROP TRIGGER test_disk_full_stages");
+    other.exec("DROP TRIGGER test_disk_full_steps");
+  }
+  accept_run_ends(store.path());
+  REQUIRE(eventually([&] { return agent::is_final(store.history.get(run.value()).value()->status); }));
+  const auto recorded = store.history.get(run.value()).value().value();
+  CHECK(recorded.status == agent::RunStatus::succeeded);
+  // When it ended, not when the store could write again.
+  CHECK(recorded.finished_at <= before_the_store_writes);
+  REQUIRE(recorded.stages.size() == 1);
+  CHECK(recorded.stages[0].status == steps::Status::succeeded);
+  CHECK_FALSE(recorded.stages[0].finished_at.empty());
+  REQUIRE(recorded.stages[0].steps.size() == 1);
+  CHECK(recorded.stages[0].steps[0].status == steps::Status::succeeded);
+  CHECK(recorded.stages[0].steps[0].exit_code == 0);
+  CHECK(recorded.stages[0].steps[0].finished_at <= recorded.finished_at);
   scheduler.shutdown(std::chrono::milliseconds(0));
 }
 
