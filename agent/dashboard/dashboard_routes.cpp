@@ -73,10 +73,15 @@ std::string asked_for(const HttpRequest& request) {
   return target;
 }
 
-// Only a path of this site: `//host` or `/\host` would send the person elsewhere.
+// Only a plain path of this site, else "/": `//host` or `/\host` would send the person
+// elsewhere, and so would `/\t/host`, since browsers drop a tab or a newline inside a URL (and
+// read `\` as `/`). A path the dashboard made (asked_for) is percent-encoded: printable ASCII.
 std::string safe_next(const std::string& next) {
-  if (next.size() < 1 || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\')))
-    return "/";
+  if (next.empty() || next[0] != '/' || (next.size() > 1 && next[1] == '/')) return "/";
+  for (const char c : next) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f || c == '\\') return "/";
+  }
   return next;
 }
 

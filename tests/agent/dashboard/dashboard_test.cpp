@@ -150,6 +150,11 @@ TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integ
   CHECK_THAT(wrong.cookie, !Catch::Contains("turnout_session"));
   const auto elsewhere = post_login(server, kToken, "%2F%2Fevil.example");
   CHECK(elsewhere.location == "/");
+  // Browsers drop a tab or newline inside a URL and read `\` as `/`: `/\t/host` is `//host`.
+  for (const char* next : {"%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%5Cevil.example",
+                           "%2Fruns%5C..%5C%2Fevil.example", "%2F%7F%2Fevil.example", "%2F%C2%A0"})
+    CHECK(post_login(server, kToken, next).location == "/");
+  CHECK(post_login(server, kToken, "%2Fruns%3Fbranch%3Da%2526b").location == "/runs?branch=a%26b");
 
   // Served over plain HTTP (no TLS, no https public_url): a Secure cookie would never come back.
   CHECK_THAT(post_login(server, kToken, "%2Fruns").cookie, !Catch::Contains("Secure"));
