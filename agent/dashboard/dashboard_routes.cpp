@@ -271,8 +271,7 @@ HttpResponse not_found(Dashboard& board, const HttpRequest& request) {
 
 }  // namespace
 
-std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& router,
-                                                                   const DashboardParts& parts) {
+DashboardHooks add_dashboard_routes(Router& router, const DashboardParts& parts) {
   // Lives as long as the routes: the router keeps the handlers, which share it.
   // Not movable (its sessions hold a mutex): made in place.
   const std::shared_ptr<Dashboard> board(new Dashboard{
@@ -309,7 +308,8 @@ std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& route
              keep(form(b, [&b](const HttpRequest& r, const Session& s) { return switch_slot(b, r, s); })));
   router.add("GET", "/assets/{name}", asset);
   router.set_not_found(keep([&b](const HttpRequest& r) { return not_found(b, r); }));
-  return [board](std::vector<std::string> tokens) { board->sessions.accept(std::move(tokens)); };
+  return {[board](std::vector<std::string> tokens) { board->sessions.accept(std::move(tokens)); },
+          [board](const HttpRequest& request) { return session_of(*board, request).has_value(); }};
 }
 
 }  // namespace turnout::agent

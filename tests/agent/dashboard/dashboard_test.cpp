@@ -168,6 +168,15 @@ TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integ
   CHECK(run.status == 200);
   CHECK_THAT(run.body, Catch::Contains("succeeded") && Catch::Contains("built"));
 
+  // The API's reads follow `read: session`: a session or a token, else 401.
+  const std::string api_log = "/api/runs/" + std::to_string(id) + "/log";
+  for (const auto& path : {api_log, std::string("/api/runs"), std::string("/api/apps")})
+    CHECK(get(server, path).status == 401);
+  CHECK(get(server, api_log, cookie).status == 200);
+  CHECK(get(server, api_log, "turnout_session=0123abcd").status == 401);
+  CHECK(server.get(api_log).status == 200);  // the agent's own token, as the CLI sends it
+  CHECK(get(server, "/metrics").status == 200);
+
   // A form without its CSRF token, or with another, changes nothing.
   const auto before = count_runs(server);
   const std::string rerun = "/runs/" + std::to_string(id) + "/rerun";
@@ -212,7 +221,8 @@ TEST_CASE("dashboard: bad input is a page with the reason; markup from a push is
   const int id = run_id(push_with_message(server, sha, message, "x-1"));
   server.wait_until_ended(id);
 
-  // read: open shows pages without a session, but a form still needs one.
+  // read: open shows pages without a session, and the API's reads, but a form still needs one.
+  CHECK(get(server, "/api/runs/" + std::to_string(id) + "/log").status == 200);
   const auto overview = get(server, "/");
   CHECK(overview.status == 200);
   CHECK_THAT(overview.body, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
