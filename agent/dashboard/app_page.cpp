@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "agent/apps/app_status.h"
+#include "agent/dashboard/deploy_history.h"
 #include "agent/dashboard/page_values.h"
 #include "agent/dashboard/pages.h"
 #include "steps/deploy/app_state.h"
@@ -75,6 +76,8 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
     target.set("alive", idle->optValue<bool>("alive", false));
     data.set("switch_to", target);
   }
+  data.set("deploys_of_app", deploy_history(steps::deploy::app_dir(sources.config.data_dir, app),
+                                            std::chrono::system_clock::now()));
   data.set("name", text(app));
   return {200, "app.mustache", data, "App " + app, "overview"};
 }

@@ -53,7 +53,8 @@ PageAnswer run_page(const PageSources& sources, const std::string& id,
 /// `before` (a delivery's id); 400 naming a bad value.
 PageAnswer deliveries_page(const PageSources& sources, const std::map<std::string, std::string>& query);
 
-/// `/apps/APP`: its slots, the proxy's target, its releases (newest first, each with its run).
+/// `/apps/APP`: its slots, the proxy's target, its releases (newest first, each with its run),
+/// its deploy history (deploy_history.h).
 PageAnswer app_page(const PageSources& sources, const std::string& app);
 
 }  // namespace turnout::agent

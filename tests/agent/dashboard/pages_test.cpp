@@ -5,8 +5,10 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "agent/dashboard/deploy_history.h"
 #include "agent/http/request_target.h"
 #include "agent/store/store.h"
+#include "steps/deploy/deploy_record.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout::agent;
@@ -75,4 +77,57 @@ TEST_CASE("pages: the older runs' link keeps a filter holding & and +", "[unit][
   REQUIRE(older.status == 200);
   const auto html = render_page(older.template_name, older.data, {older.title, "", false, older.nav});
   CHECK_THAT(html, Catch::Contains("href=\"/runs/" + std::to_string(first) + "\""));
+}
+
+TEST_CASE("pages: an app's deploy history shows phases, failed probes, the switch and an automatic rollback",
+          "[unit][dashboard]") {
+  namespace deploy = turnout::steps::deploy;
+  TempDir dir;
+  deploy::DeployRecord good;
+  good.run_id = "41";
+  good.sha = "1111111aaaa";
+  good.target = deploy::Slot::blue;
+  good.started_at = "2026-12-07T10:00:00.000Z";
+  good.finished_at = "2026-12-07T10:00:04.000Z";
+  good.phases = {{deploy::Phase::prepare, "2026-12-07T10:00:00.000Z"},
+                 {deploy::Phase::switch_traffic, "2026-12-07T10:00:02.500Z"}};
+  good.switched_at = "2026-12-07T10:00:02.600Z";
+  good.result = deploy::DeployResult::live;
+  REQUIRE(deploy::add_deploy(dir.path().string(), good));
+  deploy::DeployRecord bad = good;
+  bad.run_id = "42";
+  bad.sha = "2222222bbbb";
+  bad.target = deploy::Slot::green;
+  bad.from = deploy::Slot::blue;
+  bad.probes = {{"2026-12-07T10:00:01.000Z", 1, 30, "GET /health -> 503 <script>x</script>"}};
+  bad.rolled_back_at = "2026-12-07T10:00:03.000Z";
+  bad.result = deploy::DeployResult::rolled_back;
+  bad.reason = "slot green failed after the switch: the process is gone; traffic is back on slot blue";
+  REQUIRE(deploy::add_deploy(dir.path().string(), bad));
+
+  PageData data;
+  data.set("name", "web");
+  data.set("deploys_of_app", deploy_history(dir.path().string(), std::chrono::system_clock::now()));
+  const auto html = render_page("app.mustache", data, {"App web", "", false, "overview"});
+  // Newest first: the rollback, marked, with its failed probe's reason as text.
+  const auto rolled = html.find("href=\"/runs/42\"");
+  const auto live = html.find("href=\"/runs/41\"");
+  REQUIRE(rolled != std::string::npos);
+  REQUIRE(live != std::string::npos);
+  CHECK(rolled < live);
+  CHECK_THAT(html, Catch::Contains("↩ rolled back") && Catch::Contains("automatic rollback"));
+  CHECK_THAT(html, Catch::Contains("traffic went back to slot blue"));
+  CHECK_THAT(html,
+             Catch::Contains("probe 1/30 failed: GET /health -&gt; 503 &lt;script&gt;x&lt;/script&gt;"));
+  CHECK_THAT(html, !Catch::Contains("<script>x"));
+  CHECK_THAT(html, Catch::Contains("traffic is back on slot blue"));
+  CHECK_THAT(html, Catch::Contains("✓ live"));
+  CHECK_THAT(html, Catch::Contains("switch +2.5 s") || Catch::Contains("switch +2 s"));
+  CHECK_THAT(html, Catch::Contains("datetime=\"2026-12-07T10:00:02.600Z\""));  // the switch time
+
+  // None yet: said so.
+  TempDir empty;
+  data.set("deploys_of_app", deploy_history(empty.path().string(), std::chrono::system_clock::now()));
+  CHECK_THAT(render_page("app.mustache", data, {"App web", "", false, "overview"}),
+             Catch::Contains("No deploy recorded yet"));
 }
