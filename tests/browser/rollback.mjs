@@ -26,6 +26,11 @@ await run(async ({ spec, newPage }) => {
       !deploys[0].includes("verify +") || !deploys[1].includes(spec.previous.sha.slice(0, 7)))
     fail(`the deploy history: ${JSON.stringify(deploys)}`);
   step(`the deploy history lists ${deploys.length} deploys`);
+  // The releases say when each was live: the current one since, the one before it until.
+  const releases = await page.$$eval("ol.releases li", (items) => items.map((item) => item.textContent));
+  if (releases.length !== 2 || !releases[0].includes("live from") || releases[0].includes("until") ||
+      !releases[1].includes("until"))
+    fail(`the releases: ${JSON.stringify(releases)}`);
 
   await Promise.all([page.waitForNavigation({ timeout: 120000 }), page.click("form[action$='/rollback'] button")]);
   if (new URL(page.url()).pathname !== `/apps/${spec.app}`) fail(`rollback went to ${page.url()}`);
