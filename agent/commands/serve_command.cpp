@@ -348,11 +348,16 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
       config,    stores.history, stores.counter, stores.deliveries,
       scheduler, tokens.value(), &reporting,     feed.listening() ? &feed.feed() : nullptr};
   util::Reloadable<std::vector<std::string>> accepted_tokens(std::move(tokens.value()));
+  // The API's reads accept a dashboard session; set once the dashboard's routes exist, before
+  // the server starts.
+  std::function<bool(const HttpRequest&)> signed_in;
   const ServeParts parts{config,  intake,          stores.history, stores.counter, scheduler,
-                         metrics, accepted_tokens, &reporting,     &feed};
+                         metrics, accepted_tokens, &reporting,     &feed,          &signed_in};
   Router router;
   add_serve_routes(router, parts);
-  const auto sign_in_tokens = add_dashboard_routes(router, dashboard);
+  const auto dashboard_hooks = add_dashboard_routes(router, dashboard);
+  signed_in = dashboard_hooks.signed_in;
+  const auto& sign_in_tokens = dashboard_hooks.accept_tokens;
   HttpServerOptions http = server_options(config);
   // A push the transport refused (too large, cut short, bad framing, a full queue) never reached
   // the webhook route: it is counted here, with its code, like the route's own refusals.

@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <tuple>
 #include <vector>
 
 #include "agent/apps/app_status.h"
+#include "agent/dashboard/deploy_history.h"
 #include "agent/dashboard/page_values.h"
 #include "agent/dashboard/pages.h"
 #include "steps/deploy/app_state.h"
@@ -20,26 +23,66 @@ namespace fs = std::filesystem;
 // Releases the page lists, newest first.
 constexpr std::size_t kReleasesShown = 30;
 
-// The releases of the app in `app_dir` (`releases/SHA-RUN`), newest first: its deploys as far as
-// they are kept (old releases are pruned, the live and previous ones never).
-PageList releases(const std::string& app_dir, const std::string& live_release) {
-  std::vector<std::pair<fs::file_time_type, std::string>> found;
+// When each kept release was live, by its folder's name, from the app's status (`releases`:
+// the state's history); a release never live has no entry.
+std::map<std::string, std::pair<std::string, std::string>> live_times(const Poco::JSON::Object::Ptr& status) {
+  std::map<std::string, std::pair<std::string, std::string>> times;
+  const auto list = status->getArray("releases");
+  for (std::size_t i = 0; list && i < list->size(); ++i) {
+    const auto entry = list->getObject(static_cast<unsigned>(i));
+    if (!entry) continue;
+    const auto name = fs::path(entry->optValue<std::string>("release", "")).filename().string();
+    // The history is oldest first in the state and newest first here: the first is the latest.
+    times.emplace(name, std::make_pair(entry->optValue<std::string>("live_since", ""),
+                                       entry->optValue<std::string>("live_until", "")));
+  }
+  return times;
+}
+
+// The run a release folder (`SHA-RUN`) was made by; 0 when its name says none.
+long run_of(const std::string& name) {
+  const auto dash = name.rfind('-');
+  if (dash == std::string::npos) return 0;
+  try {
+    return std::stol(name.substr(dash + 1));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// The releases of the app in `app_dir` (`releases/SHA-RUN`), newest run first (a folder's time
+// breaks ties): its deploys as far as they are kept (old releases are pruned, the live and
+// previous ones never), each with when it was live as the state's history says.
+PageList releases(const std::string& app_dir, const std::string& live_release,
+                  const Poco::JSON::Object::Ptr& status, std::chrono::system_clock::time_point now) {
+  std::vector<std::tuple<long, fs::file_time_type, std::string>> found;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(fs::path(app_dir) / "releases", error)) {
     std::error_code time_error;
     const auto time = entry.last_write_time(time_error);
-    if (!time_error) found.emplace_back(time, entry.path().filename().string());
+    const auto name = entry.path().filename().string();
+    if (!time_error) found.emplace_back(run_of(name), time, name);
   }
   std::sort(found.rbegin(), found.rend());
   if (found.size() > kReleasesShown) found.resize(kReleasesShown);
+  const auto times = live_times(status);
   PageList list;
-  for (const auto& [time, name] : found) {
+  for (const auto& [run, time, name] : found) {
     PageData release;
     const auto dash = name.rfind('-');
     release.set("name", text(name));
     release.set("sha", text(name.substr(0, std::min<std::size_t>(dash, 7))));
     if (dash != std::string::npos) release.set("run", text(name.substr(dash + 1)));
     release.set("live", !live_release.empty() && fs::path(live_release).filename() == name);
+    if (const auto was = times.find(name); was != times.end()) {
+      release.set("live_since", time_value(was->second.first, now));
+      release.set("live_until", time_value(was->second.second, now));
+    } else {
+      // Set, so that the template never falls back to a value of the same name outside.
+      release.set("live_since", PageData(false));
+      release.set("live_until", PageData(false));
+      release.set("never_live", true);
+    }
     list.push_back(release);
   }
   return list;
@@ -78,7 +121,8 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
   PageData data = app_value(status.value(), std::chrono::system_clock::now());
   const auto live = status.value()->getObject("live");
   const std::string live_release = live ? live->optValue<std::string>("release", "") : "";
-  data.set("releases", releases(steps::deploy::app_dir(sources.config.data_dir, app), live_release));
+  data.set("releases", releases(steps::deploy::app_dir(sources.config.data_dir, app), live_release,
+                                status.value(), std::chrono::system_clock::now()));
   // A rollback goes to the release that was live before the current one (started again from its
   // folder when its slot was reused), as `turnout deploy rollback` does; none: no button.
   if (const auto back = status.value()->getObject("rollback_to")) {
@@ -100,6 +144,8 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
     target.set("alive", idle->optValue<bool>("alive", false));
     data.set("switch_to", target);
   }
+  data.set("deploys_of_app", deploy_history(steps::deploy::app_dir(sources.config.data_dir, app),
+                                            std::chrono::system_clock::now()));
   data.set("name", text(app));
   // The feed's table only for an app with `feed: true` while the agent receives it.
   bool traffic = false;

@@ -73,10 +73,15 @@ std::string asked_for(const HttpRequest& request) {
   return target;
 }
 
-// Only a path of this site: `//host` or `/\host` would send the person elsewhere.
+// Only a plain path of this site, else "/": `//host` or `/\host` would send the person
+// elsewhere, and so would `/\t/host`, since browsers drop a tab or a newline inside a URL (and
+// read `\` as `/`). A path the dashboard made (asked_for) is percent-encoded: printable ASCII.
 std::string safe_next(const std::string& next) {
-  if (next.size() < 1 || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\')))
-    return "/";
+  if (next.empty() || next[0] != '/' || (next.size() > 1 && next[1] == '/')) return "/";
+  for (const char c : next) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f || c == '\\') return "/";
+  }
   return next;
 }
 
@@ -266,8 +271,7 @@ HttpResponse not_found(Dashboard& board, const HttpRequest& request) {
 
 }  // namespace
 
-std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& router,
-                                                                   const DashboardParts& parts) {
+DashboardHooks add_dashboard_routes(Router& router, const DashboardParts& parts) {
   // Lives as long as the routes: the router keeps the handlers, which share it.
   // Not movable (its sessions hold a mutex): made in place.
   const std::shared_ptr<Dashboard> board(new Dashboard{
@@ -305,7 +309,8 @@ std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& route
              keep(form(b, [&b](const HttpRequest& r, const Session& s) { return switch_slot(b, r, s); })));
   router.add("GET", "/assets/{name}", asset);
   router.set_not_found(keep([&b](const HttpRequest& r) { return not_found(b, r); }));
-  return [board](std::vector<std::string> tokens) { board->sessions.accept(std::move(tokens)); };
+  return {[board](std::vector<std::string> tokens) { board->sessions.accept(std::move(tokens)); },
+          [board](const HttpRequest& request) { return session_of(*board, request).has_value(); }};
 }
 
 }  // namespace turnout::agent

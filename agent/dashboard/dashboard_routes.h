@@ -32,12 +32,18 @@ struct DashboardParts {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();  ///< uptime
 };
 
+/// What the agent keeps of the dashboard's routes once they are added.
+struct DashboardHooks {
+  /// Takes the tokens a sign-in accepts anew (SIGHUP; see Sessions::accept).
+  std::function<void(std::vector<std::string>)> accept_tokens;
+  /// True when `request` carries a live session's cookie: the API's reads accept one.
+  std::function<bool(const HttpRequest&)> signed_in;
+};
+
 /// Adds GET /, /runs, /runs/{id}, /apps/{app}, /deliveries, /login, /assets/{name}; POST /login, /logout,
 /// /runs/{id}/rerun, /runs/{id}/cancel, /apps/{app}/rollback; and an HTML 404 for every other
 /// path outside /api. Pages need a session unless `dashboard: {read: open}`; a POST needs a
 /// session and its CSRF token (403, nothing done, otherwise).
-/// Returns what takes the tokens a sign-in accepts anew (SIGHUP; see Sessions::accept).
-std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& router,
-                                                                   const DashboardParts& parts);
+DashboardHooks add_dashboard_routes(Router& router, const DashboardParts& parts);
 
 }  // namespace turnout::agent

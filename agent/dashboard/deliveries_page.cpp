@@ -58,6 +58,7 @@ PageAnswer deliveries_page(const PageSources& sources, const std::map<std::strin
   data.set("deliveries", rows);
   if (page.value().more) data.set("older", std::to_string(page.value().deliveries.back().id));
   data.set("keep", std::to_string(DeliveryLog::kKeepRefused));
+  data.set("keep_all", std::to_string(detail::kKeepDeliveries));
   return {200, "deliveries.mustache", data, "Deliveries", "deliveries"};
 }
 

@@ -4,6 +4,7 @@
 #include "agent/apps/app_status.h"
 #include "agent/dashboard/page_values.h"
 #include "agent/dashboard/pages.h"
+#include "util/percent_encoding.h"
 
 namespace turnout::agent {
 
@@ -105,10 +106,12 @@ PageAnswer runs_page(const PageSources& sources, const std::map<std::string, std
   }
   data.set("statuses", statuses);
   if (page.value().more) {
-    data.set("older", std::to_string(page.value().runs.back().id));
-    data.set("filter_repo", filter.repo_name);
-    data.set("filter_branch", filter.branch);
-    data.set("filter_status", filter.status ? to_string(*filter.status) : "");
+    // Built here, each value percent-encoded: the engine HTML-escapes a value, which keeps a
+    // branch `a&b` or `c+d` whole in the markup but not in the query the browser sends.
+    data.set("older", "/runs?repo=" + util::percent_encode(filter.repo_name) +
+                          "&branch=" + util::percent_encode(filter.branch) +
+                          "&status=" + (filter.status ? to_string(*filter.status) : "") +
+                          "&before=" + std::to_string(page.value().runs.back().id));
   }
   data.set("empty", page.value().runs.empty());
   return {200, "runs.mustache", data, "Runs", "runs"};

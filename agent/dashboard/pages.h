@@ -56,7 +56,8 @@ PageAnswer run_page(const PageSources& sources, const std::string& id,
 PageAnswer deliveries_page(const PageSources& sources, const std::map<std::string, std::string>& query);
 
 /// `/apps/APP`: its slots (with the traffic feed's last minute of each, when the app has the feed
-/// and the agent receives it), the proxy's target, its releases (newest first, each with its run).
+/// and the agent receives it), the proxy's target, its releases (newest first, each with its run),
+/// its deploy history (deploy_history.h).
 PageAnswer app_page(const PageSources& sources, const std::string& app);
 
 }  // namespace turnout::agent

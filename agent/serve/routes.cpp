@@ -207,6 +207,27 @@ std::optional<HttpResponse> refuse_write(const ServeParts& parts, const HttpRequ
       403, "the API token is not this agent's (writes need the token of api_token_file or api_token_env)");
 }
 
+// A read of the API is open with `dashboard: {read: open}`; with `read: session` (the default) it
+// needs what a page needs, a dashboard session (the pages' scripts read the API with it), or a
+// token as a write does: the API shows what the pages show.
+std::optional<HttpResponse> refuse_read(const ServeParts& parts, const HttpRequest& request) {
+  if (parts.config.dashboard.read_open) return std::nullopt;
+  if (parts.signed_in != nullptr && *parts.signed_in && (*parts.signed_in)(request)) return std::nullopt;
+  if (request.header("authorization").empty())
+    return json_error(401,
+                      "reading the API needs Authorization: Bearer <api token> or a dashboard session "
+                      "(dashboard: {read: session}; read: open opens it)");
+  return refuse_write(parts, request);
+}
+
+// `handler`, for a request that refuse_read lets through.
+HttpHandler read_route(const ServeParts& parts, HttpHandler handler) {
+  return [&parts, handler = std::move(handler)](const HttpRequest& request) {
+    if (auto refused = refuse_read(parts, request)) return *refused;
+    return handler(request);
+  };
+}
+
 HttpResponse answer(int status, const std::string& result, const std::string& reason,
                     std::optional<std::int64_t> run = std::nullopt, const std::string& url = "") {
   return intake_response({status, result, reason, run, url});
@@ -374,21 +395,24 @@ void add_serve_routes(Router& router, const ServeParts& parts) {
   router.add("POST", "/webhook", [&parts](const HttpRequest& request) { return webhook(parts, request); });
   router.add("GET", "/healthz", [](const HttpRequest&) { return HttpResponse{200, R"({"status":"ok"})"}; });
   router.add("GET", "/metrics", [&parts](const HttpRequest&) { return metrics(parts); });
-  router.add("GET", "/api/runs",
-             [&parts](const HttpRequest& request) { return list_runs(parts.runs, request); });
-  router.add("GET", "/api/runs/{id}",
-             [&parts](const HttpRequest& request) { return get_run(parts.runs, request); });
+  router.add("GET", "/api/runs", read_route(parts, [&parts](const HttpRequest& request) {
+               return list_runs(parts.runs, request);
+             }));
+  router.add("GET", "/api/runs/{id}", read_route(parts, [&parts](const HttpRequest& request) {
+               return get_run(parts.runs, request);
+             }));
   router.add("GET", "/api/runs/{id}/log",
-             [&parts](const HttpRequest& request) { return get_log(parts, request); });
+             read_route(parts, [&parts](const HttpRequest& request) { return get_log(parts, request); }));
   router.add("POST", "/api/runs/{id}/rerun",
              [&parts](const HttpRequest& request) { return rerun(parts, request); });
   router.add("POST", "/api/runs/{id}/cancel",
              [&parts](const HttpRequest& request) { return cancel(parts, request); });
   router.add("POST", "/api/repos/{owner}/{repo}/runs",
              [&parts](const HttpRequest& request) { return trigger(parts, request); });
-  router.add("GET", "/api/apps", [&parts](const HttpRequest&) { return list_apps(parts); });
+  router.add("GET", "/api/apps",
+             read_route(parts, [&parts](const HttpRequest&) { return list_apps(parts); }));
   router.add("GET", "/api/apps/{app}",
-             [&parts](const HttpRequest& request) { return get_app(parts, request); });
+             read_route(parts, [&parts](const HttpRequest& request) { return get_app(parts, request); }));
   router.add("POST", "/api/apps/{app}/rollback",
              [&parts](const HttpRequest& request) { return rollback(parts, request); });
   router.add("POST", "/api/apps/{app}/switch",

@@ -2,6 +2,7 @@
 // The agent's HTTP surface (ARCHITECTURE.md, "HTTP surface"), as routes: each parses its request and
 // calls one function of the domain.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct ServeParts {
   const util::Reloadable<std::vector<std::string>>& write_tokens;
   Reporting* reporting = nullptr;      ///< a rollback is reported as a deployment; none: not reported
   const FeedListener* feed = nullptr;  ///< the traffic feed (/metrics, the apps' JSON); none: not shown
+  /// With `dashboard: {read: session}`, the API's reads need a Bearer token or this to say the
+  /// request carries a dashboard session (its pages' live logs read the API); none: token only.
+  const std::function<bool(const HttpRequest&)>* signed_in = nullptr;
 };
 
 /// Adds POST /webhook, GET /healthz, GET /metrics, GET /api/runs (?limit=N, default 50),
@@ -39,6 +43,8 @@ struct ServeParts {
 /// POST /api/runs/{id}/rerun, POST /api/runs/{id}/cancel and POST /api/repos/{owner}/{repo}/runs
 /// (`?branch=` or {"branch": ...}: a run of the branch's head) (Bearer token: 401 without, 403 wrong);
 /// GET /api/apps, GET /api/apps/{app} (as `turnout deploy status --json`) and
+/// (the reads under /api need a Bearer token or a dashboard session unless `dashboard: {read:
+/// open}`: 401 otherwise; /healthz and /metrics stay open)
 /// POST /api/apps/{app}/rollback (Bearer token; answers when the rollback has ended).
 void add_serve_routes(Router& router, const ServeParts& parts);
 

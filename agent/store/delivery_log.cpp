@@ -46,8 +46,8 @@ void insert_refused(Connection& connection, const DeliveryRecord& delivery, int 
 
 }  // namespace
 
-DeliveryLog::DeliveryLog(Database& database, std::int64_t keep_refused)
-    : database_(database), keep_refused_(keep_refused) {}
+DeliveryLog::DeliveryLog(Database& database, std::int64_t keep_refused, std::int64_t keep_all)
+    : database_(database), keep_refused_(keep_refused), keep_all_(keep_all) {}
 
 DeliveryLog::~DeliveryLog() {
   {
@@ -118,6 +118,7 @@ util::Status DeliveryLog::write(std::vector<Waiting> batch, std::size_t dropped)
             "DELETE FROM deliveries WHERE result = 'rejected' AND id <= (SELECT id FROM deliveries "
             "WHERE result = 'rejected' ORDER BY id DESC LIMIT 1 OFFSET ?)")
         .execute({keep_refused_});
+    detail::prune_deliveries(connection, connection.last_insert_rowid(), keep_all_);
     transaction.commit();
     return util::Ok{};
   });

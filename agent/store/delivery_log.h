@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/store/database.h"
+#include "agent/store/delivery_retention.h"
 #include "agent/store/run_queue.h"
 #include "util/result.h"
 
@@ -52,8 +53,10 @@ class DeliveryLog {
   /// recorded as one row saying how many were dropped.
   static constexpr std::size_t kMaxWaiting = 1000;
 
-  /// On `database`, which must outlive this; keeps the newest `keep_refused` refusals.
-  explicit DeliveryLog(Database& database, std::int64_t keep_refused = kKeepRefused);
+  /// On `database`, which must outlive this; keeps the newest `keep_refused` refusals, and of
+  /// every kind the newest `keep_all` deliveries (see prune_deliveries).
+  explicit DeliveryLog(Database& database, std::int64_t keep_refused = kKeepRefused,
+                       std::int64_t keep_all = detail::kKeepDeliveries);
   /// Writes what waits, then stops the writer.
   ~DeliveryLog();
   DeliveryLog(const DeliveryLog&) = delete;
@@ -78,6 +81,7 @@ class DeliveryLog {
 
   Database& database_;
   std::int64_t keep_refused_;
+  std::int64_t keep_all_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Waiting> waiting_;

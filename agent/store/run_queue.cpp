@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/store/delivery_retention.h"
 #include "agent/store/store_rows.h"
 #include "util/utc_time.h"
 
@@ -11,13 +12,14 @@ namespace {
 using namespace detail;
 
 void insert_delivery(Connection& connection, const DeliveryRecord& delivery,
-                     const std::optional<std::int64_t>& run_id) {
+                     const std::optional<std::int64_t>& run_id, std::int64_t keep) {
   connection
       .statement(
           "INSERT INTO deliveries (forge, delivery_id, received_at, event, repo, ref, sha, result, reason, "
           "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .execute({delivery.forge, delivery.delivery_id, util::utc_now(), delivery.event, delivery.repo,
                 delivery.ref, delivery.sha, delivery.result, delivery.reason, nullable(run_id)});
+  prune_deliveries(connection, connection.last_insert_rowid(), keep);
 }
 
 // The run the forge's delivery id last queued and its status; nullopt when it queued none. A run
@@ -70,14 +72,15 @@ std::vector<std::int64_t> supersede_older(Connection& connection, const NewRun& 
 // One delivery inside a durable write's transaction: the run it queued (and what that
 // superseded), or the still-active run of a duplicate (which writes nothing). An earlier
 // delivery of the same group commit counts: it was written in this transaction.
-QueuedDelivery queue_one(Connection& connection, const DeliveryRecord& delivery, const NewRun& run) {
+QueuedDelivery queue_one(Connection& connection, const DeliveryRecord& delivery, const NewRun& run,
+                         std::int64_t keep) {
   const auto previous = last_run_of(connection, delivery);
   if (previous && !is_final(previous->second)) return QueuedDelivery{previous->first, true, {}};
   NewRun queued = run;
   queued.scheduled = true;
   if (previous) queued.trigger = Trigger::redelivery;
   const std::int64_t id = insert_run(connection, queued);
-  insert_delivery(connection, delivery, id);
+  insert_delivery(connection, delivery, id, keep);
   const auto concurrency = branch_concurrency(connection, queued.repo, queued.branch);
   std::vector<std::int64_t> superseded;
   if (concurrency != pipeline::Concurrency::queue) superseded = supersede_older(connection, queued, id);
@@ -89,9 +92,9 @@ QueuedDelivery queue_one(Connection& connection, const DeliveryRecord& delivery,
 
 util::Result<QueuedDelivery> RunQueue::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
   QueuedDelivery queued;
-  const auto written =
-      database_.write_durably("queue delivery " + delivery.delivery_id,
-                              [&](Connection& connection) { queued = queue_one(connection, delivery, run); });
+  const auto written = database_.write_durably(
+      "queue delivery " + delivery.delivery_id,
+      [&](Connection& connection) { queued = queue_one(connection, delivery, run, keep_deliveries_); });
   if (!written) return written.error();
   if (!queued.duplicate) spdlog::debug("run {}: queued", queued.run_id);
   for (const auto old : queued.superseded) log_transition(old, RunStatus::queued, RunStatus::superseded);
@@ -101,7 +104,7 @@ util::Result<QueuedDelivery> RunQueue::queue_delivery(const DeliveryRecord& deli
 util::Status RunQueue::record_delivery(const DeliveryRecord& delivery) {
   return database_.locked("record delivery " + delivery.delivery_id,
                           [&](Connection& connection) -> util::Status {
-                            insert_delivery(connection, delivery, std::nullopt);
+                            insert_delivery(connection, delivery, std::nullopt, keep_deliveries_);
                             return util::Ok{};
                           });
 }

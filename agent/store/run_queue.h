@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/store/database.h"
+#include "agent/store/delivery_retention.h"
 #include "agent/store/run_record.h"
 #include "util/result.h"
 
@@ -46,8 +47,10 @@ struct Preemption {
 /// The runs the agent's workers take (scheduled), and the deliveries that queued them.
 class RunQueue {
  public:
-  /// On `database`, which must outlive this.
-  explicit RunQueue(Database& database) : database_(database) {}
+  /// On `database`, which must outlive this; keeps the newest `keep_deliveries` deliveries of
+  /// every kind (see prune_deliveries).
+  explicit RunQueue(Database& database, std::int64_t keep_deliveries = detail::kKeepDeliveries)
+      : database_(database), keep_deliveries_(keep_deliveries) {}
 
   /// Records an accepted push and its queued run in one transaction, durable on return. A
   /// delivery id (of the same forge) whose last run is still queued or running is a duplicate (nothing
@@ -75,6 +78,7 @@ class RunQueue {
 
  private:
   Database& database_;
+  std::int64_t keep_deliveries_;
   std::function<void()> after_claim_;
 };
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <variant>
 
+#include "steps/deploy/deploy_record.h"
 #include "steps/deploy/health_probe.h"
 #include "steps/deploy/proxy_switch.h"
 #include "steps/deploy/release_dir.h"
@@ -148,6 +149,7 @@ class App {
   util::Status enter(Phase phase) {
     state.journal->phase = phase;
     log_("deploy: " + std::string(to_string(phase)));
+    if (record) record->phases.push_back({phase, util::utc_now()});
     return save();
   }
 
@@ -225,6 +227,8 @@ class App {
                               [&](int attempt, const std::string& reason) {
                                 log_("probe " + std::to_string(attempt) + "/" + std::to_string(attempts) +
                                      " of slot " + to_string(slot) + " failed: " + reason);
+                                if (record)
+                                  record->probes.push_back({util::utc_now(), attempt, attempts, reason});
                               });
   }
 
@@ -262,6 +266,9 @@ class App {
   void log(const std::string& line) const { log_(line); }
 
   AppState state;
+  /// A run's deploy: what it did, for the deploy history (phases, failed probes, the switch);
+  /// none for a hand operation.
+  DeployRecord* record = nullptr;
 
  private:
   const pipeline::Deploy& deploy_;
@@ -442,6 +449,7 @@ DeployOutcome roll_back_after_switch(App& app, Slot target, std::optional<Slot> 
     if (auto back = app.point_proxy_at(*from); back) {
       app.state.live = from;
       app.state.previous = target;
+      if (app.record) app.record->rolled_back_at = util::utc_now();
       message += std::string("; traffic is back on slot ") + to_string(*from);
     } else {
       message += std::string("; switching back to slot ") + to_string(*from) +
@@ -466,6 +474,7 @@ DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from)
   const TrafficWatch watch = watch_traffic(app, target);
   if (auto switched = app.point_proxy_at(target); !switched)
     return abandon(app, target, "switch: " + switched.error().message + "; traffic stays on the live slot");
+  if (app.record) app.record->switched_at = util::utc_now();
   app.state.previous = from;
   app.state.live = target;
   // From here a phase that cannot be journalled puts traffic back: a crash in it could not be
@@ -667,26 +676,24 @@ DeployOutcome roll_back_locked(const pipeline::Deploy& deploy, const DeploySite&
   return bring_up_and_switch(app, slot, cancel);
 }
 
-}  // namespace
-
-DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
-                                const DeployInput& input, const CancelToken& cancel, const DeployLog& log) {
-  // A run's deploy waits its turn: another run's deploy of the app (or a hand operation) ends
-  // on its own, and this one was asked for by the pipeline, not by a person watching.
-  const auto lock = wait_for_app(deploy, site, log);
-  if (!lock) return failed(lock.error().message, live_of(app_dir(site.data_dir, deploy.app)));
-  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
-    return failed(reconciled.error().message, std::nullopt);
-  App app(deploy, site, log);
-  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+// A run's deploy of the loaded app, under its lock; `app.record` takes what it did.
+DeployOutcome deploy_loaded(App& app, const DeployInput& input, const CancelToken& cancel) {
+  const pipeline::Deploy& deploy = app.deploy();
   const std::optional<Slot> from = app.state.live;
   const Slot target = from ? other(*from) : Slot::blue;
   const std::string name = to_string(target);
   app.state.journal = Journal{input.run_id, input.sha, target, from, Phase::prepare, util::utc_now()};
-  log("deploying " + short_sha(input.sha) + " to slot " + name + " (port " +
-      std::to_string(port_of(deploy, target)) + ")" +
-      (!from ? std::string(", the first deploy")
-             : std::string("; slot ") + to_string(*from) + " stays live until the switch"));
+  DeployRecord& record = *app.record;
+  record.run_id = input.run_id;
+  record.sha = input.sha;
+  record.target = target;
+  record.from = from;
+  record.started_at = app.state.journal->started_at;
+  record.phases.push_back({Phase::prepare, record.started_at});
+  app.log("deploying " + short_sha(input.sha) + " to slot " + name + " (port " +
+          std::to_string(port_of(deploy, target)) + ")" +
+          (!from ? std::string(", the first deploy")
+                 : std::string("; slot ") + to_string(*from) + " stays live until the switch"));
   if (auto saved = app.save(); !saved) return failed(saved.error().message, from);
 
   auto release = make_release(input.workspace, (fs::path(app.dir()) / "releases").string(),
@@ -739,6 +746,33 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
           (health.attempts == 1 ? " probe" : " probes"));
   return switch_and_finish(app, target, from);
+}
+
+}  // namespace
+
+DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
+                                const DeployInput& input, const CancelToken& cancel, const DeployLog& log) {
+  // A run's deploy waits its turn: another run's deploy of the app (or a hand operation) ends
+  // on its own, and this one was asked for by the pipeline, not by a person watching.
+  const auto lock = wait_for_app(deploy, site, log);
+  if (!lock) return failed(lock.error().message, live_of(app_dir(site.data_dir, deploy.app)));
+  if (auto reconciled = reconcile_locked(deploy, site, log); !reconciled)
+    return failed(reconciled.error().message, std::nullopt);
+  App app(deploy, site, log);
+  if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  DeployRecord record;
+  app.record = &record;
+  auto outcome = deploy_loaded(app, input, cancel);
+  record.finished_at = util::utc_now();
+  record.result = outcome.ok                       ? DeployResult::live
+                  : outcome.cancelled              ? DeployResult::cancelled
+                  : !record.rolled_back_at.empty() ? DeployResult::rolled_back
+                                                   : DeployResult::failed;
+  record.reason = outcome.reason;
+  // The history is for people; a deploy's outcome does not depend on it.
+  if (auto added = add_deploy(app.dir(), record); !added)
+    log("cannot record the deploy in the app's history: " + added.error().message);
+  return outcome;
 }
 
 util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/client/agent_presence.h"
 #include "agent/webhook/gitea_signature.h"
 #include "agent/webhook/signature.h"
 #include "tests/support/command.h"
@@ -100,7 +101,8 @@ void AgentServer::start(const std::vector<std::string>& flags) {
 bool AgentServer::wait_healthy() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline && process->running()) {
-    if (port_accepts(port) && get("/healthz").status == 200) return true;
+    // Up once it answers and has said where (agent.json: the token its API's reads take).
+    if (port_accepts(port) && get("/healthz").status == 200 && !local_token().empty()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
@@ -120,7 +122,13 @@ Answer AgentServer::request(Poco::Net::HTTPRequest& request, const std::string& 
 
 Answer AgentServer::get(const std::string& path) {
   Poco::Net::HTTPRequest get(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (path.rfind("/api/", 0) == 0) get.set("Authorization", "Bearer " + local_token());
   return request(get);
+}
+
+std::string AgentServer::local_token() const {
+  const auto presence = agent::find_serving_agent(data().string());
+  return presence ? presence->token : "";
 }
 
 Answer AgentServer::post_api(const std::string& path, const std::string& authorization) {

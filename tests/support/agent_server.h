@@ -75,8 +75,10 @@ class AgentServer {
 
   /// Any request, with `body`.
   Answer request(Poco::Net::HTTPRequest& request, const std::string& body = "");
-  /// GET `path`.
+  /// GET `path`; under /api with the agent's own token (agent.json's), as the CLI would send it.
   Answer get(const std::string& path);
+  /// The token of the agent's agent.json (which its API accepts); "" when it has none.
+  std::string local_token() const;
   /// POST `path` with an optional `Authorization` header value.
   Answer post_api(const std::string& path, const std::string& authorization = "");
   /// A delivery as GitHub sends it; `signature` nullopt: signed with the right secret.

@@ -152,6 +152,11 @@ TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integ
   CHECK_THAT(wrong.cookie, !Catch::Contains("turnout_session"));
   const auto elsewhere = post_login(server, kToken, "%2F%2Fevil.example");
   CHECK(elsewhere.location == "/");
+  // Browsers drop a tab or newline inside a URL and read `\` as `/`: `/\t/host` is `//host`.
+  for (const char* next : {"%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%5Cevil.example",
+                           "%2Fruns%5C..%5C%2Fevil.example", "%2F%7F%2Fevil.example", "%2F%C2%A0"})
+    CHECK(post_login(server, kToken, next).location == "/");
+  CHECK(post_login(server, kToken, "%2Fruns%3Fbranch%3Da%2526b").location == "/runs?branch=a%26b");
 
   // Served over plain HTTP (no TLS, no https public_url): a Secure cookie would never come back.
   CHECK_THAT(post_login(server, kToken, "%2Fruns").cookie, !Catch::Contains("Secure"));
@@ -164,6 +169,15 @@ TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integ
   const auto run = get(server, "/runs/" + std::to_string(id), cookie);
   CHECK(run.status == 200);
   CHECK_THAT(run.body, Catch::Contains("succeeded") && Catch::Contains("built"));
+
+  // The API's reads follow `read: session`: a session or a token, else 401.
+  const std::string api_log = "/api/runs/" + std::to_string(id) + "/log";
+  for (const auto& path : {api_log, std::string("/api/runs"), std::string("/api/apps")})
+    CHECK(get(server, path).status == 401);
+  CHECK(get(server, api_log, cookie).status == 200);
+  CHECK(get(server, api_log, "turnout_session=0123abcd").status == 401);
+  CHECK(server.get(api_log).status == 200);  // the agent's own token, as the CLI sends it
+  CHECK(get(server, "/metrics").status == 200);
 
   // A form without its CSRF token, or with another, changes nothing.
   const auto before = count_runs(server);
@@ -209,7 +223,8 @@ TEST_CASE("dashboard: bad input is a page with the reason; markup from a push is
   const int id = run_id(push_with_message(server, sha, message, "x-1"));
   server.wait_until_ended(id);
 
-  // read: open shows pages without a session, but a form still needs one.
+  // read: open shows pages without a session, and the API's reads, but a form still needs one.
+  CHECK(get(server, "/api/runs/" + std::to_string(id) + "/log").status == 200);
   const auto overview = get(server, "/");
   CHECK(overview.status == 200);
   CHECK_THAT(overview.body, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));

@@ -43,8 +43,11 @@ int run_of(const Answer& answer) {
   return answer.json()->getValue<int>("run");
 }
 
-std::string follow_request(int id, const std::string& headers = "") {
-  return "GET /api/runs/" + std::to_string(id) + "/log?follow=1 HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n";
+// GET of run `id`'s log, followed, with the agent's own token (the API's reads need one).
+std::string follow_request(const AgentServer& server, int id, const std::string& headers = "") {
+  return "GET /api/runs/" + std::to_string(id) +
+         "/log?follow=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.local_token() + "\r\n" +
+         headers + "\r\n";
 }
 
 void open_gate(const fs::path& gate) { std::ofstream(gate) << "go\n"; }
@@ -74,7 +77,7 @@ TEST_CASE("serve: ?follow=1 streams a run's log as its step prints, and ends whe
   server.wait_until_working(id);
 
   RawClient text(server.port);
-  REQUIRE(text.send(follow_request(id)));
+  REQUIRE(text.send(follow_request(server, id)));
   const auto head = text.read_until("tick one");
   REQUIRE_THAT(head, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
   CHECK_THAT(head, Catch::Contains("Transfer-Encoding: chunked\r\n"));
@@ -89,7 +92,7 @@ TEST_CASE("serve: ?follow=1 streams a run's log as its step prints, and ends whe
 
   SECTION("as server-sent events, resumed from Last-Event-ID") {
     RawClient events(server.port);
-    REQUIRE(events.send(follow_request(id, "Accept: text/event-stream\r\n")));
+    REQUIRE(events.send(follow_request(server, id, "Accept: text/event-stream\r\n")));
     const auto all = events.read_until("event: end\n", std::chrono::seconds(30));
     REQUIRE_THAT(all, Catch::Contains("Content-Type: text/event-stream\r\n"));
     CHECK_THAT(all, Catch::Contains("out tick one\ndata: "));
@@ -104,7 +107,7 @@ TEST_CASE("serve: ?follow=1 streams a run's log as its step prints, and ends whe
     const auto after_one = log.find('\n', log.find("tick one")) + 1;
     RawClient resumed(server.port);
     REQUIRE(resumed.send(follow_request(
-        id, "Accept: text/event-stream\r\nLast-Event-ID: " + std::to_string(after_one) + "\r\n")));
+        server, id, "Accept: text/event-stream\r\nLast-Event-ID: " + std::to_string(after_one) + "\r\n")));
     const auto later = resumed.read_until("event: end\n", std::chrono::seconds(30));
     CHECK_THAT(later, Catch::Contains("out tick two\n"));
     CHECK_THAT(later, Catch::Contains("run succeeded"));
@@ -138,7 +141,7 @@ TEST_CASE("serve: 64 live followers while a flood of pushes is each answered wit
   std::vector<std::unique_ptr<RawClient>> followers;
   for (int i = 0; i < 64; ++i) {
     followers.push_back(std::make_unique<RawClient>(server.port));
-    REQUIRE(followers.back()->send(follow_request(id, "Accept: text/event-stream\r\n")));
+    REQUIRE(followers.back()->send(follow_request(server, id, "Accept: text/event-stream\r\n")));
   }
   for (auto& follower : followers) REQUIRE_THAT(follower->read_until("watched"), Catch::Contains("data: "));
 

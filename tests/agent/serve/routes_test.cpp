@@ -49,6 +49,7 @@ Got get(const AgentServer& server, const std::string& path, const std::string& r
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server.port));
   session.setTimeout(Poco::Timespan(30, 0));
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.set("Authorization", "Bearer " + server.local_token());
   if (!range.empty()) request.set("Range", range);
   session.sendRequest(request);
   Poco::Net::HTTPResponse response;
@@ -172,6 +173,7 @@ TEST_CASE("serve: a 2 GiB log is served without the agent holding it", "[integra
   session.setTimeout(Poco::Timespan(120, 0));
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, log_path(id),
                                  Poco::Net::HTTPMessage::HTTP_1_1);
+  request.set("Authorization", "Bearer " + server.local_token());
   session.sendRequest(request);
   Poco::Net::HTTPResponse response;
   std::istream& in = session.receiveResponse(response);

@@ -103,3 +103,48 @@ TEST_CASE("delivery log: refusals are written in the background, the newest kept
   REQUIRE(older.deliveries.size() == 1);
   CHECK(older.deliveries[0].delivery_id == "d-3");
 }
+
+TEST_CASE("deliveries: every kind is bounded, but not one whose run is still going",
+          "[unit][store][dashboard]") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  RunQueue queue(*store->database, 3);
+  DeliveryLog log(*store->database, 10, 3);
+  const auto delivery = [](const std::string& id, const std::string& result) {
+    DeliveryRecord record;
+    record.delivery_id = id;
+    record.event = "push";
+    record.repo = "acme/a";
+    record.result = result;
+    return record;
+  };
+  NewRun run{"https://example.test/acme/a",
+             "refs/heads/main",
+             "main",
+             "abc",
+             "app",
+             Trigger::webhook,
+             std::nullopt,
+             "acme/a",
+             true,
+             "subject"};
+  // Queued and ended; queued and still queued (another branch, so not superseded).
+  const auto ended = queue.queue_delivery(delivery("ended", "queued"), run).value().run_id;
+  REQUIRE(store->history.finish_run(ended, RunStatus::succeeded, ""));
+  run.branch = "dev";
+  const auto going = queue.queue_delivery(delivery("going", "queued"), run).value().run_id;
+  for (int i = 1; i <= 3; ++i)
+    REQUIRE(queue.record_delivery(delivery("ignored-" + std::to_string(i), "ignored")));
+  log.refused(delivery("refused-1", "rejected"), 401);
+  log.refused(delivery("refused-2", "rejected"), 401);
+  REQUIRE(log.flush());
+
+  std::vector<std::string> kept;
+  const auto page = log.page(std::nullopt, 100).value();
+  for (const auto& row : page.deliveries) kept.push_back(row.delivery_id);
+  CHECK(kept == std::vector<std::string>{"refused-2", "refused-1", "ignored-3", "going"});
+  // A repeat of the kept one is still a duplicate of its queued run.
+  const auto again = queue.queue_delivery(delivery("going", "queued"), run).value();
+  CHECK(again.duplicate);
+  CHECK(again.run_id == going);
+}

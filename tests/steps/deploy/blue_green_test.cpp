@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "steps/deploy/app_state.h"
+#include "steps/deploy/deploy_record.h"
 #include "steps/deploy/feed_endpoint.h"
 #include "steps/deploy/slot_process.h"
 #include "steps/deploy/traffic_feed.h"
@@ -137,6 +138,8 @@ struct Stand {
   }
 
   AppState state() const { return load_app_state(app_dir(data().string(), "web")).value(); }
+  // The app's deploy history, newest first.
+  std::vector<DeployRecord> deploys() const { return load_deploys(app_dir(data().string(), "web")).value(); }
 
   std::string log() const {
     std::string text;
@@ -169,6 +172,23 @@ TEST_CASE("blue-green: deploys go to the idle slot, switch nginx, keep the old s
   CHECK(slot_alive(*state.slots.at(Slot::blue).process));  // kept for an instant rollback
   CHECK(fs::exists(fs::path(state.slots.at(Slot::green).release) / "app.txt"));
 
+  // Each deploy is in the history, newest first, with every phase in order and the switch time.
+  const auto deploys = stand.deploys();
+  REQUIRE(deploys.size() == 2);
+  CHECK(deploys[0].result == DeployResult::live);
+  CHECK(deploys[0].target == Slot::green);
+  CHECK(deploys[0].from == Slot::blue);
+  CHECK(deploys[0].sha == "0123456789abv2");
+  CHECK_FALSE(deploys[0].switched_at.empty());
+  CHECK(deploys[0].rolled_back_at.empty());
+  std::vector<std::string> phases;
+  for (const auto& mark : deploys[0].phases) phases.push_back(to_string(mark.phase));
+  CHECK(phases ==
+        std::vector<std::string>{"prepare", "start", "health", "switch", "verify", "drain", "stop-old"});
+  CHECK(deploys[0].phases.front().at <= deploys[0].switched_at);
+  CHECK(deploys[0].switched_at <= deploys[0].finished_at);
+  CHECK_FALSE(deploys[1].from);
+
   const auto back = switch_to_slot(stand.deploy, stand.site("v1"), Slot::blue, stand.cancel,
                                    [&](const std::string& line) { stand.lines.push_back(line); });
   REQUIRE(back.ok);
@@ -195,6 +215,15 @@ TEST_CASE("blue-green: a version that never gets healthy leaves the live slot un
   CHECK_FALSE(state.journal);
   CHECK_FALSE(state.slots.at(Slot::green).running);
   CHECK(state.slots.at(Slot::blue).process == live_before.process);
+  // The history has the failed deploy: each failed probe with the run log's reason, no switch.
+  const auto failed = stand.deploys().front();
+  CHECK(failed.result == DeployResult::failed);
+  CHECK(failed.switched_at.empty());
+  REQUIRE(failed.probes.size() == 5);
+  CHECK(failed.probes[4].attempt == 5);
+  CHECK(failed.probes[4].attempts == 5);
+  CHECK_THAT(failed.probes[4].reason, Catch::Contains("/health -> 503"));
+  CHECK_THAT(failed.reason, Catch::Contains("never became healthy"));
 }
 
 TEST_CASE("blue-green: a slot that exits at once is not switched to, whoever answers on its port",
@@ -293,6 +322,12 @@ TEST_CASE("blue-green: a new slot that dies while verified is switched away from
   CHECK_THAT(dying.reason, Catch::Contains("traffic is back on slot blue"));
   CHECK(stand.serves("v1"));
   CHECK(stand.state().live == Slot::blue);
+  // Marked as an automatic rollback, after the switch.
+  const auto rolled = stand.deploys().front();
+  CHECK(rolled.result == DeployResult::rolled_back);
+  CHECK_FALSE(rolled.switched_at.empty());
+  CHECK(rolled.switched_at <= rolled.rolled_back_at);
+  CHECK_THAT(rolled.reason, Catch::Contains("failed after the switch"));
 }
 
 TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
