@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "steps/deploy/health_probe.h"
+#include "steps/deploy/port_listeners.h"
 #include "steps/deploy/proxy_switch.h"
 #include "steps/deploy/release_dir.h"
 #include "steps/deploy/slot_process.h"
@@ -299,21 +300,6 @@ DeployOutcome abandon(App& app, Slot target, const std::string& reason, bool can
   return outcome;
 }
 
-// The processes listening on `port` now, each as an identity (a recycled pid is another process).
-std::vector<util::ProcessIdentity> listeners(int port) {
-  std::vector<util::ProcessIdentity> found;
-  for (const pid_t pid : util::listening_processes(port)) {
-    if (const auto identity = util::identify(pid)) found.push_back(*identity);
-  }
-  return found;
-}
-
-std::string pids_of(const std::vector<util::ProcessIdentity>& processes) {
-  std::string text;
-  for (const auto& process : processes) text += (text.empty() ? "" : ", ") + std::to_string(process.pid);
-  return text.empty() ? "none" : text;
-}
-
 // Why the port is not the slot's: an agent-supervised slot's listener must be its process, in its
 // process group (its session, which turnout made), or started with its TURNOUT_SLOT and a release
 // of the app (escaped from the group). nullopt when it is, or cannot be seen.
@@ -331,35 +317,24 @@ std::optional<std::string> stranger_on(const App& app, Slot target,
          ", not by the slot's process (pid " + std::to_string(process->pid) + ") or its group";
 }
 
-// Whether one of `owners` still listens on `port`.
-bool still_listens(const std::vector<util::ProcessIdentity>& owners, int port) {
-  const auto now = listeners(port);
-  return std::any_of(owners.begin(), owners.end(), [&](const util::ProcessIdentity& owner) {
-    return std::find(now.begin(), now.end(), owner) != now.end();
-  });
-}
-
 // After the switch: keeps probing the new slot for `verify`, and watches that the process that
-// listened on its port when verify began (the slot's own, for an agent-supervised slot) still
-// does: probes ask a port, and a stranger that took it would pass them. A failure puts traffic
-// back. Listeners this process may not see (another user's) are not watched.
-std::optional<std::string> verify(App& app, Slot target) {
+// listened on its port before the switch (`owners`, seen once health passed) still does: probes
+// ask a port, and a stranger that took it would pass them. Seen before the switch, not after it:
+// a slot that died in between would leave nothing, or the stranger, to watch. A failure puts
+// traffic back. Listeners this process may not see (another user's) are not watched.
+std::optional<std::string> verify(App& app, Slot target, const PortListeners& owners) {
   const auto& deploy = app.deploy();
-  const int port = port_of(deploy, target);
-  const auto owners = listeners(port);
-  if (auto stranger = stranger_on(app, target, owners)) return stranger;
-  app.log("verify: watching " + (owners.empty() ? std::string("the probes only (nothing listening on port ") +
-                                                      std::to_string(port) + " can be seen from here)"
-                                                : "pid " + pids_of(owners) + ", which listens on port " +
-                                                      std::to_string(port) + ", and the probes"));
+  const int port = owners.port;
+  app.log("verify: watching " +
+          (owners.owners.empty() ? std::string("the probes only (nothing listening on port ") +
+                                       std::to_string(port) + " could be seen from here before the switch)"
+                                 : "pid " + pids_of(owners.owners) + ", which listens on port " +
+                                       std::to_string(port) + ", and the probes"));
   const auto until = std::chrono::steady_clock::now() + deploy.verify;
   do {
     const auto result = app.alive(target) ? app.probe(target) : ProbeResult{false, "the process is gone"};
     if (!result.healthy) return result.reason;
-    if (!owners.empty() && !still_listens(owners, port)) {
-      return "the process that listened on port " + std::to_string(port) + " when verify began (pid " +
-             pids_of(owners) + ") no longer does; now: pid " + pids_of(listeners(port));
-    }
+    if (auto lost = listener_lost(owners)) return lost;
     std::this_thread::sleep_for(deploy.health.interval);
   } while (std::chrono::steady_clock::now() < until);
   return std::nullopt;
@@ -413,8 +388,10 @@ std::string journal_failure(Phase phase, const util::Error& error) {
   return "cannot journal phase " + std::string(to_string(phase)) + ": " + error.message;
 }
 
-// The phases from the switch on; the caller has the new slot started and healthy.
-DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from) {
+// The phases from the switch on; the caller has the new slot started and healthy, and saw who
+// listens on its port then (`owners`).
+DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from,
+                                const PortListeners& owners) {
   if (auto entered = app.enter(Phase::switch_traffic); !entered)
     return abandon(app, target, journal_failure(Phase::switch_traffic, entered.error()));
   if (auto switched = app.point_proxy_at(target); !switched)
@@ -425,7 +402,7 @@ DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from)
   // reconciled from what the journal says (invariant 6).
   if (auto entered = app.enter(Phase::verify); !entered)
     return roll_back_after_switch(app, target, from, journal_failure(Phase::verify, entered.error()));
-  if (auto broken = verify(app, target)) return roll_back_after_switch(app, target, from, *broken);
+  if (auto broken = verify(app, target, owners)) return roll_back_after_switch(app, target, from, *broken);
   // Verified: from now on a rollback target (saved with the drain phase).
   mark_live(app.state, target, util::utc_now());
   if (auto entered = app.enter(Phase::drain); !entered)
@@ -688,10 +665,15 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
                        " answered its health checks: another process holds the port; slot " + or_none(from) +
                        " stays live");
   }
+  // Who holds the port now is what verify watches; a stranger there is found before traffic moves.
+  const auto owners = listeners_now(port_of(deploy, target));
+  if (auto stranger = stranger_on(app, target, owners.owners))
+    return abandon(app, target,
+                   "slot " + name + ": " + *stranger + "; slot " + or_none(from) + " stays live");
   // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
   app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
           (health.attempts == 1 ? " probe" : " probes"));
-  return switch_and_finish(app, target, from);
+  return switch_and_finish(app, target, from, owners);
 }
 
 util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,
