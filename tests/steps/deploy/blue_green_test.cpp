@@ -11,7 +11,9 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "steps/deploy/app_state.h"
@@ -19,6 +21,7 @@
 #include "tests/support/background_process.h"
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
+#include "tests/support/raw_client.h"
 #include "tests/support/slot_string.h"
 #include "tests/support/temp_dir.h"
 
@@ -269,6 +272,47 @@ TEST_CASE("blue-green: a new slot that dies while verified is switched away from
   CHECK_THAT(dying.reason, Catch::Contains("traffic is back on slot blue"));
   CHECK(stand.serves("v1"));
   CHECK(stand.state().live == Slot::blue);
+}
+
+// Drain waits for the old slot's connections, not for a fixed time: it ends when the last one
+// closes (here a client's, closed while the deploy drains), long before `drain`.
+TEST_CASE("blue-green: drain ends once the old slot has no open connections",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  stand.deploy.drain = util::Duration(60000);
+  REQUIRE(stand.deploy_version("v1").ok);
+  auto held = std::make_unique<test::RawClient>(stand.deploy.slots.blue);  // a request in progress
+  auto second = std::async(std::launch::async, [&] { return stand.deploy_version("v2"); });
+  for (int i = 0; i < 3000; ++i) {
+    const auto journal = stand.state().journal;
+    if (journal && journal->phase == Phase::drain) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(stand.state().journal->phase == Phase::drain);
+  held.reset();  // the request is over
+  const auto outcome = second.get();
+  INFO(stand.log());
+  REQUIRE(outcome.ok);
+  CHECK_THAT(stand.log(),
+             Catch::Contains("deploy: drain\ndrain ended: slot blue (port " +
+                             std::to_string(stand.deploy.slots.blue) + ") has no open connections, after "));
+  CHECK(stand.log().find("is over") == std::string::npos);
+}
+
+TEST_CASE("blue-green: drain ends at `drain` while the old slot keeps a connection open",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  stand.deploy.drain = util::Duration(300);
+  REQUIRE(stand.deploy_version("v1").ok);
+  const test::RawClient held(stand.deploy.slots.blue);  // a request that does not end
+  const auto second = stand.deploy_version("v2");
+  INFO(stand.log());
+  REQUIRE(second.ok);
+  CHECK_THAT(stand.log(),
+             Catch::Contains("deploy: drain\ndrain ended: `drain` (300ms) is over; slot blue (port " +
+                             std::to_string(stand.deploy.slots.blue) +
+                             ") still has 1 open connection\ndeploy: stop-old\n"));
+  CHECK(stand.serves("v2"));
 }
 
 TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
