@@ -466,8 +466,55 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
   return message;
 }
 
+// A deploy's path from the start of its slot on, which a rollback takes too: starts `target`
+// (unless it runs already), waits until it is healthy, sees who holds its port, then switches,
+// verifies, drains (switch_and_finish). The journal is open and the slot's release set.
+DeployOutcome start_and_switch(App& app, Slot target, std::optional<Slot> from, const CancelToken& cancel) {
+  const std::string name = to_string(target);
+  // A rollback's slot may run its release already (kept for rollback): it is only health-checked.
+  if (!app.alive(target)) {
+    if (auto started = app.start(target); !started)
+      return abandon(app, target, "start: " + started.error().message);
+  }
+
+  if (auto entered = app.enter(Phase::health); !entered)
+    return abandon(app, target, journal_failure(Phase::health, entered.error()));
+  const auto health = app.wait_healthy(target, cancel);
+  if (health.cancelled) return abandon(app, target, "cancelled before the switch", true);
+  if (!health.healthy) {
+    return abandon(app, target,
+                   "slot " + name + " never became healthy (" + std::to_string(health.attempts) +
+                       " probes): " + health.last_reason + "; slot " + or_none(from) + " stays live");
+  }
+  // The probes ask a port, not a process: one that exited at once (its port taken, say) leaves
+  // whoever holds the port to answer them, and traffic must not go there.
+  if (!app.alive(target)) {
+    if (!app.stop_escaped(target).empty()) {
+      return abandon(app, target,
+                     "slot " + name +
+                         ": the start command exited at once; a start command must stay in the foreground "
+                         "(use exec): what it left on port " +
+                         std::to_string(port_of(app.deploy(), target)) + " was stopped; slot " +
+                         or_none(from) + " stays live");
+    }
+    return abandon(app, target,
+                   "slot " + name + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
+                       " answered its health checks: another process holds the port; slot " + or_none(from) +
+                       " stays live");
+  }
+  // Who holds the port now is what verify watches; a stranger there is found before traffic moves.
+  const auto owners = listeners_now(port_of(app.deploy(), target));
+  if (auto stranger = stranger_on(app, target, owners.owners))
+    return abandon(app, target,
+                   "slot " + name + ": " + *stranger + "; slot " + or_none(from) + " stays live");
+  // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
+  app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
+          (health.attempts == 1 ? " probe" : " probes"));
+  return switch_and_finish(app, target, from, owners);
+}
+
 // Starts `slot` from its release when it does not run (and health-checks it), then points the
-// proxy at it and records it live: the end of every hand operation.
+// proxy at it and records it live: the end of `deploy switch` and bootup.
 DeployOutcome bring_up_and_switch(App& app, Slot slot, const CancelToken& cancel) {
   const std::string name = to_string(slot);
   const auto& wanted = app.state.slots[slot];
@@ -576,25 +623,35 @@ DeployOutcome roll_back_locked(const pipeline::Deploy& deploy, const DeploySite&
   if (!setup) return failed(setup.error().message, state.value().live);
   App app(setup.value().deploy, setup.value().site, log);
   if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  const std::optional<Slot> from = app.state.live;
   std::optional<Slot> holder;
   for (const Slot slot : kSlots) {
-    if (app.state.slots[slot].release == target.value().release) holder = slot;
+    if (slot != from && app.state.slots[slot].release == target.value().release) holder = slot;
   }
-  if (holder) return bring_up_and_switch(app, *holder, cancel);
-  // Its slot was reused: start it again from its release folder in the idle slot.
-  const Slot slot = app.state.live ? other(*app.state.live) : Slot::blue;
-  app.stop(slot);
-  if (const int port = port_of(app.deploy(), slot); port_taken(port)) {
-    return failed("port " + std::to_string(port) + " of slot " + to_string(slot) +
-                      " is in use by a process turnout did not start: free it or give the slot another port",
-                  app.state.live);
+  // Its own slot, else (that slot was reused) the idle one, started again from its release folder.
+  const Slot slot = holder ? *holder : from ? other(*from) : Slot::blue;
+  // Journalled as a deploy of that release is: a crash is reconciled the same way.
+  app.state.journal =
+      Journal{target.value().run_id, target.value().sha, slot, from, Phase::prepare, util::utc_now()};
+  if (auto entered = app.enter(Phase::start); !entered) {
+    app.state.journal.reset();
+    return failed(journal_failure(Phase::start, entered.error()), from);
   }
-  auto& fresh = app.state.slots[slot];
-  fresh.sha = target.value().sha;
-  fresh.release = target.value().release;
-  fresh.run_id = target.value().run_id;
-  fresh.pipeline_file = target.value().pipeline_file;
-  return bring_up_and_switch(app, slot, cancel);
+  if (!holder) {
+    app.stop(slot);
+    if (const int port = port_of(app.deploy(), slot); port_taken(port)) {
+      return abandon(
+          app, slot,
+          "port " + std::to_string(port) + " of slot " + to_string(slot) +
+              " is in use by a process turnout did not start: free it or give the slot another port");
+    }
+    auto& fresh = app.state.slots[slot];
+    fresh.sha = target.value().sha;
+    fresh.release = target.value().release;
+    fresh.run_id = target.value().run_id;
+    fresh.pipeline_file = target.value().pipeline_file;
+  }
+  return start_and_switch(app, slot, from, cancel);
 }
 
 }  // namespace
@@ -637,43 +694,7 @@ DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite
   slot.release = release.value();
   slot.run_id = input.run_id;
   slot.pipeline_file = (fs::path(release.value()) / input.pipeline_file).string();
-  if (auto started = app.start(target); !started)
-    return abandon(app, target, "start: " + started.error().message);
-
-  if (auto entered = app.enter(Phase::health); !entered)
-    return abandon(app, target, journal_failure(Phase::health, entered.error()));
-  const auto health = app.wait_healthy(target, cancel);
-  if (health.cancelled) return abandon(app, target, "cancelled before the switch", true);
-  if (!health.healthy) {
-    return abandon(app, target,
-                   "slot " + name + " never became healthy (" + std::to_string(health.attempts) +
-                       " probes): " + health.last_reason + "; slot " + or_none(from) + " stays live");
-  }
-  // The probes ask a port, not a process: one that exited at once (its port taken, say) leaves
-  // whoever holds the port to answer them, and traffic must not go there.
-  if (!app.alive(target)) {
-    if (!app.stop_escaped(target).empty()) {
-      return abandon(app, target,
-                     "slot " + name +
-                         ": the start command exited at once; a start command must stay in the foreground "
-                         "(use exec): what it left on port " +
-                         std::to_string(port_of(app.deploy(), target)) + " was stopped; slot " +
-                         or_none(from) + " stays live");
-    }
-    return abandon(app, target,
-                   "slot " + name + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
-                       " answered its health checks: another process holds the port; slot " + or_none(from) +
-                       " stays live");
-  }
-  // Who holds the port now is what verify watches; a stranger there is found before traffic moves.
-  const auto owners = listeners_now(port_of(deploy, target));
-  if (auto stranger = stranger_on(app, target, owners.owners))
-    return abandon(app, target,
-                   "slot " + name + ": " + *stranger + "; slot " + or_none(from) + " stays live");
-  // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
-  app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
-          (health.attempts == 1 ? " probe" : " probes"));
-  return switch_and_finish(app, target, from, owners);
+  return start_and_switch(app, target, from, cancel);
 }
 
 util::Result<std::string> reconcile(const pipeline::Deploy& deploy, const DeploySite& site,
