@@ -5,41 +5,13 @@
 
 #include <climits>
 #include <fstream>
-#include <iterator>
 #include <set>
-#include <sstream>
+
+#include "util/socket_table.h"
 
 namespace turnout::util {
 
 namespace {
-
-constexpr const char* kListen = "0A";       // TCP_LISTEN in /proc/net/tcp's `st` column
-constexpr const char* kEstablished = "01";  // TCP_ESTABLISHED
-
-// Each row of a /proc/net/tcp-style table: its local port, its state and its inode.
-template <typename Row>
-void each_socket(const char* table, Row row) {
-  std::ifstream in(table);
-  std::string line;
-  std::getline(in, line);  // the header
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
-    if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >>
-          inode))
-      continue;
-    const auto colon = local.rfind(':');
-    if (colon == std::string::npos) continue;
-    row(std::stoi(local.substr(colon + 1), nullptr, 16), state, inode);
-  }
-}
-
-// The inodes of the sockets listening on `port` in a /proc/net/tcp-style table.
-void listening_inodes(const char* table, int port, std::set<std::string>& inodes) {
-  each_socket(table, [&](int local, const std::string& state, const std::string& inode) {
-    if (local == port && state == kListen) inodes.insert(inode);
-  });
-}
 
 // Whether one of `pid`'s descriptors is one of `sockets` ("socket:[INODE]").
 bool holds_one_of(const std::string& pid, const std::set<std::string>& sockets) {
@@ -73,19 +45,12 @@ bool is_number(const char* text) {
 }  // namespace
 
 int established_connections(int port) {
-  int count = 0;
-  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    each_socket(table, [&](int local, const std::string& state, const std::string&) {
-      if (local == port && state == kEstablished) ++count;
-    });
-  }
-  return count;
+  return static_cast<int>(tcp_sockets(port, TcpState::established).size());
 }
 
 std::vector<pid_t> listening_processes(int port) {
   std::set<std::string> inodes;
-  listening_inodes("/proc/net/tcp", port, inodes);
-  listening_inodes("/proc/net/tcp6", port, inodes);
+  for (const auto& socket : tcp_sockets(port, TcpState::listen)) inodes.insert(std::to_string(socket.inode));
   std::vector<pid_t> pids;
   if (inodes.empty()) return pids;
   DIR* proc = ::opendir("/proc");

@@ -1,6 +1,7 @@
 #pragma once
-// Which processes listen on a TCP port, and what environment they started with, read from
-// /proc: how a port's holder is told apart from a stranger's process.
+// Which processes listen on a TCP port (the kernel's socket table, util/socket_table, matched
+// against /proc/PID/fd), and what environment they started with, read from /proc: how a port's
+// holder is told apart from a stranger's process.
 
 #include <sys/types.h>
 

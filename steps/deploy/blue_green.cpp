@@ -11,6 +11,7 @@
 
 #include "steps/deploy/deploy_record.h"
 #include "steps/deploy/health_probe.h"
+#include "steps/deploy/port_listeners.h"
 #include "steps/deploy/proxy_switch.h"
 #include "steps/deploy/release_dir.h"
 #include "steps/deploy/slot_process.h"
@@ -308,21 +309,6 @@ DeployOutcome abandon(App& app, Slot target, const std::string& reason, bool can
   return outcome;
 }
 
-// The processes listening on `port` now, each as an identity (a recycled pid is another process).
-std::vector<util::ProcessIdentity> listeners(int port) {
-  std::vector<util::ProcessIdentity> found;
-  for (const pid_t pid : util::listening_processes(port)) {
-    if (const auto identity = util::identify(pid)) found.push_back(*identity);
-  }
-  return found;
-}
-
-std::string pids_of(const std::vector<util::ProcessIdentity>& processes) {
-  std::string text;
-  for (const auto& process : processes) text += (text.empty() ? "" : ", ") + std::to_string(process.pid);
-  return text.empty() ? "none" : text;
-}
-
 // Why the port is not the slot's: an agent-supervised slot's listener must be its process, in its
 // process group (its session, which turnout made), or started with its TURNOUT_SLOT and a release
 // of the app (escaped from the group). nullopt when it is, or cannot be seen.
@@ -338,14 +324,6 @@ std::optional<std::string> stranger_on(const App& app, Slot target,
   }
   return "port " + std::to_string(port_of(app.deploy(), target)) + " is held by pid " + pids_of(owners) +
          ", not by the slot's process (pid " + std::to_string(process->pid) + ") or its group";
-}
-
-// Whether one of `owners` still listens on `port`.
-bool still_listens(const std::vector<util::ProcessIdentity>& owners, int port) {
-  const auto now = listeners(port);
-  return std::any_of(owners.begin(), owners.end(), [&](const util::ProcessIdentity& owner) {
-    return std::find(now.begin(), now.end(), owner) != now.end();
-  });
 }
 
 // The new slot's real traffic as verify judges it: the feed's totals of the slot read at the
@@ -376,34 +354,31 @@ TrafficSince traffic_since(const App& app, const TrafficWatch& watch, Slot targe
 }
 
 // After the switch: keeps probing the new slot for `verify`, and watches that the process that
-// listened on its port when verify began (the slot's own, for an agent-supervised slot) still
-// does: probes ask a port, and a stranger that took it would pass them. With `watch`, the 5xx
-// of the slot's real traffic since the switch are judged too (verify.max_error_rate). A failure
-// puts traffic back. Listeners this process may not see (another user's) are not watched.
-std::optional<std::string> verify(App& app, Slot target, const TrafficWatch& watch) {
+// listened on its port before the switch (`owners`, seen once health passed) still does: probes
+// ask a port, and a stranger that took it would pass them. Seen before the switch, not after it:
+// a slot that died in between would leave nothing, or the stranger, to watch. With `watch`, the
+// 5xx of the slot's real traffic since the switch are judged too (verify.max_error_rate). A
+// failure puts traffic back. Listeners this process may not see (another user's) are not watched.
+std::optional<std::string> verify(App& app, Slot target, const PortListeners& owners,
+                                  const TrafficWatch& watch) {
   const auto& deploy = app.deploy();
-  const int port = port_of(deploy, target);
-  const auto owners = listeners(port);
-  if (auto stranger = stranger_on(app, target, owners)) return stranger;
+  const int port = owners.port;
   const std::string traffic =
       watch.feed == nullptr
           ? std::string()
           : ", and the 5xx of its real traffic (max " + percent_text(deploy.verify_traffic->max_error_rate) +
                 " once it had " + std::to_string(deploy.verify_traffic->min_requests) + " requests)";
   app.log("verify: watching " +
-          (owners.empty() ? std::string("the probes only (nothing listening on port ") +
-                                std::to_string(port) + " can be seen from here)"
-                          : "pid " + pids_of(owners) + ", which listens on port " + std::to_string(port) +
-                                ", and the probes") +
+          (owners.owners.empty() ? std::string("the probes only (nothing listening on port ") +
+                                       std::to_string(port) + " could be seen from here before the switch)"
+                                 : "pid " + pids_of(owners.owners) + ", which listens on port " +
+                                       std::to_string(port) + ", and the probes") +
           traffic);
   const auto until = std::chrono::steady_clock::now() + deploy.verify;
   do {
     const auto result = app.alive(target) ? app.probe(target) : ProbeResult{false, "the process is gone"};
     if (!result.healthy) return result.reason;
-    if (!owners.empty() && !still_listens(owners, port)) {
-      return "the process that listened on port " + std::to_string(port) + " when verify began (pid " +
-             pids_of(owners) + ") no longer does; now: pid " + pids_of(listeners(port));
-    }
+    if (auto lost = listener_lost(owners)) return lost;
     if (watch.feed != nullptr) {
       if (auto breach = traffic_breach(*deploy.verify_traffic, traffic_since(app, watch, target), target))
         return breach;
@@ -467,8 +442,10 @@ std::string journal_failure(Phase phase, const util::Error& error) {
   return "cannot journal phase " + std::string(to_string(phase)) + ": " + error.message;
 }
 
-// The phases from the switch on; the caller has the new slot started and healthy.
-DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from) {
+// The phases from the switch on; the caller has the new slot started and healthy, and saw who
+// listens on its port then (`owners`).
+DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from,
+                                const PortListeners& owners) {
   if (auto entered = app.enter(Phase::switch_traffic); !entered)
     return abandon(app, target, journal_failure(Phase::switch_traffic, entered.error()));
   const TrafficWatch watch = watch_traffic(app, target);
@@ -481,7 +458,8 @@ DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from)
   // reconciled from what the journal says (invariant 6).
   if (auto entered = app.enter(Phase::verify); !entered)
     return roll_back_after_switch(app, target, from, journal_failure(Phase::verify, entered.error()));
-  if (auto broken = verify(app, target, watch)) return roll_back_after_switch(app, target, from, *broken);
+  if (auto broken = verify(app, target, owners, watch))
+    return roll_back_after_switch(app, target, from, *broken);
   // Verified: from now on a rollback target (saved with the drain phase).
   mark_live(app.state, target, util::utc_now());
   if (auto entered = app.enter(Phase::drain); !entered)
@@ -545,8 +523,55 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
   return message;
 }
 
+// A deploy's path from the start of its slot on, which a rollback takes too: starts `target`
+// (unless it runs already), waits until it is healthy, sees who holds its port, then switches,
+// verifies, drains (switch_and_finish). The journal is open and the slot's release set.
+DeployOutcome start_and_switch(App& app, Slot target, std::optional<Slot> from, const CancelToken& cancel) {
+  const std::string name = to_string(target);
+  // A rollback's slot may run its release already (kept for rollback): it is only health-checked.
+  if (!app.alive(target)) {
+    if (auto started = app.start(target); !started)
+      return abandon(app, target, "start: " + started.error().message);
+  }
+
+  if (auto entered = app.enter(Phase::health); !entered)
+    return abandon(app, target, journal_failure(Phase::health, entered.error()));
+  const auto health = app.wait_healthy(target, cancel);
+  if (health.cancelled) return abandon(app, target, "cancelled before the switch", true);
+  if (!health.healthy) {
+    return abandon(app, target,
+                   "slot " + name + " never became healthy (" + std::to_string(health.attempts) +
+                       " probes): " + health.last_reason + "; slot " + or_none(from) + " stays live");
+  }
+  // The probes ask a port, not a process: one that exited at once (its port taken, say) leaves
+  // whoever holds the port to answer them, and traffic must not go there.
+  if (!app.alive(target)) {
+    if (!app.stop_escaped(target).empty()) {
+      return abandon(app, target,
+                     "slot " + name +
+                         ": the start command exited at once; a start command must stay in the foreground "
+                         "(use exec): what it left on port " +
+                         std::to_string(port_of(app.deploy(), target)) + " was stopped; slot " +
+                         or_none(from) + " stays live");
+    }
+    return abandon(app, target,
+                   "slot " + name + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
+                       " answered its health checks: another process holds the port; slot " + or_none(from) +
+                       " stays live");
+  }
+  // Who holds the port now is what verify watches; a stranger there is found before traffic moves.
+  const auto owners = listeners_now(port_of(app.deploy(), target));
+  if (auto stranger = stranger_on(app, target, owners.owners))
+    return abandon(app, target,
+                   "slot " + name + ": " + *stranger + "; slot " + or_none(from) + " stays live");
+  // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
+  app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
+          (health.attempts == 1 ? " probe" : " probes"));
+  return switch_and_finish(app, target, from, owners);
+}
+
 // Starts `slot` from its release when it does not run (and health-checks it), then points the
-// proxy at it and records it live: the end of every hand operation.
+// proxy at it and records it live: the end of `deploy switch` and bootup.
 DeployOutcome bring_up_and_switch(App& app, Slot slot, const CancelToken& cancel) {
   const std::string name = to_string(slot);
   const auto& wanted = app.state.slots[slot];
@@ -655,25 +680,35 @@ DeployOutcome roll_back_locked(const pipeline::Deploy& deploy, const DeploySite&
   if (!setup) return failed(setup.error().message, state.value().live);
   App app(setup.value().deploy, setup.value().site, log);
   if (auto loaded = app.load(); !loaded) return failed(loaded.error().message, std::nullopt);
+  const std::optional<Slot> from = app.state.live;
   std::optional<Slot> holder;
   for (const Slot slot : kSlots) {
-    if (app.state.slots[slot].release == target.value().release) holder = slot;
+    if (slot != from && app.state.slots[slot].release == target.value().release) holder = slot;
   }
-  if (holder) return bring_up_and_switch(app, *holder, cancel);
-  // Its slot was reused: start it again from its release folder in the idle slot.
-  const Slot slot = app.state.live ? other(*app.state.live) : Slot::blue;
-  app.stop(slot);
-  if (const int port = port_of(app.deploy(), slot); port_taken(port)) {
-    return failed("port " + std::to_string(port) + " of slot " + to_string(slot) +
-                      " is in use by a process turnout did not start: free it or give the slot another port",
-                  app.state.live);
+  // Its own slot, else (that slot was reused) the idle one, started again from its release folder.
+  const Slot slot = holder ? *holder : from ? other(*from) : Slot::blue;
+  // Journalled as a deploy of that release is: a crash is reconciled the same way.
+  app.state.journal =
+      Journal{target.value().run_id, target.value().sha, slot, from, Phase::prepare, util::utc_now()};
+  if (auto entered = app.enter(Phase::start); !entered) {
+    app.state.journal.reset();
+    return failed(journal_failure(Phase::start, entered.error()), from);
   }
-  auto& fresh = app.state.slots[slot];
-  fresh.sha = target.value().sha;
-  fresh.release = target.value().release;
-  fresh.run_id = target.value().run_id;
-  fresh.pipeline_file = target.value().pipeline_file;
-  return bring_up_and_switch(app, slot, cancel);
+  if (!holder) {
+    app.stop(slot);
+    if (const int port = port_of(app.deploy(), slot); port_taken(port)) {
+      return abandon(
+          app, slot,
+          "port " + std::to_string(port) + " of slot " + to_string(slot) +
+              " is in use by a process turnout did not start: free it or give the slot another port");
+    }
+    auto& fresh = app.state.slots[slot];
+    fresh.sha = target.value().sha;
+    fresh.release = target.value().release;
+    fresh.run_id = target.value().run_id;
+    fresh.pipeline_file = target.value().pipeline_file;
+  }
+  return start_and_switch(app, slot, from, cancel);
 }
 
 // A run's deploy of the loaded app, under its lock; `app.record` takes what it did.
@@ -714,38 +749,7 @@ DeployOutcome deploy_loaded(App& app, const DeployInput& input, const CancelToke
   slot.release = release.value();
   slot.run_id = input.run_id;
   slot.pipeline_file = (fs::path(release.value()) / input.pipeline_file).string();
-  if (auto started = app.start(target); !started)
-    return abandon(app, target, "start: " + started.error().message);
-
-  if (auto entered = app.enter(Phase::health); !entered)
-    return abandon(app, target, journal_failure(Phase::health, entered.error()));
-  const auto health = app.wait_healthy(target, cancel);
-  if (health.cancelled) return abandon(app, target, "cancelled before the switch", true);
-  if (!health.healthy) {
-    return abandon(app, target,
-                   "slot " + name + " never became healthy (" + std::to_string(health.attempts) +
-                       " probes): " + health.last_reason + "; slot " + or_none(from) + " stays live");
-  }
-  // The probes ask a port, not a process: one that exited at once (its port taken, say) leaves
-  // whoever holds the port to answer them, and traffic must not go there.
-  if (!app.alive(target)) {
-    if (!app.stop_escaped(target).empty()) {
-      return abandon(app, target,
-                     "slot " + name +
-                         ": the start command exited at once; a start command must stay in the foreground "
-                         "(use exec): what it left on port " +
-                         std::to_string(port_of(app.deploy(), target)) + " was stopped; slot " +
-                         or_none(from) + " stays live");
-    }
-    return abandon(app, target,
-                   "slot " + name + " exited, yet port " + std::to_string(port_of(app.deploy(), target)) +
-                       " answered its health checks: another process holds the port; slot " + or_none(from) +
-                       " stays live");
-  }
-  // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
-  app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
-          (health.attempts == 1 ? " probe" : " probes"));
-  return switch_and_finish(app, target, from);
+  return start_and_switch(app, target, from, cancel);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -381,6 +383,37 @@ TEST_CASE("deploy: rollback with nothing live before refuses with the reason",
   CHECK(site.serves("v1"));
 }
 
+namespace {
+
+// Kills the outside supervisor's green slot, then starts another program on its port, healthy as
+// can be; returns it once it accepts connections.
+std::unique_ptr<BackgroundProcess> stranger_on_green(const Site& site) {
+  const int green_pid = site.outside_pid("green");
+  REQUIRE(green_pid > 0);
+  ::kill(green_pid, SIGKILL);
+  while (port_accepts(site.green)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto stranger = std::make_unique<BackgroundProcess>(
+      std::vector<std::string>{TURNOUT_TEST_APP}, site.dir / "stranger.log",
+      std::map<std::string, std::string>{{"PORT", std::to_string(site.green)}, {"APP_VERSION", "stranger"}});
+  while (!port_accepts(site.green)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return stranger;
+}
+
+// Waits (up to 30 s) for `run` to end, and checks that verify caught the stranger on green.
+void check_stranger_caught(const Site& site, BackgroundProcess& run) {
+  for (int i = 0; i < 3000 && run.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  INFO(run.output());
+  REQUIRE_FALSE(run.running());
+  CHECK_THAT(run.output(),
+             Catch::Contains("slot green failed after the switch: the process that listened on port " +
+                             std::to_string(site.green) + " before the switch (pid "));
+  CHECK_THAT(run.output(), Catch::Contains("traffic is back on slot blue"));
+  CHECK(site.serves("v1"));
+  CHECK(site.state().live == steps::deploy::Slot::blue);
+}
+
+}  // namespace
+
 TEST_CASE("deploy: a slot killed and replaced by a stranger on its port during verify is caught",
           "[integration][deploy][nginx]") {
   Site site;
@@ -394,25 +427,36 @@ TEST_CASE("deploy: a slot killed and replaced by a stranger on its port during v
   BackgroundProcess run(
       {TURNOUT_BINARY, "run", "--dir", (site.dir / "ws").string(), "--data-dir", site.data()},
       site.dir / "run.log");
+  // Once verify watches the slot's process (the run's log file says so; its stdout is buffered),
+  // between two of its probes (1 s apart), the slot dies and at once a stranger answers.
   REQUIRE(reaches_phase(site, "verify"));
-  // Between two of verify's probes (1 s apart) the slot dies, and at once another program
-  // answers on its port, healthy as can be.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const int green_pid = site.outside_pid("green");
-  REQUIRE(green_pid > 0);
-  ::kill(green_pid, SIGKILL);
-  while (port_accepts(site.green)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  BackgroundProcess stranger({TURNOUT_TEST_APP}, site.dir / "stranger.log",
-                             {{"PORT", std::to_string(site.green)}, {"APP_VERSION", "stranger"}});
-  for (int i = 0; i < 3000 && run.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  INFO(run.output());
-  REQUIRE_FALSE(run.running());
-  CHECK_THAT(run.output(),
-             Catch::Contains("slot green failed after the switch: the process that listened on port " +
-                             std::to_string(site.green) + " when verify began (pid "));
-  CHECK_THAT(run.output(), Catch::Contains("traffic is back on slot blue"));
-  CHECK(site.serves("v1"));
-  CHECK(site.state().live == steps::deploy::Slot::blue);
+  const auto log_file = site.data_dir / "runs" / site.state().journal->run_id / "log";
+  const std::string watching = "verify: watching pid " + std::to_string(site.outside_pid("green")) +
+                               ", which listens on port " + std::to_string(site.green);
+  for (int i = 0; i < 2000 && read_file(log_file).find(watching) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE_THAT(read_file(log_file), Catch::Contains(watching));
+  const auto stranger = stranger_on_green(site);
+  check_stranger_caught(site, run);
+}
+
+// The slot dies while the switch is still under way, before verify has looked at its port: what
+// verify watches was seen when health passed, so the stranger it finds there is no owner.
+TEST_CASE("deploy: a slot killed and replaced by a stranger during the switch is caught by verify",
+          "[integration][deploy][nginx]") {
+  Site site(true);  // nginx's reload mode: the switch runs the test command, which this one makes slow
+  DeployKnobs outside;
+  outside.outside_supervisor = true;
+  REQUIRE(site.deploy("v1", outside).exit_code == 0);
+  DeployKnobs slow_switch = outside;
+  slow_switch.test_prefix = "sleep 2; ";
+  site.write_pipeline("v2", slow_switch);
+  BackgroundProcess run(
+      {TURNOUT_BINARY, "run", "--dir", (site.dir / "ws").string(), "--data-dir", site.data()},
+      site.dir / "run.log");
+  REQUIRE(reaches_phase(site, "switch"));
+  const auto stranger = stranger_on_green(site);
+  check_stranger_caught(site, run);
 }
 
 TEST_CASE(

@@ -12,7 +12,9 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -24,6 +26,7 @@
 #include "tests/support/background_process.h"
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
+#include "tests/support/raw_client.h"
 #include "tests/support/slot_string.h"
 #include "tests/support/temp_dir.h"
 #include "util/udp_receiver.h"
@@ -120,10 +123,11 @@ struct Stand {
   }
 
   DeployOutcome deploy_version(const std::string& version,
-                               const std::map<std::string, std::string>& extra = {}) {
+                               const std::map<std::string, std::string>& extra = {},
+                               const std::string& sha = "") {
     static int run = 0;
     const DeployInput input{(dir / "workspace").string(), ".turnout.yml", std::to_string(++run),
-                            "0123456789ab" + version};
+                            sha.empty() ? "0123456789ab" + version : sha};
     return deploy_blue_green(deploy, site(version, extra), input, cancel,
                              [this](const std::string& line) { lines.push_back(line); });
   }
@@ -328,6 +332,99 @@ TEST_CASE("blue-green: a new slot that dies while verified is switched away from
   CHECK_FALSE(rolled.switched_at.empty());
   CHECK(rolled.switched_at <= rolled.rolled_back_at);
   CHECK_THAT(rolled.reason, Catch::Contains("failed after the switch"));
+}
+
+// Drain waits for the old slot's connections, not for a fixed time: it ends when the last one
+// closes (here a client's, closed while the deploy drains), long before `drain`.
+TEST_CASE("blue-green: drain ends once the old slot has no open connections",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  stand.deploy.drain = util::Duration(60000);
+  REQUIRE(stand.deploy_version("v1").ok);
+  auto held = std::make_unique<test::RawClient>(stand.deploy.slots.blue);  // a request in progress
+  auto second = std::async(std::launch::async, [&] { return stand.deploy_version("v2"); });
+  for (int i = 0; i < 3000; ++i) {
+    const auto journal = stand.state().journal;
+    if (journal && journal->phase == Phase::drain) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(stand.state().journal->phase == Phase::drain);
+  held.reset();  // the request is over
+  const auto outcome = second.get();
+  INFO(stand.log());
+  REQUIRE(outcome.ok);
+  CHECK_THAT(stand.log(),
+             Catch::Contains("deploy: drain\ndrain ended: slot blue (port " +
+                             std::to_string(stand.deploy.slots.blue) + ") has no open connections, after "));
+  CHECK(stand.log().find("is over") == std::string::npos);
+}
+
+TEST_CASE("blue-green: drain ends at `drain` while the old slot keeps a connection open",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  stand.deploy.drain = util::Duration(300);
+  REQUIRE(stand.deploy_version("v1").ok);
+  const test::RawClient held(stand.deploy.slots.blue);  // a request that does not end
+  const auto second = stand.deploy_version("v2");
+  INFO(stand.log());
+  REQUIRE(second.ok);
+  CHECK_THAT(stand.log(),
+             Catch::Contains("deploy: drain\ndrain ended: `drain` (300ms) is over; slot blue (port " +
+                             std::to_string(stand.deploy.slots.blue) +
+                             ") still has 1 open connection\ndeploy: stop-old\n"));
+  CHECK(stand.serves("v2"));
+}
+
+// A rollback is a deploy of a release that was live: health, switch, verify (of the process too),
+// drain, journalled phase by phase; here its slot was reused, so it starts again from its folder.
+TEST_CASE("blue-green: a rollback --to a commit is health-checked, switched, verified and drained",
+          "[integration][deploy][nginx]") {
+  Stand stand;
+  stand.deploy.keep_releases = 5;
+  const std::map<std::string, std::string> version_of = {
+      {"1111111a0b", "v1"}, {"2222222a0b", "v2"}, {"3333333a0b", "v3"}};
+  for (const auto& [sha, version] : version_of) REQUIRE(stand.deploy_version(version, {}, sha).ok);
+  REQUIRE(stand.serves("v3"));  // blue: v3 (v1's slot reused), green: v2
+  stand.lines.clear();
+  const ReleaseSetupOf setup_of = [&](const LiveRelease& release) -> util::Result<ReleaseSetup> {
+    return ReleaseSetup{stand.deploy, stand.site(version_of.at(release.sha))};
+  };
+  std::vector<std::string> phases;  // the journal's phase at each log line, read back from state.json
+  const DeployLog log = [&](const std::string& line) {
+    stand.lines.push_back(line);
+    if (const auto journal = stand.state().journal) phases.push_back(to_string(journal->phase));
+  };
+
+  // Six hex digits name no release: refused, nothing changed.
+  const auto short_sha = roll_back_to(stand.deploy, stand.site(""), "111111", setup_of, stand.cancel, log);
+  CHECK_FALSE(short_sha.ok);
+  CHECK_THAT(short_sha.reason,
+             Catch::Contains("no kept release of web with run or commit '111111' was ever live"));
+  CHECK(stand.serves("v3"));
+
+  const auto back = roll_back_to(stand.deploy, stand.site(""), "1111111", setup_of, stand.cancel, log);
+  INFO(stand.log());
+  REQUIRE(back.ok);
+  CHECK(back.live == Slot::green);
+  CHECK(stand.serves("v1"));
+  const auto text = stand.log();
+  CHECK_THAT(text, Catch::StartsWith("rolling back web to 1111111a0b (run "));
+  for (const char* line :
+       {"deploy: start\n", "starting slot green", "deploy: health\n", "slot green healthy after ",
+        "deploy: switch\n", "deploy: verify\nverify: watching pid ", "deploy: drain\ndrain ended: ",
+        "deploy: stop-old\n", "deploy done: slot green is live, slot blue kept for rollback"})
+    CHECK_THAT(text, Catch::Contains(line));
+  // Each phase was journalled before it ran, and the journal is closed.
+  CHECK(std::find(phases.begin(), phases.end(), "verify") != phases.end());
+  CHECK(std::find(phases.begin(), phases.end(), "drain") != phases.end());
+  const auto state = stand.state();
+  CHECK_FALSE(state.journal);
+  CHECK(state.live == Slot::green);
+  CHECK(state.previous == Slot::blue);
+  CHECK(state.slots.at(Slot::green).sha == "1111111a0b");
+  REQUIRE_FALSE(state.history.empty());
+  CHECK(state.history.back().sha == "1111111a0b");
+  CHECK(state.history.back().live_until.empty());
 }
 
 TEST_CASE("blue-green: zero failed requests through v1 -> v2 -> v3 -> rollback",
