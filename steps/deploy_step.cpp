@@ -29,7 +29,8 @@ StepResult run_deploy_step(const pipeline::Step& step, const ShellStepEnv& env, 
     result.reason = "a deploy needs turnout's data folder (--data-dir)";
   } else {
     const deploy::DeploySite site{env.context.data_dir,
-                                  step_environment(env.context, env.pipeline, env.stage, step)};
+                                  step_environment(env.context, env.pipeline, env.stage, step),
+                                  env.context.traffic_feed};
     const deploy::DeployInput input{env.context.workspace, env.context.pipeline_file, env.context.run_id,
                                     env.context.sha};
     const auto outcome = deploy::deploy_blue_green(*env.stage.deploy, site, input, env.cancel, log);

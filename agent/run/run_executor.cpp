@@ -209,6 +209,7 @@ void complete_context(const RunRequest& request, const std::string& data_dir, Pr
   if (context.ref.empty() && !context.branch.empty()) context.ref = "refs/heads/" + context.branch;
   context.trigger = to_string(request.trigger);
   context.pipeline_file = request.pipeline_file;
+  context.traffic_feed = request.traffic_feed;
   context.inherited_env = steps::inherited_environment(environ);
 }
 

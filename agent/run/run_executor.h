@@ -14,6 +14,7 @@
 #include "git/mirror_sync.h"
 #include "pipeline/loader.h"
 #include "steps/cancel_token.h"
+#include "steps/deploy/traffic_feed.h"
 #include "steps/run_observer.h"
 
 namespace turnout::agent {
@@ -28,6 +29,8 @@ struct RunRequest {
   std::string branch;                          ///< overrides the branch for `when.branches`
   Trigger trigger = Trigger::cli;              ///< why it runs
   std::optional<std::int64_t> rerun_of;        ///< set by rerun
+  const steps::deploy::TrafficFeed* traffic_feed =
+      nullptr;  ///< the agent's (a canary's analysis); none: probes only
 };
 
 /// How a request ended.

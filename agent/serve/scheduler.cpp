@@ -284,7 +284,9 @@ void Scheduler::run(const RunRecord& run, RunControl& control) {
     std::vector<steps::RunObserver*> observers;
     if (reporter) observers.push_back(reporter.get());
     RunExecutor executor(config_.data_dir, history_, observers);
-    const auto outcome = executor.execute_claimed(run, request.value(), control, queue_);
+    RunRequest with_feed = request.value();
+    with_feed.traffic_feed = config_.feed;
+    const auto outcome = executor.execute_claimed(run, with_feed, control, queue_);
     if (!outcome.message.empty()) spdlog::warn("run {}: {}", run.id, outcome.message);
     const auto stopped = control.ending();
     if (outcome.unrecorded_end)

@@ -22,6 +22,7 @@
 #include "agent/store/run_history.h"
 #include "agent/store/run_queue.h"
 #include "git/libgit2_session.h"
+#include "steps/deploy/traffic_feed.h"
 #include "util/reloadable.h"
 
 namespace turnout::agent {
@@ -69,6 +70,8 @@ struct SchedulerConfig {
   ReposConfig repos;                          ///< where each repository's pipeline is, what to fetch with
   std::string data_dir = "/var/lib/turnout";  ///< run logs, mirrors, releases
   int workers = 2;                            ///< runs at a time
+  const steps::deploy::TrafficFeed* feed =
+      nullptr;  ///< the traffic feed a canary is judged by; none: probes only
 };
 
 /// The stores the scheduler works on.

@@ -45,6 +45,9 @@ struct HealthOutcome {
 /// 1-based attempt number and reason, as it happens. The same 4xx (but 408 and 429) on
 /// kSame4xxProbes probes in a row ends it early, its reason saying the path may be wrong: an
 /// app that answers, but not at that path, will not change its mind.
+/// Waits `wait`, or less when `cancel` is set meanwhile; returns false when it was.
+bool wait_unless_cancelled(util::Duration wait, const CancelToken& cancel);
+
 /// How many identical 4xx answers in a row end wait_until_healthy() early.
 inline constexpr int kSame4xxProbes = 5;
 

@@ -11,6 +11,13 @@ Traffic& Traffic::operator+=(const Traffic& other) {
   return *this;
 }
 
+Traffic& Traffic::operator-=(const Traffic& other) {
+  requests -= std::min(requests, other.requests);
+  errors -= std::min(errors, other.errors);
+  latency -= other.latency;
+  return *this;
+}
+
 double Traffic::error_rate() const {
   return requests == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(requests);
 }
@@ -67,6 +74,14 @@ Traffic TrafficFeed::window(const std::string& app, Slot slot, Clock::time_point
   const auto figures = found->second.find(slot);
   if (figures == found->second.end()) return {};
   return figures->second.window.total(now);
+}
+
+Traffic TrafficFeed::total(const std::string& app, Slot slot) const {
+  std::lock_guard lock(mutex_);
+  const auto found = apps_.find(app);
+  if (found == apps_.end()) return {};
+  const auto figures = found->second.find(slot);
+  return figures == found->second.end() ? Traffic{} : figures->second.total;
 }
 
 std::vector<SlotTraffic> TrafficFeed::figures(Clock::time_point now) const {

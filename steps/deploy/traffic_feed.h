@@ -29,6 +29,8 @@ struct Traffic {
 
   /// Adds `other`'s figures to these.
   Traffic& operator+=(const Traffic& other);
+  /// Takes away an earlier reading of the same totals: what came between the two.
+  Traffic& operator-=(const Traffic& other);
   /// errors / requests (0 without requests).
   double error_rate() const;
 };
@@ -73,6 +75,9 @@ class TrafficFeed {
 
   /// `app`'s `slot` over the window up to `now` (empty when the feed never saw it).
   Traffic window(const std::string& app, Slot slot, Clock::time_point now) const;
+  /// `app`'s `slot` since the feed started (empty when the feed never saw it): two readings
+  /// apart give the traffic of any span between them, however long (a canary's hold).
+  Traffic total(const std::string& app, Slot slot) const;
   /// Every slot the feed saw, by app then slot, with its window up to `now` and its totals.
   std::vector<SlotTraffic> figures(Clock::time_point now) const;
   /// The datagrams' fates so far.
