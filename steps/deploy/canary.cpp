@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 
 #include "steps/deploy/health_probe.h"
 
@@ -42,18 +43,23 @@ constexpr util::Duration kOrderInterval{100};
 
 // How a hold ended.
 struct HoldEnd {
-  enum Kind { held, unwell, cancelled, promoted, aborted } kind = held;
-  std::string reason;  ///< unwell: why
+  enum Kind { held, unwell, cancelled, promoted, aborted, breached } kind = held;
+  std::string reason;  ///< unwell and breached: why
 };
 
-// Holds for `wait`, probing the canary every `interval` and looking for an order in between.
-HoldEnd hold(util::Duration wait, util::Duration interval, const CanaryHooks& hooks,
+// Looks at the canary's figures while it holds: the reason of a breach, nullopt while none.
+using HoldLook = std::function<std::optional<std::string>()>;
+
+// Holds for `wait`, probing the canary every `interval`, and looking for an order and at its
+// figures (`look`) in between.
+HoldEnd hold(util::Duration wait, util::Duration interval, const CanaryHooks& hooks, const HoldLook& look,
              const CancelToken& cancel) {
   const auto until = Clock::now() + wait;
   auto probe_at = Clock::now();
   for (;;) {
     if (const auto order = hooks.order ? hooks.order() : std::nullopt)
       return {*order == CanaryOrder::promote ? HoldEnd::promoted : HoldEnd::aborted, ""};
+    if (auto breach = look()) return {HoldEnd::breached, *breach};
     if (Clock::now() >= probe_at) {
       if (auto unwell = hooks.unwell()) return {HoldEnd::unwell, *unwell};
       probe_at = Clock::now() + interval;
@@ -81,9 +87,50 @@ std::optional<CanaryEnd> ended(const HoldEnd& end, const std::string& at, Slot c
       return CanaryEnd{true, false, ""};
     case HoldEnd::aborted:
       return CanaryEnd{false, false, at + ": aborted by hand (turnout deploy abort)"};
+    case HoldEnd::breached:
+      return CanaryEnd{false, false, end.reason};
   }
   return std::nullopt;
 }
+
+// Both slots' running totals read as a hold goes on, so that the last `window` of it can be
+// judged at any moment: a breach is seen within the window (and a reading), not only at the end
+// of a long hold. At most ~300 readings are kept whatever the window.
+class RollingWindow {
+ public:
+  RollingWindow(const CanaryWatch& watch, util::Duration window)
+      : watch_(watch), window_(window), every_(std::max(util::Duration(1000), window / 300)) {}
+
+  // The traffic of both slots over the last window (nullopt until the step has held that long):
+  // the readings now and the latest at or before `window` ago.
+  std::optional<std::pair<Traffic, Traffic>> last_window() {
+    const auto now = Clock::now();
+    if (readings_.empty() || now - readings_.back().at >= every_) readings_.push_back(read(now));
+    const auto start = now - window_;
+    while (readings_.size() >= 2 && readings_[1].at <= start) readings_.pop_front();
+    if (readings_.front().at > start) return std::nullopt;
+    Reading current = read(now);
+    current.canary -= readings_.front().canary;
+    current.live -= readings_.front().live;
+    return std::pair{current.canary, current.live};
+  }
+
+ private:
+  struct Reading {
+    Clock::time_point at;
+    Traffic canary;
+    Traffic live;
+  };
+
+  Reading read(Clock::time_point now) const {
+    return {now, watch_.feed->total(watch_.app, watch_.canary), watch_.feed->total(watch_.app, watch_.live)};
+  }
+
+  const CanaryWatch& watch_;
+  util::Duration window_;
+  util::Duration every_;
+  std::deque<Reading> readings_;
+};
 
 }  // namespace
 
@@ -143,10 +190,29 @@ CanaryEnd run_canary_steps(const pipeline::Canary& canary, const CanaryWatch& wa
     log("canary: slot " + std::string(to_string(watch.canary)) + " at " + std::to_string(step.weight) +
         "% for " + util::format_duration(step.hold) + " (step " + std::to_string(index + 1) + " of " +
         std::to_string(steps) + ", then 100%)");
-    // The span judged: the end of the hold, the same for both slots.
+    // The span judged: the end of the hold, the same for both slots; while it holds, each
+    // reading judges the last span as well (but for min_requests, which only the end can judge).
     const util::Duration window = std::min(analysis.window.value_or(step.hold), step.hold);
+    RollingWindow rolling(watch, window);
+    const auto step_began = Clock::now();
+    const HoldLook look = [&]() -> std::optional<std::string> {
+      if (!figures) return std::nullopt;
+      const auto last = rolling.last_window();
+      if (!last) return std::nullopt;
+      if (analysis.min_requests && last->first.requests < static_cast<std::uint64_t>(*analysis.min_requests))
+        return std::nullopt;
+      auto early = analysis;
+      early.min_requests.reset();
+      auto breach = judge_canary(early, step.weight, watch.canary, last->first, watch.live, last->second);
+      if (breach)
+        log(at + ": breach seen " +
+            util::format_duration(std::chrono::duration_cast<util::Duration>(Clock::now() - step_began)) +
+            " into the hold of " + util::format_duration(step.hold) + ", over the last " +
+            util::format_duration(window));
+      return breach;
+    };
     if (auto end =
-            ended(hold(step.hold - window, watch.probe_interval, hooks, cancel), at, watch.canary, log))
+            ended(hold(step.hold - window, watch.probe_interval, hooks, look, cancel), at, watch.canary, log))
       return *end;
     Traffic canary_before;
     Traffic live_before;
@@ -154,7 +220,7 @@ CanaryEnd run_canary_steps(const pipeline::Canary& canary, const CanaryWatch& wa
       canary_before = watch.feed->total(watch.app, watch.canary);
       live_before = watch.feed->total(watch.app, watch.live);
     }
-    if (auto end = ended(hold(window, watch.probe_interval, hooks, cancel), at, watch.canary, log))
+    if (auto end = ended(hold(window, watch.probe_interval, hooks, look, cancel), at, watch.canary, log))
       return *end;
     if (!figures) {
       log(at + ": the probes passed throughout the hold");

@@ -62,7 +62,9 @@ struct CanaryEnd {
 };
 
 /// Runs the steps of `canary`: for each, journal, set its weight, hold (probing the canary every
-/// probe interval, looking for a person's order several times a second), judge. Stops at the first
+/// probe interval, looking for a person's order several times a second, and, with the feed,
+/// judging the last `analysis.window` of the hold at each reading but for `min_requests`, so that
+/// a breach ends the hold early), judge the end of the hold. Stops at the first
 /// step that fails or an order to abort (the caller sends the canary back to 0%); an order to
 /// promote ends the steps as passed, the rest skipped.
 CanaryEnd run_canary_steps(const pipeline::Canary& canary, const CanaryWatch& watch, const CanaryHooks& hooks,

@@ -230,6 +230,29 @@ TEST_CASE(
   CHECK_FALSE(stand.proxy()->weight());
 }
 
+TEST_CASE("canary: with analysis.window a breach is seen during a long hold, not only at its end",
+          "[integration][deploy][nginx][canary]") {
+  CanaryStand stand;
+  stand.listen();
+  stand.deploy.canary->steps = {{10, util::Duration(60000), {}}};  // longer than the test
+  stand.deploy.canary->analysis.window = util::Duration(1000);
+  stand.deploy.canary->analysis.min_requests = 5;
+  REQUIRE(stand.deploy_version("v1").ok);
+  Client client(stand.nginx->port());
+  const auto outcome = stand.deploy_version("v2", {{"APP_FAIL_PERCENT", "20"}});
+  const auto answers = client.finish();
+  INFO(stand.log() << describe(answers));
+  CHECK_FALSE(outcome.ok);
+  CHECK(outcome.live == Slot::blue);
+  CHECK_THAT(outcome.reason,
+             Catch::Matches("canary at 10%: \\d+\\.\\d% 5xx over \\d+ requests vs 0\\.0% on blue "
+                            "\\(max 1\\.0%\\); the canary's share is taken away, .*"));
+  // Said by the reading during the hold; the end of the hold says nothing of the kind.
+  CHECK_THAT(stand.log(), Catch::Contains("canary at 10%: breach seen "));
+  CHECK_THAT(stand.log(), Catch::Contains(" into the hold of 1m00s, over the last 1.0s"));
+  for (int i = 0; i < 20; ++i) REQUIRE(get(stand.nginx->port()).body == "v1\n");
+}
+
 TEST_CASE("canary: a healthy canary goes through every step to 100%, the old slot kept",
           "[integration][deploy][nginx][canary]") {
   CanaryStand stand;
