@@ -458,8 +458,8 @@ std::string feed_off(const pipeline::Deploy& deploy, const DeploySite& site) {
   if (!deploy.proxy.nginx || !deploy.proxy.nginx->feed)
     return "the traffic feed is off for app " + deploy.app + " (set `proxy.nginx.feed: true`)";
   if (site.feed == nullptr)
-    return "no traffic feed in this process (turnout run without the agent, or the agent's feed receiver is "
-           "down: see its log)";
+    return "no traffic feed in this process (`turnout run` while an agent receives the feed, or the agent's "
+           "feed receiver is down: see its log)";
   return "";
 }
 

@@ -54,8 +54,9 @@ bool ended(BackgroundProcess& process) {
 
 }  // namespace
 
-TEST_CASE("canary command: turnout run without the agent judges by the probes, with a warning, then 100%",
-          "[integration][deploy][nginx][canary]") {
+TEST_CASE(
+    "canary command: turnout run judges by the probes, with a warning, until it can receive the feed itself",
+    "[integration][deploy][nginx][canary]") {
   DeploySite site;
   const auto first = site.deploy("v1", canary("1s"));
   INFO(first.out << first.err);
@@ -69,6 +70,31 @@ TEST_CASE("canary command: turnout run without the agent judges by the probes, w
                              "off for app web (set `proxy.nginx.feed: true`)"));
   CHECK_THAT(second.out, Catch::Contains("canary: slot green at 10% for 1.0s (step 1 of 1, then 100%)"));
   CHECK(site.serves("v2"));
+
+  // With `feed: true` the first such deploy makes the data folder's feed endpoint (too late for
+  // its own run to listen); from then on `turnout run` receives the feed itself, no agent holding
+  // its port, and judges the canary by the figures while a client asks.
+  DeployKnobs fed = canary("1s");
+  fed.feed = true;
+  const auto third = site.deploy("v3", fed);
+  INFO(third.out << third.err);
+  REQUIRE(third.exit_code == 0);
+  CHECK_THAT(third.out,
+             Catch::Contains("warning: the canary is judged by its probes only: no traffic feed in "
+                             "this process"));
+  std::atomic<bool> asking{true};
+  std::thread client([&] {
+    while (asking) (void)http_get_body(site.nginx->port());
+  });
+  const auto fourth = site.deploy("v4", fed);
+  asking = false;
+  client.join();
+  INFO(fourth.out << fourth.err);
+  REQUIRE(fourth.exit_code == 0);
+  CHECK_THAT(fourth.out,
+             Catch::Contains("canary at 10% passed over the last 1.0s: slot green 0.0% 5xx over"));
+  CHECK_THAT(fourth.out, !Catch::Contains("warning: the canary is judged by its probes only"));
+  CHECK(site.serves("v4"));
 }
 
 TEST_CASE("canary command: turnout killed with SIGKILL during a hold is reconciled to 100% of a healthy slot",
