@@ -224,7 +224,13 @@ std::vector<SlotHealth> all_slots_health(const std::string& data_dir) {
   for (const auto& name : deploy::list_apps(data_dir)) {
     auto app = load_app_deploy(data_dir, name);
     if (!app) continue;
-    const auto weights = traffic_weights(app.value());
+    // Read back from the proxy for a canary's app only: another's split is its live slot, and a
+    // scrape must not run a command backend's `current` for every app.
+    const auto& live = app.value().state.live;
+    const auto weights =
+        app.value().deploy.canary ? traffic_weights(app.value())
+        : live ? std::optional(std::map<deploy::Slot, int>{{*live, 100}, {deploy::other(*live), 0}})
+               : std::nullopt;
     for (const auto slot : {deploy::Slot::blue, deploy::Slot::green}) {
       const auto found = app.value().state.slots.find(slot);
       const deploy::SlotState none;

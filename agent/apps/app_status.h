@@ -39,8 +39,9 @@ struct SlotHealth {
   bool healthy = false;  ///< it answered its health probe (at most a second old)
   /// What its processes (its session) use now: agent-supervised slots that run only.
   std::optional<util::ProcessStats> usage;
-  /// Its share of the traffic in percent, read back from the proxy (a canary's weight, else 100
-  /// for the slot it points at, 0 for the other); none when the proxy points nowhere.
+  /// Its share of the traffic in percent: for a canary's app read back from the proxy (its weight,
+  /// else 100 for the slot it points at, 0 for the other); for another app 100 for the live slot,
+  /// 0 for the other. None when nothing is live (or the proxy points nowhere).
   std::optional<int> weight = std::nullopt;
 };
 
