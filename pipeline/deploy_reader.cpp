@@ -1,6 +1,7 @@
 #include "pipeline/deploy_reader.h"
 
 #include "pipeline/canary_reader.h"
+#include "pipeline/verify_reader.h"
 
 #include <climits>
 #include <string_view>
@@ -277,9 +278,10 @@ void read_deploy_key(YamlReader& reader, const Entry& entry, const Where& where,
     deploy.health = read_health(reader, entry, stage);
   } else if (entry.key == "proxy") {
     deploy.proxy = read_proxy(reader, entry, stage);
-  } else if (entry.key == "drain" || entry.key == "verify") {
-    util::Duration& wait = entry.key == "drain" ? deploy.drain : deploy.verify;
-    wait = reader.duration(entry, where).value_or(wait);
+  } else if (entry.key == "drain") {
+    deploy.drain = reader.duration(entry, where).value_or(deploy.drain);
+  } else if (entry.key == "verify") {
+    read_verify(reader, entry, stage, deploy);
   } else if (entry.key == "keep_previous") {
     deploy.keep_previous = reader.boolean(entry, where).value_or(deploy.keep_previous);
   } else if (entry.key == "keep_releases") {
@@ -297,6 +299,7 @@ std::optional<Deploy> read_deploy(YamlReader& reader, const Entry& entry, const 
   Deploy deploy;
   deploy.position = position_of(entry.value);
   for (const Entry& key : entries) read_deploy_key(reader, key, where, deploy);
+  check_verify_feed(reader, entries, stage, deploy);
   read_canary(reader, entries, entry, where, deploy);
   return deploy;
 }

@@ -122,6 +122,13 @@ struct Canary {
 /// The spelling of a Sticky value in the pipeline file.
 const char* to_string(Sticky sticky);
 
+/// `verify: {max_error_rate}`: after the switch, the new slot's real traffic (the nginx traffic
+/// feed's) is judged besides the probes.
+struct TrafficCheck {
+  double max_error_rate = 0;  ///< the share of 5xx (0..1) since the switch above which traffic goes back
+  int min_requests = 20;      ///< requests since the switch before the share is judged
+};
+
 /// `deploy:` of a stage (strategy blue-green, or canary).
 struct Deploy {
   std::string strategy = "blue-green";  ///< blue-green, or canary (then `canary` is set)
@@ -133,10 +140,11 @@ struct Deploy {
   Proxy proxy;                          ///< how traffic is switched
   Duration drain = Duration(5000);      ///< wait before stopping the old slot
   Duration verify = Duration(10000);    ///< keep probing the new slot after the switch
-  bool keep_previous = true;            ///< keep the old slot running for an instant rollback
-  int keep_releases = 5;                ///< release directories kept, never the live or previous
-  std::optional<Canary> canary;         ///< `strategy: canary`'s steps, analysis and stickiness
-  Position position;                    ///< of the deploy mapping
+  std::optional<TrafficCheck> verify_traffic;  ///< `verify:` as a mapping with max_error_rate
+  bool keep_previous = true;                   ///< keep the old slot running for an instant rollback
+  int keep_releases = 5;                       ///< release directories kept, never the live or previous
+  std::optional<Canary> canary;                ///< `strategy: canary`'s steps, analysis and stickiness
+  Position position;                           ///< of the deploy mapping
 };
 
 /// One stage: either shell steps or a deploy.

@@ -30,7 +30,7 @@ StepResult run_deploy_step(const pipeline::Step& step, const ShellStepEnv& env, 
   } else {
     const deploy::DeploySite site{env.context.data_dir,
                                   step_environment(env.context, env.pipeline, env.stage, step),
-                                  env.context.traffic_feed};
+                                  env.traffic != nullptr ? *env.traffic : deploy::FeedAccess{}};
     const deploy::DeployInput input{env.context.workspace, env.context.pipeline_file, env.context.run_id,
                                     env.context.sha};
     const auto outcome = deploy::deploy_blue_green(*env.stage.deploy, site, input, env.cancel, log);

@@ -5,10 +5,6 @@
 
 namespace turnout::steps {
 
-namespace deploy {
-class TrafficFeed;
-}  // namespace deploy
-
 /// Everything a run knows about where it comes from. The values may come from a webhook, so
 /// they reach steps only as environment variables, never inside a command line (invariant 1).
 struct RunContext {
@@ -23,8 +19,6 @@ struct RunContext {
   std::string pipeline_file;  ///< the pipeline's path relative to the workspace (kept with a release)
   std::map<std::string, std::string> inherited_env;  ///< from turnout's own environment, filtered
   std::map<std::string, std::string> secrets;        ///< name -> value, masked in all output
-  const deploy::TrafficFeed* traffic_feed =
-      nullptr;  ///< the agent's traffic feed (a canary's analysis); none: probes only
 };
 
 }  // namespace turnout::steps

@@ -105,7 +105,8 @@ StageResult Runner::run_stage(const pipeline::Pipeline& pipeline, const pipeline
       stage.deploy ? std::vector{deploy_step_of(stage)} : std::vector<pipeline::Step>{};
   // A reference into the stage's own steps: observers tell a step by its place in stage.steps.
   const auto& steps = stage.deploy ? deploy_steps : stage.steps;
-  const ShellStepEnv env{context, pipeline, stage, masker, cancel_, options_.kill_grace, options_.cgroup};
+  const ShellStepEnv env{context,         pipeline,         stage, masker, cancel_, options_.kill_grace,
+                         options_.cgroup, &options_.traffic};
   for (const auto& step : steps) {
     if (result.status != Status::succeeded) {
       const bool cancelled = result.status == Status::cancelled;

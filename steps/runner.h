@@ -5,6 +5,7 @@
 
 #include "pipeline/pipeline.h"
 #include "steps/cancel_token.h"
+#include "steps/deploy/traffic_feed.h"
 #include "steps/run_context.h"
 #include "steps/run_observer.h"
 #include "steps/run_result.h"
@@ -16,6 +17,7 @@ struct RunnerOptions {
   std::vector<std::string> only_stages;  ///< run just these stages (in pipeline order); empty = all
   util::Duration kill_grace = util::Duration(5000);  ///< TERM -> KILL delay for a step's group
   class RunCgroup* cgroup = nullptr;  ///< the run's cgroup v2 group, which its steps join; none: no group
+  deploy::FeedAccess traffic;         ///< the agent's traffic feed for deploy stages' verify, or why none
 };
 
 /// Runs the stages of a pipeline in order, stopping at the first failed stage (unless it may

@@ -6,6 +6,7 @@
 #include "pipeline/pipeline.h"
 #include "steps/cancel_token.h"
 #include "steps/child_process.h"
+#include "steps/deploy/traffic_feed.h"
 #include "steps/run_context.h"
 #include "steps/run_result.h"
 #include "steps/secret_masker.h"
@@ -30,6 +31,7 @@ struct ShellStepEnv {
   const CancelToken& cancel;           ///< ends the step's group when set
   util::Duration kill_grace;           ///< TERM -> KILL delay
   class RunCgroup* cgroup = nullptr;   ///< the run's cgroup v2 group; none: priorities and RLIMIT_DATA
+  const deploy::FeedAccess* traffic = nullptr;  ///< a deploy stage's traffic feed, or why none
 };
 
 /// Runs `step` in the workspace (plus its working_directory) and returns how it ended; never

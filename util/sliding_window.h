@@ -49,6 +49,23 @@ class SlidingWindow {
     return sum;
   }
 
+  /// The last span up to `now` cut into `parts` equal stretches of whole buckets (the
+  /// buckets' count divided by `parts`, at least one each; `parts` is lowered to the buckets'
+  /// count), oldest first, each the sum of its buckets: what a page draws as a series, where
+  /// total() is one figure. The stretches cover the span's newest buckets, `now`'s last.
+  std::vector<Bucket> series(Clock::time_point now, std::size_t parts) const {
+    parts = std::clamp<std::size_t>(parts, 1, buckets_.size());
+    const std::int64_t per = size() / static_cast<std::int64_t>(parts);
+    const std::int64_t last = std::max(interval_of(now), newest_);
+    const std::int64_t first = last - per * static_cast<std::int64_t>(parts) + 1;
+    std::vector<Bucket> out(parts);
+    for (std::size_t i = 0; i < buckets_.size(); ++i) {
+      if (stamps_[i] == kNever || stamps_[i] < first || stamps_[i] > last) continue;
+      out[static_cast<std::size_t>((stamps_[i] - first) / per)] += buckets_[i];
+    }
+    return out;
+  }
+
   /// The span the window covers (a whole number of widths).
   std::chrono::milliseconds span() const { return width_ * size(); }
 

@@ -71,7 +71,7 @@ util::Result<AppDeploy> deploy_of_slot(steps::deploy::AppState state, const step
   take_secrets(out, context);
   pipeline::Step step;
   step.name = "deploy " + app;
-  out.site = {data_dir, steps::step_environment(context, out.pipeline, *stage, step)};
+  out.site = {data_dir, steps::step_environment(context, out.pipeline, *stage, step), {}};
   return out;
 }
 

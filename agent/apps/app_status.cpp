@@ -78,6 +78,9 @@ Poco::Dynamic::Var seconds(std::optional<double> value) {
   return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
 }
 
+// Stretches of a slot's window in its `series` (60 s: 10 s each).
+constexpr std::size_t kSeriesParts = 6;
+
 // The feed's window of one slot; null when there are no figures to show.
 Poco::Dynamic::Var traffic_json(const AppDeploy& app, deploy::Slot slot, const deploy::TrafficFeed* feed) {
   const auto& nginx = app.deploy.proxy.nginx;
@@ -93,6 +96,20 @@ Poco::Dynamic::Var traffic_json(const AppDeploy& app, deploy::Slot slot, const d
   latency->set("p95", seconds(window.latency.quantile(0.95)));
   latency->set("p99", seconds(window.latency.quantile(0.99)));
   json->set("latency_seconds", latency);
+  // The same window in 10 s stretches, oldest first: what the dashboard draws as the last minute.
+  const auto stretches = feed->series(app.state.app, slot, deploy::TrafficFeed::Clock::now(), kSeriesParts);
+  Poco::JSON::Object::Ptr series = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  Poco::JSON::Array::Ptr requests = new Poco::JSON::Array;
+  Poco::JSON::Array::Ptr errors = new Poco::JSON::Array;
+  for (const auto& stretch : stretches) {
+    requests->add(stretch.requests);
+    errors->add(stretch.errors);
+  }
+  series->set("step_seconds", std::chrono::duration<double>(feed->window_span()).count() /
+                                  static_cast<double>(stretches.size()));
+  series->set("requests", requests);
+  series->set("errors_5xx", errors);
+  json->set("series", series);
   return json;
 }
 

@@ -108,8 +108,8 @@ int execute(RunRequest request, const std::string& data_dir, const RunOptions& o
   if (reporting)
     for (auto* observer : reporting->observers()) observers.push_back(observer);
   const auto feed = listen_to_feed(data_dir);
-  request.traffic_feed = feed ? &feed->feed() : nullptr;
-  RunExecutor executor(data_dir, store.value()->history, observers);
+  RunExecutor executor(data_dir, store.value()->history, observers,
+                       feed ? feed->access() : steps::deploy::FeedAccess{});
   const auto outcome = executor.execute(request, cancel);
   if (!outcome.message.empty()) {
     if (actions && outcome.run_id == 0) actions->run_rejected(outcome.message, outcome.problems);

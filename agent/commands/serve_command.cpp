@@ -334,16 +334,17 @@ int serve(const ServeOptions& options, const ServeSetup& setup) {
   Store& stores = *store.value();
   ReportSender sender(config, stores.reports, &metrics);
   Reporting reporting(config, stores.history, stores.reports, [&sender] { sender.wake(); });
-  // Before the scheduler: a canary's deploy judges the new version by the feed's figures.
   const FeedListener feed(config.data_dir);
-  Scheduler scheduler({config, config.data_dir, config.workers, feed.listening() ? &feed.feed() : nullptr},
+  Scheduler scheduler({config, config.data_dir, config.workers, feed.access()},
                       {stores.queue, stores.history}, metrics, &reporting);
   WebhookIntake intake(
       config, stores.queue, setup.secrets,
       [&scheduler](bool cancel_in_progress) { scheduler.notify_queued(cancel_in_progress); }, &reporting,
       &stores.deliveries);
-  const DashboardParts dashboard{config,    stores.history, stores.counter, stores.deliveries,
-                                 scheduler, tokens.value(), &reporting};
+  // The app page shows no traffic rather than zeros while the receiver is down.
+  const DashboardParts dashboard{
+      config,    stores.history, stores.counter, stores.deliveries,
+      scheduler, tokens.value(), &reporting,     feed.listening() ? &feed.feed() : nullptr};
   util::Reloadable<std::vector<std::string>> accepted_tokens(std::move(tokens.value()));
   const ServeParts parts{config,  intake,          stores.history, stores.counter, scheduler,
                          metrics, accepted_tokens, &reporting,     &feed};

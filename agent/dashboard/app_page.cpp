@@ -1,6 +1,10 @@
 // /apps/APP: an app's slots, where its proxy points, and its releases.
+#include <Poco/JSON/Object.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "agent/apps/app_status.h"
 #include "agent/dashboard/page_values.h"
@@ -41,15 +45,36 @@ PageList releases(const std::string& app_dir, const std::string& live_release) {
   return list;
 }
 
+// The split: each slot's share of the app's requests over the feed's window, set as its
+// traffic's `share` (none while neither slot had a request). Read from what nginx did, not from
+// where the proxy points, so that it shows the requests a switch left in flight on the old slot.
+void add_split(const Poco::JSON::Object::Ptr& status) {
+  std::vector<Poco::JSON::Object::Ptr> traffics;
+  std::uint64_t requests = 0;
+  for (const char* role : {"live", "idle"}) {
+    const auto slot = status->getObject(role);
+    const auto traffic = slot ? slot->getObject("traffic") : nullptr;
+    if (!traffic) continue;
+    traffics.push_back(traffic);
+    requests += traffic->optValue<std::uint64_t>("requests", 0);
+  }
+  if (requests == 0) return;
+  for (auto traffic : traffics) {  // a copy: Poco's const SharedPtr gives a const object
+    traffic->set("share", static_cast<double>(traffic->optValue<std::uint64_t>("requests", 0)) /
+                              static_cast<double>(requests));
+  }
+}
+
 }  // namespace
 
 PageAnswer app_page(const PageSources& sources, const std::string& app) {
-  const auto status = deployed_app_status_json(sources.config.data_dir, app);
+  const auto status = deployed_app_status_json(sources.config.data_dir, app, sources.feed);
   if (!status) {
     if (status.error().kind == util::ErrorKind::not_found)
       return error_page(404, "No such app", status.error().message);
     return error_page(500, "The app cannot be read", status.error().message);
   }
+  add_split(status.value());
   PageData data = app_value(status.value(), std::chrono::system_clock::now());
   const auto live = status.value()->getObject("live");
   const std::string live_release = live ? live->optValue<std::string>("release", "") : "";
@@ -76,6 +101,13 @@ PageAnswer app_page(const PageSources& sources, const std::string& app) {
     data.set("switch_to", target);
   }
   data.set("name", text(app));
+  // The feed's table only for an app with `feed: true` while the agent receives it.
+  bool traffic = false;
+  for (const char* role : {"live", "idle"}) {
+    const auto slot = status.value()->getObject(role);
+    traffic = traffic || (slot && slot->getObject("traffic"));
+  }
+  data.set("traffic_shown", traffic);
   return {200, "app.mustache", data, "App " + app, "overview"};
 }
 

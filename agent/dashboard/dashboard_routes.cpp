@@ -271,7 +271,8 @@ std::function<void(std::vector<std::string>)> add_dashboard_routes(Router& route
   // Lives as long as the routes: the router keeps the handlers, which share it.
   // Not movable (its sessions hold a mutex): made in place.
   const std::shared_ptr<Dashboard> board(new Dashboard{
-      parts, PageSources{parts.config, parts.runs, parts.counter, parts.deliveries, parts.started},
+      parts,
+      PageSources{parts.config, parts.runs, parts.counter, parts.deliveries, parts.started, parts.feed},
       Sessions(parts.tokens)});
   Dashboard& b = *board;
   const auto keep = [board](HttpHandler handler) {

@@ -15,18 +15,20 @@
 #include "agent/store/delivery_log.h"
 #include "agent/store/run_history.h"
 #include "agent/store/store_stats.h"
+#include "steps/deploy/traffic_feed.h"
 
 namespace turnout::agent {
 
 /// What the dashboard acts on; everything must outlive the router.
 struct DashboardParts {
-  const AgentConfig& config;        ///< data_dir, public_url, tls, dashboard.read_open
-  RunHistory& runs;                 ///< the history the pages show
-  StoreCounter& counter;            ///< the queue's depth
-  DeliveryLog& deliveries;          ///< /deliveries
-  Scheduler& scheduler;             ///< reruns and cancels, as the API's
-  std::vector<std::string> tokens;  ///< the tokens a sign-in accepts (the API's)
-  Reporting* reporting = nullptr;   ///< a rollback is reported as a deployment; none: not
+  const AgentConfig& config;                         ///< data_dir, public_url, tls, dashboard.read_open
+  RunHistory& runs;                                  ///< the history the pages show
+  StoreCounter& counter;                             ///< the queue's depth
+  DeliveryLog& deliveries;                           ///< /deliveries
+  Scheduler& scheduler;                              ///< reruns and cancels, as the API's
+  std::vector<std::string> tokens;                   ///< the tokens a sign-in accepts (the API's)
+  Reporting* reporting = nullptr;                    ///< a rollback is reported as a deployment; none: not
+  const steps::deploy::TrafficFeed* feed = nullptr;  ///< the app page's traffic per slot; none: not shown
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();  ///< uptime
 };
 

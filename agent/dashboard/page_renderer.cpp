@@ -25,7 +25,7 @@ mustache& compiled(const std::string& name) {
 }
 
 // The templates a page includes with `{{> name}}` (`name.mustache`).
-const char* const kPartials[] = {"runs_table"};
+const char* const kPartials[] = {"runs_table", "traffic_row"};
 
 std::string render(const std::string& name, const PageData& data) {
   auto& page = compiled(name);

@@ -3,6 +3,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <cstdio>
+
 #include "util/utc_time.h"
 
 namespace turnout::agent {
@@ -74,6 +76,81 @@ PageData run_row(const RunRecord& run, system_clock::time_point now) {
 
 namespace {
 
+// Seconds of latency for a person: "12.5 ms", "1.25 s"; "–" when the window has no answer.
+std::string latency_text(const Poco::Dynamic::Var& seconds) {
+  if (seconds.isEmpty()) return "–";
+  const double value = seconds.convert<double>();
+  char text[32];
+  if (value < 1.0)
+    std::snprintf(text, sizeof text, "%.3g ms", value * 1000.0);
+  else
+    std::snprintf(text, sizeof text, "%.3g s", value);
+  return text;
+}
+
+// A share (0..1) for a person: "75%", "0.4%".
+std::string share_text(double share) {
+  char text[32];
+  std::snprintf(text, sizeof text, share >= 0.1 || share == 0 ? "%.0f%%" : "%.1f%%", share * 100.0);
+  return text;
+}
+
+// The window's series (app_status_json's `traffic.series`) as the page's last minute: one entry
+// per stretch, oldest first, with how long ago it was ("50–60 s ago") for its title.
+PageList series_value(const Poco::JSON::Object::Ptr& series) {
+  PageList list;
+  if (!series) return list;
+  const auto requests = series->getArray("requests");
+  const auto errors = series->getArray("errors_5xx");
+  if (!requests || !errors || requests->size() != errors->size()) return list;
+  const double step = series->optValue<double>("step_seconds", 10);
+  const std::size_t count = requests->size();
+  for (std::size_t i = 0; i < count; ++i) {
+    PageData stretch;
+    const auto newer = static_cast<long>(step * static_cast<double>(count - 1 - i));
+    stretch.set("requests", std::to_string(requests->getElement<std::uint64_t>(i)));
+    const auto failed = errors->getElement<std::uint64_t>(i);
+    stretch.set("errors", failed > 0 ? PageData(std::to_string(failed)) : PageData(false));
+    stretch.set("ago", newer == 0 ? "the last " + std::to_string(static_cast<long>(step)) + " s"
+                                  : std::to_string(newer) + "–" +
+                                        std::to_string(newer + static_cast<long>(step)) + " s ago");
+    list.push_back(stretch);
+  }
+  return list;
+}
+
+// The traffic feed's window of a slot (app_status_json's `traffic`, with the page's `share` of
+// the app's requests): requests, their share, share of 5xx, p50, p95 and the last minute in
+// stretches; false (nothing shown) when the app has no feed or the agent none.
+PageData traffic_value(const Poco::JSON::Object::Ptr& traffic) {
+  if (!traffic) return PageData(false);
+  PageData value;
+  if (traffic->has("share")) {
+    const double share = traffic->getValue<double>("share");
+    PageData split;
+    split.set("text", share_text(share));
+    char fraction[32];
+    std::snprintf(fraction, sizeof fraction, "%.4f", share);
+    split.set("value", std::string(fraction));
+    value.set("share", split);
+  } else {
+    value.set("share", PageData(false));
+  }
+  value.set("series", series_value(traffic->getObject("series")));
+  const auto requests = traffic->optValue<std::uint64_t>("requests", 0);
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f%%", traffic->optValue<double>("error_rate", 0.0) * 100.0);
+  value.set("requests", std::to_string(requests));
+  value.set("errors", std::to_string(traffic->optValue<std::uint64_t>("errors_5xx", 0)));
+  value.set("error_rate", std::string(rate));
+  value.set("bad", traffic->optValue<std::uint64_t>("errors_5xx", 0) > 0);
+  value.set("window", std::to_string(traffic->optValue<int>("window_seconds", 60)) + " s");
+  const auto latency = traffic->getObject("latency_seconds");
+  value.set("p50", latency_text(latency ? latency->get("p50") : Poco::Dynamic::Var()));
+  value.set("p95", latency_text(latency ? latency->get("p95") : Poco::Dynamic::Var()));
+  return value;
+}
+
 PageData slot_value(const Poco::JSON::Object::Ptr& slot, system_clock::time_point now) {
   if (!slot) return PageData(false);
   PageData value = from_json(slot);
@@ -83,6 +160,7 @@ PageData slot_value(const Poco::JSON::Object::Ptr& slot, system_clock::time_poin
   value.set("full_sha", text(sha));
   value.set("release", text(release.substr(release.rfind('/') + 1)));
   value.set("since", time_value(slot->optValue<std::string>("since", ""), now));
+  value.set("traffic", traffic_value(slot->getObject("traffic")));
   return value;
 }
 

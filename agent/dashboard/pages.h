@@ -12,16 +12,18 @@
 #include "agent/store/delivery_log.h"
 #include "agent/store/run_history.h"
 #include "agent/store/store_stats.h"
+#include "steps/deploy/traffic_feed.h"
 
 namespace turnout::agent {
 
 /// Where the pages read from; everything must outlive them.
 struct PageSources {
-  const AgentConfig& config;                      ///< data_dir
-  RunHistory& runs;                               ///< the history
-  StoreCounter& counter;                          ///< the queue's depth
-  DeliveryLog& deliveries;                        ///< every webhook delivery
-  std::chrono::steady_clock::time_point started;  ///< the agent's start, for its uptime
+  const AgentConfig& config;                         ///< data_dir
+  RunHistory& runs;                                  ///< the history
+  StoreCounter& counter;                             ///< the queue's depth
+  DeliveryLog& deliveries;                           ///< every webhook delivery
+  std::chrono::steady_clock::time_point started;     ///< the agent's start, for its uptime
+  const steps::deploy::TrafficFeed* feed = nullptr;  ///< the agent's traffic feed; none: no traffic shown
 };
 
 /// A page to render: which template, with what, under which title; or an error page.
@@ -53,7 +55,8 @@ PageAnswer run_page(const PageSources& sources, const std::string& id,
 /// `before` (a delivery's id); 400 naming a bad value.
 PageAnswer deliveries_page(const PageSources& sources, const std::map<std::string, std::string>& query);
 
-/// `/apps/APP`: its slots, the proxy's target, its releases (newest first, each with its run).
+/// `/apps/APP`: its slots (with the traffic feed's last minute of each, when the app has the feed
+/// and the agent receives it), the proxy's target, its releases (newest first, each with its run).
 PageAnswer app_page(const PageSources& sources, const std::string& app);
 
 }  // namespace turnout::agent

@@ -175,6 +175,7 @@ struct Execution {
   std::vector<steps::RunObserver*> observers;
   const steps::CancelToken& cancel;
   const RunControl* control;
+  const steps::deploy::FeedAccess& traffic;
 };
 
 // Runs a prepared, recorded, running run to its end and records the end.
@@ -195,6 +196,7 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
   steps::RunnerOptions options;
   options.only_stages = request.stages;
   options.cgroup = group.group.get();
+  options.traffic = execution.traffic;
   const auto result = steps::Runner(observers, execution.cancel, options).run(prepared.pipeline, context);
   RunOutcome outcome{agent::exit_code_for(result.status), id, ""};
   outcome.unrecorded_end = record_end(execution.store, id, ending_for(result, execution.control));
@@ -209,7 +211,6 @@ void complete_context(const RunRequest& request, const std::string& data_dir, Pr
   if (context.ref.empty() && !context.branch.empty()) context.ref = "refs/heads/" + context.branch;
   context.trigger = to_string(request.trigger);
   context.pipeline_file = request.pipeline_file;
-  context.traffic_feed = request.traffic_feed;
   context.inherited_env = steps::inherited_environment(environ);
 }
 
@@ -225,8 +226,18 @@ std::string not_on_branches(const pipeline::Pipeline& pipeline, const std::strin
 
 }  // namespace
 
-RunExecutor::RunExecutor(std::string data_dir, RunHistory& store, std::vector<steps::RunObserver*> observers)
-    : data_dir_(std::move(data_dir)), store_(store), observers_(std::move(observers)) {}
+RunExecutor::RunExecutor(std::string data_dir, RunHistory& store, std::vector<steps::RunObserver*> observers,
+                         steps::deploy::FeedAccess traffic)
+    : data_dir_(std::move(data_dir)),
+      store_(store),
+      observers_(std::move(observers)),
+      traffic_(std::move(traffic)) {
+  // Only `turnout serve` receives the feed (its port is the data folder's, and one process binds it).
+  if (traffic_.feed == nullptr && traffic_.why_not.empty())
+    traffic_.why_not =
+        "no traffic feed in this process (`turnout run` receives it itself only when the data folder has "
+        "a feed endpoint, made by a deploy with `feed: true`, and no agent holds its port)";
+}
 
 RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelToken& cancel) {
   Prepared prepared;
@@ -246,8 +257,8 @@ RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelTo
   }
   auto log = RunLog::create(run_log_path(data_dir_, id.value()));
   if (!log) return without_log(store_, id.value(), log.error().message);
-  return run_recorded({store_, data_dir_, observers_, cancel, nullptr}, id.value(), prepared, request,
-                      *log.value());
+  return run_recorded({store_, data_dir_, observers_, cancel, nullptr, traffic_}, id.value(), prepared,
+                      request, *log.value());
 }
 
 RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control,
@@ -284,8 +295,8 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
   complete_context(request, data_dir_, prepared);
   std::vector<steps::RunObserver*> observers = observers_;
   observers.push_back(&control);
-  return run_recorded({store_, data_dir_, observers, control.token(), &control}, run.id, prepared, request,
-                      *log);
+  return run_recorded({store_, data_dir_, observers, control.token(), &control, traffic_}, run.id, prepared,
+                      request, *log);
 }
 
 }  // namespace turnout::agent

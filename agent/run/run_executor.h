@@ -29,8 +29,6 @@ struct RunRequest {
   std::string branch;                          ///< overrides the branch for `when.branches`
   Trigger trigger = Trigger::cli;              ///< why it runs
   std::optional<std::int64_t> rerun_of;        ///< set by rerun
-  const steps::deploy::TrafficFeed* traffic_feed =
-      nullptr;  ///< the agent's (a canary's analysis); none: probes only
 };
 
 /// How a request ended.
@@ -49,8 +47,11 @@ struct RunOutcome {
 class RunExecutor {
  public:
   /// `history` and `observers` must outlive the executor; `observers` see every run besides the
-  /// run log and the store recorder that the executor adds itself.
-  RunExecutor(std::string data_dir, RunHistory& history, std::vector<steps::RunObserver*> observers);
+  /// run log and the store recorder that the executor adds itself. `traffic` is the agent's
+  /// traffic feed for deploy stages' verify (it must outlive the executor), or why there is none:
+  /// by default, that turnout runs outside the agent, which alone receives the feed.
+  RunExecutor(std::string data_dir, RunHistory& history, std::vector<steps::RunObserver*> observers,
+              steps::deploy::FeedAccess traffic = {});
 
   /// Gets the code, validates the pipeline and its inputs (a failure there records nothing and
   /// is kExitUsage, or kExitFailed when the remote fails at run time), then records and runs it.
@@ -69,6 +70,7 @@ class RunExecutor {
   std::string data_dir_;
   RunHistory& store_;
   std::vector<steps::RunObserver*> observers_;
+  steps::deploy::FeedAccess traffic_;
 };
 
 }  // namespace turnout::agent

@@ -33,6 +33,11 @@ class FeedListener {
   int port() const { return receiver_ ? receiver_->port() : 0; }
   /// Why the feed is off, with what to do ("" while it listens).
   const std::string& problem() const { return problem_; }
+  /// The figures for a deploy's verify while the receiver runs; else none, and why.
+  steps::deploy::FeedAccess access() const {
+    if (listening()) return {feed_.get(), ""};
+    return {nullptr, "the agent's traffic feed is off: " + problem_};
+  }
 
  private:
   std::unique_ptr<steps::deploy::TrafficFeed> feed_;

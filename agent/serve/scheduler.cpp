@@ -283,10 +283,8 @@ void Scheduler::run(const RunRecord& run, RunControl& control) {
     const auto reporter = reporting_ != nullptr ? reporting_->observer(run.repo_name) : nullptr;
     std::vector<steps::RunObserver*> observers;
     if (reporter) observers.push_back(reporter.get());
-    RunExecutor executor(config_.data_dir, history_, observers);
-    RunRequest with_feed = request.value();
-    with_feed.traffic_feed = config_.feed;
-    const auto outcome = executor.execute_claimed(run, with_feed, control, queue_);
+    RunExecutor executor(config_.data_dir, history_, observers, config_.traffic);
+    const auto outcome = executor.execute_claimed(run, request.value(), control, queue_);
     if (!outcome.message.empty()) spdlog::warn("run {}: {}", run.id, outcome.message);
     const auto stopped = control.ending();
     if (outcome.unrecorded_end)

@@ -70,8 +70,7 @@ struct SchedulerConfig {
   ReposConfig repos;                          ///< where each repository's pipeline is, what to fetch with
   std::string data_dir = "/var/lib/turnout";  ///< run logs, mirrors, releases
   int workers = 2;                            ///< runs at a time
-  const steps::deploy::TrafficFeed* feed =
-      nullptr;  ///< the traffic feed a canary is judged by; none: probes only
+  steps::deploy::FeedAccess traffic;          ///< the agent's traffic feed, for deploys' verify, or why none
 };
 
 /// The stores the scheduler works on.

@@ -14,6 +14,7 @@
 #include "steps/deploy/proxy_switch.h"
 #include "steps/deploy/release_dir.h"
 #include "steps/deploy/slot_process.h"
+#include "steps/deploy/traffic_verdict.h"
 #include "util/duration.h"
 #include "util/file_lock.h"
 #include "util/port_owner.h"
@@ -264,6 +265,7 @@ class App {
 
   const pipeline::Deploy& deploy() const { return deploy_; }
   const std::string& dir() const { return dir_; }
+  const FeedAccess& feed() const { return site_.feed; }
   void log(const std::string& line) const { log_(line); }
 
   AppState state;
@@ -346,19 +348,54 @@ bool still_listens(const std::vector<util::ProcessIdentity>& owners, int port) {
   });
 }
 
+// The new slot's real traffic as verify judges it: the feed's totals of the slot read at the
+// switch, so that only requests after it count (the feed's window still holds older ones).
+struct TrafficWatch {
+  const TrafficFeed* feed = nullptr;  // none: the probes alone decide
+  Traffic at_switch;
+};
+
+// Starts watching `target`'s traffic, just before the switch, when `verify` has max_error_rate;
+// without a feed the log says once why only the probes decide.
+TrafficWatch watch_traffic(const App& app, Slot target) {
+  const auto& check = app.deploy().verify_traffic;
+  if (!check) return {};
+  const auto& access = app.feed();
+  if (access.feed == nullptr) {
+    app.log("verify: real traffic is not judged (max_error_rate " + percent_text(check->max_error_rate) +
+            "): " + (access.why_not.empty() ? "no traffic feed reaches this deploy" : access.why_not) +
+            "; the probes alone decide");
+    return {};
+  }
+  return {access.feed, access.feed->total(app.deploy().app, target)};
+}
+
+// What `watch` saw of `target` since the switch.
+TrafficSince traffic_since(const App& app, const TrafficWatch& watch, Slot target) {
+  return traffic_between(watch.at_switch, watch.feed->total(app.deploy().app, target));
+}
+
 // After the switch: keeps probing the new slot for `verify`, and watches that the process that
 // listened on its port when verify began (the slot's own, for an agent-supervised slot) still
-// does: probes ask a port, and a stranger that took it would pass them. A failure puts traffic
-// back. Listeners this process may not see (another user's) are not watched.
-std::optional<std::string> verify(App& app, Slot target) {
+// does: probes ask a port, and a stranger that took it would pass them. With `watch`, the 5xx
+// of the slot's real traffic since the switch are judged too (verify.max_error_rate). A failure
+// puts traffic back. Listeners this process may not see (another user's) are not watched.
+std::optional<std::string> verify(App& app, Slot target, const TrafficWatch& watch) {
   const auto& deploy = app.deploy();
   const int port = port_of(deploy, target);
   const auto owners = listeners(port);
   if (auto stranger = stranger_on(app, target, owners)) return stranger;
-  app.log("verify: watching " + (owners.empty() ? std::string("the probes only (nothing listening on port ") +
-                                                      std::to_string(port) + " can be seen from here)"
-                                                : "pid " + pids_of(owners) + ", which listens on port " +
-                                                      std::to_string(port) + ", and the probes"));
+  const std::string traffic =
+      watch.feed == nullptr
+          ? std::string()
+          : ", and the 5xx of its real traffic (max " + percent_text(deploy.verify_traffic->max_error_rate) +
+                " once it had " + std::to_string(deploy.verify_traffic->min_requests) + " requests)";
+  app.log("verify: watching " +
+          (owners.empty() ? std::string("the probes only (nothing listening on port ") +
+                                std::to_string(port) + " can be seen from here)"
+                          : "pid " + pids_of(owners) + ", which listens on port " + std::to_string(port) +
+                                ", and the probes") +
+          traffic);
   const auto until = std::chrono::steady_clock::now() + deploy.verify;
   do {
     const auto result = app.alive(target) ? app.probe(target) : ProbeResult{false, "the process is gone"};
@@ -367,8 +404,17 @@ std::optional<std::string> verify(App& app, Slot target) {
       return "the process that listened on port " + std::to_string(port) + " when verify began (pid " +
              pids_of(owners) + ") no longer does; now: pid " + pids_of(listeners(port));
     }
+    if (watch.feed != nullptr) {
+      if (auto breach = traffic_breach(*deploy.verify_traffic, traffic_since(app, watch, target), target))
+        return breach;
+    }
     std::this_thread::sleep_for(deploy.health.interval);
   } while (std::chrono::steady_clock::now() < until);
+  if (watch.feed != nullptr) {
+    const auto since = traffic_since(app, watch, target);
+    if (auto breach = traffic_breach(*deploy.verify_traffic, since, target)) return breach;
+    app.log(traffic_summary(*deploy.verify_traffic, since, target));
+  }
   return std::nullopt;
 }
 
@@ -424,6 +470,7 @@ std::string journal_failure(Phase phase, const util::Error& error) {
 DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from) {
   if (auto entered = app.enter(Phase::switch_traffic); !entered)
     return abandon(app, target, journal_failure(Phase::switch_traffic, entered.error()));
+  const TrafficWatch watch = watch_traffic(app, target);
   if (auto switched = app.point_proxy_at(target); !switched)
     return abandon(app, target, "switch: " + switched.error().message + "; traffic stays on the live slot");
   app.state.previous = from;
@@ -432,7 +479,7 @@ DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from)
   // reconciled from what the journal says (invariant 6).
   if (auto entered = app.enter(Phase::verify); !entered)
     return roll_back_after_switch(app, target, from, journal_failure(Phase::verify, entered.error()));
-  if (auto broken = verify(app, target)) return roll_back_after_switch(app, target, from, *broken);
+  if (auto broken = verify(app, target, watch)) return roll_back_after_switch(app, target, from, *broken);
   // Verified: from now on a rollback target (saved with the drain phase).
   mark_live(app.state, target, util::utc_now());
   if (auto entered = app.enter(Phase::drain); !entered)
@@ -457,9 +504,8 @@ std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 std::string feed_off(const pipeline::Deploy& deploy, const DeploySite& site) {
   if (!deploy.proxy.nginx || !deploy.proxy.nginx->feed)
     return "the traffic feed is off for app " + deploy.app + " (set `proxy.nginx.feed: true`)";
-  if (site.feed == nullptr)
-    return "no traffic feed in this process (`turnout run` while an agent receives the feed, or the agent's "
-           "feed receiver is down: see its log)";
+  if (site.feed.feed == nullptr)
+    return site.feed.why_not.empty() ? "no traffic feed reaches this deploy" : site.feed.why_not;
   return "";
 }
 
@@ -493,7 +539,7 @@ std::optional<DeployOutcome> run_canary(App& app, Slot target, Slot from, const 
                           },
                           [&]() { return take_canary_order(app.dir()); }};
   const CanaryWatch watch{
-      deploy.app, target, from, deploy.health.interval, site.feed, feed_off(deploy, site)};
+      deploy.app, target, from, deploy.health.interval, site.feed.feed, feed_off(deploy, site)};
   const auto end =
       run_canary_steps(*deploy.canary, watch, hooks, cancel, [&](const std::string& line) { app.log(line); });
   if (end.passed) return std::nullopt;

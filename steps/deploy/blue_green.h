@@ -23,9 +23,9 @@ using DeployLog = std::function<void(const std::string& line)>;
 
 /// Where a deploy happens and what its commands run with.
 struct DeploySite {
-  std::string data_dir;               ///< turnout's data folder; the app lives in apps/<app>/
-  std::vector<std::string> env;       ///< base environment of start/stop/probe/proxy commands, "NAME=value"
-  const TrafficFeed* feed = nullptr;  ///< the agent's traffic feed (a canary's analysis); none: probes only
+  std::string data_dir;          ///< turnout's data folder; the app lives in apps/<app>/
+  std::vector<std::string> env;  ///< base environment of start/stop/probe/proxy commands, "NAME=value"
+  FeedAccess feed;               ///< the traffic feed verify judges real traffic by, or why none
 };
 
 /// What one deploy releases.

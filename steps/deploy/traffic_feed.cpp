@@ -67,21 +67,34 @@ void TrafficFeed::count(const FeedLine& line, Clock::time_point now) {
   ++counts_.accepted;
 }
 
+const TrafficFeed::SlotFigures* TrafficFeed::find(const std::string& app, Slot slot) const {
+  const auto found = apps_.find(app);
+  if (found == apps_.end()) return nullptr;
+  const auto figures = found->second.find(slot);
+  return figures == found->second.end() ? nullptr : &figures->second;
+}
+
 Traffic TrafficFeed::window(const std::string& app, Slot slot, Clock::time_point now) const {
   std::lock_guard lock(mutex_);
-  const auto found = apps_.find(app);
-  if (found == apps_.end()) return {};
-  const auto figures = found->second.find(slot);
-  if (figures == found->second.end()) return {};
-  return figures->second.window.total(now);
+  const auto* figures = find(app, slot);
+  return figures == nullptr ? Traffic{} : figures->window.total(now);
+}
+
+std::vector<Traffic> TrafficFeed::series(const std::string& app, Slot slot, Clock::time_point now,
+                                         std::size_t parts) const {
+  std::lock_guard lock(mutex_);
+  const auto* figures = find(app, slot);
+  if (figures != nullptr) return figures->window.series(now, parts);
+  // The same stretches as a window's, empty.
+  const auto buckets =
+      options_.bucket.count() > 0 ? static_cast<std::size_t>(options_.window / options_.bucket) : 1;
+  return std::vector<Traffic>(std::clamp<std::size_t>(parts, 1, std::max<std::size_t>(1, buckets)));
 }
 
 Traffic TrafficFeed::total(const std::string& app, Slot slot) const {
   std::lock_guard lock(mutex_);
-  const auto found = apps_.find(app);
-  if (found == apps_.end()) return {};
-  const auto figures = found->second.find(slot);
-  return figures == found->second.end() ? Traffic{} : figures->second.total;
+  const auto* figures = find(app, slot);
+  return figures == nullptr ? Traffic{} : figures->total;
 }
 
 std::vector<SlotTraffic> TrafficFeed::figures(Clock::time_point now) const {

@@ -75,8 +75,12 @@ class TrafficFeed {
 
   /// `app`'s `slot` over the window up to `now` (empty when the feed never saw it).
   Traffic window(const std::string& app, Slot slot, Clock::time_point now) const;
-  /// `app`'s `slot` since the feed started (empty when the feed never saw it): two readings
-  /// apart give the traffic of any span between them, however long (a canary's hold).
+  /// `app`'s `slot` over the window up to `now` in `parts` equal stretches, oldest first
+  /// (SlidingWindow::series; all empty when the feed never saw it): the last minute as a series.
+  std::vector<Traffic> series(const std::string& app, Slot slot, Clock::time_point now,
+                              std::size_t parts) const;
+  /// `app`'s `slot` since the feed started (empty when it never saw it): only grows, so the
+  /// difference of two readings is what came between them, however long ago the first was.
   Traffic total(const std::string& app, Slot slot) const;
   /// Every slot the feed saw, by app then slot, with its window up to `now` and its totals.
   std::vector<SlotTraffic> figures(Clock::time_point now) const;
@@ -93,11 +97,20 @@ class TrafficFeed {
   using AppFigures = std::map<Slot, SlotFigures>;
 
   void count(const FeedLine& line, Clock::time_point now);
+  // `app`'s `slot`, or null when never seen; the caller holds mutex_.
+  const SlotFigures* find(const std::string& app, Slot slot) const;
 
   TrafficFeedOptions options_;
   mutable std::mutex mutex_;
   std::map<std::string, AppFigures, std::less<>> apps_;
   FeedCounts counts_;
+};
+
+/// The traffic feed a deploy may read (the agent's), or why there is none: `turnout run` alone
+/// does not receive it, or the agent's receiver is down. Without one, verify has only its probes.
+struct FeedAccess {
+  const TrafficFeed* feed = nullptr;  ///< none: no real traffic to judge
+  std::string why_not;                ///< why there is none, for the run log ("" when there is one)
 };
 
 }  // namespace turnout::steps::deploy

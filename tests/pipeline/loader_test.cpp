@@ -260,6 +260,86 @@ TEST_CASE("loader reads nginx's mode flag as the default, and its keys", "[unit]
   CHECK(reload.pipeline.stages[0].deploy->proxy.nginx->mode == turnout::pipeline::NginxMode::reload);
 }
 
+namespace {
+
+// A deploy with the traffic feed on (or `proxy` as given) and `verify` as given, on line 9.
+std::string verify_yaml(const std::string& verify, const std::string& proxy = "{nginx: {feed: true}}") {
+  return "name: x\nstages:\n  - name: ship\n    deploy:\n      app: a\n      slots: {blue: 1, green: 2}\n"
+         "      start: s\n      proxy: " +
+         proxy + "\n      verify: " + verify + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("loader reads verify as a duration or a mapping that judges real traffic", "[unit][pipeline]") {
+  const auto plain = load(verify_yaml("30s"));
+  INFO(describe(plain));
+  REQUIRE(plain.ok());
+  CHECK(plain.pipeline.stages[0].deploy->verify == Duration(30000));
+  CHECK_FALSE(plain.pipeline.stages[0].deploy->verify_traffic);
+
+  const auto watched = load(verify_yaml("{for: 45s, max_error_rate: 1.5%, min_requests: 50}"));
+  INFO(describe(watched));
+  REQUIRE(watched.ok());
+  const auto& deploy = *watched.pipeline.stages[0].deploy;
+  CHECK(deploy.verify == Duration(45000));
+  REQUIRE(deploy.verify_traffic);
+  CHECK(deploy.verify_traffic->max_error_rate == Approx(0.015));
+  CHECK(deploy.verify_traffic->min_requests == 50);
+
+  // min_requests has a default; `for` keeps verify's.
+  const auto defaults = load(verify_yaml("{max_error_rate: 0%}"));
+  INFO(describe(defaults));
+  REQUIRE(defaults.ok());
+  CHECK(defaults.pipeline.stages[0].deploy->verify == Duration(10000));
+  REQUIRE(defaults.pipeline.stages[0].deploy->verify_traffic);
+  CHECK(defaults.pipeline.stages[0].deploy->verify_traffic->max_error_rate == 0.0);
+  CHECK(defaults.pipeline.stages[0].deploy->verify_traffic->min_requests == 20);
+
+  // The mapping without a rate is the duration form.
+  const auto probes = load(verify_yaml("{for: 1m}"));
+  REQUIRE(probes.ok());
+  CHECK(probes.pipeline.stages[0].deploy->verify == Duration(60000));
+  CHECK_FALSE(probes.pipeline.stages[0].deploy->verify_traffic);
+}
+
+TEST_CASE("loader checks verify's mapping", "[unit][pipeline]") {
+  SECTION("a rate without %") {
+    check_only_error(verify_yaml("{for: 30s, max_error_rate: 0.01}"), 9, 42,
+                     "`deploy.verify` of stage 'ship': `max_error_rate` must be a percentage such as 1% "
+                     "(got '0.01'): add the % sign");
+  }
+  SECTION("a rate over 100%") {
+    check_only_error(verify_yaml("{max_error_rate: 150%}"), 9, 32,
+                     "`max_error_rate` must be between 0% and 100% (got 150%)");
+  }
+  SECTION("a rate that is no number") {
+    check_only_error(verify_yaml("{max_error_rate: a few%}"), 9, 32,
+                     "`max_error_rate` must be a percentage such as 1% (got 'a few%')");
+  }
+  SECTION("an unknown key") {
+    check_only_error(verify_yaml("{for: 30s, max_eror_rate: 1%}"), 9, 26,
+                     "unknown key 'max_eror_rate' in `deploy.verify` of stage 'ship' (did you mean "
+                     "'max_error_rate'?)");
+  }
+  SECTION("min_requests without a rate, or not a positive number") {
+    check_only_error(verify_yaml("{for: 30s, min_requests: 10}"), 9, 26,
+                     "`min_requests` applies only with `max_error_rate`");
+    check_only_error(verify_yaml("{max_error_rate: 1%, min_requests: 0}"), 9, 50, "`min_requests`");
+  }
+  SECTION("a bad duration in for") {
+    check_has_error(verify_yaml("{for: soon, max_error_rate: 1%}"), 9, 21, "soon");
+  }
+  SECTION("a rate without the feed") {
+    check_only_error(verify_yaml("{max_error_rate: 1%}", "{nginx: {}}"), 9, 16,
+                     "`deploy.verify` of stage 'ship': `max_error_rate` judges the traffic nginx's feed "
+                     "reports, and this app has none: turn the feed on with `feed: true` under "
+                     "`proxy.nginx`");
+    check_only_error(verify_yaml("{max_error_rate: 1%}", "{command: {switch: s, current: c}}"), 9, 16,
+                     "(the feed needs the nginx proxy in mode flag)");
+  }
+}
+
 TEST_CASE("loader reads every concurrency and the health defaults", "[unit][pipeline]") {
   const auto yaml = [](const std::string& concurrency, const std::string& health) {
     return "name: x\nconcurrency: " + concurrency +

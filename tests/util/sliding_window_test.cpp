@@ -71,3 +71,28 @@ TEST_CASE("sliding window: times before the clock's epoch floor to their interva
   CHECK(window.total(Clock::time_point(milliseconds(-1))).value == 3);  // interval -1
   CHECK(window.total(Clock::time_point(milliseconds(0))).value == 0);   // interval 0
 }
+
+TEST_CASE("sliding window: a series cuts the span into equal stretches, oldest first", "[unit][util]") {
+  SlidingWindow<Count> window(milliseconds(60'000), milliseconds(1'000));
+  window.at(at(0)).value += 1;       // interval 0: the oldest stretch up to interval 59
+  window.at(at(9'999)).value += 2;   // interval 9: still the first
+  window.at(at(10'000)).value += 4;  // the second
+  window.at(at(59'500)).value += 8;  // the last
+  auto six = window.series(at(59'999), 6);
+  REQUIRE(six.size() == 6);
+  CHECK(six[0].value == 3);
+  CHECK(six[1].value == 4);
+  CHECK(six[2].value == 0);
+  CHECK(six[5].value == 8);
+  // Ten seconds on, interval 0 to 9 left the window; the stretches moved with `now`.
+  six = window.series(at(69'999), 6);
+  CHECK(six[0].value == 4);
+  CHECK(six[4].value == 8);
+  CHECK(six[5].value == 0);
+  // The stretches together are the total, however the span is cut.
+  int sum = 0;
+  for (const auto& part : window.series(at(69'999), 4)) sum += part.value;
+  CHECK(sum == window.total(at(69'999)).value);
+  // More parts than buckets: one per bucket.
+  CHECK(window.series(at(69'999), 1000).size() == 60);
+}

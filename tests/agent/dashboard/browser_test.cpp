@@ -13,6 +13,7 @@
 #include "tests/support/agent_server.h"
 #include "tests/support/command.h"
 #include "tests/support/deploy_site.h"
+#include "tests/support/http_get.h"
 
 using namespace turnout::test;
 
@@ -142,6 +143,38 @@ TEST_CASE("dashboard in chromium: an app rolled back and switched from its page,
   run_scenario(server, "rollback.mjs", spec);
   CHECK(site.serves("v2"));  // rolled back to v1, then switched back
   CHECK(fs::exists(screenshots() / "app-1280.png"));
+}
+
+TEST_CASE("dashboard in chromium: the app page's traffic per slot, without JavaScript, at 1280 and 375 px",
+          "[browser][integration][dashboard][deploy][nginx][feed][slow]") {
+  AgentServer server("workers: 1\napi_token_file: api-token\n", {"main"}, false);
+  server.dir.write("api-token", "browser-token\n");
+  DeploySite site;
+  site.data_dir = server.data();
+  server.start();
+  DeployKnobs fed;
+  fed.feed = true;
+  fed.app_env = "  APP_ERRORS: '10'\n";  // every 10th request to / is a 500
+  const auto sha = server.app.commit(".turnout.yml", site.pipeline("v1", fed), "v1");
+  REQUIRE(server.wait_until_ended(run_id(server.push(sha, "deploy-v1")))->getValue<std::string>("status") ==
+          "succeeded");
+  REQUIRE(site.serves("v1"));  // the first request
+  for (int i = 0; i < 29; ++i) http_get_body(site.nginx->port());
+  // The feed's datagrams arrive a moment after the answers.
+  for (int i = 0; i < 400; ++i) {
+    const auto traffic = server.get("/api/apps/web").json()->getObject("live")->getObject("traffic");
+    if (traffic && traffic->getValue<int>("requests") >= 30) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  const std::string live = turnout::steps::deploy::to_string(*site.state().live);
+
+  auto spec = spec_for(server, "browser-token");
+  spec.set("app", "web");
+  spec.set("live", live);
+  spec.set("idle", live == "blue" ? "green" : "blue");
+  spec.set("requests", 30);
+  run_scenario(server, "traffic.mjs", spec);
+  CHECK(fs::exists(screenshots() / "app-traffic-375.png"));
 }
 
 TEST_CASE("dashboard in chromium: a running log is polled when the agent has no live stream to spare",

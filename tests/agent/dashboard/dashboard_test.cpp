@@ -16,6 +16,8 @@
 #include <thread>
 
 #include "tests/support/agent_server.h"
+#include "tests/support/deploy_site.h"
+#include "tests/support/http_get.h"
 #include "util/percent_encoding.h"
 
 using namespace turnout::test;
@@ -259,4 +261,76 @@ TEST_CASE("dashboard: refused deliveries are listed without their body", "[integ
     page = get(server, "/deliveries").body;
   }
   CHECK_THAT(page, Catch::Contains("413 rejected") && Catch::Contains("larger than the agent takes"));
+}
+
+TEST_CASE("dashboard: the app page shows each slot's last minute of traffic from the feed, and none without",
+          "[integration][dashboard][deploy][nginx][feed]") {
+  AgentServer server("workers: 1\ndashboard: { read: open }\n", {"main"}, false);
+  DeploySite site;
+  site.data_dir = server.data();
+  server.start();
+  DeployKnobs fed;
+  fed.feed = true;
+  fed.app_env = "  APP_ERRORS: '25'\n";  // every 4th request to / is a 500
+  const auto v1 = server.push(server.app.commit(".turnout.yml", site.pipeline("v1", fed), "v1"), "deploy-v1");
+  REQUIRE(v1.status == 202);
+  REQUIRE(server.wait_until_ended(v1.json()->getValue<int>("run"))->getValue<std::string>("status") ==
+          "succeeded");
+  REQUIRE(site.serves("v1"));  // the first request
+  for (int i = 0; i < 39; ++i) http_get_body(site.nginx->port());
+  // The feed's datagrams arrive a moment after the answers.
+  std::string page;
+  for (int i = 0; i < 400 && page.find("<td>40</td>") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    page = get(server, "/apps/web").body;
+  }
+  INFO(page);
+  const std::string live = turnout::steps::deploy::to_string(*site.state().live);
+  const std::string idle = live == std::string("blue") ? "green" : "blue";
+  CHECK_THAT(page,
+             Catch::Contains("<h2>Traffic <span class=\"muted\">last minute, from nginx's feed</span>"));
+  // The split (a meter, and its figure for a reader without one), requests, their 5xx.
+  CHECK_THAT(page,
+             Catch::Contains("<tr><td>" + live +
+                             " (live)</td><td><meter min=\"0\" max=\"1\" value=\"1.0000\" title=\"100% of "
+                             "the app's requests\"></meter> 100%</td><td>40</td><td><span class=\"badge "
+                             "bad\">25.0%</span> <span class=\"muted\">(10)</span></td><td>"));
+  CHECK_THAT(page, Catch::Contains(" ms</td>"));  // p50 and p95 of the live slot
+  // The idle slot had no request: zeros, no latency.
+  CHECK_THAT(page,
+             Catch::Contains("<tr><td>" + idle +
+                             " (idle)</td><td><meter min=\"0\" max=\"1\" value=\"0.0000\" title=\"0% of the "
+                             "app's requests\"></meter> 0%</td><td>0</td><td><span class=\"badge ok\">0.0%"
+                             "</span> <span class=\"muted\">(0)</span></td><td>–</td><td>–</td><td><ol "
+                             "class=\"series\"><li title=\"50–60 s ago\">0</li>"));
+  // The live slot's last minute, 10 s at a time: its 40 requests and 10 5xx, the newest last.
+  const auto row = page.find("<tr><td>" + live + " (live)");
+  const auto row_end = page.find("</tr>", row);
+  REQUIRE(row_end != std::string::npos);
+  const std::string series = page.substr(row, row_end - row);
+  CHECK_THAT(series, Catch::Contains("<li title=\"the last 10 s\">"));
+  int requests = 0;
+  int errors = 0;
+  int stretches = 0;
+  for (auto at = series.find("<li title=\""); at != std::string::npos;
+       at = series.find("<li title=\"", at + 1)) {
+    const auto figures = series.find("\">", at) + 2;
+    requests += std::stoi(series.substr(figures));
+    const auto end = series.find("</li>", figures);
+    const auto badge = series.find("<span class=\"badge bad\">", figures);
+    if (badge < end) errors += std::stoi(series.substr(badge + 24));
+    ++stretches;
+  }
+  CHECK(stretches == 6);
+  CHECK(requests == 40);
+  CHECK(errors == 10);
+
+  // The feed turned off: no traffic shown.
+  const auto v2 = server.push(server.app.commit(".turnout.yml", site.pipeline("v2"), "v2"), "deploy-v2");
+  REQUIRE(v2.status == 202);
+  REQUIRE(server.wait_until_ended(v2.json()->getValue<int>("run"))->getValue<std::string>("status") ==
+          "succeeded");
+  const auto without = get(server, "/apps/web").body;
+  CHECK_THAT(without, Catch::Contains("<h2>Slots</h2>"));
+  CHECK_THAT(without, !Catch::Contains("<h2>Traffic"));
 }

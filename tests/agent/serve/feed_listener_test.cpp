@@ -56,6 +56,17 @@ TEST_CASE("serve: the traffic feed counts a deployed app's requests per slot for
   CHECK(traffic->getValue<int>("errors_5xx") == 0);
   CHECK(traffic->getValue<double>("window_seconds") == 60);
   CHECK(traffic->getObject("latency_seconds")->getValue<double>("p99") > 0);
+  // The same minute in 10 s stretches, oldest first: together the window's 30 requests.
+  const auto series = traffic->getObject("series");
+  REQUIRE(series);
+  CHECK(series->getValue<double>("step_seconds") == 10);
+  const auto stretches = series->getArray("requests");
+  REQUIRE(stretches->size() == 6);
+  REQUIRE(series->getArray("errors_5xx")->size() == 6);
+  int in_series = 0;
+  for (std::size_t i = 0; i < stretches->size(); ++i) in_series += stretches->getElement<int>(i);
+  CHECK(in_series == 30);
+  CHECK(stretches->getElement<int>(5) > 0);  // the newest stretch holds the requests just sent
   const auto app = server.get("/api/apps/web").json();
   const std::string live = app->getObject("live")->getValue<std::string>("slot");
   // The idle slot has had no request: zeros, and no latency to read.

@@ -8,19 +8,24 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "steps/deploy/app_state.h"
+#include "steps/deploy/feed_endpoint.h"
 #include "steps/deploy/slot_process.h"
+#include "steps/deploy/traffic_feed.h"
 #include "tests/support/background_process.h"
 #include "tests/support/http_get.h"
 #include "tests/support/nginx.h"
 #include "tests/support/slot_string.h"
 #include "tests/support/temp_dir.h"
+#include "util/udp_receiver.h"
 
 using namespace turnout;
 using namespace turnout::steps::deploy;
@@ -39,6 +44,10 @@ struct Stand {
   pipeline::Deploy deploy;
   std::vector<std::string> lines;  // the deploy's log
   steps::CancelToken cancel;
+  // With feed_on(): nginx's traffic feed, received here as `turnout serve` does.
+  std::unique_ptr<TrafficFeed> feed;
+  std::unique_ptr<util::UdpReceiver> receiver;
+  std::string no_feed = "the test hands no feed";  // why there is none, otherwise
 
   explicit Stand(bool keep_previous = true, pipeline::NginxMode mode = pipeline::NginxMode::flag) {
     dir.write("workspace/app.txt", "the app's files\n");
@@ -87,11 +96,26 @@ struct Stand {
   }
   fs::path data() const { return dir / "data"; }
 
+  // nginx sends each request to a feed this test receives; verify judges real traffic with
+  // `check`.
+  void feed_on(pipeline::TrafficCheck check) {
+    deploy.proxy.nginx->feed = true;
+    deploy.verify_traffic = check;
+    const auto endpoint = feed_endpoint(data().string());
+    REQUIRE(endpoint.ok());
+    feed = std::make_unique<TrafficFeed>(TrafficFeedOptions{endpoint.value().key});
+    auto started = util::UdpReceiver::start({endpoint.value().port}, [this](auto datagram, const auto& info) {
+      feed->take(datagram, info, TrafficFeed::Clock::now());
+    });
+    REQUIRE(started.ok());
+    receiver = std::move(started.value());
+  }
+
   DeploySite site(const std::string& version, const std::map<std::string, std::string>& extra = {}) const {
     std::vector<std::string> env = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "TEST_APP=" TURNOUT_TEST_APP,
                                     "APP_VERSION=" + version};
     for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
-    return {data().string(), env};
+    return {data().string(), env, {feed.get(), feed ? "" : no_feed}};
   }
 
   DeployOutcome deploy_version(const std::string& version,
@@ -524,4 +548,154 @@ TEST_CASE("blue-green: keep-alive and new-connection clients see no error and on
   CHECK(kept.versions().size() <= static_cast<std::size_t>(commands) + 1);
   CHECK(fresh.versions().size() <= static_cast<std::size_t>(commands) + 1);
   CHECK_THAT(stand.log(), Catch::Contains("rolling back web to "));
+}
+
+namespace {
+
+// A client that asks nginx for `/` without pause until it is stopped, counting the answers by
+// status and body ("v1\n", "broken v2\n" is not a body: a 500's body is not read).
+struct BusyClient {
+  std::atomic<bool> done{false};
+  std::atomic<int> unanswered{0};  // no status at all: the connection failed
+  std::atomic<int> errors{0};      // 5xx
+  std::mutex mutex;
+  std::map<std::string, int> bodies;  // of the 200s
+  std::thread thread;
+
+  explicit BusyClient(int port)
+      : thread([this, port] {
+          while (!done) {
+            int status = 0;
+            const auto body = http_get_body(port, "/", &status);
+            if (status == 0) ++unanswered;
+            if (status >= 500) ++errors;
+            if (status == 200) {
+              const std::lock_guard lock(mutex);
+              ++bodies[body];
+            }
+          }
+        }) {}
+  ~BusyClient() { stop(); }
+
+  void stop() {
+    done = true;
+    if (thread.joinable()) thread.join();
+  }
+  int answered(const std::string& body) {
+    const std::lock_guard lock(mutex);
+    return bodies[body];
+  }
+};
+
+pipeline::TrafficCheck max_error_rate(double rate, int min_requests = 20) {
+  pipeline::TrafficCheck check;
+  check.max_error_rate = rate;
+  check.min_requests = min_requests;
+  return check;
+}
+
+}  // namespace
+
+TEST_CASE("blue-green verify: a version that answers 500 to real requests goes back, figures in the reason",
+          "[integration][deploy][nginx][feed]") {
+  Stand stand;
+  stand.feed_on(max_error_rate(0.01));
+  REQUIRE(stand.deploy_version("v1").ok);
+  REQUIRE(stand.serves("v1"));
+  // Long enough that the probes (which pass: /health stays healthy) never end it on their own.
+  stand.deploy.verify = util::Duration(60000);
+  BusyClient client(stand.nginx->port());
+  const auto broken = stand.deploy_version("v2", {{"APP_ERRORS", "20"}});
+  const bool back = stand.serves("v1");
+  const int v1_after = client.answered("v1\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  client.stop();
+  INFO(stand.log());
+  CHECK_FALSE(broken.ok);
+  CHECK_THAT(broken.reason, Catch::Contains("slot green failed after the switch: verify: "));
+  CHECK_THAT(broken.reason, Catch::Contains("% 5xx over "));
+  CHECK_THAT(broken.reason, Catch::Contains(" requests on green since the switch (max 1%)"));
+  CHECK_THAT(broken.reason, Catch::EndsWith("; traffic is back on slot blue"));
+  CHECK(back);
+  CHECK(stand.state().live == Slot::blue);
+  CHECK_FALSE(stand.state().slots.at(Slot::green).running);
+  // The users saw v2's 500s, then v1 again; no request went unanswered.
+  CHECK(client.errors > 0);
+  CHECK(client.answered("v2\n") > 0);
+  CHECK(client.answered("v1\n") > v1_after);
+  CHECK(client.unanswered == 0);
+  // The release never counted as live: a rollback would not go to it.
+  for (const auto& entry : stand.state().history) CHECK(entry.sha != "0123456789abv2");
+}
+
+TEST_CASE("blue-green verify: a healthy version with real traffic stays live, figures in the log",
+          "[integration][deploy][nginx][feed]") {
+  Stand stand;
+  stand.feed_on(max_error_rate(0.01, 5));
+  REQUIRE(stand.deploy_version("v1").ok);
+  REQUIRE(stand.serves("v1"));
+  stand.deploy.verify = util::Duration(2000);
+  BusyClient client(stand.nginx->port());
+  const auto healthy = stand.deploy_version("v2");
+  client.stop();
+  INFO(stand.log());
+  CHECK(healthy.ok);
+  CHECK(stand.state().live == Slot::green);
+  CHECK(stand.serves("v2"));
+  CHECK_THAT(stand.log(), Catch::Contains("and the 5xx of its real traffic (max 1% once it had 5 requests)"));
+  CHECK_THAT(stand.log(), Catch::Contains("verify: 0.0% 5xx over "));
+  CHECK_THAT(stand.log(), Catch::Contains(" requests on green since the switch (max 1%): passed"));
+  CHECK(client.errors == 0);
+  CHECK(client.unanswered == 0);
+}
+
+TEST_CASE("blue-green verify: only requests after the switch count, not the slot's older 5xx in the window",
+          "[integration][deploy][nginx][feed]") {
+  Stand stand;
+  stand.feed_on(max_error_rate(1.0));  // anything passes: v2's 500s stay live for a while
+  stand.deploy.verify = util::Duration(300);
+  REQUIRE(stand.deploy_version("v1").ok);
+  REQUIRE(stand.deploy_version("v2", {{"APP_ERRORS", "50"}}).ok);
+  REQUIRE(stand.state().live == Slot::green);
+  // Green's 500s, in the feed's window for the next minute.
+  int status = 0;
+  int errors = 0;
+  for (int i = 0; i < 40; ++i) {
+    http_get_body(stand.nginx->port(), "/", &status);
+    errors += status == 500 ? 1 : 0;
+  }
+  REQUIRE(errors == 20);
+  REQUIRE(stand.deploy_version("v3").ok);  // to blue
+  stand.deploy.verify_traffic = max_error_rate(0.01, 5);
+  stand.deploy.verify = util::Duration(2000);
+  BusyClient client(stand.nginx->port());
+  const auto v4 = stand.deploy_version("v4");  // to green again, healthy
+  client.stop();
+  INFO(stand.log());
+  CHECK(v4.ok);
+  CHECK(stand.state().live == Slot::green);
+  CHECK(stand.feed->window("web", Slot::green, TrafficFeed::Clock::now()).errors >= 20);
+  CHECK_THAT(stand.log(), Catch::Contains("verify: 0.0% 5xx over "));
+}
+
+TEST_CASE("blue-green verify: without the feed, the probes alone decide and the log says why once",
+          "[integration][deploy][nginx][feed]") {
+  Stand stand;
+  stand.deploy.proxy.nginx->feed = true;  // nginx sends it, nobody hands it to the deploy
+  stand.deploy.verify_traffic = max_error_rate(0.01, 1);
+  stand.no_feed = "this run is not the agent's";
+  REQUIRE(stand.deploy_version("v1").ok);
+  stand.lines.clear();
+  stand.deploy.verify = util::Duration(1000);
+  BusyClient client(stand.nginx->port());
+  const auto v2 = stand.deploy_version("v2", {{"APP_ERRORS", "50"}});
+  client.stop();
+  INFO(stand.log());
+  CHECK(v2.ok);  // as before max_error_rate: the probes passed
+  CHECK(stand.state().live == Slot::green);
+  const std::string why =
+      "verify: real traffic is not judged (max_error_rate 1%): this run is not the agent's; the probes alone "
+      "decide";
+  CHECK(std::count(stand.lines.begin(), stand.lines.end(), why) == 1);
+  CHECK(client.unanswered == 0);
 }

@@ -43,7 +43,7 @@ namespace fs = std::filesystem;
 /// One answer of nginx, whatever its status.
 struct Answer {
   int status = 0;          // 0: no answer
-  std::string body;        // "v1\n", "v2 failed\n"
+  std::string body;        // "v1\n", "broken v2\n"
   std::string set_cookie;  // the Set-Cookie header, "" when none
 };
 
@@ -128,7 +128,7 @@ struct CanaryStand {
     std::vector<std::string> env = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "TEST_APP=" TURNOUT_TEST_APP,
                                     "APP_VERSION=" + version};
     for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
-    return {data().string(), env, feed.get()};
+    return {data().string(), env, FeedAccess{feed.get(), ""}};
   }
 
   DeployOutcome deploy_version(const std::string& version,
@@ -202,7 +202,7 @@ TEST_CASE(
   stand.deploy.canary->analysis.min_requests = 5;
   REQUIRE(stand.deploy_version("v1").ok);  // the first: nothing to compare with, all traffic at once
   Client client(stand.nginx->port());
-  const auto outcome = stand.deploy_version("v2", {{"APP_FAIL_PERCENT", "20"}});
+  const auto outcome = stand.deploy_version("v2", {{"APP_ERRORS", "20"}});
   const auto answers = client.finish();
   INFO(stand.log() << describe(answers));
   CHECK_FALSE(outcome.ok);
@@ -220,7 +220,7 @@ TEST_CASE(
     if (answer == "200 v1\n") old_ok = count;
   }
   CHECK(old_ok > 0);
-  CHECK(answers.count("500 v2 failed\n") == 1);
+  CHECK(answers.count("500 broken v2\n") == 1);
   // Afterwards: all of it on the old version, the canary stopped, the journal closed, no split left.
   for (int i = 0; i < 50; ++i) REQUIRE(get(stand.nginx->port()).body == "v1\n");
   const auto state = stand.state();
@@ -239,7 +239,7 @@ TEST_CASE("canary: with analysis.window a breach is seen during a long hold, not
   stand.deploy.canary->analysis.min_requests = 5;
   REQUIRE(stand.deploy_version("v1").ok);
   Client client(stand.nginx->port());
-  const auto outcome = stand.deploy_version("v2", {{"APP_FAIL_PERCENT", "20"}});
+  const auto outcome = stand.deploy_version("v2", {{"APP_ERRORS", "20"}});
   const auto answers = client.finish();
   INFO(stand.log() << describe(answers));
   CHECK_FALSE(outcome.ok);
@@ -385,9 +385,9 @@ TEST_CASE("canary: without the traffic feed the canary is judged by its probes, 
   const auto answers = client.finish();
   INFO(stand.log() << describe(answers));
   REQUIRE(outcome.ok);
-  CHECK_THAT(
-      stand.log(),
-      Catch::Contains("warning: the canary is judged by its probes only: no traffic feed in this process"));
+  CHECK_THAT(stand.log(),
+             Catch::Contains(
+                 "warning: the canary is judged by its probes only: no traffic feed reaches this deploy"));
   CHECK_THAT(stand.log(), Catch::Contains("canary at 10%: the probes passed throughout the hold"));
   // nginx never waited on the feed: every request was answered.
   for (const auto& [answer, count] : answers) CHECK((answer == "200 v1\n" || answer == "200 v2\n"));

@@ -58,6 +58,15 @@ TEST_CASE("traffic feed: requests, 5xx and latency per app and slot, over the wi
   CHECK(green.latency.count() == 0);                               // no upstream time: not a latency
   CHECK(feed.window("shop", Slot::blue, at(30'000)).errors == 0);  // a 4xx is not an error
   CHECK(feed.window("nothing", Slot::blue, at(0)).requests == 0);
+  // series(): the same minute in 10 s stretches, oldest first (the app page's last minute).
+  const auto blue_series = feed.series("web", Slot::blue, at(59'999), 6);
+  REQUIRE(blue_series.size() == 6);
+  CHECK(blue_series[0].requests == 2);
+  CHECK(blue_series[0].errors == 1);
+  CHECK(blue_series[5].requests == 0);
+  const auto green_series = feed.series("web", Slot::green, at(59'999), 6);
+  CHECK(green_series[3].requests == 1);  // at 30 s
+  CHECK(feed.series("nothing", Slot::blue, at(0), 6).size() == 6);
 
   // A minute on, blue's requests have left the window; the totals keep them.
   CHECK(feed.window("web", Slot::blue, at(60'999)).requests == 0);
@@ -71,6 +80,11 @@ TEST_CASE("traffic feed: requests, 5xx and latency per app and slot, over the wi
   CHECK(all[1].total.errors == 1);
   CHECK(all[2].window.requests == 1);  // green's, 31 s old
   CHECK(feed.counts().accepted == 4);
+  // total(): one slot's, for verify's reading at the switch.
+  CHECK(feed.total("web", Slot::blue).requests == 2);
+  CHECK(feed.total("web", Slot::blue).errors == 1);
+  CHECK(feed.total("shop", Slot::green).requests == 0);
+  CHECK(feed.total("nothing", Slot::blue).requests == 0);
 }
 
 TEST_CASE("traffic feed: bad datagrams are counted and change no figure", "[unit][deploy]") {
