@@ -1,5 +1,6 @@
 #include "pipeline/deploy_reader.h"
 
+#include "pipeline/canary_reader.h"
 #include "pipeline/verify_reader.h"
 
 #include <climits>
@@ -11,12 +12,11 @@ namespace turnout::pipeline::detail {
 
 namespace {
 
-const std::vector<std::string> kDeployKeys = {"strategy", "app",           "slots",        "start",
-                                              "stop",     "health",        "proxy",        "drain",
-                                              "verify",   "keep_previous", "keep_releases"};
+const std::vector<std::string> kDeployKeys = {"strategy",      "app",   "slots",    "start",  "stop",
+                                              "health",        "proxy", "drain",    "verify", "keep_previous",
+                                              "keep_releases", "steps", "analysis", "sticky"};
 const std::vector<std::string> kHealthKeys = {"path",     "status",  "tcp",     "command",
                                               "interval", "timeout", "attempts"};
-const char kStrategy[] = "blue-green";
 
 // Each part of a deploy is named `deploy.PART` of its stage; `stage` is the stage's part.
 Where deploy_where(const std::string& part, const Where& stage) {
@@ -252,18 +252,21 @@ void read_app(YamlReader& reader, const Entry& entry, const Where& where, Deploy
   deploy.app = std::move(*app);
 }
 
-void read_strategy(YamlReader& reader, const Entry& entry, const Where& where) {
+void read_strategy(YamlReader& reader, const Entry& entry, const Where& where, Deploy& deploy) {
   const auto strategy = reader.text(entry, where);
-  if (strategy && *strategy != kStrategy) {
-    reader.error(entry.value,
-                 where.prefix() + "unknown strategy '" + *strategy + "' (expected " + kStrategy + ")");
+  if (!strategy) return;
+  if (*strategy == "blue-green" || *strategy == "canary") {
+    deploy.strategy = *strategy;
+  } else {
+    reader.error(entry.value, where.prefix() + "unknown strategy '" + *strategy +
+                                  "' (expected blue-green, the default, or canary)");
   }
 }
 
 void read_deploy_key(YamlReader& reader, const Entry& entry, const Where& where, Deploy& deploy) {
   const Where stage{where.owner, ""};
   if (entry.key == "strategy") {
-    read_strategy(reader, entry, where);
+    read_strategy(reader, entry, where, deploy);
   } else if (entry.key == "app") {
     read_app(reader, entry, where, deploy);
   } else if (entry.key == "slots") {
@@ -297,6 +300,7 @@ std::optional<Deploy> read_deploy(YamlReader& reader, const Entry& entry, const 
   deploy.position = position_of(entry.value);
   for (const Entry& key : entries) read_deploy_key(reader, key, where, deploy);
   check_verify_feed(reader, entries, stage, deploy);
+  read_canary(reader, entries, entry, where, deploy);
   return deploy;
 }
 

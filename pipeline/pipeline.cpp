@@ -21,4 +21,16 @@ std::optional<Concurrency> parse_concurrency(std::string_view text) {
   return std::nullopt;
 }
 
+const char* to_string(Sticky sticky) {
+  switch (sticky) {
+    case Sticky::cookie:
+      return "cookie";
+    case Sticky::ip:
+      return "ip";
+    case Sticky::none:
+      return "none";
+  }
+  return "unknown";
+}
+
 }  // namespace turnout::pipeline

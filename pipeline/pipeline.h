@@ -90,6 +90,38 @@ struct Slots {
   int green = 0;  ///< port of the green slot
 };
 
+/// How a canary's requests are split so that a client stays on one version.
+enum class Sticky {
+  cookie,  ///< a cookie turnout_APP (set by nginx on a first visit) picks the bucket
+  ip,      ///< the client's address picks it
+  none,    ///< each request on its own
+};
+
+/// One step of a canary: the canary slot's share of traffic, held for a while.
+struct CanaryStep {
+  int weight = 0;                   ///< percent, 1..100
+  Duration hold = Duration(60000);  ///< how long traffic stays at `weight` before the analysis
+  Position position;                ///< of the step's mapping
+};
+
+/// `analysis:` of a canary: what the canary's traffic must look like against the live slot's.
+struct CanaryAnalysis {
+  std::optional<double> max_error_rate;     ///< the canary's 5xx share may not exceed it (0..1)
+  std::optional<double> max_latency_ratio;  ///< nor its p95 latency this times the live slot's
+  std::optional<int> min_requests;          ///< fewer canary requests than this fail the step
+  std::optional<Duration> window;           ///< the end of each hold judged; none = the whole hold
+};
+
+/// `strategy: canary`: the weights in turn, then 100%.
+struct Canary {
+  std::vector<CanaryStep> steps;   ///< increasing weights
+  CanaryAnalysis analysis;         ///< none of its thresholds: probes only
+  Sticky sticky = Sticky::cookie;  ///< how a client keeps its version
+};
+
+/// The spelling of a Sticky value in the pipeline file.
+const char* to_string(Sticky sticky);
+
 /// `verify: {max_error_rate}`: after the switch, the new slot's real traffic (the nginx traffic
 /// feed's) is judged besides the probes.
 struct TrafficCheck {
@@ -97,9 +129,9 @@ struct TrafficCheck {
   int min_requests = 20;      ///< requests since the switch before the share is judged
 };
 
-/// `deploy:` of a stage (strategy blue-green).
+/// `deploy:` of a stage (strategy blue-green, or canary).
 struct Deploy {
-  std::string strategy = "blue-green";  ///< the only strategy of version 1
+  std::string strategy = "blue-green";  ///< blue-green, or canary (then `canary` is set)
   std::string app;                      ///< name, used for <data>/apps/<app>
   Slots slots;                          ///< ports
   std::string start;                    ///< starts the slot (long-running unless `stop` is given)
@@ -111,6 +143,7 @@ struct Deploy {
   std::optional<TrafficCheck> verify_traffic;  ///< `verify:` as a mapping with max_error_rate
   bool keep_previous = true;                   ///< keep the old slot running for an instant rollback
   int keep_releases = 5;                       ///< release directories kept, never the live or previous
+  std::optional<Canary> canary;                ///< `strategy: canary`'s steps, analysis and stickiness
   Position position;                           ///< of the deploy mapping
 };
 

@@ -21,6 +21,13 @@ LatencyHistogram& LatencyHistogram::operator+=(const LatencyHistogram& other) {
   return *this;
 }
 
+LatencyHistogram& LatencyHistogram::operator-=(const LatencyHistogram& other) {
+  for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] -= std::min(buckets_[i], other.buckets_[i]);
+  count_ -= std::min(count_, other.count_);
+  sum_ = std::max(0.0, sum_ - other.sum_);
+  return *this;
+}
+
 std::optional<double> LatencyHistogram::quantile(double q) const {
   if (count_ == 0) return std::nullopt;
   q = std::clamp(q, 0.0, 1.0);

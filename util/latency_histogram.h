@@ -24,6 +24,9 @@ class LatencyHistogram {
   void add(double seconds);
   /// Adds `other`'s counts and sum to these.
   LatencyHistogram& operator+=(const LatencyHistogram& other);
+  /// Takes away `other`'s counts and sum, an earlier reading of the same histogram (so that two
+  /// readings of running totals give what was counted between them); a count never goes below 0.
+  LatencyHistogram& operator-=(const LatencyHistogram& other);
   /// How many durations were counted.
   std::uint64_t count() const { return count_; }
   /// Their sum, in seconds.

@@ -113,6 +113,20 @@ Poco::Dynamic::Var traffic_json(const AppDeploy& app, deploy::Slot slot, const d
   return json;
 }
 
+// Each slot's share as `proxy` says: a canary's split, else all where it points.
+std::optional<std::map<deploy::Slot, int>> weights_from(const deploy::ProxySwitch& proxy,
+                                                        const pipeline::Deploy& deploy) {
+  if (const auto split = proxy.weight()) {
+    return std::map<deploy::Slot, int>{{split->slot, split->percent},
+                                       {deploy::other(split->slot), 100 - split->percent}};
+  }
+  const auto current = proxy.current();
+  if (!current || !current.value()) return std::nullopt;
+  const bool green = *current.value() == deploy.slots.green;
+  return std::map<deploy::Slot, int>{{deploy::Slot::green, green ? 100 : 0},
+                                     {deploy::Slot::blue, green ? 0 : 100}};
+}
+
 // What `status` shows of one slot.
 Poco::JSON::Object::Ptr slot_json(const AppDeploy& app, deploy::Slot name, const deploy::TrafficFeed* feed) {
   const auto& slot = app.state.slots.at(name);
@@ -149,7 +163,35 @@ Poco::JSON::Array::Ptr releases_json(const deploy::AppState& state) {
   return list;
 }
 
+std::unique_ptr<deploy::ProxySwitch> proxy_of(const AppDeploy& app) {
+  return deploy::make_proxy_switch(
+      app.deploy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app), app.site.data_dir});
+}
+
+// The step of a canary in progress; null when none.
+Poco::Dynamic::Var canary_json(const deploy::AppState& state) {
+  if (!state.journal || state.journal->phase != deploy::Phase::canary || state.journal->canary_step == 0)
+    return {};
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("slot", std::string(to_string(state.journal->target)));
+  json->set("step", state.journal->canary_step);
+  json->set("steps", state.journal->canary_steps);
+  json->set("weight", state.journal->canary_weight);
+  return json;
+}
+
+Poco::Dynamic::Var weights_json(const std::optional<std::map<deploy::Slot, int>>& weights) {
+  if (!weights) return {};
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  for (const auto& [slot, percent] : *weights) json->set(to_string(slot), percent);
+  return json;
+}
+
 }  // namespace
+
+std::optional<std::map<deploy::Slot, int>> traffic_weights(const AppDeploy& app) {
+  return weights_from(*proxy_of(app), app.deploy);
+}
 
 Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app, const deploy::TrafficFeed* feed) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -158,13 +200,14 @@ Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app, const deploy::Traf
   json->set("live", live ? Poco::Dynamic::Var(slot_json(app, *live, feed)) : Poco::Dynamic::Var());
   const auto idle = live ? deploy::other(*live) : deploy::Slot::green;
   json->set("idle", slot_json(app, idle, feed));
-  const auto proxy = deploy::make_proxy_switch(
-      app.deploy, {app.site.env, deploy::app_dir(app.site.data_dir, app.state.app), app.site.data_dir});
+  const auto proxy = proxy_of(app);
   const auto current = proxy->current();
   json->set("proxy", proxy->describe());
   json->set("proxy_port",
             current && current.value() ? Poco::Dynamic::Var(*current.value()) : Poco::Dynamic::Var());
   if (!current) json->set("proxy_error", current.error().message);
+  json->set("weights", weights_json(weights_from(*proxy, app.deploy)));
+  json->set("canary", canary_json(app.state));
   json->set("releases", releases_json(app.state));
   // What `turnout deploy rollback` (and the dashboard's button) would go to: the release live
   // before the current one, null when there is none.
@@ -198,6 +241,13 @@ std::vector<SlotHealth> all_slots_health(const std::string& data_dir) {
   for (const auto& name : deploy::list_apps(data_dir)) {
     auto app = load_app_deploy(data_dir, name);
     if (!app) continue;
+    // Read back from the proxy for a canary's app only: another's split is its live slot, and a
+    // scrape must not run a command backend's `current` for every app.
+    const auto& live = app.value().state.live;
+    const auto weights =
+        app.value().deploy.canary ? traffic_weights(app.value())
+        : live ? std::optional(std::map<deploy::Slot, int>{{*live, 100}, {deploy::other(*live), 0}})
+               : std::nullopt;
     for (const auto slot : {deploy::Slot::blue, deploy::Slot::green}) {
       const auto found = app.value().state.slots.find(slot);
       const deploy::SlotState none;
@@ -205,8 +255,8 @@ std::vector<SlotHealth> all_slots_health(const std::string& data_dir) {
       const bool runs = slot_runs(state);
       // The slot was started with setsid: its pid is its session's id.
       const auto usage = runs && state.process ? util::read_session_stats(state.process->pid) : std::nullopt;
-      all.push_back(
-          {name, slot, app.value().state.live == slot, runs, probe_slot(app.value(), state).healthy, usage});
+      all.push_back({name, slot, app.value().state.live == slot, runs, probe_slot(app.value(), state).healthy,
+                     usage, weights ? std::optional<int>(weights->at(slot)) : std::nullopt});
     }
   }
   return all;

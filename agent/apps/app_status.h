@@ -5,6 +5,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,9 +18,10 @@ namespace turnout::agent {
 
 /// The app's live slot (port, pid, alive?, healthy? by a probe at most a second old, sha, release,
 /// since; null when nothing is live), its idle slot, where the proxy points (read back from the
-/// proxy), and an unfinished deploy with its phase. With the agent's traffic `feed`, each slot of an
-/// app whose pipeline has `feed: true` has `traffic`: the feed's window (requests, 5xx, error rate,
-/// latency p50/p95/p99 in seconds); null without (the CLI, or the feed off).
+/// proxy), each slot's share of the traffic (`weights`: {"blue": 90, "green": 10} during a
+/// canary), and an unfinished deploy with its phase (and a canary's step in `canary`). With the agent's
+/// traffic `feed`, each slot of an app whose pipeline has `feed: true` has `traffic`: the feed's window
+/// (requests, 5xx, error rate, latency p50/p95/p99 in seconds); null without (the CLI, or the feed off).
 Poco::JSON::Object::Ptr app_status_json(const AppDeploy& app,
                                         const steps::deploy::TrafficFeed* feed = nullptr);
 
@@ -37,7 +39,15 @@ struct SlotHealth {
   bool healthy = false;  ///< it answered its health probe (at most a second old)
   /// What its processes (its session) use now: agent-supervised slots that run only.
   std::optional<util::ProcessStats> usage;
+  /// Its share of the traffic in percent: for a canary's app read back from the proxy (its weight,
+  /// else 100 for the slot it points at, 0 for the other); for another app 100 for the live slot,
+  /// 0 for the other. None when nothing is live (or the proxy points nowhere).
+  std::optional<int> weight = std::nullopt;
 };
+
+/// Each slot's share of `app`'s traffic in percent, read back from its proxy: a canary's split,
+/// else all of it where the proxy points; nullopt when it points nowhere (or cannot be read).
+std::optional<std::map<steps::deploy::Slot, int>> traffic_weights(const AppDeploy& app);
 
 /// Both slots of every app under `data_dir`, by app name; an app whose state or pipeline cannot
 /// be read is left out.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <utility>
@@ -104,6 +105,36 @@ HandAnswer served_switch(const std::string& data_dir, const std::string& name, s
   answer.reason = masked(app.value(), outcome.reason);
   answer.live = outcome.live;
   if (!outcome.ok) spdlog::warn("app {}: switch failed: {}", name, answer.reason);
+  return answer;
+}
+
+HandAnswer hand_canary_order(const std::string& data_dir, const std::string& name,
+                             steps::deploy::CanaryOrder order, const std::string& via) {
+  namespace deploy = steps::deploy;
+  HandAnswer answer;
+  spdlog::info("app {}: {} of its canary asked through {}", name, deploy::to_string(order), via);
+  // The name is checked against the apps with a state before it names a folder.
+  const auto apps = deploy::list_apps(data_dir);
+  if (std::find(apps.begin(), apps.end(), name) == apps.end()) {
+    answer.result = HandResult::no_such_app;
+    answer.reason = "no app '" + name + "' deployed in " + data_dir;
+    return answer;
+  }
+  const auto dir = deploy::app_dir(data_dir, name);
+  const auto given = deploy::give_canary_order(dir, order);
+  if (const auto state = deploy::load_app_state(dir)) answer.live = state.value().live;
+  if (!given) {
+    answer.result = HandResult::failed;
+    answer.reason = given.error().message;
+    spdlog::warn("app {}: {} failed: {}", name, deploy::to_string(order), answer.reason);
+    return answer;
+  }
+  answer.result = HandResult::done;
+  answer.log.push_back(
+      std::string("the canary of app ") + name + " took the order to " + deploy::to_string(order) +
+      (order == deploy::CanaryOrder::promote ? ": its deploy switches all the traffic to it now"
+                                             : ": its deploy takes the canary's share away and fails"));
+  spdlog::info("app {}: {}", name, answer.log.back());
   return answer;
 }
 

@@ -15,6 +15,7 @@
 #include "agent/report/reporting.h"
 #include "agent/store/run_history.h"
 #include "steps/cancel_token.h"
+#include "steps/deploy/canary_order.h"
 #include "steps/deploy/slot.h"
 
 namespace turnout::agent {
@@ -78,5 +79,14 @@ HandAnswer served_rollback(const std::string& data_dir, const std::string& name,
 /// with a state under `data_dir` (no_such_app otherwise).
 HandAnswer served_switch(const std::string& data_dir, const std::string& name, steps::deploy::Slot slot,
                          const std::string& via);
+
+/// Gives `order` to the canary in progress of app `name` under `data_dir` (`turnout deploy
+/// promote|abort`, POST /api/apps/APP/promote|abort) and waits until its deploy took it
+/// (steps::deploy::give_canary_order), logged with `via`. Only an app with a state under
+/// `data_dir` (no_such_app otherwise); failed, naming why, when no canary of it is in progress or
+/// none took the order. Done means taken: the deploy then switches (promote) or takes the canary's
+/// share away and fails (abort) on its own.
+HandAnswer hand_canary_order(const std::string& data_dir, const std::string& name,
+                             steps::deploy::CanaryOrder order, const std::string& via);
 
 }  // namespace turnout::agent

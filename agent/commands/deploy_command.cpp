@@ -1,4 +1,4 @@
-// `turnout deploy status|rollback|switch|bootup`: operating blue-green apps by hand.
+// `turnout deploy status|rollback|switch|bootup|promote|abort`: operating deployed apps by hand.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -72,6 +72,17 @@ void print_app(const Poco::JSON::Object::Ptr& json) {
   const auto port = json->get("proxy_port");
   std::printf("  proxy  %s -> %s\n", json->getValue<std::string>("proxy").c_str(),
               port.isEmpty() ? "nothing" : ("port " + port.convert<std::string>()).c_str());
+  if (!json->isNull("weights")) {
+    const auto weights = json->getObject("weights");
+    std::printf("  traffic blue %d%%, green %d%%\n", weights->getValue<int>("blue"),
+                weights->getValue<int>("green"));
+  }
+  if (!json->isNull("canary")) {
+    const auto canary = json->getObject("canary");
+    std::printf("  canary slot %s at %d%%, step %d of %d (then 100%%)\n",
+                canary->getValue<std::string>("slot").c_str(), canary->getValue<int>("weight"),
+                canary->getValue<int>("step"), canary->getValue<int>("steps"));
+  }
   if (json->has("unfinished_deploy"))
     std::printf("  unfinished deploy: %s\n", json->getValue<std::string>("unfinished_deploy").c_str());
   print_releases(json);
@@ -160,6 +171,17 @@ int switch_slot(const DeployOptions& options, const std::string& data_dir) {
       *slot);
 }
 
+// promote and abort: an order to the canary in progress, which runs in another process.
+int order_canary(const DeployOptions& options, const std::string& data_dir, deploy::CanaryOrder order) {
+  const std::string command = std::string("deploy ") + deploy::to_string(order);
+  const auto done = hand_canary_order(data_dir, options.app, order, "the command line");
+  if (done.result == HandResult::no_such_app) return usage_error(command, done.reason);
+  for (const auto& line : done.log) std::printf("%s\n", line.c_str());
+  if (done.ok()) return kExitSucceeded;
+  std::fprintf(stderr, "turnout %s: %s\n", command.c_str(), done.reason.c_str());
+  return kExitFailed;
+}
+
 int bootup(const DeployOptions& options, const std::string& data_dir) {
   const auto apps = options.app.empty() ? deploy::list_apps(data_dir) : std::vector<std::string>{options.app};
   int worst = kExitSucceeded;
@@ -179,7 +201,7 @@ int bootup(const DeployOptions& options, const std::string& data_dir) {
 
 Command deploy_command() {
   return {
-      "deploy", "Operate blue-green apps: status, rollback, switch SLOT, bootup",
+      "deploy", "Operate blue-green and canary apps: status, rollback, switch SLOT, bootup, promote, abort",
       [](CLI::App& app) -> CommandHandler {
         auto options = std::make_shared<DeployOptions>();
         app.require_subcommand(1);
@@ -205,9 +227,15 @@ Command deploy_command() {
         auto* bootup_app =
             app.add_subcommand("bootup", "After a reboot: start each app's live slot, point the proxy at it");
         bootup_app->add_option("--app", options->app, "Only this app");
-        for (auto* sub : {status_app, rollback_app, switch_app, bootup_app})
+        auto* promote_app = app.add_subcommand(
+            "promote", "A canary in progress: skip its remaining steps, all traffic to it now");
+        promote_app->add_option("--app", options->app, "The app")->required();
+        auto* abort_app = app.add_subcommand(
+            "abort", "A canary in progress: take its share of the traffic away and fail its deploy");
+        abort_app->add_option("--app", options->app, "The app")->required();
+        for (auto* sub : {status_app, rollback_app, switch_app, bootup_app, promote_app, abort_app})
           add_data_dir_flags(*sub, options->where);
-        return [options, status_app, rollback_app, switch_app] {
+        return [options, status_app, rollback_app, switch_app, promote_app, abort_app] {
           // Every one of them works on deployed apps: none creates a data folder.
           const auto found = existing_data_dir(options->where, ".");
           if (!found) return usage_error("deploy", found.error().message);
@@ -215,6 +243,8 @@ Command deploy_command() {
           if (status_app->parsed()) return status(*options, data_dir);
           if (rollback_app->parsed()) return rollback(*options, data_dir);
           if (switch_app->parsed()) return switch_slot(*options, data_dir);
+          if (promote_app->parsed()) return order_canary(*options, data_dir, deploy::CanaryOrder::promote);
+          if (abort_app->parsed()) return order_canary(*options, data_dir, deploy::CanaryOrder::abort);
           return bootup(*options, data_dir);
         };
       }};

@@ -10,8 +10,10 @@
 #include "agent/run/console_reporter.h"
 #include "agent/run/exit_code.h"
 #include "agent/run/run_executor.h"
+#include "agent/serve/feed_listener.h"
 #include "agent/store/open_store.h"
 #include "git/remote_url.h"
+#include "steps/deploy/feed_endpoint.h"
 
 namespace turnout::agent {
 
@@ -73,7 +75,17 @@ void use_job_checkout(const actions::ActionsEnvironment& env, RunRequest& reques
   request.trigger = Trigger::actions;
 }
 
-int execute(const RunRequest& request, const std::string& data_dir, const RunOptions& options,
+// The traffic feed of a data folder whose deploys send it (their endpoint exists), received here
+// while no agent does (its port is free): a canary run by hand is then judged by its figures too.
+// Null otherwise: a canary is judged by its probes, and says so.
+std::unique_ptr<FeedListener> listen_to_feed(const std::string& data_dir) {
+  std::error_code error;
+  if (!std::filesystem::exists(steps::deploy::feed_endpoint_file(data_dir), error)) return nullptr;
+  auto feed = std::make_unique<FeedListener>(data_dir);
+  return feed->listening() ? std::move(feed) : nullptr;
+}
+
+int execute(RunRequest request, const std::string& data_dir, const RunOptions& options,
             const std::optional<actions::ActionsEnvironment>& actions_env) {
   auto store = open_store(data_dir);
   if (!store) return usage_error("run", store.error().message);
@@ -95,7 +107,9 @@ int execute(const RunRequest& request, const std::string& data_dir, const RunOpt
   }
   if (reporting)
     for (auto* observer : reporting->observers()) observers.push_back(observer);
-  RunExecutor executor(data_dir, store.value()->history, observers);
+  const auto feed = listen_to_feed(data_dir);
+  RunExecutor executor(data_dir, store.value()->history, observers,
+                       feed ? feed->access() : steps::deploy::FeedAccess{});
   const auto outcome = executor.execute(request, cancel);
   if (!outcome.message.empty()) {
     if (actions && outcome.run_id == 0) actions->run_rejected(outcome.message, outcome.problems);

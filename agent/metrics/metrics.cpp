@@ -108,6 +108,13 @@ std::string Metrics::render(const StoreStats& stats, const std::vector<SlotSampl
   slot_gauge(out, "turnout_slot_healthy", "1 when the slot answered a health probe at this scrape.", slots,
              &SlotSample::healthy);
   slot_usage(out, slots);
+  head(out, "turnout_traffic_weight", "gauge",
+       "The slot's share of the app's traffic in percent, as the proxy says (a canary's weight).");
+  for (const auto& slot : slots) {
+    if (!slot.weight) continue;
+    out << "turnout_traffic_weight{app=\"" << escape_label_value(slot.app) << "\",slot=\""
+        << escape_label_value(slot.slot) << "\"} " << *slot.weight << '\n';
+  }
 
   std::lock_guard lock(mutex_);
   head(out, "turnout_webhook_rejected_total", "counter",

@@ -29,6 +29,8 @@ struct SlotSample {
   /// What its processes (its session) use now; none when it does not run or an outside
   /// supervisor runs it (turnout knows no process of it then).
   std::optional<util::ProcessStats> usage = std::nullopt;
+  /// Its share of the app's traffic in percent (a canary's weight); none when the proxy points nowhere.
+  std::optional<int> weight = std::nullopt;
 };
 
 /// The run duration histogram, fed by the workers; the rest is read from the store per scrape.

@@ -237,7 +237,9 @@ RunExecutor::RunExecutor(std::string data_dir, RunHistory& store, std::vector<st
       traffic_(std::move(traffic)) {
   // Only `turnout serve` receives the feed (its port is the data folder's, and one process binds it).
   if (traffic_.feed == nullptr && traffic_.why_not.empty())
-    traffic_.why_not = "this run is not the agent's (only `turnout serve` receives nginx's traffic feed)";
+    traffic_.why_not =
+        "no traffic feed in this process (`turnout run` receives it itself only when the data folder has "
+        "a feed endpoint, made by a deploy with `feed: true`, and no agent holds its port)";
 }
 
 RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelToken& cancel) {

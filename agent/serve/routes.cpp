@@ -373,13 +373,22 @@ HttpResponse switch_slot(const ServeParts& parts, const HttpRequest& request) {
       served_switch(parts.config.data_dir, request.params.at("app"), *slot, "the agent's API"), "switched");
 }
 
+// As `turnout deploy promote|abort`: answers once the canary's deploy took the order.
+HttpResponse order_canary(const ServeParts& parts, const HttpRequest& request,
+                          steps::deploy::CanaryOrder order) {
+  if (auto refused = refuse_write(parts, request)) return *refused;
+  return hand_response(
+      hand_canary_order(parts.config.data_dir, request.params.at("app"), order, "the agent's API"),
+      order == steps::deploy::CanaryOrder::promote ? "promoted" : "aborted");
+}
+
 HttpResponse metrics(const ServeParts& parts) {
   const auto stats = parts.counter.stats();
   if (!stats) return json_error(500, stats.error().message);
   std::vector<SlotSample> slots;
   for (const auto& slot : all_slots_health(parts.config.data_dir))
-    slots.push_back(
-        {slot.app, steps::deploy::to_string(slot.slot), slot.live, slot.alive, slot.healthy, slot.usage});
+    slots.push_back({slot.app, steps::deploy::to_string(slot.slot), slot.live, slot.alive, slot.healthy,
+                     slot.usage, slot.weight});
   std::string text = parts.metrics.render(stats.value(), slots);
   if (parts.feed != nullptr) {
     const auto& feed = parts.feed->feed();
@@ -417,6 +426,12 @@ void add_serve_routes(Router& router, const ServeParts& parts) {
              [&parts](const HttpRequest& request) { return rollback(parts, request); });
   router.add("POST", "/api/apps/{app}/switch",
              [&parts](const HttpRequest& request) { return switch_slot(parts, request); });
+  router.add("POST", "/api/apps/{app}/promote", [&parts](const HttpRequest& request) {
+    return order_canary(parts, request, steps::deploy::CanaryOrder::promote);
+  });
+  router.add("POST", "/api/apps/{app}/abort", [&parts](const HttpRequest& request) {
+    return order_canary(parts, request, steps::deploy::CanaryOrder::abort);
+  });
 }
 
 }  // namespace turnout::agent

@@ -20,10 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 using Poco::JSON::Object;
 
-constexpr std::array<std::pair<Phase, const char*>, 8> kPhaseNames{{
+constexpr std::array<std::pair<Phase, const char*>, 9> kPhaseNames{{
     {Phase::prepare, "prepare"},
     {Phase::start, "start"},
     {Phase::health, "health"},
+    {Phase::canary, "canary"},
     {Phase::switch_traffic, "switch"},
     {Phase::verify, "verify"},
     {Phase::drain, "drain"},
@@ -91,6 +92,11 @@ Object::Ptr journal_to_json(const Journal& journal) {
   json->set("from", name_of(journal.from));
   json->set("phase", to_string(journal.phase));
   json->set("started_at", journal.started_at);
+  if (journal.phase == Phase::canary) {
+    json->set("canary_step", journal.canary_step);
+    json->set("canary_steps", journal.canary_steps);
+    json->set("canary_weight", journal.canary_weight);
+  }
   return json;
 }
 
@@ -104,6 +110,9 @@ Journal journal_from_json(const Object::Ptr& json) {
   if (!phase) throw Poco::DataFormatException("unknown phase '" + json->getValue<std::string>("phase") + "'");
   journal.phase = *phase;
   journal.started_at = json->optValue<std::string>("started_at", "");
+  journal.canary_step = json->optValue<int>("canary_step", 0);
+  journal.canary_steps = json->optValue<int>("canary_steps", 0);
+  journal.canary_weight = json->optValue<int>("canary_weight", 0);
   return journal;
 }
 

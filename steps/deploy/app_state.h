@@ -15,9 +15,9 @@
 namespace turnout::steps::deploy {
 
 /// The phases of a deploy, in order; each is journalled before it starts.
-enum class Phase { prepare, start, health, switch_traffic, verify, drain, stop_old, done };
+enum class Phase { prepare, start, health, canary, switch_traffic, verify, drain, stop_old, done };
 
-/// `prepare`, `start`, `health`, `switch`, `verify`, `drain`, `stop-old`, `done`.
+/// `prepare`, `start`, `health`, `canary`, `switch`, `verify`, `drain`, `stop-old`, `done`.
 const char* to_string(Phase phase);
 /// The phase named `text`; nullopt for anything else.
 std::optional<Phase> parse_phase(const std::string& text);
@@ -43,6 +43,9 @@ struct Journal {
   std::optional<Slot> from;      ///< the slot live when it began; none for a first deploy
   Phase phase = Phase::prepare;  ///< the phase started last
   std::string started_at;        ///< ISO-8601 UTC
+  int canary_step = 0;           ///< phase canary: the step in progress, 1-based
+  int canary_steps = 0;          ///< phase canary: how many steps there are (then 100%)
+  int canary_weight = 0;         ///< phase canary: the target's share of the traffic in that step
 };
 
 /// A release that was live (ARCHITECTURE.md invariant 10): only these are rollback targets. One

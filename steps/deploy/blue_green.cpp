@@ -9,6 +9,7 @@
 #include <thread>
 #include <variant>
 
+#include "steps/deploy/canary.h"
 #include "steps/deploy/deploy_record.h"
 #include "steps/deploy/health_probe.h"
 #include "steps/deploy/port_listeners.h"
@@ -237,6 +238,12 @@ class App {
     log_("switching " + proxy_->describe() + " to slot " + to_string(slot) + " (port " +
          std::to_string(state.slots.at(slot).port) + ")");
     return proxy_->switch_to(state.slots.at(slot).port, slot);
+  }
+
+  // A canary's share of the traffic, once the proxy applies it.
+  util::Status set_weight(Slot slot, int percent) {
+    log_("giving slot " + std::string(to_string(slot)) + " " + std::to_string(percent) + "% of the traffic");
+    return proxy_->set_weight(slot, percent);
   }
 
   std::optional<int> proxy_port() const {
@@ -480,6 +487,55 @@ DeployOutcome switch_and_finish(App& app, Slot target, std::optional<Slot> from,
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
+// Why a canary has no traffic figures to be judged by ("" when it has).
+std::string feed_off(const pipeline::Deploy& deploy, const FeedAccess& feed) {
+  if (!deploy.proxy.nginx || !deploy.proxy.nginx->feed)
+    return "the traffic feed is off for app " + deploy.app + " (set `proxy.nginx.feed: true`)";
+  if (feed.feed == nullptr)
+    return feed.why_not.empty() ? "no traffic feed reaches this deploy" : feed.why_not;
+  return "";
+}
+
+// The canary's steps between the new slot's health and the switch: nullopt when they all
+// passed (the caller promotes it by the switch), else the failed deploy, the canary's share
+// taken away first.
+std::optional<DeployOutcome> run_canary(App& app, Slot target, Slot from, const CancelToken& cancel) {
+  const auto& deploy = app.deploy();
+  const std::string live = to_string(from);
+  const int steps = static_cast<int>(deploy.canary->steps.size());
+  app.state.journal->canary_steps = steps;
+  clear_canary_order(app.dir());
+  if (auto entered = app.enter(Phase::canary); !entered)
+    return abandon(app, target, journal_failure(Phase::canary, entered.error()));
+  // The includes must split traffic before the first weight: a switch to the live slot writes
+  // them (nginx reloaded only when they change) and sends all traffic there.
+  if (auto ready = app.point_proxy_at(from); !ready)
+    return abandon(app, target, "canary: " + ready.error().message + "; slot " + live + " stays live");
+  const CanaryHooks hooks{[&](int step, int weight) {
+                            app.state.journal->canary_step = step;
+                            app.state.journal->canary_weight = weight;
+                            return app.enter(Phase::canary);
+                          },
+                          [&](int weight) { return app.set_weight(target, weight); },
+                          [&]() -> std::optional<std::string> {
+                            if (!app.alive(target)) return std::string("died (its process is gone)");
+                            const auto probe = app.probe(target);
+                            if (!probe.healthy) return "failed its health check: " + probe.reason;
+                            return std::nullopt;
+                          },
+                          [&]() { return take_canary_order(app.dir()); }};
+  const CanaryWatch watch{
+      deploy.app, target, from, deploy.health.interval, app.feed().feed, feed_off(deploy, app.feed())};
+  const auto end =
+      run_canary_steps(*deploy.canary, watch, hooks, cancel, [&](const std::string& line) { app.log(line); });
+  if (end.passed) return std::nullopt;
+  std::string back = "; the canary's share is taken away, slot " + live + " has all the traffic";
+  if (auto unsplit = app.set_weight(target, 0); !unsplit)
+    back = "; taking the canary's share away failed: " + unsplit.error().message +
+           " (the next start reconciles it)";
+  return abandon(app, target, end.reason + back, end.cancelled);
+}
+
 util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const DeploySite& site,
                                            const DeployLog& log) {
   App app(deploy, site, log);
@@ -490,8 +546,12 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
                            ") to slot " + to_string(journal.target) + " was interrupted during " +
                            to_string(journal.phase);
   const auto pointed = app.proxy_port();
-  const bool switched = journal.phase >= Phase::verify || (journal.phase == Phase::switch_traffic &&
-                                                           pointed == port_of(deploy, journal.target));
+  // A canary that died mid-rollout goes back to the live slot; only when that one is not healthy
+  // does a healthy canary take all the traffic.
+  const bool canary_instead = journal.phase == Phase::canary && !(journal.from && app.healthy(*journal.from));
+  const bool switched =
+      journal.phase >= Phase::verify || canary_instead ||
+      (journal.phase == Phase::switch_traffic && pointed == port_of(deploy, journal.target));
   std::string done;
   if (switched && app.healthy(journal.target)) {
     app.state.live = journal.target;
@@ -511,6 +571,8 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
     app.state.previous.reset();
     if (journal.from && app.healthy(*journal.from)) {
       if (auto back = app.point_proxy_at(*journal.from); !back) app.log(back.error().message);
+    } else if (journal.phase == Phase::canary) {
+      if (auto unsplit = app.set_weight(journal.target, 0); !unsplit) app.log(unsplit.error().message);
     }
     done = std::string("undid it: slot ") + to_string(journal.target) + " stopped, " +
            (!journal.from ? std::string("nothing is live")
@@ -524,9 +586,12 @@ util::Result<std::string> reconcile_locked(const pipeline::Deploy& deploy, const
 }
 
 // A deploy's path from the start of its slot on, which a rollback takes too: starts `target`
-// (unless it runs already), waits until it is healthy, sees who holds its port, then switches,
-// verifies, drains (switch_and_finish). The journal is open and the slot's release set.
-DeployOutcome start_and_switch(App& app, Slot target, std::optional<Slot> from, const CancelToken& cancel) {
+// (unless it runs already), waits until it is healthy, sees who holds its port, then (a
+// deploy's `strategy: canary`, `rollout` true) goes through the canary's steps, and switches,
+// verifies, drains (switch_and_finish). The journal is open and the slot's release set. A
+// rollback goes back at once: it never rolls out by steps.
+DeployOutcome start_and_switch(App& app, Slot target, std::optional<Slot> from, const CancelToken& cancel,
+                               bool rollout = false) {
   const std::string name = to_string(target);
   // A rollback's slot may run its release already (kept for rollback): it is only health-checked.
   if (!app.alive(target)) {
@@ -567,6 +632,12 @@ DeployOutcome start_and_switch(App& app, Slot target, std::optional<Slot> from, 
   // Marks where the switch starts, so the cutover can be timed from the run log (bench/switch).
   app.log("slot " + name + " healthy after " + std::to_string(health.attempts) +
           (health.attempts == 1 ? " probe" : " probes"));
+  if (rollout && from) {
+    if (auto refused = run_canary(app, target, *from, cancel)) return *refused;
+  } else if (rollout) {
+    app.log("canary: nothing is live to compare slot " + name +
+            " with (the first deploy): it takes all the traffic");
+  }
   return switch_and_finish(app, target, from, owners);
 }
 
@@ -749,7 +820,7 @@ DeployOutcome deploy_loaded(App& app, const DeployInput& input, const CancelToke
   slot.release = release.value();
   slot.run_id = input.run_id;
   slot.pipeline_file = (fs::path(release.value()) / input.pipeline_file).string();
-  return start_and_switch(app, target, from, cancel);
+  return start_and_switch(app, target, from, cancel, deploy.canary.has_value());
 }
 
 }  // namespace

@@ -46,10 +46,11 @@ struct DeployOutcome {
 };
 
 /// Deploys `input` as `deploy` says. Never leaves traffic on a slot that failed its health
-/// check; `cancel` is honoured until the switch, after which the deploy always finishes or
-/// rolls back. Waits for the app's deploy lock (saying in `log` what holds it), and fails,
-/// changing nothing, when the lock file cannot be opened or locked. A phase that cannot be
-/// journalled fails the deploy (after the switch: traffic goes back to the live slot).
+/// check; with `strategy: canary` (and a live slot) gives the new slot each step's weight in turn
+/// before the switch (canary.h), sending it back to 0% when a step fails; `cancel` is honoured until the
+/// switch, after which the deploy always finishes or rolls back. Waits for the app's deploy lock (saying in
+/// `log` what holds it), and fails, changing nothing, when the lock file cannot be opened or locked. A phase
+/// that cannot be journalled fails the deploy (after the switch: traffic goes back to the live slot).
 DeployOutcome deploy_blue_green(const pipeline::Deploy& deploy, const DeploySite& site,
                                 const DeployInput& input, const CancelToken& cancel, const DeployLog& log);
 

@@ -166,7 +166,13 @@ ProbeResult probe(const pipeline::HealthCheck& check, int port, const ProbeEnv& 
   return unhealthy("unknown probe kind");
 }
 
-// Waits `wait`, or less when `cancel` is set meanwhile; returns false when it was.
+// A client error that a retry will not change: the app answers, and says the request is wrong.
+bool lasting_client_error(int status) {
+  return status >= 400 && status < 500 && status != 408 && status != 429;
+}
+
+}  // namespace
+
 bool wait_unless_cancelled(util::Duration wait, const CancelToken& cancel) {
   const auto deadline = Clock::now() + wait;
   pollfd cancelled{cancel.fd(), POLLIN, 0};
@@ -179,13 +185,6 @@ bool wait_unless_cancelled(util::Duration wait, const CancelToken& cancel) {
   }
   return false;
 }
-
-// A client error that a retry will not change: the app answers, and says the request is wrong.
-bool lasting_client_error(int status) {
-  return status >= 400 && status < 500 && status != 408 && status != 429;
-}
-
-}  // namespace
 
 ProbeResult probe_once(const pipeline::HealthCheck& check, int port, const ProbeEnv& env) {
   const CancelToken never;

@@ -40,14 +40,17 @@ struct HealthOutcome {
   std::string last_reason;  ///< the last failed probe's reason ("" when the first passed)
 };
 
+/// Waits `wait`, or less when `cancel` is set meanwhile; returns false when it was.
+bool wait_unless_cancelled(util::Duration wait, const CancelToken& cancel);
+
+/// How many identical 4xx answers in a row end wait_until_healthy() early.
+inline constexpr int kSame4xxProbes = 5;
+
 /// Probes up to `check.attempts` times, `check.interval` apart, until one passes or `cancel` is
 /// set (the wait between probes polls it). Each failed probe is told to `on_failure` with its
 /// 1-based attempt number and reason, as it happens. The same 4xx (but 408 and 429) on
 /// kSame4xxProbes probes in a row ends it early, its reason saying the path may be wrong: an
 /// app that answers, but not at that path, will not change its mind.
-/// How many identical 4xx answers in a row end wait_until_healthy() early.
-inline constexpr int kSame4xxProbes = 5;
-
 HealthOutcome wait_until_healthy(
     const pipeline::HealthCheck& check, int port, const ProbeEnv& env, const CancelToken& cancel,
     const std::function<void(int attempt, const std::string& reason)>& on_failure);

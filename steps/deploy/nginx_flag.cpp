@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Timespan.h>
+#include <fcntl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -58,6 +59,26 @@ std::string upstream(const FlagLayout& layout, Slot slot) {
 }
 
 std::string flag_file(const std::string& dir) { return (fs::path(dir) / "green.live").string(); }
+std::string weights_dir(const std::string& dir) { return (fs::path(dir) / "weights").string(); }
+std::string weight_link(const std::string& dir) { return (fs::path(dir) / "weights" / "current").string(); }
+// A weight's folder under weights/: "green-10".
+std::string weight_name(TrafficWeight weight) {
+  return std::string(to_string(weight.slot)) + "-" + std::to_string(weight.percent);
+}
+
+// The weight a folder name says, or nullopt for anything else.
+std::optional<TrafficWeight> parse_weight_name(const std::string& name) {
+  const auto dash = name.find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  const auto slot = parse_slot(name.substr(0, dash));
+  const std::string digits = name.substr(dash + 1);
+  if (!slot || digits.empty() || digits.size() > 3 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const int percent = std::stoi(digits);
+  if (percent < 1 || percent > 100) return std::nullopt;
+  return TrafficWeight{*slot, percent};
+}
 std::string http_file(const std::string& dir) { return (fs::path(dir) / "http.conf").string(); }
 std::string location_file(const std::string& dir) { return (fs::path(dir) / "location.conf").string(); }
 
@@ -66,6 +87,37 @@ std::string location_file(const std::string& dir) { return (fs::path(dir) / "loc
 std::string selector(const FlagLayout& layout, const std::string& indent) {
   return indent + "set $turnout_slot blue;\n" + indent + "if (-f \"" + flag_file(layout.dir) +
          "\") { set $turnout_slot green; }\n";
+}
+
+// The canary's buckets: the sticky key (and, for the cookie, the cookie to set on a first visit),
+// then 100 buckets of 1% each.
+std::string split_text(const FlagLayout& layout) {
+  const std::string name = nginx_name(layout.app);
+  const std::string cookie = canary_cookie(layout.app);
+  std::string text =
+      "# The canary's split (strategy: canary): each request's bucket, 0 to 99, from its sticky key;\n"
+      "# location.conf sends the buckets weights/current holds to the canary slot.\n";
+  std::string key = "$request_id";
+  if (*layout.canary == pipeline::Sticky::ip) key = "$remote_addr";
+  if (*layout.canary == pipeline::Sticky::cookie) {
+    key = "$turnout_" + name + "_key";
+    text += "map $cookie_" + cookie + " " + key + " {\n    \"\" $request_id;\n    default $cookie_" + cookie +
+            ";\n}\n# A first visit gets the cookie that keeps it in its bucket.\nmap $cookie_" + cookie +
+            " $turnout_" + name + "_cookie {\n    \"\" \"" + cookie +
+            "=$request_id; Path=/; HttpOnly; SameSite=Lax\";\n    default \"\";\n}\n";
+  }
+  text += "split_clients \"" + key + "\" $turnout_" + name + "_bucket {\n";
+  for (int bucket = 0; bucket < 99; ++bucket) text += "    1% " + std::to_string(bucket) + ";\n";
+  return text + "    * 99;\n}\n";
+}
+
+// The check server's answer to "what weight": the weight file through the same link the
+// location's tests follow (404 when there is no split).
+std::string weight_check(const FlagLayout& layout) {
+  if (!layout.canary) return "";
+  return "    location = /turnout/" + layout.app + "/weight {\n        alias " +
+         (fs::path(weight_link(layout.dir)) / "weight").string() +
+         ";\n        default_type text/plain;\n    }\n";
 }
 
 std::string http_text(const FlagLayout& layout, const std::string& generation) {
@@ -84,6 +136,7 @@ std::string http_text(const FlagLayout& layout, const std::string& generation) {
         "# nginx never waits on turnout). The key marks the lines as this include's.\n" +
         feed_log_format(layout.app, layout.feed->key);
   }
+  if (layout.canary) text += split_text(layout);
   return text +
          "# turnout asks nginx here which slot a request goes to (loopback only).\n"
          "server {\n    listen 127.0.0.1:" +
@@ -91,7 +144,7 @@ std::string http_text(const FlagLayout& layout, const std::string& generation) {
          ";\n    access_log off;\n    open_file_cache off;\n    location = /turnout/" + layout.app + " {\n" +
          selector(layout, "        ") +
          "        default_type text/plain;\n        return 200 \"$turnout_slot " + generation +
-         " $pid\\n\";\n    }\n    location / { return 404; }\n}\n";
+         " $pid\\n\";\n    }\n" + weight_check(layout) + "    location / { return 404; }\n}\n";
 }
 
 // The feed's access_log in the location. nginx uses the access_log lines of the innermost level
@@ -110,13 +163,34 @@ mode_t include_mode(const std::string& text) {
   return text.find("log_format ") != std::string::npos ? 0640 : 0644;
 }
 
+// The canary's lines of the location: a request whose bucket the weight folder holds goes to that
+// folder's slot; a first visit gets the sticky cookie.
+std::string weight_lines(const FlagLayout& layout) {
+  if (!layout.canary) return "";
+  const std::string bucket = "$turnout_" + nginx_name(layout.app) + "_bucket";
+  std::string text =
+      "# A canary (weights/current beside this file) takes the requests whose bucket it holds.\n";
+  for (const Slot slot : kSlots) {
+    text += "if (-f \"" + (fs::path(weight_link(layout.dir)) / to_string(slot)).string() + "/" + bucket +
+            "\") { set $turnout_slot " + to_string(slot) + "; }\n";
+  }
+  if (*layout.canary == pipeline::Sticky::cookie) {
+    text +=
+        "# The cookie that keeps a client on its version; it replaces add_header lines of the server\n"
+        "# level here (nginx's rule): repeat those beside the include.\n"
+        "add_header Set-Cookie $turnout_" +
+        nginx_name(layout.app) + "_cookie always;\n";
+  }
+  return text;
+}
+
 std::string location_text(const FlagLayout& layout) {
   return "# Written by turnout for app " + layout.app +
          ": include it inside the site's `location` (which then has no proxy_pass or open_file_cache of\n"
          "# its own). green.live beside this file sends requests to the green slot, its absence to blue;\n"
          "# open_file_cache off makes every request see it at once.\n"
          "open_file_cache off;\n" +
-         selector(layout, "") + "proxy_pass http://turnout_" + layout.app +
+         selector(layout, "") + weight_lines(layout) + "proxy_pass http://turnout_" + layout.app +
          "_$turnout_slot;\n"
          "proxy_http_version 1.1;\n"
          "proxy_set_header Connection \"\";\n" +
@@ -134,25 +208,119 @@ bool exists(const std::string& path) {
   return fs::exists(path, ignored);
 }
 
-// One question to nginx's check server: its whole answer ("green 1a2b3c4d"), or why none.
-Result<std::string> ask_nginx(const FlagLayout& layout) {
+// One question to nginx's check server: its status and the first line of its answer, or why none.
+Result<std::pair<int, std::string>> ask_check_server(const FlagLayout& layout, const std::string& path) {
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(layout.check_port));
     session.setTimeout(Poco::Timespan(std::chrono::microseconds(kCheckTimeout).count()));
     session.setKeepAlive(false);
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/turnout/" + layout.app,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
     session.sendRequest(request);
     Poco::Net::HTTPResponse response;
     std::istream& body = session.receiveResponse(response);
     std::string text;
     std::getline(body, text);
-    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
-      return fail("HTTP " + std::to_string(response.getStatus()) + " (not turnout's check location)");
-    return text;
+    return std::pair{static_cast<int>(response.getStatus()), text};
   } catch (const Poco::Exception& error) {
     return fail(error.displayText());
   }
+}
+
+// Which slot nginx's check server says a request goes to: its whole answer ("green 1a2b3c4d"),
+// or why none.
+Result<std::string> ask_nginx(const FlagLayout& layout) {
+  auto answer = ask_check_server(layout, "/turnout/" + layout.app);
+  if (!answer) return answer.error();
+  if (answer.value().first != Poco::Net::HTTPResponse::HTTP_OK)
+    return fail("HTTP " + std::to_string(answer.value().first) + " (not turnout's check location)");
+  return answer.value().second;
+}
+
+// The weight nginx's check server reports: "green 10", or "" when it has none (404).
+Result<std::string> ask_weight(const FlagLayout& layout) {
+  auto answer = ask_check_server(layout, "/turnout/" + layout.app + "/weight");
+  if (!answer) return answer.error();
+  if (answer.value().first == Poco::Net::HTTPResponse::HTTP_NOT_FOUND) return std::string();
+  if (answer.value().first != Poco::Net::HTTPResponse::HTTP_OK)
+    return fail("HTTP " + std::to_string(answer.value().first) + " (not turnout's check location)");
+  return answer.value().second;
+}
+
+// The text the weight file holds, and the check server answers.
+std::string weight_text(TrafficWeight weight) {
+  return std::string(to_string(weight.slot)) + " " + std::to_string(weight.percent);
+}
+
+// Makes weights/SLOT-W (the bucket files 0..W-1 under SLOT/, and `weight`) unless it is there:
+// built under a temporary name and renamed into place, so a link never points at half of one.
+Status make_weight_folder(const std::string& dir, TrafficWeight weight) {
+  const fs::path weights = weights_dir(dir);
+  const fs::path folder = weights / weight_name(weight);
+  std::error_code error;
+  if (fs::is_directory(folder / to_string(weight.slot), error)) return Ok{};
+  const fs::path building = weights / ("." + weight_name(weight) + "." + std::to_string(::getpid()));
+  fs::remove_all(building, error);
+  fs::create_directories(building / to_string(weight.slot), error);
+  if (error) return fail("cannot create " + building.string() + ": " + error.message());
+  // Empty files that only need to exist: the folder's rename below is what makes them count.
+  for (int bucket = 0; bucket < weight.percent; ++bucket) {
+    const auto file = (building / to_string(weight.slot) / std::to_string(bucket)).string();
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return fail("cannot create " + file + ": " + std::strerror(errno));
+    ::close(fd);
+  }
+  if (auto made =
+          util::write_file_atomically((building / "weight").string(), weight_text(weight) + "\n", 0644);
+      !made)
+    return made.error();
+  // nginx's workers (another user) follow the link into these on every request.
+  fs::permissions(
+      weights,
+      fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec,
+      fs::perm_options::add, error);
+  for (const auto& path : {building, building / to_string(weight.slot)}) {
+    fs::permissions(path,
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec,
+                    error);
+  }
+  if (::rename(building.c_str(), folder.c_str()) != 0) {
+    const int why = errno;
+    fs::remove_all(building, error);
+    // Another deploy's process made it meanwhile: the same content.
+    if (why != EEXIST && why != ENOTEMPTY)
+      return fail("cannot rename " + building.string() + " to " + folder.string() + ": " +
+                  std::strerror(why));
+  }
+  return Ok{};
+}
+
+// The link weights/current made to point at `target` (a folder name beside it) in one rename,
+// or removed when `target` is empty.
+Status point_weight_link(const std::string& dir, const std::string& target) {
+  const std::string link = weight_link(dir);
+  if (target.empty()) {
+    if (::unlink(link.c_str()) == 0 || errno == ENOENT) return Ok{};
+    return fail("cannot remove " + link + ": " + std::strerror(errno));
+  }
+  const std::string fresh =
+      (fs::path(weights_dir(dir)) / (".current." + std::to_string(::getpid()))).string();
+  ::unlink(fresh.c_str());
+  if (::symlink(target.c_str(), fresh.c_str()) != 0)
+    return fail("cannot create the link " + fresh + ": " + std::strerror(errno));
+  if (::rename(fresh.c_str(), link.c_str()) != 0) {
+    const int why = errno;
+    ::unlink(fresh.c_str());
+    return fail("cannot rename " + fresh + " to " + link + ": " + std::strerror(why));
+  }
+  return Ok{};
+}
+
+// What weights/current points at ("green-10"), "" when there is no link.
+std::string weight_link_target(const std::string& dir) {
+  std::error_code error;
+  const auto target = fs::read_symlink(weight_link(dir), error);
+  return error ? std::string() : target.string();
 }
 
 /// The flag backend of one app.
@@ -165,6 +333,7 @@ class FlagSwitch final : public ProxySwitch {
         config_.dir.empty() ? (fs::path(env_.data_dir) / "nginx" / deploy.app).string() : config_.dir;
     layout_.blue = deploy.slots.blue;
     layout_.green = deploy.slots.green;
+    if (deploy.canary) layout_.canary = deploy.canary->sticky;
   }
 
   Status switch_to(int port, Slot slot) override {
@@ -188,6 +357,8 @@ class FlagSwitch final : public ProxySwitch {
         fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec,
         fs::perm_options::add, error);
     if (auto set = set_flag(slot); !set) return set.error();
+    // A switch sends all the traffic to one slot: a canary's split ends with it.
+    if (auto unsplit = point_weight_link(layout_.dir, ""); !unsplit) return unsplit.error();
     if (changed) {
       reloaded_at = next_tick();
       if (auto applied = apply_includes(before, http, location, slot); !applied) return applied.error();
@@ -204,6 +375,41 @@ class FlagSwitch final : public ProxySwitch {
   }
 
   std::string describe() const override { return "nginx (" + layout_.dir + ", no reload per switch)"; }
+
+  Status set_weight(Slot slot, int percent) override {
+    if (!layout_.canary)
+      return fail("the nginx includes of app " + layout_.app +
+                  " split no traffic: its deploy is not `strategy: canary`");
+    if (percent < 0 || percent > 100)
+      return fail("a weight is 0 to 100%, not " + std::to_string(percent) + "%");
+    if (auto chosen = choose_check_port(); !chosen) return chosen.error();
+    if (auto fed = choose_feed(); !fed) return fed.error();
+    if (read_if_there(http_file(layout_.dir)) != flag_http_include(layout_))
+      return fail(http_file(layout_.dir) +
+                  " does not split traffic yet: a weight follows a switch, which writes it");
+    const std::string before = weight_link_target(layout_.dir);
+    const TrafficWeight weight{slot, percent};
+    std::string target;
+    if (percent > 0) {
+      if (auto made = make_weight_folder(layout_.dir, weight); !made) return made.error();
+      target = weight_name(weight);
+    }
+    if (auto pointed = point_weight_link(layout_.dir, target); !pointed) return pointed.error();
+    const std::string wanted = percent == 0 ? "" : weight_text(weight);
+    if (auto seen = wait_for_weight(wanted); !seen) {
+      // Taking a canary's share away is never undone: it is what a failed step asks for.
+      if (percent == 0) return seen.error();
+      const auto back = point_weight_link(layout_.dir, before);
+      return fail(seen.error().message +
+                  (back ? "; the weight is back at " + (before.empty() ? std::string("none") : before)
+                        : "; putting the weight back failed: " + back.error().message));
+    }
+    return Ok{};
+  }
+
+  std::optional<TrafficWeight> weight() const override {
+    return parse_weight_name(weight_link_target(layout_.dir));
+  }
 
  private:
   struct Files {
@@ -353,6 +559,25 @@ class FlagSwitch final : public ProxySwitch {
                 " included in nginx's http block, and can nginx's workers read " + layout_.dir + "?");
   }
 
+  // Asks nginx's check server until it reports `wanted` as the weight ("" for none).
+  Status wait_for_weight(const std::string& wanted) const {
+    const auto deadline = Clock::now() + kCutoverDeadline;
+    std::string last;
+    for (;;) {
+      const auto answer = ask_weight(layout_);
+      if (answer && answer.value() == wanted) return Ok{};
+      last = answer ? "answered `" + answer.value() + "`" : "did not answer: " + answer.error().message;
+      if (Clock::now() >= deadline) break;
+      std::this_thread::sleep_for(kCheckInterval);
+    }
+    return fail(
+        "nginx does not report app " + layout_.app + "'s weight as `" + (wanted.empty() ? "none" : wanted) +
+        "` " + std::to_string(std::chrono::seconds(kCutoverDeadline).count()) +
+        " s after the change: its check server http://127.0.0.1:" + std::to_string(layout_.check_port) +
+        "/turnout/" + layout_.app + "/weight " + last + "; can nginx's workers read " +
+        weights_dir(layout_.dir) + "?");
+  }
+
   // Whether every worker of `worker`'s master that started before `since` is retiring (or gone);
   // nullopt when `worker` is not an nginx worker this process can see.
   static std::optional<bool> old_workers_retired(pid_t worker, std::uint64_t since) {
@@ -376,6 +601,24 @@ class FlagSwitch final : public ProxySwitch {
 };
 
 }  // namespace
+
+std::string nginx_name(const std::string& app) {
+  std::string name;
+  for (const char c : app) {
+    if (c == '_') {
+      name += "__";
+    } else if (c == '-') {
+      name += "_d";
+    } else if (c == '.') {
+      name += "_p";
+    } else {
+      name += c;
+    }
+  }
+  return name;
+}
+
+std::string canary_cookie(const std::string& app) { return "turnout_" + nginx_name(app); }
 
 std::string flag_generation(const FlagLayout& layout) {
   // FNV-1a over both includes without the stamp: any change of port, folder or format changes it.

@@ -9,6 +9,15 @@
 // answers with the new slot. With `feed: true` the includes also send each request of the app
 // to turnout's traffic feed (feed_line.h): a `log_format` in http.conf (then 0640: it holds the
 // feed's key) and an `access_log syslog:` in location.conf.
+//
+// A canary's weights (`strategy: canary`): http.conf puts each request in one of 100 buckets by
+// its sticky key (`split_clients` over a cookie turnout_APP that nginx sets on a first visit, the
+// client's address, or the request's id); location.conf sends a request to the canary slot when
+// `weights/current/SLOT/BUCKET` exists. `weights/current` is a symlink to a folder `SLOT-W`
+// holding the files of buckets 0..W-1 and a file `weight` ("SLOT W"), which the check server
+// serves through the same link: a weight change is one rename of the link (no reload), and it
+// returns once nginx answers with the new weight. A switch removes the link: all traffic then
+// goes where the flag says.
 
 #include <memory>
 #include <optional>
@@ -23,13 +32,22 @@ namespace turnout::steps::deploy {
 
 /// What the includes of one app are made of.
 struct FlagLayout {
-  std::string app;                     ///< the app's name (names its upstreams and check location)
-  std::string dir;                     ///< folder of http.conf, location.conf and green.live
-  int blue = 0;                        ///< the blue slot's port
-  int green = 0;                       ///< the green slot's port
-  int check_port = 0;                  ///< nginx's loopback check listener
-  std::optional<FeedEndpoint> feed{};  ///< set: nginx sends each request of the app there
+  std::string app;                           ///< the app's name (names its upstreams and check location)
+  std::string dir;                           ///< folder of http.conf, location.conf and green.live
+  int blue = 0;                              ///< the blue slot's port
+  int green = 0;                             ///< the green slot's port
+  int check_port = 0;                        ///< nginx's loopback check listener
+  std::optional<FeedEndpoint> feed{};        ///< set: nginx sends each request of the app there
+  std::optional<pipeline::Sticky> canary{};  ///< set: the includes split traffic by weight, by this key
 };
+
+/// The name `app` takes inside nginx's variables and the canary's cookie: letters and digits as
+/// they are, `_` as `__`, `-` as `_d`, `.` as `_p` (nginx's variable names allow no other
+/// character, and two apps never share one).
+std::string nginx_name(const std::string& app);
+
+/// The cookie that keeps a client on one version during a canary of `app` (`sticky: cookie`).
+std::string canary_cookie(const std::string& app);
 
 /// The http-context include: `upstream turnout_APP_blue/green` (keepalive) and a server on
 /// 127.0.0.1:check_port whose `/turnout/APP` answers "SLOT GENERATION" as the selector decides

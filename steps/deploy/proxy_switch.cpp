@@ -231,6 +231,10 @@ class CommandSwitch final : public ProxySwitch {
 
 }  // namespace
 
+Status ProxySwitch::set_weight(Slot, int) {
+  return fail(describe() + " cannot split traffic between slots: a canary needs nginx in mode flag");
+}
+
 std::unique_ptr<ProxySwitch> make_proxy_switch(const pipeline::Deploy& deploy, ProxyEnv env) {
   const pipeline::Proxy& config = deploy.proxy;
   if (config.nginx && config.nginx->mode == pipeline::NginxMode::flag)

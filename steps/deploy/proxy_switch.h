@@ -23,6 +23,15 @@ struct ProxyEnv {
   std::string data_dir;  ///< turnout's data folder (the flag mode's default folder is in it)
 };
 
+/// A share of the traffic sent to one slot while the rest goes to the live one (a canary).
+struct TrafficWeight {
+  Slot slot = Slot::blue;  ///< the slot that gets `percent`
+  int percent = 0;         ///< 1..100 of the requests (by their sticky key's bucket)
+
+  /// Field by field.
+  bool operator==(const TrafficWeight&) const = default;
+};
+
 /// A backend that points traffic at one local port.
 class ProxySwitch {
  public:
@@ -39,6 +48,13 @@ class ProxySwitch {
   virtual util::Result<std::optional<int>> current() const = 0;
   /// "nginx (/etc/nginx/conf.d/app.upstream.conf)" or "command": for status output and logs.
   virtual std::string describe() const = 0;
+  /// Sends `percent` of the requests to `slot` (a canary) and the rest where switch_to last
+  /// pointed; percent 0 ends the split. nginx in mode flag: one atomic file operation, no
+  /// reload, returning once nginx's check server reports the weight (nginx_flag.h). The other
+  /// backends cannot split traffic and fail, changing nothing.
+  virtual util::Status set_weight(Slot slot, int percent);
+  /// The split in force, read back from the proxy; nullopt when none (or the backend cannot split).
+  virtual std::optional<TrafficWeight> weight() const { return std::nullopt; }
 };
 
 /// The backend `deploy.proxy` names (exactly one of nginx and command is set); nginx in its

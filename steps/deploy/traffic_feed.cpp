@@ -11,6 +11,13 @@ Traffic& Traffic::operator+=(const Traffic& other) {
   return *this;
 }
 
+Traffic& Traffic::operator-=(const Traffic& other) {
+  requests -= std::min(requests, other.requests);
+  errors -= std::min(errors, other.errors);
+  latency -= other.latency;
+  return *this;
+}
+
 double Traffic::error_rate() const {
   return requests == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(requests);
 }

@@ -29,6 +29,8 @@ struct Traffic {
 
   /// Adds `other`'s figures to these.
   Traffic& operator+=(const Traffic& other);
+  /// Takes away an earlier reading of the same totals: what came between the two.
+  Traffic& operator-=(const Traffic& other);
   /// errors / requests (0 without requests).
   double error_rate() const;
 };

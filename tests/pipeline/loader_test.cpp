@@ -720,8 +720,8 @@ TEST_CASE("loader checks deploy values", "[unit][pipeline]") {
                      "`slots` blue and green must differ (both 8080)");
   }
   SECTION("strategy") {
-    check_only_error(yaml(slots, "      strategy: canary\n"), 9, 17,
-                     "unknown strategy 'canary' (expected blue-green)");
+    check_only_error(yaml(slots, "      strategy: rolling\n"), 9, 17,
+                     "unknown strategy 'rolling' (expected blue-green, the default, or canary)");
   }
   SECTION("app name") {
     const auto result =

@@ -83,22 +83,30 @@ TEST_CASE("serve: a pushed version that answers 500 to real requests goes back t
   CHECK(client.unanswered == 0);
 }
 
-TEST_CASE("turnout run: without the agent verify has no feed, says why once, and the probes decide",
-          "[integration][deploy][nginx][feed]") {
+TEST_CASE(
+    "turnout run: verify has no feed until a deploy made the feed's endpoint, says why once, the probes "
+    "deciding; then the run receives the feed itself",
+    "[integration][deploy][nginx][feed]") {
   DeploySite site;
-  const auto v1 = site.deploy("v1", judged("300ms"));
+  // The first deploy with `feed: true` makes the data folder's endpoint: too late for its own run.
+  const auto v1 = site.deploy("v1", judged("300ms", "  APP_ERRORS: '50'\n"));
   INFO(v1.out << v1.err);
-  REQUIRE(v1.exit_code == 0);
-  const auto v2 = site.deploy("v2", judged("500ms", "  APP_ERRORS: '50'\n"));
-  INFO(v2.out << v2.err);
-  CHECK(v2.exit_code == 0);  // as before `max_error_rate`: its probes passed
-  CHECK(site.serves("v2"));
+  CHECK(v1.exit_code == 0);  // as before `max_error_rate`: its probes passed
+  CHECK(site.serves("v1"));
   const std::string why =
-      "verify: real traffic is not judged (max_error_rate 1%): this run is not the agent's (only `turnout "
-      "serve` receives nginx's traffic feed); the probes alone decide";
-  const auto first = v2.out.find(why);
+      "verify: real traffic is not judged (max_error_rate 1%): no traffic feed in this process (`turnout "
+      "run` "
+      "receives it itself only when the data folder has a feed endpoint, made by a deploy with `feed: true`, "
+      "and no agent holds its port); the probes alone decide";
+  const auto first = v1.out.find(why);
   CHECK(first != std::string::npos);
-  CHECK(v2.out.find(why, first + 1) == std::string::npos);
+  CHECK(v1.out.find(why, first + 1) == std::string::npos);
+  // From then on `turnout run` receives the feed (no agent holds its port): verify has it.
+  const auto v2 = site.deploy("v2", judged("500ms"));
+  INFO(v2.out << v2.err);
+  CHECK(v2.exit_code == 0);
+  CHECK(site.serves("v2"));
+  CHECK_THAT(v2.out, !Catch::Contains("real traffic is not judged"));
 }
 
 TEST_CASE("serve: with the agent's feed down verify degrades to the probes, says why once, nginx serves on",
