@@ -57,11 +57,16 @@ Result<std::unique_ptr<UdpReceiver>> UdpReceiver::start(const UdpReceiverOptions
     return fail("cannot create an eventfd: " + why);
   }
   return std::unique_ptr<UdpReceiver>(
-      new UdpReceiver(fd.value(), wake, bound_port(fd.value()), options.max_datagram, std::move(handler)));
+      new UdpReceiver(fd.value(), wake, bound_port(fd.value()), options, std::move(handler)));
 }
 
-UdpReceiver::UdpReceiver(int socket, int wake, int port, std::size_t max_datagram, Handler handler)
-    : socket_(socket), wake_(wake), port_(port), max_datagram_(max_datagram), handler_(std::move(handler)) {
+UdpReceiver::UdpReceiver(int socket, int wake, int port, const UdpReceiverOptions& options, Handler handler)
+    : socket_(socket),
+      wake_(wake),
+      port_(port),
+      max_datagram_(options.max_datagram),
+      batch_pause_(options.batch_pause),
+      handler_(std::move(handler)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -87,6 +92,7 @@ void UdpReceiver::loop() {
     if (::poll(watched, 2, -1) < 0 && errno != EINTR) return;
     if (watched[1].revents != 0) return;
     if (watched[0].revents != 0 && !drain(buffer.data())) return;
+    if (batch_pause_.count() > 0) std::this_thread::sleep_for(batch_pause_);
   }
 }
 

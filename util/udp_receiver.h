@@ -4,6 +4,7 @@
 // fit (the sender never waits), and the receiver learns how many from SO_RXQ_OVFL.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +27,10 @@ struct UdpReceiverOptions {
   int port = 0;                     ///< on 127.0.0.1; 0 = any free port (see port())
   int receive_buffer = 1 << 20;     ///< SO_RCVBUF asked for (the kernel caps it at net.core.rmem_max)
   std::size_t max_datagram = 2048;  ///< longer datagrams are cut to this (see truncated)
+  /// After each drain the receiver waits this long before it looks again, so that one wake-up
+  /// reads many datagrams: woken for each one, its thread's wake-ups cost the senders' machine
+  /// more than reading them (keep it well under what the receive buffer holds at your rate).
+  std::chrono::microseconds batch_pause{2000};
 };
 
 /// Receives datagrams on 127.0.0.1:port and hands each to a handler, on its own thread, until
@@ -51,7 +56,7 @@ class UdpReceiver {
   void stop();
 
  private:
-  UdpReceiver(int socket, int wake, int port, std::size_t max_datagram, Handler handler);
+  UdpReceiver(int socket, int wake, int port, const UdpReceiverOptions& options, Handler handler);
   void loop();
   bool drain(char* buffer);
 
@@ -59,6 +64,7 @@ class UdpReceiver {
   int wake_ = -1;  // an eventfd: written to stop the thread's poll
   int port_ = 0;
   std::size_t max_datagram_;
+  std::chrono::microseconds batch_pause_;
   Handler handler_;
   std::atomic<std::uint64_t> received_{0};
   std::thread thread_;
