@@ -99,7 +99,7 @@ TEST_CASE("cli: a typo'd subcommand of deploy gets the nearest one", "[integrati
     INFO(result.err);
     CHECK(result.exit_code == 2);
     CHECK(result.err == std::string("turnout deploy: unknown subcommand '") + typed + "' (did you mean '" +
-                            meant + "'?); subcommands: status, rollback, switch, bootup\n");
+                            meant + "'?); subcommands: status, rollback, switch, bootup, promote, abort\n");
   }
   const auto bare = run_turnout({"deploy"});
   CHECK(bare.exit_code == 2);
