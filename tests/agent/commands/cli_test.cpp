@@ -103,7 +103,8 @@ TEST_CASE("cli: a typo'd subcommand of deploy gets the nearest one", "[integrati
   }
   const auto bare = run_turnout({"deploy"});
   CHECK(bare.exit_code == 2);
-  CHECK(bare.err == "turnout deploy: a subcommand is required: status, rollback, switch, bootup\n");
+  CHECK(bare.err ==
+        "turnout deploy: a subcommand is required: status, rollback, switch, bootup, promote, abort\n");
 }
 
 TEST_CASE("cli: bare turnout says a command is needed, without a stray space", "[integration][cli]") {

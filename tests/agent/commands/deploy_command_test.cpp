@@ -466,17 +466,26 @@ TEST_CASE(
   struct Case {
     const char* phase;
     DeployKnobs knobs;
+    bool reload_mode = false;  // nginx tested at each switch: the switch's own test can be slowed
   };
-  DeployKnobs slow_health, slow_verify, slow_drain;
+  DeployKnobs slow_start, slow_health, slow_switch, slow_verify, slow_drain;
+  slow_start.outside_supervisor = true;
+  slow_start.start_suffix = "; sleep 3";
   slow_health.app_env = "  APP_HEALTH: after:3\n";
+  slow_switch.test_prefix = "sleep 3; ";
   slow_verify.timing = "      verify: 3s\n      drain: 100ms\n";
   slow_drain.timing = "      verify: 100ms\n      drain: 3s\n";
-  for (const auto& c :
-       std::vector<Case>{{"health", slow_health}, {"verify", slow_verify}, {"drain", slow_drain}}) {
+  for (const auto& c : std::vector<Case>{{"start", slow_start},
+                                         {"health", slow_health},
+                                         {"switch", slow_switch, true},
+                                         {"verify", slow_verify},
+                                         {"drain", slow_drain}}) {
     DYNAMIC_SECTION("during " << c.phase) {
-      Site site;
-      REQUIRE(site.deploy("v1").exit_code == 0);
-      REQUIRE(site.deploy("v2").exit_code == 0);  // green; v1 kept on blue
+      Site site(c.reload_mode);
+      DeployKnobs before;  // v1 and v2 supervised as v3 will be
+      before.outside_supervisor = c.knobs.outside_supervisor;
+      REQUIRE(site.deploy("v1", before).exit_code == 0);
+      REQUIRE(site.deploy("v2", before).exit_code == 0);  // green; v1 kept on blue
       // Drain waits while the old slot has a connection open: hold one.
       std::unique_ptr<RawClient> held;
       if (std::string(c.phase) == "drain") held = std::make_unique<RawClient>(site.green);
