@@ -78,14 +78,16 @@ std::vector<LogSpan> ansi_spans(std::string_view text) {
   return spans;
 }
 
-std::vector<LogLine> log_lines(std::string_view window, std::int64_t offset, bool at_end) {
+std::vector<LogLine> log_lines(std::string_view window, std::int64_t offset, bool at_end,
+                               std::optional<std::int64_t> newlines_before) {
   std::vector<LogLine> lines;
   std::size_t at = 0;
   if (offset > 0) {
     const auto first_newline = window.find('\n');
     at = first_newline == std::string_view::npos ? window.size() : first_newline + 1;
   }
-  std::int64_t number = offset == 0 ? 1 : 0;
+  // The first complete line starts after the newline that ends the dropped partial one.
+  std::int64_t number = offset == 0 ? 1 : newlines_before ? *newlines_before + 2 : 0;
   while (at < window.size()) {
     const auto newline = window.find('\n', at);
     if (newline == std::string_view::npos && !at_end) break;

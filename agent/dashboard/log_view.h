@@ -4,6 +4,7 @@
 // sequence and control character taken out. Plain data: the template escapes the text.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +38,10 @@ std::string log_html(const std::vector<LogLine>& lines);
 
 /// The complete lines of `window`, the bytes of a log from byte `offset` on. A window that does
 /// not start at 0 drops its first, partial line; a last line without its newline is kept only
-/// when `at_end` (the log ends there). Lines are numbered from 1 when `offset` is 0.
-std::vector<LogLine> log_lines(std::string_view window, std::int64_t offset, bool at_end);
+/// when `at_end` (the log ends there). Lines are numbered as in the whole log: from 1 when
+/// `offset` is 0, else when `newlines_before` (the log's newlines before `offset`) is given;
+/// otherwise they are left unnumbered (0).
+std::vector<LogLine> log_lines(std::string_view window, std::int64_t offset, bool at_end,
+                               std::optional<std::int64_t> newlines_before = std::nullopt);
 
 }  // namespace turnout::agent

@@ -1,5 +1,7 @@
 // /runs/ID: a run, its stages and steps, and a window of its log.
+#include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "agent/dashboard/log_view.h"
 #include "agent/dashboard/page_values.h"
@@ -15,6 +17,22 @@ using std::chrono::system_clock;
 // What a run page shows of a log at once: its end first, earlier windows on demand, so a
 // 100 MB log never loads whole.
 constexpr std::int64_t kLogWindow = 128 * 1024;
+
+// The log's newlines before byte `end`, so that a window from the middle numbers its lines as
+// the whole log does (#L120 links work on a tail too). Read in pieces, never whole: a 100 MB log
+// costs a pass over its bytes (tens of ms), not its size in memory. nullopt when it cannot be read.
+std::optional<std::int64_t> newlines_before(const RunLogReader& reader, std::int64_t end) {
+  constexpr std::size_t kPiece = 1 << 20;
+  std::string piece;
+  std::int64_t count = 0;
+  for (std::int64_t at = 0; at < end;) {
+    const auto want = static_cast<std::size_t>(std::min<std::int64_t>(kPiece, end - at));
+    if (!reader.read(at, want, piece) || piece.empty()) return std::nullopt;
+    count += std::count(piece.begin(), piece.end(), '\n');
+    at += static_cast<std::int64_t>(piece.size());
+  }
+  return count;
+}
 
 std::optional<std::int64_t> number(const std::string& text) {
   std::int64_t value = 0;
@@ -71,7 +89,8 @@ util::Result<PageData> log_window(const std::string& data_dir, std::int64_t id,
   const bool at_end = first + length >= size;
   // Markup made by log_html, its text escaped there: the template takes it as it is.
   // A running run may be in the middle of a line: that one comes with the live tail.
-  log.set("lines_html", log_html(log_lines(window, first, at_end && !running)));
+  const auto before = first > 0 ? newlines_before(*reader.value(), first) : std::optional<std::int64_t>();
+  log.set("lines_html", log_html(log_lines(window, first, at_end && !running, before)));
   // The live tail goes on after the last complete line shown.
   const auto last_newline = window.rfind('\n');
   const auto shown_end =

@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <algorithm>
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -254,6 +255,30 @@ TEST_CASE("dashboard: bad input is a page with the reason; markup from a push is
              Catch::Contains("/runs/" + std::to_string(id)));
   CHECK_THAT(get(server, "/runs?branch=elsewhere").body,
              !Catch::Contains("/runs/" + std::to_string(id) + "\""));
+}
+
+TEST_CASE("dashboard: a long log opens on its tail, its lines numbered as in the whole log",
+          "[integration][dashboard]") {
+  AgentServer server("workers: 1\napi_token_file: token\ndashboard: { read: open }\n", {"main"}, false);
+  server.dir.write("token", kToken + "\n");
+  // 6,000 lines of about 60 bytes with their stamps: far more than the page's first window.
+  const auto sha = server.app.commit(".turnout.yml",
+                                     pipeline("'for i in $(seq 1 6000); do echo \"line $i\"; done'"), "app");
+  server.start();
+  const int id = run_id(push_with_message(server, sha, "long log", "long-1"));
+  server.wait_until_ended(id);
+  const auto log = get(server, "/api/runs/" + std::to_string(id) + "/log").body;
+  const auto last = log.find("line 6000\n");
+  REQUIRE(last != std::string::npos);
+  const auto number = std::count(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(last), '\n') + 1;
+  const auto page = get(server, "/runs/" + std::to_string(id));
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, !Catch::Contains("id=\"L1\""));  // the tail, not the whole log
+  const auto anchor = "L" + std::to_string(number);
+  INFO(anchor);
+  CHECK_THAT(page.body, Catch::Contains("id=\"" + anchor + "\"><a class=\"ln\" href=\"#" + anchor + "\">" +
+                                        std::to_string(number) + "</a>"));
+  CHECK_THAT(page.body, !Catch::Contains("id=\"B"));
 }
 
 TEST_CASE("dashboard: refused deliveries are listed without their body", "[integration][dashboard]") {

@@ -1,5 +1,7 @@
 #include "agent/dashboard/log_view.h"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 using namespace turnout::agent;
@@ -42,6 +44,16 @@ TEST_CASE("log view: lines split into time, marker and text, numbered from the s
   REQUIRE(tail.size() == 3);
   CHECK(tail[0].number == 0);
   CHECK(tail[0].offset == static_cast<std::int64_t>(log.find('\n') + 1));
+  // Told the log's newlines before the window, it numbers its lines as the whole log does.
+  const auto counted = log_lines(log.substr(10), 10, true, std::count(log.begin(), log.begin() + 10, '\n'));
+  REQUIRE(counted.size() == 3);
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    const auto same = std::find_if(whole.begin(), whole.end(),
+                                   [&](const LogLine& line) { return line.offset == counted[i].offset; });
+    REQUIRE(same != whole.end());
+    CHECK(counted[i].number == same->number);
+  }
+  CHECK(counted[0].number > 1);
 }
 
 TEST_CASE("log view: the lines' markup escapes every text and anchors each line", "[unit][dashboard]") {
