@@ -11,6 +11,7 @@
 #include "agent/dashboard/pages.h"
 #include "agent/dashboard/sessions.h"
 #include "util/hmac.h"
+#include "util/masked_token.h"
 #include "util/percent_encoding.h"
 
 namespace turnout::agent {
@@ -49,7 +50,8 @@ HttpResponse html(int status, std::string body) {
 
 HttpResponse render(const PageAnswer& page, const std::optional<Session>& session) {
   PageData data = page.data;
-  const std::string csrf = session ? session->csrf : "";
+  // Masked anew for each page: a compressed page never repeats the token (util/masked_token).
+  const std::string csrf = session ? util::mask_token(session->csrf, make_local_token()) : "";
   data.set("csrf", csrf);
   data.set("signed_in", session.has_value());
   return html(page.status,
@@ -130,7 +132,7 @@ HttpResponse login_form(const DashboardParts& parts, const std::string& next, co
   const std::string token = make_local_token();
   PageData data;
   data.set("next", next);
-  data.set("login_csrf", token);
+  data.set("login_csrf", util::mask_token(token, make_local_token()));
   if (!problem.empty()) data.set("problem", problem);
   auto form = render({status, "login.mustache", data, "Sign in", ""}, std::nullopt);
   form.headers.emplace_back("Set-Cookie", cookie(parts, kLoginCookie, token, "/login", 3600));
@@ -145,7 +147,8 @@ HttpResponse sign_in(Dashboard& board, const HttpRequest& request) {
   const auto csrf = fields.find("csrf");
   const auto expected = cookie_value(request.header("cookie"), kLoginCookie);
   // Checked before the token, and not counted as a wrong one: nothing was tried.
-  if (csrf == fields.end() || expected.empty() || !util::constant_time_equal(expected, csrf->second))
+  const auto given = csrf == fields.end() ? std::nullopt : util::unmask_token(csrf->second);
+  if (!given || expected.empty() || !util::constant_time_equal(expected, *given))
     return login_form(board.parts, next,
                       "The sign-in form expired (or came from another site): sign in again.", 403);
   const auto answer = board.sessions.sign_in(token == fields.end() ? "" : token->second);

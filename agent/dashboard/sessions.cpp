@@ -6,6 +6,7 @@
 
 #include "agent/client/agent_presence.h"
 #include "util/hmac.h"
+#include "util/masked_token.h"
 
 namespace turnout::agent {
 
@@ -90,7 +91,8 @@ void Sessions::sign_out(const std::string& id) {
 }
 
 bool csrf_matches(const Session& session, const std::string& given) {
-  return !given.empty() && util::constant_time_equal(session.csrf, given);
+  const auto token = util::unmask_token(given);
+  return token && util::constant_time_equal(session.csrf, *token);
 }
 
 }  // namespace turnout::agent

@@ -64,7 +64,8 @@ class Sessions {
   std::vector<std::chrono::steady_clock::time_point> failures_;  // within the window
 };
 
-/// True when `given` is `session`'s CSRF token (constant time).
+/// True when `given` is `session`'s CSRF token as a page carries it, masked (util/masked_token;
+/// the compare in constant time).
 bool csrf_matches(const Session& session, const std::string& given);
 
 }  // namespace turnout::agent
