@@ -24,6 +24,16 @@ await run(async ({ spec, newPage }) => {
   if ((await page.$$("main img")).length !== 0) fail("the commit message made an <img>");
   if (await page.evaluate(() => window.__xss === true)) fail("the commit message ran");
   step("markup in a commit message shows as text");
+  // And in a branch's name, on the run's page and in the history.
+  for (const path of [`/runs/${spec.runs.markup_branch}`, "/runs"]) {
+    await open(spec, page, path);
+    const shown = await page.evaluate(() => document.querySelector("main").textContent);
+    if (!shown.includes(spec.markup_branch)) fail(`${path} does not show the branch ${spec.markup_branch} as text`);
+    if ((await page.$$("main img")).length !== 0) fail(`the branch's name made an <img> on ${path}`);
+    if (await page.evaluate(() => window.__xss === true)) fail(`the branch's name ran on ${path}`);
+  }
+  step("markup in a branch's name shows as text");
+  await open(spec, page, `/runs/${spec.runs.xss}`);
   await shoot(spec, page, "run");
   // The dark scheme follows the system's.
   await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);

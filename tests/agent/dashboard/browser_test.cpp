@@ -35,7 +35,7 @@ stages:
       - name: work
         run: |
           echo "building $TURNOUT_BRANCH"
-          if [ "$TURNOUT_BRANCH" = main ]; then printf '\033[32mgreen\033[0m done\n'; exit 0; fi
+          case "$TURNOUT_BRANCH" in slow-grow|slow-cancel) ;; *) printf '\033[32mgreen\033[0m done\n'; exit 0;; esac
           for i in $(seq 600); do echo "line $i"; sleep 0.2; done
 )";
 
@@ -92,6 +92,9 @@ TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log
   const auto sha = server.app.commit(".turnout.yml", kPipeline, "app");
   server.app.git({"branch", "slow-grow"});
   server.app.git({"branch", "slow-cancel"});
+  // A branch git allows that is markup: `/` separates an <img>'s attributes as a space would.
+  const std::string markup_branch = "slow-\"><img/src=x/onerror=window.__xss=true>";
+  server.app.git({"branch", markup_branch});
   server.start();
 
   const int xss = run_id(push_with_message(
@@ -103,6 +106,8 @@ TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log
   server.wait_until_working(growing);
   server.wait_until_working(cancel);
   CHECK(server.post("push", "refused-b-4", push_payload(sha), std::string("sha256=00")).status == 401);
+  const int markup = run_id(server.push(sha, "b-5", markup_branch));
+  server.wait_until_ended(markup);
 
   auto spec = spec_for(server, "browser-token");
   spec.set("delivery", "refused-b-4");
@@ -111,7 +116,9 @@ TEST_CASE("dashboard in chromium: sign in, every page, rerun, cancel, a live log
   runs.set("finished", xss);
   runs.set("growing", growing);
   runs.set("cancel", cancel);
+  runs.set("markup_branch", markup);
   spec.set("runs", runs);
+  spec.set("markup_branch", markup_branch);
   run_scenario(server, "dashboard.mjs", spec);
   const fs::path out = screenshots();
   for (const char* page :
