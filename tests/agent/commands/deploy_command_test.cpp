@@ -495,6 +495,10 @@ TEST_CASE(
           site.dir / "run.log");
       REQUIRE(reaches_phase(site, c.phase));
       const auto journal = *site.state().journal;
+      // What the dashboard's overview and app page show of it (the app JSON's unfinished_deploy).
+      const auto status = site.turnout({"deploy", "status", "--app", "web"});
+      CHECK_THAT(status.out, Catch::Contains("unfinished deploy: run " + journal.run_id + " of " +
+                                             journal.sha + " to slot blue, during " + c.phase));
       const auto during = site.turnout({"deploy", "rollback", "--app", "web"});
       INFO(during.out << during.err);
       CHECK(during.exit_code == 1);
