@@ -35,7 +35,7 @@ stages:
       - name: work
         run: |
           echo "building $TURNOUT_BRANCH"
-          case "$TURNOUT_BRANCH" in slow-grow|slow-cancel) ;; *) printf '\033[32mgreen\033[0m done\n'; exit 0;; esac
+          case "$TURNOUT_BRANCH" in main|*'<img'*) printf '\033[32mgreen\033[0m done\n'; exit 0;; esac
           for i in $(seq 600); do echo "line $i"; sleep 0.2; done
 )";
 
