@@ -21,7 +21,7 @@ void read_canary(YamlReader& reader, const std::vector<Entry>& entries, const En
                  Deploy& deploy);
 
 /// A share written as a percent, `10%` or `0.5%`, as a number of percent; nullopt without the
-/// `%` or when what precedes it is not a number.
+/// `%` or when what precedes it is not a number. (verify_reader reads its percentages with it too.)
 std::optional<double> parse_percent(const std::string& text);
 
 }  // namespace turnout::pipeline::detail

@@ -1,8 +1,8 @@
 #include "pipeline/verify_reader.h"
 
-#include <charconv>
 #include <climits>
-#include <cmath>
+
+#include "pipeline/canary_reader.h"
 
 namespace turnout::pipeline::detail {
 
@@ -24,13 +24,10 @@ std::optional<double> read_percentage(YamlReader& reader, const Entry& entry, co
   };
   // A bare 0.01 or 1 could mean 1% or 100%: the sign says which.
   if (text.back() != '%') return bad("must be a percentage such as 1% (got '" + text + "'): add the % sign");
-  double number = 0;
-  const char* end = text.data() + text.size() - 1;
-  const auto [stop, error] = std::from_chars(text.data(), end, number);
-  if (error != std::errc() || stop != end || !std::isfinite(number))
-    return bad("must be a percentage such as 1% (got '" + text + "')");
-  if (number < 0 || number > 100) return bad("must be between 0% and 100% (got " + text + ")");
-  return number / 100.0;
+  const auto number = parse_percent(text);
+  if (!number) return bad("must be a percentage such as 1% (got '" + text + "')");
+  if (*number < 0 || *number > 100) return bad("must be between 0% and 100% (got " + text + ")");
+  return *number / 100.0;
 }
 
 void read_verify(YamlReader& reader, const Entry& entry, const Where& stage, Deploy& deploy) {
