@@ -11,3 +11,19 @@ turnout="$bench_build/turnout"
 bench_machine() {
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(git -C "$bench_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# PORT PID: waits up to 10 s until something listens on PORT, giving up early when PID has exited.
+wait_for_port() {
+  for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "${0#"$bench_root"/}: nothing listens on port $1" >&2
+  return 1
+}
