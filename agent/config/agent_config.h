@@ -40,8 +40,8 @@ struct TlsConfig {
 /// `http:` what the agent's HTTP server tolerates (README, "agent.yml reference"): every limit
 /// has a default fit for a server on the internet, so most configs leave this out.
 struct HttpConfig {
-  int threads = 32;      ///< handler threads: requests handled at once (1..64); most wait on a commit
-  int max_queued = 256;  ///< requests waiting for a handler thread; beyond, 503 + Retry-After
+  int threads = 8;                      ///< handler threads: requests handled at once that may block (1..64)
+  int max_queued = 256;                 ///< requests waiting for a handler thread; beyond, 503 + Retry-After
   util::Duration header_timeout{5000};  ///< first byte to end of headers (and a TLS handshake)
   util::Duration idle_timeout{10000};   ///< a keep-alive connection with no request is closed after it
   util::Duration send_timeout{30000};   ///< each write of an answer

@@ -18,6 +18,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <optional>
 #include <thread>
@@ -63,18 +64,23 @@ struct Outgoing {
   bool keep_alive = true;
 };
 
-// The response a route (or the transport) made, run through every route's protection: an
-// exception is a 500 with its text only in the log.
-HttpResponse route_safely(const Router& router, HttpRequest request) {
+// Routes the request, through every route's protection: an exception is a 500 with its text
+// only in the log (a route that answered before it threw has answered: `respond` ignores the 500).
+void route_safely(const Router& router, HttpRequest request, const Respond& respond) {
   const std::string method = request.method;
   const std::string path = request.path;
   try {
-    return router.route(std::move(request));
+    return router.route(std::move(request), respond);
   } catch (const std::exception& error) {
     spdlog::error("{} {}: {}", method, path, error.what());
   }
-  return json_error(500, "internal error");
+  respond(json_error(500, "internal error"));
 }
+
+// A route at most this large in its body is run on the I/O thread when it never blocks (the
+// webhook: checking a push's signature and reading its fields take tens of microseconds); a
+// larger one goes to a handler thread, so that no request holds every other connection.
+constexpr std::size_t kInlineBody = 64 * 1024;
 
 // One client connection, plain or TLS. Lives as long as an operation of its own holds it (a
 // shared_ptr in each completion handler); all of it runs on the I/O thread but route().
@@ -240,25 +246,57 @@ class Connection : public TrackedConnection, public std::enable_shared_from_this
     return request;
   }
 
-  // To a handler thread; the answer comes back to the I/O thread. A full queue is a 503 at once.
+  // On the I/O thread for a route that never blocks and a small body, else to a handler thread;
+  // the answer comes back to the I/O thread. A full queue is a 503 at once.
   void dispatch() {
     waiting_on_client = false;
     HttpRequest request = take_request();
+    const Respond respond = responder();
+    if (request.body.size() <= kInlineBody && shared_.router.routes_without_blocking(request))
+      return route_safely(shared_.router, std::move(request), respond);
     const std::string path = request.path;
-    auto job = [self = self(), request = std::move(request),
-                guard = asio::make_work_guard(shared_.io)]() mutable {
-      Outgoing answer{route_safely(self->shared_.router, std::move(request)), self->keep_alive_};
-      // The I/O thread then holds the last reference: the connection never ends on this thread.
-      auto& io = self->shared_.io;
-      asio::post(io, [self = std::move(self), answer = std::move(answer)]() mutable {
-        self->respond(std::move(answer));
-      });
+    auto job = [router = &shared_.router, request = std::move(request), respond]() mutable {
+      route_safely(*router, std::move(request), respond);
     };
     if (shared_.pool.try_submit(std::move(job))) return;
     if (shared_.options.on_refused) shared_.options.on_refused(path, 503);
     auto busy = json_error(503, "the agent is busy: try again in a second");
     busy.headers.emplace_back("Retry-After", "1");
-    respond({std::move(busy), keep_alive_});
+    respond(std::move(busy));
+  }
+
+  // The way back from a route to this connection, from any thread: the answer is written on the
+  // I/O thread. Only the first answer counts; one never given (a route that dropped its
+  // Respond) is a 500 once the last copy goes, so no connection waits for nothing. It holds the
+  // I/O context's work, so stop() waits for every answer owed.
+  Respond responder() {
+    struct Owed {
+      std::shared_ptr<Connection> connection;
+      asio::executor_work_guard<asio::io_context::executor_type> work;
+      bool keep_alive;
+      std::atomic<bool> answered{false};
+
+      Owed(std::shared_ptr<Connection> owner,
+           asio::executor_work_guard<asio::io_context::executor_type> guard, bool keep)
+          : connection(std::move(owner)), work(std::move(guard)), keep_alive(keep) {}
+      Owed(const Owed&) = delete;
+      Owed& operator=(const Owed&) = delete;
+      void answer(HttpResponse response) {
+        if (answered.exchange(true)) return;
+        auto& io = connection->shared_.io;
+        // Moved into the post: the I/O thread then holds the last reference, and a connection
+        // never ends on another thread.
+        asio::post(io, [connection = std::move(connection),
+                        outgoing = Outgoing{std::move(response), keep_alive}]() mutable {
+          connection->respond(std::move(outgoing));
+        });
+      }
+      ~Owed() {
+        if (!answered) answer(json_error(500, "internal error: the request was dropped unanswered"));
+      }
+    };
+    auto owed = std::make_shared<Owed>(self(), asio::make_work_guard(shared_.io), keep_alive_);
+    return [owed](HttpResponse response) { owed->answer(std::move(response)); };
   }
 
   void respond(Outgoing answer) {

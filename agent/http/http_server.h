@@ -23,8 +23,8 @@ namespace turnout::agent {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  ///< address to bind
   int port = 8787;                 ///< 0: any free port
-  int threads = 32;                ///< handler threads: requests handled at once
-  int max_queued = 256;            ///< requests waiting for a handler thread; beyond, 503 + Retry-After
+  int threads = 8;       ///< handler threads: requests handled at once that may block (not a small webhook)
+  int max_queued = 256;  ///< requests waiting for a handler thread; beyond, 503 + Retry-After
   /// From a request's first byte to the end of its headers; also bounds a TLS handshake.
   util::Duration header_timeout{5000};
   /// A keep-alive connection waiting for its next request (or a new one for its first) is closed after it.

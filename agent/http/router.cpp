@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <future>
 #include <sstream>
 
 namespace turnout::agent {
@@ -54,23 +55,55 @@ HttpResponse json_error(int status, const std::string& message) {
 }
 
 void Router::add(const std::string& method, const std::string& pattern, HttpHandler handler) {
-  routes_.push_back({method, split_path(pattern), std::move(handler)});
+  routes_.push_back({method, split_path(pattern), std::move(handler), {}});
 }
 
-HttpResponse Router::route(HttpRequest request) const {
+void Router::add_async(const std::string& method, const std::string& pattern, AsyncHttpHandler handler) {
+  routes_.push_back({method, split_path(pattern), {}, std::move(handler)});
+}
+
+// The first route whose pattern and method match, with its params; `path_known` says whether
+// a pattern matched under another method (405, not 404).
+const Router::Route* Router::find(const HttpRequest& request, std::map<std::string, std::string>& params,
+                                  bool& path_known) const {
   const auto path = split_path(request.path);
-  bool path_known = false;
+  path_known = false;
   for (const auto& route : routes_) {
-    std::map<std::string, std::string> params;
     if (!match(route.segments, path, params)) continue;
     path_known = true;
-    if (route.method != request.method) continue;
-    request.params = std::move(params);
-    return route.handler(request);
+    if (route.method == request.method) return &route;
   }
+  return nullptr;
+}
+
+HttpResponse Router::unrouted(const HttpRequest& request, bool path_known) const {
   if (path_known) return json_error(405, "method " + request.method + " not allowed on " + request.path);
   if (not_found_) return not_found_(request);
   return json_error(404, "no such endpoint: " + request.method + " " + request.path);
+}
+
+void Router::route(HttpRequest request, const Respond& respond) const {
+  bool path_known = false;
+  std::map<std::string, std::string> params;
+  const Route* found = find(request, params, path_known);
+  if (found == nullptr) return respond(unrouted(request, path_known));
+  request.params = std::move(params);
+  if (found->async_handler) return found->async_handler(request, respond);
+  respond(found->handler(request));
+}
+
+HttpResponse Router::route(HttpRequest request) const {
+  std::promise<HttpResponse> promise;
+  auto answer = promise.get_future();
+  route(std::move(request), [&promise](HttpResponse response) { promise.set_value(std::move(response)); });
+  return answer.get();
+}
+
+bool Router::routes_without_blocking(const HttpRequest& request) const {
+  bool path_known = false;
+  std::map<std::string, std::string> params;
+  const Route* found = find(request, params, path_known);
+  return found != nullptr && found->async_handler;
 }
 
 }  // namespace turnout::agent

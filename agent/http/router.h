@@ -69,14 +69,29 @@ HttpResponse json_error(int status, const std::string& message);
 /// Handles one routed request. May throw: the server turns an exception into a 500.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+/// Delivers a route's answer: called once, from any thread (later calls are ignored).
+using Respond = std::function<void(HttpResponse)>;
+
+/// A route that answers later without a thread waiting meanwhile (the webhook: its answer waits
+/// for the store's group commit), through `respond`. It must not block: the server runs it on
+/// its I/O thread when the request's body is small. May throw before it responds: a 500.
+using AsyncHttpHandler = std::function<void(const HttpRequest&, Respond respond)>;
+
 /// The table of routes.
 class Router {
  public:
   /// Adds a route: `method` and a `pattern` like `/api/runs/{id}`.
   void add(const std::string& method, const std::string& pattern, HttpHandler handler);
-  /// The response of the first route that matches (its params filled in); 404 JSON when no
-  /// path matches, 405 when the path matches under another method.
+  /// Adds a route that answers through a Respond, and never blocks.
+  void add_async(const std::string& method, const std::string& pattern, AsyncHttpHandler handler);
+  /// Answers through `respond` with the first route that matches (its params filled in): at
+  /// once, or later for a route added with add_async. 404 JSON when no path matches, 405 when
+  /// the path matches under another method.
+  void route(HttpRequest request, const Respond& respond) const;
+  /// route(), waiting for the answer.
   HttpResponse route(HttpRequest request) const;
+  /// True when the request goes to a route added with add_async, which never blocks.
+  bool routes_without_blocking(const HttpRequest& request) const;
   /// Answers the requests whose path no route matches (the dashboard's HTML 404), instead of
   /// the 404 JSON.
   void set_not_found(HttpHandler handler) { not_found_ = std::move(handler); }
@@ -85,8 +100,12 @@ class Router {
   struct Route {
     std::string method;
     std::vector<std::string> segments;
-    HttpHandler handler;
+    HttpHandler handler;  // one of the two
+    AsyncHttpHandler async_handler;
   };
+  const Route* find(const HttpRequest& request, std::map<std::string, std::string>& params,
+                    bool& path_known) const;
+  HttpResponse unrouted(const HttpRequest& request, bool path_known) const;
   std::vector<Route> routes_;
   HttpHandler not_found_;
 };

@@ -86,9 +86,13 @@ util::Result<std::unique_ptr<Database>> Database::open(const std::string& data_d
   }
 }
 
-util::Status Database::write_durably(const std::string& what,
-                                     const std::function<void(detail::Connection&)>& write) {
-  return durable_.submit(DurableWrite{what, write});
+util::Status Database::write_durably(std::string what, DurableWriter write) {
+  return durable_.submit(DurableWrite{std::move(what), std::move(write)});
+}
+
+void Database::write_durably_async(std::string what, DurableWriter write,
+                                   std::function<void(util::Status)> done) {
+  durable_.submit_async(DurableWrite{std::move(what), std::move(write)}, std::move(done));
 }
 
 void Database::commit_batch(const std::vector<DurableBatch::Entry*>& batch) {

@@ -51,17 +51,23 @@ class Database {
     }
   }
 
+  /// What is done with the connection in a durable write; it must only write.
+  using DurableWriter = std::function<void(detail::Connection&)>;
+
   /// Runs `write` in a write transaction that is synced to disk (synchronous FULL) before this
-  /// returns: it survives a power cut, not only a crash. Writes that arrive while another is
+  /// returns: it survives a power cut, not only a crash. Writes submitted while another batch is
   /// being committed are committed together, in one transaction and one fsync (group commit);
   /// when any of them throws, none is written and each caller gets the error, "<what> (with N
-  /// more)". `write` runs under the lock on the committing thread, and must only write.
-  util::Status write_durably(const std::string& what, const std::function<void(detail::Connection&)>& write);
+  /// more)". `write` runs under the lock on the store's committing thread.
+  util::Status write_durably(std::string what, DurableWriter write);
+  /// write_durably without waiting: `done` gets the outcome on the committing thread once the
+  /// write is on disk (or failed). `done` must be quick, and may use the store (not its lock).
+  void write_durably_async(std::string what, DurableWriter write, std::function<void(util::Status)> done);
 
  private:
   struct DurableWrite {
-    const std::string& what;                                // the caller's
-    const std::function<void(detail::Connection&)>& write;  // the caller's
+    std::string what;     ///< for the error
+    DurableWriter write;  ///< the write
   };
   using DurableBatch = detail::GroupCommit<DurableWrite, util::Status>;
 

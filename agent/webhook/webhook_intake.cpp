@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
+#include <memory>
 
 #include "agent/webhook/delivery_headers.h"
 #include "agent/webhook/gitea_event.h"
@@ -173,46 +175,62 @@ std::optional<IntakeAnswer> WebhookIntake::check_repo(const Settings& now, const
 }
 
 IntakeAnswer WebhookIntake::accept_webhook(const IntakeRequest& request) const {
-  auto decided = verdict(request);
-  // Refusals are what people ask about ("my deploy did not fire"): recorded, without the body,
-  // by the log's own thread, so that refusing costs the request no disk and no store lock.
-  if (refusals_ != nullptr && decided.status >= 400 && decided.status < 500) {
-    DeliveryRecord refused;
-    refused.forge = to_string(request.forge);
-    refused.delivery_id = util::escape_control_characters(request.delivery.substr(0, 200));
-    refused.event = util::escape_control_characters(request.event.substr(0, 100));
-    refused.reason = decided.reason;
-    refusals_->refused(std::move(refused), decided.status);
-  }
-  return decided;
+  std::promise<IntakeAnswer> promise;
+  auto answered = promise.get_future();
+  accept_webhook(request, [&promise](IntakeAnswer answer) { promise.set_value(std::move(answer)); });
+  return answered.get();
 }
 
-IntakeAnswer WebhookIntake::verdict(const IntakeRequest& request) const {
+void WebhookIntake::accept_webhook(const IntakeRequest& request, IntakeAnswered answered) const {
+  // Refusals are what people ask about ("my deploy did not fire"): recorded, without the body,
+  // by the log's own thread, so that refusing costs the request no disk and no store lock.
+  if (refusals_ != nullptr) {
+    answered = [refusals = refusals_, forge = to_string(request.forge),
+                delivery = util::escape_control_characters(request.delivery.substr(0, 200)),
+                event = util::escape_control_characters(request.event.substr(0, 100)),
+                answered = std::move(answered)](IntakeAnswer decided) {
+      if (decided.status >= 400 && decided.status < 500) {
+        DeliveryRecord refused;
+        refused.forge = forge;
+        refused.delivery_id = delivery;
+        refused.event = event;
+        refused.reason = decided.reason;
+        refusals->refused(std::move(refused), decided.status);
+      }
+      answered(std::move(decided));
+    };
+  }
+  verdict(request, std::move(answered));
+}
+
+void WebhookIntake::verdict(const IntakeRequest& request, IntakeAnswered answered) const {
   // One agent.yml for the whole delivery, whatever a reload does meanwhile.
-  const auto now = settings_.get();
+  auto now = settings_.get();
   const ReposConfig& config = now->config;
   Verified verified;
-  if (auto refused = verify(*now, request, verified)) return *refused;
-  if (auto refused = check_framing(request)) return *refused;
+  if (auto refused = verify(*now, request, verified)) return answered(*refused);
+  if (auto refused = check_framing(request)) return answered(*refused);
   auto parsed = parse_delivery(request);
   if (!parsed) {
     spdlog::warn("webhook {}: bad request: {}", request.delivery, parsed.error().message);
-    return answer(400, "rejected", parsed.error().message);
+    return answered(answer(400, "rejected", parsed.error().message));
   }
   const ParsedEvent& event = parsed.value();
   if (auto bad = control_character_in(event)) {
     spdlog::warn("webhook {}: bad request: {}", request.delivery, *bad);
-    return answer(400, "rejected", *bad);
+    return answered(answer(400, "rejected", *bad));
   }
   const RepoConfig* repo = find_repo(config, event.repository);
   if (repo != nullptr) {
-    if (auto refused = check_repo(*now, request, verified, *repo)) return *refused;
+    if (auto refused = check_repo(*now, request, verified, *repo)) return answered(*refused);
   }
-  if (event.kind == EventKind::ping) return pong(config, request, event, repo != nullptr);
+  if (event.kind == EventKind::ping)
+    return pong(config, request, event, repo != nullptr, std::move(answered));
   if (event.kind != EventKind::push) {
-    return ignore(request, event, "event '" + event.event + "' does not start runs (only push does)");
+    return ignore(request, event, "event '" + event.event + "' does not start runs (only push does)",
+                  std::move(answered));
   }
-  return accept_push(config, request, event);
+  accept_push(std::move(now), request, event, std::move(answered));
 }
 
 // What is wrong with a signed delivery before its body is read: its id, and a body sent as a
@@ -235,75 +253,89 @@ std::optional<IntakeAnswer> WebhookIntake::check_framing(const IntakeRequest& re
 
 // A ping answers 200 either way; for a repository agent.yml does not list, the answer says the
 // pushes to come will be ignored, while the person setting up the webhook is looking.
-IntakeAnswer WebhookIntake::pong(const ReposConfig& config, const IntakeRequest& request,
-                                 const ParsedEvent& event, bool configured) const {
+void WebhookIntake::pong(const ReposConfig& config, const IntakeRequest& request, const ParsedEvent& event,
+                         bool configured, IntakeAnswered answered) const {
   // A ping without a repository (an organization's hook) claims nothing about agent.yml.
   configured = configured || event.repository.empty();
-  const std::string reason = configured ? "ping received"
-                                        : "pong; but '" + event.repository + "' is not in " + config.file +
-                                              "'s repos: pushes will be ignored";
-  auto recorded = ignore(request, event, reason);
-  if (recorded.status >= 500) return recorded;
-  if (configured) {
-    spdlog::info("webhook {}: ping for '{}': pong", request.delivery, event.repository);
-  } else {
-    spdlog::warn("webhook {}: ping for '{}', which is not in {}'s repos: its pushes will be ignored",
-                 request.delivery, event.repository, config.file);
-  }
-  return answer(200, "pong", reason);
+  std::string reason = configured ? "ping received"
+                                  : "pong; but '" + event.repository + "' is not in " + config.file +
+                                        "'s repos: pushes will be ignored";
+  auto logged = [configured, reason, delivery = request.delivery, repository = event.repository,
+                 file = config.file, answered = std::move(answered)](IntakeAnswer recorded) {
+    if (recorded.status >= 500) return answered(std::move(recorded));
+    if (configured) {
+      spdlog::info("webhook {}: ping for '{}': pong", delivery, repository);
+    } else {
+      spdlog::warn("webhook {}: ping for '{}', which is not in {}'s repos: its pushes will be ignored",
+                   delivery, repository, file);
+    }
+    answered(answer(200, "pong", reason));
+  };
+  ignore(request, event, std::move(reason), std::move(logged));
 }
 
-IntakeAnswer WebhookIntake::accept_push(const ReposConfig& config, const IntakeRequest& request,
-                                        const ParsedEvent& event) const {
+void WebhookIntake::accept_push(std::shared_ptr<const Settings> now, const IntakeRequest& request,
+                                const ParsedEvent& event, IntakeAnswered answered) const {
   const PushEvent& push = event.push;
-  const RepoConfig* repo = find_repo(config, push.repository_full_name);
+  const RepoConfig* repo = find_repo(now->config, push.repository_full_name);
   if (repo == nullptr) {
-    return ignore(request, event, "repository '" + push.repository_full_name + "' is not configured");
+    return ignore(request, event, "repository '" + push.repository_full_name + "' is not configured",
+                  std::move(answered));
   }
   const Decision decision = decide(push, repo->branches);
-  if (!decision.accepted) return ignore(request, event, decision.reason);
+  if (!decision.accepted) return ignore(request, event, decision.reason, std::move(answered));
   DeliveryRecord delivery = delivery_of(request, event);
   delivery.result = "queued";
   delivery.reason = decision.reason;
-  const NewRun run = run_of(push, *repo);
-  const auto queued = queue_.queue_delivery(delivery, run);
-  if (!queued) {
-    spdlog::error("webhook {}: {}", request.delivery, queued.error().message);
-    return answer(
-        500, "error",
-        std::string("the run could not be recorded; ") + display_name(request.forge) + " may redeliver");
-  }
-  const auto id = queued.value().run_id;
-  IntakeAnswer out = queued.value().duplicate
-                         ? answer(200, "duplicate", "delivery already queued as run " + std::to_string(id))
-                         : answer(202, "queued", decision.reason);
-  out.run = id;
-  out.url = run_url(config, id);
-  // After the answer is durable: a report lost to a crash here is one status, never the push.
-  // Before the workers are woken, so that the run's "queued" usually precedes its "running".
-  if (!queued.value().duplicate && reporting_ != nullptr) {
-    reporting_->run_queued(id, run);
-    for (const auto old : queued.value().superseded) reporting_->run_ended(old, repo->name);
-  }
-  if (!queued.value().duplicate && queued_) queued_(queued.value().cancel_in_progress);
-  spdlog::info("webhook {}: push {} {} of {}: {} run {}", request.delivery, push.ref, push.after,
-               push.repository_full_name, out.result, id);
-  return out;
+  NewRun run = run_of(push, *repo);
+  // What the answer needs once the delivery is on disk: `now` keeps `repo` alive meanwhile.
+  auto queued = [this, now = std::move(now), repo, run, reason = decision.reason, delivery = request.delivery,
+                 forge = request.forge, ref = push.ref, sha = push.after,
+                 repository = push.repository_full_name,
+                 answered = std::move(answered)](util::Result<QueuedDelivery> written) {
+    if (!written) {
+      spdlog::error("webhook {}: {}", delivery, written.error().message);
+      return answered(
+          answer(500, "error",
+                 std::string("the run could not be recorded; ") + display_name(forge) + " may redeliver"));
+    }
+    const QueuedDelivery& queued = written.value();
+    const auto id = queued.run_id;
+    IntakeAnswer out = queued.duplicate
+                           ? answer(200, "duplicate", "delivery already queued as run " + std::to_string(id))
+                           : answer(202, "queued", reason);
+    out.run = id;
+    out.url = run_url(now->config, id);
+    // After the answer is durable: a report lost to a crash here is one status, never the push.
+    // Before the workers are woken, so that the run's "queued" usually precedes its "running".
+    if (!queued.duplicate && reporting_ != nullptr) {
+      reporting_->run_queued(id, run);
+      for (const auto old : queued.superseded) reporting_->run_ended(old, repo->name);
+    }
+    if (!queued.duplicate && queued_) queued_(queued.cancel_in_progress);
+    spdlog::info("webhook {}: push {} {} of {}: {} run {}", delivery, ref, sha, repository, out.result, id);
+    answered(std::move(out));
+  };
+  queue_.queue_delivery_async(std::move(delivery), std::move(run), std::move(queued));
 }
 
-IntakeAnswer WebhookIntake::ignore(const IntakeRequest& request, const ParsedEvent& event,
-                                   const std::string& reason) const {
+void WebhookIntake::ignore(const IntakeRequest& request, const ParsedEvent& event, std::string reason,
+                           IntakeAnswered answered) const {
   DeliveryRecord delivery = delivery_of(request, event);
   delivery.result = event.kind == EventKind::ping ? "pong" : "ignored";
   delivery.reason = reason;
-  if (auto recorded = queue_.record_delivery(delivery); !recorded) {
-    spdlog::error("webhook {}: {}", request.delivery, recorded.error().message);
-    return answer(
-        500, "error",
-        std::string("the delivery could not be recorded; ") + display_name(request.forge) + " may redeliver");
-  }
-  if (event.kind != EventKind::ping) spdlog::info("webhook {}: ignored: {}", request.delivery, reason);
-  return answer(202, "ignored", reason);
+  auto recorded = [id = request.delivery, forge = request.forge, ping = event.kind == EventKind::ping,
+                   reason = std::move(reason), answered = std::move(answered)](util::Status written) {
+    if (!written) {
+      spdlog::error("webhook {}: {}", id, written.error().message);
+      return answered(answer(
+          500, "error",
+          std::string("the delivery could not be recorded; ") + display_name(forge) + " may redeliver"));
+    }
+    if (!ping) spdlog::info("webhook {}: ignored: {}", id, reason);
+    answered(answer(202, "ignored", reason));
+  };
+  queue_.record_delivery_async(std::move(delivery), std::move(recorded));
 }
 
 }  // namespace turnout::agent

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ struct IntakeAnswer {
   std::string url;                  ///< public_url + "/runs/" + run, "" without public_url
 };
 
+/// Told the answer to a delivery (accept_webhook's asynchronous form).
+using IntakeAnswered = std::function<void(IntakeAnswer)>;
+
 /// Accepts webhook deliveries for one agent config into one store.
 class WebhookIntake {
  public:
@@ -74,13 +78,16 @@ class WebhookIntake {
   /// repository configured with another forge, or not signed with that repository's secret, is
   /// refused. Never throws; a store failure is a 500 answer.
   IntakeAnswer accept_webhook(const IntakeRequest& request) const;
+  /// accept_webhook without waiting for the disk: `answered` is called once with the answer,
+  /// at once for a refusal (on this thread), or on the store's committing thread once the
+  /// delivery is recorded. Checking and parsing happen on this thread. `answered` must be quick.
+  void accept_webhook(const IntakeRequest& request, IntakeAnswered answered) const;
 
   /// Takes `config`'s repositories and `secrets` for the deliveries that arrive from now on
   /// (SIGHUP); one being checked meanwhile is decided wholly under the old ones.
   void reload(const ReposConfig& config, WebhookSecrets secrets);
 
  private:
-  IntakeAnswer verdict(const IntakeRequest& request) const;
   /// The secrets a delivery's check passed with: a repository's name, or "" for the agent's.
   struct Verified {
     bool checked = true;               ///< false: nothing could check it (insecure)
@@ -93,18 +100,19 @@ class WebhookIntake {
     WebhookSecrets secrets;  ///< repositories' own secrets keyed by their lower-cased name
   };
 
+  void verdict(const IntakeRequest& request, IntakeAnswered answered) const;
   static Settings settings_of(const ReposConfig& config, WebhookSecrets secrets);
   std::optional<IntakeAnswer> verify(const Settings& now, const IntakeRequest& request,
                                      Verified& verified) const;
   std::optional<IntakeAnswer> check_repo(const Settings& now, const IntakeRequest& request,
                                          const Verified& verified, const RepoConfig& repo) const;
   std::optional<IntakeAnswer> check_framing(const IntakeRequest& request) const;
-  IntakeAnswer pong(const ReposConfig& config, const IntakeRequest& request, const ParsedEvent& event,
-                    bool configured) const;
-  IntakeAnswer accept_push(const ReposConfig& config, const IntakeRequest& request,
-                           const ParsedEvent& event) const;
-  IntakeAnswer ignore(const IntakeRequest& request, const ParsedEvent& event,
-                      const std::string& reason) const;
+  void pong(const ReposConfig& config, const IntakeRequest& request, const ParsedEvent& event,
+            bool configured, IntakeAnswered answered) const;
+  void accept_push(std::shared_ptr<const Settings> now, const IntakeRequest& request,
+                   const ParsedEvent& event, IntakeAnswered answered) const;
+  void ignore(const IntakeRequest& request, const ParsedEvent& event, std::string reason,
+              IntakeAnswered answered) const;
 
   util::Reloadable<Settings> settings_;
   RunQueue& queue_;

@@ -390,15 +390,15 @@ TEST_CASE("find_repo matches names ignoring case", "[unit][config]") {
 
 TEST_CASE("agent config: http limits", "[unit][config]") {
   const auto defaults = load_ok("workers: 1\n").http;
-  CHECK(defaults.threads == 32);
+  CHECK(defaults.threads == 8);
   CHECK(defaults.header_timeout == std::chrono::seconds(5));
   CHECK(defaults.max_connections == 1024);
   const auto given = load_ok(
-                         "http:\n  threads: 8\n  max_queued: 0\n  header_timeout: 2s\n  idle_timeout: 1m\n"
+                         "http:\n  threads: 12\n  max_queued: 0\n  header_timeout: 2s\n  idle_timeout: 1m\n"
                          "  send_timeout: 500ms\n  min_body_rate: 100\n  max_connections: 50\n"
                          "  max_connections_per_peer: 0\n  max_live_streams: 3\n")
                          .http;
-  CHECK(given.threads == 8);
+  CHECK(given.threads == 12);
   CHECK(given.max_queued == 0);
   CHECK(given.header_timeout == std::chrono::seconds(2));
   CHECK(given.idle_timeout == std::chrono::minutes(1));

@@ -395,6 +395,68 @@ TEST_CASE("http server: with every handler busy and the queue full it answers 50
   CHECK_THAT(read_until(*first, "slow"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
+TEST_CASE("http server: a route that answers later holds no thread while it waits, and answers once",
+          "[integration][http]") {
+  // One handler thread, no queue: were the waiting route holding a thread, /hello would be 503.
+  std::mutex mutex;
+  std::vector<Respond> waiting;
+  std::promise<void> entered;
+  Router router = hello_router();
+  router.add_async("POST", "/later", [&](const HttpRequest& request, const Respond& respond) {
+    const std::lock_guard lock(mutex);
+    waiting.push_back(respond);
+    if (request.body == "first") entered.set_value();
+  });
+  router.add_async("POST", "/dropped", [](const HttpRequest&, const Respond&) {});
+  router.add_async("POST", "/throws", [](const HttpRequest&, const Respond&) {
+    throw std::runtime_error("a route that failed");
+  });
+  auto options = loopback_options();
+  options.threads = 1;
+  options.max_queued = 0;
+  auto server = start(options, router);
+  auto later =
+      stall_after(server->port(),
+                  "POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfirst");
+  entered.get_future().wait();
+  CHECK(get_http(server->port(), "/hello").body == "hello");
+  // Answered from another thread, twice: the first answer is the one written.
+  std::thread([&] {
+    const std::lock_guard lock(mutex);
+    waiting.front()(HttpResponse{201, "made", "text/plain"});
+    waiting.front()(HttpResponse{500, "again", "text/plain"});
+    waiting.clear();
+  }).join();
+  const auto answer = read_until(*later, "made");
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 201 Created\r\n"));
+  CHECK_THAT(answer, !Catch::Contains("again"));
+  // A route that drops its Respond unanswered, or throws, is a 500: the client never waits for nothing.
+  const auto dropped = exchange(
+      server->port(), "POST /dropped HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(dropped, Catch::StartsWith("HTTP/1.1 500 Internal Server Error\r\n"));
+  CHECK_THAT(dropped, Catch::Contains("dropped unanswered"));
+  const auto thrown = exchange(
+      server->port(), "POST /throws HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(thrown, Catch::StartsWith("HTTP/1.1 500 Internal Server Error\r\n"));
+}
+
+TEST_CASE("http server: stop() waits for an answer a route still owes", "[integration][http]") {
+  std::promise<Respond> owed;
+  Router router;
+  router.add_async("POST", "/later",
+                   [&](const HttpRequest&, const Respond& respond) { owed.set_value(respond); });
+  auto server = start(loopback_options(), router);
+  auto client = stall_after(
+      server->port(), "POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  Respond respond = owed.get_future().get();
+  auto stopped = std::async(std::launch::async, [&] { server->stop(); });
+  CHECK(stopped.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+  respond(HttpResponse{200, "in the end", "text/plain"});
+  respond = nullptr;
+  stopped.get();
+  CHECK_THAT(read_until(*client, "in the end"), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
 TEST_CASE("http server: at its cap a new connection closes the idlest, not itself", "[integration][http]") {
   const Router router = echo_router();
   auto options = loopback_options();

@@ -1,7 +1,9 @@
 #include "agent/store/group_commit.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -114,4 +116,56 @@ TEST_CASE("group commit: under a stream of submissions from many threads, no ite
       FAIL("item " << item << " committed " << committed.count(item) << " times");
   }
   CHECK(most_in_commit == 1);
+}
+
+TEST_CASE("group commit: an item submitted without waiting is told its outcome on the committing thread",
+          "[unit][store]") {
+  SlowCommitter committer;
+  GroupCommit<int, int> group([&](const auto& batch) { committer.commit(batch); });
+  std::mutex mutex;
+  std::vector<int> outcomes;
+  std::set<std::thread::id> told_on;
+  std::promise<void> all_told;
+  constexpr int kItems = 20;
+  for (int i = 0; i < kItems; ++i) {
+    // Submitted from this one thread, which goes on at once: they share commits.
+    group.submit_async(i, [&, i](int outcome) {
+      CHECK(committer.was_committed(i));
+      const std::lock_guard lock(mutex);
+      outcomes.push_back(outcome);
+      told_on.insert(std::this_thread::get_id());
+      if (outcomes.size() == kItems) all_told.set_value();
+    });
+  }
+  all_told.get_future().wait();
+  const std::lock_guard lock(mutex);
+  std::vector<int> expected;
+  for (int i = 0; i < kItems; ++i) expected.push_back(i * 10);
+  CHECK(outcomes == expected);  // in submission order
+  CHECK(told_on.size() == 1);
+  CHECK(told_on.count(std::this_thread::get_id()) == 0);
+  CHECK(committer.batch_sizes.size() < kItems);
+}
+
+TEST_CASE(
+    "group commit: a submission from the committing thread commits at once instead of waiting for itself",
+    "[unit][store]") {
+  SlowCommitter committer;
+  GroupCommit<int, int> group([&](const auto& batch) { committer.commit(batch); });
+  std::promise<int> nested;
+  group.submit_async(1, [&](int) { nested.set_value(group.submit(2)); });
+  auto outcome = nested.get_future();
+  REQUIRE(outcome.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(outcome.get() == 20);
+}
+
+TEST_CASE("group commit: what was submitted is committed before the object goes", "[unit][store]") {
+  SlowCommitter committer;
+  std::atomic<int> told{0};
+  {
+    GroupCommit<int, int> group([&](const auto& batch) { committer.commit(batch); });
+    for (int i = 0; i < 5; ++i) group.submit_async(i, [&](int) { ++told; });
+  }
+  CHECK(told == 5);
+  for (int i = 0; i < 5; ++i) CHECK(committer.was_committed(i));
 }
