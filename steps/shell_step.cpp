@@ -7,6 +7,7 @@
 
 #include "steps/environment.h"
 #include "steps/run_cgroup.h"
+#include "steps/step_pressure.h"
 #include "steps/unique_fd.h"
 
 namespace turnout::steps {
@@ -82,6 +83,7 @@ StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, c
     if (!allocation_failed && resources.memory && says_out_of_memory(line)) allocation_failed = true;
     sink(stream, time, line);
   };
+  const StepPressureMeter pressure(env.cgroup != nullptr ? env.cgroup->dir() : "");
   const auto outcome = run_process(spec, env.masker, watching, env.cancel);
   if (!outcome) {
     result.status = Status::failed;
@@ -94,6 +96,7 @@ StepResult run_shell_step(const pipeline::Step& step, const ShellStepEnv& env, c
     result.duration = outcome.value().duration;
     result.reason = describe(outcome.value(), step);
     result.usage = outcome.value().usage;
+    result.pressure = pressure.finish();
     // Under memory.max the kernel's OOM killer ends a process with SIGKILL: memory.events counts it.
     if (env.cgroup != nullptr && resources.memory && env.cgroup->oom_kills() > oom_kills_before)
       allocation_failed = true;

@@ -14,6 +14,18 @@ Poco::Dynamic::Var time_or_null(const std::string& time) {
   return time.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(time);
 }
 
+// What a step stalled on, in microseconds, and whose stalls they are ("cgroup" or "machine").
+Poco::JSON::Object::Ptr pressure_to_json(const steps::StepPressure& pressure) {
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("source", std::string(util::to_string(pressure.source)));
+  json->set("cpu_some_us", pressure.stall.cpu_some_us);
+  json->set("memory_some_us", pressure.stall.memory_some_us);
+  json->set("memory_full_us", pressure.stall.memory_full_us);
+  json->set("io_some_us", pressure.stall.io_some_us);
+  json->set("io_full_us", pressure.stall.io_full_us);
+  return json;
+}
+
 Poco::JSON::Object::Ptr step_to_json(const StepRecord& step) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   json->set("name", step.name);
@@ -27,6 +39,8 @@ Poco::JSON::Object::Ptr step_to_json(const StepRecord& step) {
   };
   json->set("peak_memory_bytes", number_or_null(step.peak_memory_bytes));
   json->set("cpu_ms", number_or_null(step.cpu_ms));
+  json->set("pressure",
+            step.pressure ? Poco::Dynamic::Var(pressure_to_json(*step.pressure)) : Poco::Dynamic::Var());
   return json;
 }
 

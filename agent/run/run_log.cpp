@@ -23,6 +23,18 @@ std::string outcome(steps::Status status, util::Duration duration, const std::st
   return text + " (" + util::format_duration(duration) + ")";
 }
 
+// "; stalled (machine): cpu 3.2s, memory 0ms (full 0ms), io 120ms (full 40ms)": what the step
+// waited on by PSI, and whose pressure it is (the run's group, or the whole machine).
+std::string stall_text(const steps::StepPressure& pressure) {
+  const auto ms = [](std::uint64_t micros) {
+    return util::format_duration(util::Duration(static_cast<std::int64_t>(micros / 1000)));
+  };
+  const auto& stall = pressure.stall;
+  return std::string("; stalled (") + util::to_string(pressure.source) + "): cpu " + ms(stall.cpu_some_us) +
+         ", memory " + ms(stall.memory_some_us) + " (full " + ms(stall.memory_full_us) + "), io " +
+         ms(stall.io_some_us) + " (full " + ms(stall.io_full_us) + ")";
+}
+
 // A file descriptor closed when it goes.
 struct OwnedFd {
   int fd = -1;
@@ -131,6 +143,7 @@ void RunLog::step_finished(const pipeline::Stage&, const steps::StepResult& resu
     text += " cpu " + util::format_duration(result.usage->cpu) + ", peak memory " +
             std::to_string((result.usage->peak_memory_bytes + kMiB / 2) / kMiB) + "M";
   }
+  if (result.pressure) text += stall_text(*result.pressure);
   write_marker("<--", text);
 }
 

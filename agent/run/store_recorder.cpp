@@ -80,6 +80,7 @@ void StoreRecorder::step_finished(const pipeline::Stage& stage, const steps::Ste
     step.peak_memory_bytes = static_cast<std::int64_t>(result.usage->peak_memory_bytes);
     step.cpu_ms = result.usage->cpu.count();
   }
+  step.pressure = result.pressure;
   write_step(stage_index(stage), step);
   current_step_ = -1;
 }

@@ -180,10 +180,23 @@ Migration step_resources() {
            "ALTER TABLE steps ADD COLUMN cpu_ms INTEGER NULL"}};
 }
 
+// Version 10: the pressure (PSI) each step saw, microseconds stalled from its start to its end,
+// and whose: 'cgroup' (the run's group: its own processes) or 'machine' (/proc/pressure: the
+// whole machine). All NULL when not known: no PSI in the kernel, or a step recorded before.
+Migration step_pressure() {
+  return {10,
+          {"ALTER TABLE steps ADD COLUMN pressure_source TEXT NULL",
+           "ALTER TABLE steps ADD COLUMN cpu_some_stall_us INTEGER NULL",
+           "ALTER TABLE steps ADD COLUMN memory_some_stall_us INTEGER NULL",
+           "ALTER TABLE steps ADD COLUMN memory_full_stall_us INTEGER NULL",
+           "ALTER TABLE steps ADD COLUMN io_some_stall_us INTEGER NULL",
+           "ALTER TABLE steps ADD COLUMN io_full_stall_us INTEGER NULL"}};
+}
+
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations{
-      initial_schema(), deliveries_table(),     step_process_groups(), run_queue(),     branch_concurrency(),
-      reports_table(),  deliveries_per_forge(), run_filters(),         step_resources()};
+      initial_schema(), deliveries_table(),     step_process_groups(), run_queue(),      branch_concurrency(),
+      reports_table(),  deliveries_per_forge(), run_filters(),         step_resources(), step_pressure()};
   return migrations;
 }
 

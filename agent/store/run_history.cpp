@@ -57,11 +57,31 @@ std::vector<StageRecord> read_stages(Connection& connection, std::int64_t run_id
   return stages;
 }
 
+// A step's pressure from its source's column `first` and the five stall columns after it; nullopt
+// when the source is NULL (or a name this version does not know).
+std::optional<steps::StepPressure> pressure_of(const SqlRow& row, std::size_t first) {
+  const auto source = util::parse_pressure_scope(row.text(first));
+  if (row.is_null(first) || !source) return std::nullopt;
+  const auto micros = [&](std::size_t offset) {
+    return static_cast<std::uint64_t>(row.integer(first + offset));
+  };
+  return steps::StepPressure{*source, {micros(1), micros(2), micros(3), micros(4), micros(5)}};
+}
+
+// The stall columns' values of `pressure`: NULL when it is not known.
+std::optional<std::int64_t> stall_value(const std::optional<steps::StepPressure>& pressure,
+                                        std::uint64_t util::PressureStall::*field) {
+  if (!pressure) return std::nullopt;
+  return static_cast<std::int64_t>(pressure->stall.*field);
+}
+
 // Puts each step under its stage; the foreign key guarantees the stage exists.
 void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRecord>& stages) {
   for (const auto& row : connection
                              .statement("SELECT stage_idx, idx, name, status, exit_code, reason, started_at, "
-                                        "finished_at, peak_memory_bytes, cpu_ms FROM steps WHERE run_id = ? "
+                                        "finished_at, peak_memory_bytes, cpu_ms, pressure_source, "
+                                        "cpu_some_stall_us, memory_some_stall_us, memory_full_stall_us, "
+                                        "io_some_stall_us, io_full_stall_us FROM steps WHERE run_id = ? "
                                         "ORDER BY stage_idx, idx")
                              .rows({run_id})) {
     const auto stage_index = static_cast<int>(row.integer(0));
@@ -75,6 +95,7 @@ void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRe
     step.finished_at = row.text(7);
     step.peak_memory_bytes = row.nullable_integer(8);
     step.cpu_ms = row.nullable_integer(9);
+    step.pressure = pressure_of(row, 10);
     for (auto& stage : stages) {
       if (stage.index == stage_index) stage.steps.push_back(std::move(step));
     }
@@ -103,14 +124,27 @@ void upsert_step(Connection& connection, std::int64_t run_id, int stage_index, c
   connection
       .statement(
           "INSERT INTO steps (run_id, stage_idx, idx, name, status, exit_code, reason, started_at, "
-          "finished_at, peak_memory_bytes, cpu_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+          "finished_at, peak_memory_bytes, cpu_ms, pressure_source, cpu_some_stall_us, memory_some_stall_us, "
+          "memory_full_stall_us, io_some_stall_us, io_full_stall_us) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
           "(run_id, stage_idx, idx) DO UPDATE SET name = excluded.name, status = excluded.status, "
           "exit_code = excluded.exit_code, reason = excluded.reason, started_at = excluded.started_at, "
           "finished_at = excluded.finished_at, peak_memory_bytes = excluded.peak_memory_bytes, "
-          "cpu_ms = excluded.cpu_ms")
+          "cpu_ms = excluded.cpu_ms, pressure_source = excluded.pressure_source, "
+          "cpu_some_stall_us = excluded.cpu_some_stall_us, "
+          "memory_some_stall_us = excluded.memory_some_stall_us, "
+          "memory_full_stall_us = excluded.memory_full_stall_us, "
+          "io_some_stall_us = excluded.io_some_stall_us, io_full_stall_us = excluded.io_full_stall_us")
       .execute({run_id, std::int64_t{stage_index}, std::int64_t{step.index}, step.name,
                 to_string(step.status), nullable(exit_code), step.reason, step.started_at, step.finished_at,
-                nullable(step.peak_memory_bytes), nullable(step.cpu_ms)});
+                nullable(step.peak_memory_bytes), nullable(step.cpu_ms),
+                step.pressure ? SqlValue(std::string_view(util::to_string(step.pressure->source)))
+                              : SqlValue(nullptr),
+                nullable(stall_value(step.pressure, &util::PressureStall::cpu_some_us)),
+                nullable(stall_value(step.pressure, &util::PressureStall::memory_some_us)),
+                nullable(stall_value(step.pressure, &util::PressureStall::memory_full_us)),
+                nullable(stall_value(step.pressure, &util::PressureStall::io_some_us)),
+                nullable(stall_value(step.pressure, &util::PressureStall::io_full_us))});
   log_if_changed(step_subject(run_id, stage_index, step.name), before, step.status);
 }
 

@@ -10,6 +10,7 @@
 
 #include "pipeline/pipeline.h"
 #include "steps/status.h"
+#include "steps/step_pressure.h"
 
 namespace turnout::agent {
 
@@ -53,6 +54,7 @@ struct StepRecord {
   std::string finished_at;  ///< likewise
   std::optional<std::int64_t> peak_memory_bytes{};  ///< largest resident set of its processes, when known
   std::optional<std::int64_t> cpu_ms{};             ///< CPU time of its processes, when known
+  std::optional<steps::StepPressure> pressure{};    ///< what it stalled on and whose stalls, when known
 };
 
 /// One stage of a recorded run.

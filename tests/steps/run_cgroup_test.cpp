@@ -9,11 +9,13 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "pipeline/loader.h"
 #include "steps/deploy/slot_process.h"
 #include "steps/process_limits.h"
 #include "steps/runner.h"
+#include "tests/support/pressure_files.h"
 #include "tests/support/temp_dir.h"
 #include "util/process_identity.h"
 
@@ -29,18 +31,30 @@ class Lines : public steps::RunObserver {
 };
 
 steps::RunResult run_in(const test::TempDir& workspace, steps::RunCgroup* group, Lines& lines,
-                        const std::string& yaml) {
+                        const std::string& yaml, const std::map<std::string, std::string>& env = {}) {
   auto loaded = pipeline::load_string(yaml, "test.yml");
   REQUIRE(loaded.ok());
   steps::RunContext context;
   context.workspace = workspace.path().string();
   context.run_id = "7";
   context.inherited_env = {{"PATH", "/usr/bin:/bin"}};
+  context.inherited_env.insert(env.begin(), env.end());
   steps::CancelToken cancel;
   steps::RunnerOptions options;
   options.kill_grace = std::chrono::milliseconds(200);
   options.cgroup = group;
   return steps::Runner({&lines}, cancel, options).run(loaded.pipeline, context);
+}
+
+// Lays `fake` out like a cgroup2 mount (mnt/) whose group turnout.service is delegated to this
+// process, and prepares isolation in it as turnout does at start.
+steps::CgroupIsolation fake_delegated_tree(const test::TempDir& fake) {
+  fake.write("mountinfo", "35 24 0:30 / " + (fake / "mnt").string() + " rw - cgroup2 cgroup2 rw\n");
+  fake.write("cgroup", "0::/turnout.service\n");
+  fake.write("mnt/turnout.service/cgroup.controllers", "cpu memory pids\n");
+  fake.write("mnt/turnout.service/cgroup.procs", "");
+  fake.write("mnt/turnout.service/cgroup.subtree_control", "");
+  return steps::prepare_cgroup_isolation({(fake / "mountinfo").string(), (fake / "cgroup").string()});
 }
 
 // The group this process (or `pid`) is in on the unified hierarchy: the 0:: line's path.
@@ -89,13 +103,7 @@ TEST_CASE("run cgroup: the run log's isolation line names the group, or why ther
 TEST_CASE("run cgroup (fake tree): a run's steps write their limits and join the run's group before exec",
           "[unit][steps][resources][cgroup-fake]") {
   test::TempDir fake;
-  fake.write("mountinfo", "35 24 0:30 / " + (fake / "mnt").string() + " rw - cgroup2 cgroup2 rw\n");
-  fake.write("cgroup", "0::/turnout.service\n");
-  fake.write("mnt/turnout.service/cgroup.controllers", "cpu memory pids\n");
-  fake.write("mnt/turnout.service/cgroup.procs", "");
-  fake.write("mnt/turnout.service/cgroup.subtree_control", "");
-  const auto isolation =
-      steps::prepare_cgroup_isolation({(fake / "mountinfo").string(), (fake / "cgroup").string()});
+  const auto isolation = fake_delegated_tree(fake);
   INFO(isolation.why_not);
   REQUIRE(isolation.parent == (fake / "mnt/turnout.service").string());
   auto group = steps::RunCgroup::create(isolation.parent, "7");
@@ -125,6 +133,39 @@ stages:
   CHECK(test::read_file(dir + "/cpu.weight") == "11");
 }
 
+TEST_CASE("run cgroup (fake tree): a step's pressure is its group's, from the step's start to its end",
+          "[unit][steps][resources][cgroup-fake][pressure]") {
+  test::TempDir fake;
+  const auto isolation = fake_delegated_tree(fake);
+  INFO(isolation.why_not);
+  REQUIRE_FALSE(isolation.parent.empty());
+  auto group = steps::RunCgroup::create(isolation.parent, "8");
+  REQUIRE(group.ok());
+  const std::string dir = group.value()->dir();
+  fake.write("mnt/turnout.service/run-8/cgroup.procs", "");
+  // The group's pressure files as the kernel keeps them, at the step's start (in the group) and
+  // as the step leaves them (in later/, which the step copies over the group's, playing the kernel).
+  test::write_pressure_files(dir, util::PressureScope::cgroup, {1000, 40, 10, 9000, 4500});
+  test::write_pressure_files(fake / "later", util::PressureScope::cgroup, {3500, 80, 20, 9700, 4850});
+
+  test::TempDir workspace;
+  Lines lines;
+  const auto result = run_in(workspace, group.value().get(), lines, R"yaml(
+name: pressure
+stages:
+  - name: build
+    steps:
+      - { name: stalls, run: 'cp "$LATER"/*.pressure "$GROUP"/' }
+)yaml",
+                             {{"LATER", (fake / "later").string()}, {"GROUP", dir}});
+  const auto& step = result.stages[0].steps[0];
+  INFO(step.reason);
+  REQUIRE(step.status == Status::succeeded);
+  REQUIRE(step.pressure.has_value());
+  CHECK(step.pressure->source == util::PressureScope::cgroup);
+  CHECK(step.pressure->stall == util::PressureStall{2500, 40, 10, 700, 350});
+}
+
 TEST_CASE("run cgroup: on a delegated cgroup v2 tree, steps run in the run's group, slots outside it",
           "[integration][steps][resources][cgroup]") {
   const auto& isolation = steps::machine_cgroup_isolation();
@@ -151,6 +192,11 @@ stages:
   CHECK_THAT(lines.lines.front(), Catch::EndsWith("/run-cgroup-test-" + std::to_string(::getpid())));
   CHECK(result.stages[0].steps[1].status == Status::failed);
   CHECK_THAT(result.stages[0].steps[1].reason, Catch::StartsWith("out of memory (limit 32M)"));
+  // Where the kernel keeps pressure, a step's is its group's own.
+  if (std::filesystem::exists("/proc/pressure/cpu")) {
+    REQUIRE(result.stages[0].steps[0].pressure.has_value());
+    CHECK(result.stages[0].steps[0].pressure->source == util::PressureScope::cgroup);
+  }
 
   // A slot started by turnout stays in turnout's own leaf, outside every run's group.
   steps::deploy::SlotLaunch launch{"exec sleep 30",

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include "pipeline/loader.h"
@@ -315,4 +316,50 @@ stages:
   for (const auto& line : h.recorder.lines) CHECK_THAT(line, !Catch::StartsWith("never"));
   const auto pid = std::stoi(turnout::test::read_file(h.dir / "pid"));
   CHECK(::kill(pid, 0) != 0);
+}
+
+TEST_CASE("without a run's group a step's pressure is the machine's, labelled so; without PSI, none",
+          "[unit][steps][runner][pressure]") {
+  Harness h;
+  const auto result = h.run(R"yaml(
+name: pressure
+stages:
+  - name: build
+    steps:
+      - { name: quick, run: 'true' }
+)yaml");
+  REQUIRE(result.status == Status::succeeded);
+  const auto& pressure = result.stages[0].steps[0].pressure;
+  if (!std::filesystem::exists("/proc/pressure/cpu")) {
+    CHECK_FALSE(pressure.has_value());  // absent, not zero
+    WARN("skipped the figures: no /proc/pressure here (a kernel without PSI)");
+    return;
+  }
+  REQUIRE(pressure.has_value());
+  CHECK(pressure->source == turnout::util::PressureScope::machine);
+}
+
+TEST_CASE("a step busier than the machine's cores records a CPU stall from /proc/pressure",
+          "[integration][steps][runner][pressure][slow]") {
+  if (!std::filesystem::exists("/proc/pressure/cpu")) {
+    WARN("skipped: no /proc/pressure here (a kernel without PSI)");
+    return;
+  }
+  Harness h;
+  // One busy loop more than there are cores it may use, for a second: one always waits for a CPU.
+  const auto result = h.run(R"yaml(
+name: busy
+stages:
+  - name: build
+    steps:
+      - name: burn
+        run: |
+          for i in $(seq $(( $(nproc) + 1 ))); do timeout 1 sh -c 'while :; do :; done' & done
+          wait
+)yaml");
+  REQUIRE(result.status == Status::succeeded);
+  const auto& pressure = result.stages[0].steps[0].pressure;
+  REQUIRE(pressure.has_value());
+  CHECK(pressure->source == turnout::util::PressureScope::machine);
+  CHECK(pressure->stall.cpu_some_us > 0u);
 }

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -81,6 +82,14 @@ TEST_CASE("serve: a push runs its pipeline to success, with log and metrics",
   const auto step = run->getArray("stages")->getObject(0)->getArray("steps")->getObject(0);
   CHECK(step->getValue<std::int64_t>("peak_memory_bytes") > 1024 * 1024);
   CHECK(step->getValue<std::int64_t>("cpu_ms") >= 0);
+  // What the machine stalled on while it ran (no run group here), or null without PSI.
+  if (std::filesystem::exists("/proc/pressure/cpu")) {
+    REQUIRE(step->getObject("pressure"));
+    CHECK(step->getObject("pressure")->getValue<std::string>("source") == "machine");
+    CHECK(step->getObject("pressure")->has("io_full_us"));
+  } else {
+    CHECK(step->isNull("pressure"));
+  }
 
   const auto listed = server.get("/api/runs");
   REQUIRE(listed.status == 200);

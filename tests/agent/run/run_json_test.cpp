@@ -46,6 +46,29 @@ TEST_CASE("a run object with stages lists them with their steps", "[unit][json]"
   CHECK(step->getValue<std::string>("status") == "failed");
 }
 
+TEST_CASE("a step's pressure is an object with its source and stalls, null when not known",
+          "[unit][json][pressure]") {
+  RunRecord run;
+  run.stages.push_back({0, "build", turnout::steps::Status::succeeded, "", "t0", "t1", {}});
+  StepRecord measured{0, "make", turnout::steps::Status::succeeded, 0, "", "t0", "t1"};
+  measured.pressure =
+      turnout::steps::StepPressure{turnout::util::PressureScope::machine, {1200, 30, 10, 4500, 800}};
+  run.stages[0].steps.push_back(measured);
+  run.stages[0].steps.push_back({1, "old", turnout::steps::Status::succeeded, 0, "", "t1", "t2"});
+
+  const auto json = Poco::JSON::Parser().parse(run_to_json_text(run)).extract<Poco::JSON::Object::Ptr>();
+  const auto steps = json->getArray("stages")->getObject(0)->getArray("steps");
+  const auto pressure = steps->getObject(0)->getObject("pressure");
+  REQUIRE(pressure);
+  CHECK(pressure->getValue<std::string>("source") == "machine");
+  CHECK(pressure->getValue<std::int64_t>("cpu_some_us") == 1200);
+  CHECK(pressure->getValue<std::int64_t>("memory_some_us") == 30);
+  CHECK(pressure->getValue<std::int64_t>("memory_full_us") == 10);
+  CHECK(pressure->getValue<std::int64_t>("io_some_us") == 4500);
+  CHECK(pressure->getValue<std::int64_t>("io_full_us") == 800);
+  CHECK(steps->getObject(1)->isNull("pressure"));  // absent, not zero
+}
+
 TEST_CASE("runs_to_json is an array in the given order", "[unit][json]") {
   RunRecord a, b;
   a.id = 2;

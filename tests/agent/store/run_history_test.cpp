@@ -483,7 +483,9 @@ TEST_CASE("mark_interrupted treats a recycled pid as gone", "[unit][store]") {
   CHECK(marked.value() == std::vector<std::int64_t>{id});
 }
 
-TEST_CASE("a step's peak memory and CPU time are kept with it, and unknown stays null", "[unit][store]") {
+TEST_CASE("a step's peak memory, CPU time and pressure are kept with it, and unknown stays null",
+          "[unit][store][pressure]") {
+  using turnout::util::PressureScope;
   TempDir dir;
   auto store = open_store(dir.path());
   const auto id = create(store->history, sample_run());
@@ -491,13 +493,25 @@ TEST_CASE("a step's peak memory and CPU time are kept with it, and unknown stays
   StepRecord measured{0, "make", turnout::steps::Status::succeeded, 0, "", "", ""};
   measured.peak_memory_bytes = std::int64_t{812} << 20;
   measured.cpu_ms = 72000;
+  measured.pressure = turnout::steps::StepPressure{PressureScope::cgroup, {5574082004, 1, 2, 3, 4}};
   REQUIRE(store->history.record_step(id, 0, measured));
+  StepRecord on_machine{1, "test", turnout::steps::Status::succeeded, 0, "", "", ""};
+  on_machine.pressure = turnout::steps::StepPressure{PressureScope::machine, {0, 0, 0, 70, 0}};
+  REQUIRE(store->history.record_step(id, 0, on_machine));
   REQUIRE(store->history.record_step(
-      id, 0, {1, "never ran", turnout::steps::Status::skipped, std::nullopt, "", "", ""}));
+      id, 0, {2, "never ran", turnout::steps::Status::skipped, std::nullopt, "", "", ""}));
   const auto steps = fetch(store->history, id).stages.at(0).steps;
-  REQUIRE(steps.size() == 2);
+  REQUIRE(steps.size() == 3);
   CHECK(steps[0].peak_memory_bytes == std::int64_t{812} << 20);
   CHECK(steps[0].cpu_ms == 72000);
+  REQUIRE(steps[0].pressure.has_value());
+  CHECK(steps[0].pressure->source == PressureScope::cgroup);
+  CHECK(steps[0].pressure->stall == turnout::util::PressureStall{5574082004, 1, 2, 3, 4});
+  REQUIRE(steps[1].pressure.has_value());
+  CHECK(steps[1].pressure->source == PressureScope::machine);
+  CHECK(steps[1].pressure->stall == turnout::util::PressureStall{0, 0, 0, 70, 0});
   CHECK_FALSE(steps[1].peak_memory_bytes.has_value());
-  CHECK_FALSE(steps[1].cpu_ms.has_value());
+  CHECK_FALSE(steps[2].peak_memory_bytes.has_value());
+  CHECK_FALSE(steps[2].cpu_ms.has_value());
+  CHECK_FALSE(steps[2].pressure.has_value());
 }
