@@ -14,15 +14,35 @@ Poco::Dynamic::Var time_or_null(const std::string& time) {
   return time.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(time);
 }
 
-// What a step stalled on, in microseconds, and whose stalls they are ("cgroup" or "machine").
-Poco::JSON::Object::Ptr pressure_to_json(const steps::StepPressure& pressure) {
+// A number, or null when it is not known.
+Poco::Dynamic::Var number_or_null(const std::optional<std::int64_t>& value) {
+  return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+}
+
+// What a step or a run stalled on, in microseconds, and whose stalls they are (`source`:
+// "cgroup", "machine", or for a run "mixed").
+Poco::JSON::Object::Ptr pressure_to_json(const std::string& source, const util::PressureStall& stall) {
   Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  json->set("source", std::string(util::to_string(pressure.source)));
-  json->set("cpu_some_us", pressure.stall.cpu_some_us);
-  json->set("memory_some_us", pressure.stall.memory_some_us);
-  json->set("memory_full_us", pressure.stall.memory_full_us);
-  json->set("io_some_us", pressure.stall.io_some_us);
-  json->set("io_full_us", pressure.stall.io_full_us);
+  json->set("source", source);
+  json->set("cpu_some_us", stall.cpu_some_us);
+  json->set("memory_some_us", stall.memory_some_us);
+  json->set("memory_full_us", stall.memory_full_us);
+  json->set("io_some_us", stall.io_some_us);
+  json->set("io_full_us", stall.io_full_us);
+  return json;
+}
+
+// What a run's steps used together: the largest peak memory, the sum of CPU time and stalls.
+Poco::JSON::Object::Ptr resources_to_json(const RunResources& resources) {
+  Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  json->set("peak_memory_bytes", number_or_null(resources.peak_memory_bytes));
+  json->set("cpu_ms", number_or_null(resources.cpu_ms));
+  Poco::Dynamic::Var pressure;
+  if (const auto& total = resources.pressure) {
+    const auto source = total->source ? std::string(util::to_string(*total->source)) : "mixed";
+    pressure = pressure_to_json(source, total->stall);
+  }
+  json->set("pressure", pressure);
   return json;
 }
 
@@ -34,13 +54,11 @@ Poco::JSON::Object::Ptr step_to_json(const StepRecord& step) {
   json->set("reason", step.reason);
   json->set("started_at", time_or_null(step.started_at));
   json->set("finished_at", time_or_null(step.finished_at));
-  const auto number_or_null = [](const std::optional<std::int64_t>& value) {
-    return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
-  };
   json->set("peak_memory_bytes", number_or_null(step.peak_memory_bytes));
   json->set("cpu_ms", number_or_null(step.cpu_ms));
-  json->set("pressure",
-            step.pressure ? Poco::Dynamic::Var(pressure_to_json(*step.pressure)) : Poco::Dynamic::Var());
+  json->set("pressure", step.pressure ? Poco::Dynamic::Var(pressure_to_json(
+                                            util::to_string(step.pressure->source), step.pressure->stall))
+                                      : Poco::Dynamic::Var());
   return json;
 }
 
@@ -82,6 +100,7 @@ Poco::JSON::Object::Ptr run_to_json(const RunRecord& run) {
   json->set("queued_at", run.queued_at);
   json->set("started_at", time_or_null(run.started_at));
   json->set("finished_at", time_or_null(run.finished_at));
+  json->set("resources", resources_to_json(run.resources));
   if (!run.stages.empty()) {
     Poco::JSON::Array::Ptr stages = new Poco::JSON::Array;
     for (const auto& stage : run.stages) stages->add(stage_to_json(stage));

@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "agent/store/run_resources.h"
 #include "agent/store/status_change.h"
 #include "agent/store/store_rows.h"
 #include "util/utc_time.h"
@@ -100,6 +101,13 @@ void read_steps(Connection& connection, std::int64_t run_id, std::vector<StageRe
       if (stage.index == stage_index) stage.steps.push_back(std::move(step));
     }
   }
+}
+
+// A row of with_resources(): the run and its totals.
+RunRecord with_totals(const SqlRow& row) {
+  RunRecord run = run_from_row(row);
+  run.resources = resources_from_row(row);
+  return run;
 }
 
 void upsert_stage(Connection& connection, std::int64_t run_id, const StageRecord& stage) {
@@ -328,9 +336,9 @@ util::Result<std::vector<RunRecord>> RunHistory::list(int limit) {
     std::vector<RunRecord> runs;
     if (limit <= 0) return runs;
     static const std::string sql =
-        std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?";
+        with_resources(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?");
     for (const auto& row : connection.statement(sql).rows({std::int64_t{limit}}))
-      runs.push_back(run_from_row(row));
+      runs.push_back(with_totals(row));
     return runs;
   });
 }
@@ -345,15 +353,16 @@ util::Status RunHistory::set_commit(std::int64_t id, const std::string& sha) {
 
 namespace {
 
-// The SQL of a page: only the filters given, so that SQLite picks their index. Every parameter
-// keeps its number (?1 repo_name, ?2 branch, ?3 status, ?4 before, ?5 limit, ?6 repo) whichever are used.
+// The SQL of a page, with each run's totals: only the filters given, so that SQLite picks their
+// index. Every parameter keeps its number (?1 repo_name, ?2 branch, ?3 status, ?4 before, ?5
+// limit, ?6 repo) whichever are used.
 std::string page_sql(const RunFilter& filter) {
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE id < ?4";
   if (!filter.repo_name.empty()) sql += " AND repo_name = ?1";
   if (!filter.branch.empty()) sql += " AND branch = ?2";
   if (filter.status) sql += " AND status = ?3";
   if (!filter.repo.empty()) sql += " AND repo = ?6";
-  return sql + " ORDER BY id DESC LIMIT ?5";
+  return with_resources(sql + " ORDER BY id DESC LIMIT ?5");
 }
 
 }  // namespace
@@ -371,7 +380,7 @@ util::Result<RunPage> RunHistory::page(const RunFilter& filter) {
         filter.repo.empty()
             ? statement.rows({filter.repo_name, filter.branch, status, before, limit})
             : statement.rows({filter.repo_name, filter.branch, status, before, limit, filter.repo});
-    for (const auto& row : rows) page.runs.push_back(run_from_row(row));
+    for (const auto& row : rows) page.runs.push_back(with_totals(row));
     page.more = page.runs.size() > static_cast<std::size_t>(filter.limit);
     if (page.more) page.runs.pop_back();
     return page;
@@ -399,6 +408,7 @@ util::Result<std::optional<RunRecord>> RunHistory::get(std::int64_t id) {
                             RunRecord run = std::move(*found);
                             run.stages = read_stages(connection, id);
                             read_steps(connection, id, run.stages);
+                            run.resources = read_resources(connection, id);
                             transaction.commit();
                             return std::optional<RunRecord>(std::move(run));
                           });

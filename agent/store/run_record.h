@@ -68,6 +68,21 @@ struct StageRecord {
   std::vector<StepRecord> steps;                  ///< in order
 };
 
+/// The stalls of a run's steps added up, and whose they are.
+struct RunPressure {
+  /// The run's group or the machine; nullopt when some steps had the one and some the other
+  /// (shown as "mixed": a sum of both says the run waited, not on whom).
+  std::optional<util::PressureScope> source{};
+  util::PressureStall stall{};  ///< summed over its steps with figures
+};
+
+/// What a run's steps used together, as the store adds it up (RunHistory's list, page and get).
+struct RunResources {
+  std::optional<std::int64_t> peak_memory_bytes{};  ///< the largest of its steps'; nullopt when none is known
+  std::optional<std::int64_t> cpu_ms{};             ///< the sum of its steps'; nullopt when none is known
+  std::optional<RunPressure> pressure{};            ///< nullopt when no step has pressure figures
+};
+
 /// A recorded run: the run object of `turnout runs --json` and of the API.
 struct RunRecord {
   std::int64_t id = 0;                   ///< assigned by the store, increasing
@@ -89,6 +104,7 @@ struct RunRecord {
   std::optional<std::int64_t> superseded_by;         ///< the newer run that replaced this one
   std::string message;  ///< the commit's message as the push named it (its first 4 KiB); "" when unknown
   std::vector<StageRecord> stages;  ///< filled by RunHistory::get only
+  RunResources resources{};         ///< filled by RunHistory's list, page and get
 };
 
 /// Which runs a page of history shows (RunHistory::page); "" lets every value through.

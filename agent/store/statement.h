@@ -56,6 +56,8 @@ class SqlRow {
   std::optional<std::int64_t> nullable_integer(std::size_t column) const;
   /// True when column `column` is NULL.
   bool is_null(std::size_t column) const;
+  /// How many columns it has.
+  std::size_t size() const { return cells_.size(); }
 
  private:
   std::vector<Cell> cells_;

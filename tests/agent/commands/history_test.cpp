@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "agent/store/store.h"
 #include "tests/support/command.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/temp_dir.h"
@@ -376,4 +377,71 @@ TEST_CASE("runs and logs colour a terminal's output, never with NO_COLOR", "[int
   CHECK_THAT(logs.out, Catch::Contains("\x1b[1m==>\x1b[0m"));
   CHECK(at_terminal("runs", "env NO_COLOR=1").out.find("\x1b[") == std::string::npos);
   CHECK(at_terminal("logs 1", "env NO_COLOR=1").out.find("\x1b[") == std::string::npos);
+}
+
+TEST_CASE("runs --json gives each run its steps' totals: the largest peak memory, the summed CPU time",
+          "[integration][cli][history][resources]") {
+  History h;
+  h.origin.commit(".turnout.yml", R"(
+name: app
+stages:
+  - name: build
+    steps:
+      - name: small
+        run: echo small
+  - name: test
+    steps:
+      - name: larger
+        run: head -c 50000000 /dev/zero | tail -c 1 > /dev/null
+)",
+                  "pipeline");
+  REQUIRE(h.turnout({"run", "--repo", h.origin.path().string()}).exit_code == 0);
+  // What the store recorded for each of the two steps, added up here to compare; and a run
+  // queued after it, which has no step yet, so nothing is known.
+  std::int64_t peak = 0;
+  std::int64_t cpu = 0;
+  int measured = 0;
+  {
+    auto store = turnout::agent::Store::open((h.dir / "data").string());
+    REQUIRE(store);
+    const auto run = store.value()->history.get(1);
+    REQUIRE(run);
+    REQUIRE(run.value());
+    for (const auto& stage : run.value()->stages) {
+      for (const auto& step : stage.steps) {
+        REQUIRE(step.peak_memory_bytes);
+        REQUIRE(step.cpu_ms);
+        peak = std::max(peak, *step.peak_memory_bytes);
+        cpu += *step.cpu_ms;
+        ++measured;
+      }
+    }
+    turnout::agent::NewRun queued;
+    queued.repo = h.origin.path().string();
+    queued.branch = "main";
+    REQUIRE(store.value()->history.create_run(queued));
+  }
+  CHECK(measured == 2);
+  CHECK(peak > 1024 * 1024);
+
+  const auto runs = h.runs_json();
+  REQUIRE(runs->size() == 2);
+  const auto totals = runs->getObject(1)->getObject("resources");
+  REQUIRE(totals);
+  CHECK(totals->getValue<std::int64_t>("peak_memory_bytes") == peak);
+  CHECK(totals->getValue<std::int64_t>("cpu_ms") == cpu);
+  // No run group here: with PSI the machine's stalls while the steps ran; without, null.
+  if (std::filesystem::exists("/proc/pressure/cpu")) {
+    REQUIRE(totals->getObject("pressure"));
+    CHECK(totals->getObject("pressure")->getValue<std::string>("source") == "machine");
+    CHECK(totals->getObject("pressure")->has("io_full_us"));
+  } else {
+    CHECK(totals->isNull("pressure"));
+  }
+
+  const auto none = runs->getObject(0)->getObject("resources");
+  REQUIRE(none);
+  CHECK(none->isNull("peak_memory_bytes"));
+  CHECK(none->isNull("cpu_ms"));
+  CHECK(none->isNull("pressure"));
 }

@@ -2,6 +2,7 @@
 // git repository the test commits pipelines to, real steps. Waits are for states, never timed.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -94,6 +95,26 @@ TEST_CASE("serve: a push runs its pipeline to success, with log and metrics",
   const auto listed = server.get("/api/runs");
   REQUIRE(listed.status == 200);
   CHECK_THAT(listed.body, Catch::StartsWith("[{\"id\":" + std::to_string(id) + ","));
+  // The list has no steps, but each run's totals: here those of its one step, and the same in
+  // the run's own object.
+  const auto list = Poco::JSON::Parser().parse(listed.body).extract<Poco::JSON::Array::Ptr>();
+  for (const auto& totals : {list->getObject(0)->getObject("resources"), run->getObject("resources")}) {
+    REQUIRE(totals);
+    CHECK(totals->getValue<std::int64_t>("peak_memory_bytes") ==
+          step->getValue<std::int64_t>("peak_memory_bytes"));
+    CHECK(totals->getValue<std::int64_t>("cpu_ms") == step->getValue<std::int64_t>("cpu_ms"));
+    if (step->isNull("pressure")) {
+      CHECK(totals->isNull("pressure"));
+    } else {
+      REQUIRE(totals->getObject("pressure"));
+      for (const char* key :
+           {"source", "cpu_some_us", "memory_some_us", "memory_full_us", "io_some_us", "io_full_us"}) {
+        INFO(key);
+        CHECK(totals->getObject("pressure")->get(key).toString() ==
+              step->getObject("pressure")->get(key).toString());
+      }
+    }
+  }
   CHECK(server.get("/api/runs/999").status == 404);
   CHECK(server.get("/api/runs/abc").status == 400);
   CHECK(server.get("/nowhere").status == 404);

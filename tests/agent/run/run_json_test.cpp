@@ -78,3 +78,35 @@ TEST_CASE("runs_to_json is an array in the given order", "[unit][json]") {
   CHECK(array->getObject(0)->getValue<int>("id") == 2);
   CHECK(array->getObject(1)->getValue<int>("id") == 1);
 }
+
+TEST_CASE("a run's resources: its totals, its pressure's source or mixed, null when not known",
+          "[unit][json][pressure][resources]") {
+  RunRecord measured;
+  measured.resources.peak_memory_bytes = std::int64_t{700} << 20;
+  measured.resources.cpu_ms = 345;
+  measured.resources.pressure = RunPressure{turnout::util::PressureScope::cgroup, {15, 1, 2, 4, 5}};
+  RunRecord mixed;
+  mixed.resources.pressure = RunPressure{std::nullopt, {11, 22, 33, 44, 55}};
+  RunRecord unknown;
+
+  const auto array =
+      Poco::JSON::Parser().parse(runs_to_json({measured, mixed, unknown})).extract<Poco::JSON::Array::Ptr>();
+  const auto totals = array->getObject(0)->getObject("resources");
+  REQUIRE(totals);
+  CHECK(totals->getValue<std::int64_t>("peak_memory_bytes") == std::int64_t{700} << 20);
+  CHECK(totals->getValue<std::int64_t>("cpu_ms") == 345);
+  REQUIRE(totals->getObject("pressure"));
+  CHECK(totals->getObject("pressure")->getValue<std::string>("source") == "cgroup");
+  CHECK(totals->getObject("pressure")->getValue<std::int64_t>("io_full_us") == 5);
+  const auto both = array->getObject(1)->getObject("resources");
+  REQUIRE(both);
+  CHECK(both->isNull("peak_memory_bytes"));
+  REQUIRE(both->getObject("pressure"));
+  CHECK(both->getObject("pressure")->getValue<std::string>("source") == "mixed");
+  CHECK(both->getObject("pressure")->getValue<std::int64_t>("cpu_some_us") == 11);
+  const auto none = array->getObject(2)->getObject("resources");
+  REQUIRE(none);
+  CHECK(none->isNull("peak_memory_bytes"));
+  CHECK(none->isNull("cpu_ms"));
+  CHECK(none->isNull("pressure"));
+}

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -15,7 +16,9 @@
 
 #include "agent/store/connection.h"
 #include "agent/store/migrations.h"
+#include "agent/store/run_resources.h"
 #include "agent/store/store.h"
+#include "agent/store/store_rows.h"
 #include "tests/support/sleeping_child.h"
 #include "tests/support/temp_dir.h"
 #include "util/process_identity.h"
@@ -514,4 +517,126 @@ TEST_CASE("a step's peak memory, CPU time and pressure are kept with it, and unk
   CHECK_FALSE(steps[2].peak_memory_bytes.has_value());
   CHECK_FALSE(steps[2].cpu_ms.has_value());
   CHECK_FALSE(steps[2].pressure.has_value());
+}
+
+namespace {
+
+// A finished step at `index` that used `peak` bytes and `cpu` ms and stalled `stall` (its
+// group's or the machine's); nullopt for a figure not known.
+StepRecord measured_step(int index, std::optional<std::int64_t> peak, std::optional<std::int64_t> cpu,
+                         std::optional<turnout::steps::StepPressure> stall) {
+  StepRecord step{index, "step " + std::to_string(index), turnout::steps::Status::succeeded, 0, "", "", ""};
+  step.peak_memory_bytes = peak;
+  step.cpu_ms = cpu;
+  step.pressure = stall;
+  return step;
+}
+
+// The run `id` as the newest page of `store` shows it, with or without a filter that picks its index.
+RunRecord listed(RunHistory& store, std::int64_t id, const RunFilter& filter) {
+  const auto page = store.page(filter);
+  if (!page) FAIL(page.error().message);
+  for (const auto& run : page.value().runs)
+    if (run.id == id) return run;
+  FAIL("run " << id << " is not on the page");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("a run's totals: the largest peak memory, the summed CPU time and stalls, null when unknown",
+          "[unit][store][pressure][resources]") {
+  using turnout::steps::Status;
+  using turnout::steps::StepPressure;
+  using turnout::util::PressureScope;
+  using turnout::util::PressureStall;
+  TempDir dir;
+  auto store = open_store(dir.path());
+  auto& history = store->history;
+  // Two measured steps in two stages, and a skipped one with no figures, which changes nothing.
+  const auto measured = create(history, sample_run());
+  REQUIRE(history.record_stage(measured, {0, "build", Status::succeeded, "", "", "", {}}));
+  REQUIRE(history.record_stage(measured, {1, "test", Status::succeeded, "", "", "", {}}));
+  REQUIRE(history.record_step(
+      measured, 0,
+      measured_step(0, std::int64_t{100} << 20, 300, StepPressure{PressureScope::cgroup, {10, 1, 2, 3, 4}})));
+  REQUIRE(history.record_step(
+      measured, 1,
+      measured_step(0, std::int64_t{700} << 20, 45, StepPressure{PressureScope::cgroup, {5, 0, 0, 1, 1}})));
+  REQUIRE(history.record_step(measured, 1, {1, "never ran", Status::skipped, std::nullopt, "", "", ""}));
+  // One step measured in its group, one only on the machine: the sums are said to be mixed.
+  const auto mixed = create(history, sample_run());
+  REQUIRE(history.record_stage(mixed, {0, "build", Status::succeeded, "", "", "", {}}));
+  REQUIRE(history.record_step(
+      mixed, 0, measured_step(0, std::nullopt, 7, StepPressure{PressureScope::cgroup, {1, 2, 3, 4, 5}})));
+  REQUIRE(history.record_step(
+      mixed, 0,
+      measured_step(1, 4096, std::nullopt, StepPressure{PressureScope::machine, {10, 20, 30, 40, 50}})));
+  // A step without any figure, and a run without any step.
+  const auto unknown = create(history, sample_run());
+  REQUIRE(history.record_stage(unknown, {0, "build", Status::succeeded, "", "", "", {}}));
+  REQUIRE(history.record_step(unknown, 0, measured_step(0, std::nullopt, std::nullopt, std::nullopt)));
+  const auto empty = create(history, sample_run());
+
+  RunFilter on_branch;
+  on_branch.branch = "main";
+  const auto list = history.list(10);
+  REQUIRE(list);
+  REQUIRE(list.value().size() == 4);
+  for (const auto& [name, read] : std::vector<std::pair<std::string, std::function<RunRecord(std::int64_t)>>>{
+           {"list",
+            [&](std::int64_t id) {
+              for (const auto& run : list.value())
+                if (run.id == id) return run;
+              FAIL("run " << id << " is not listed");
+              return RunRecord{};
+            }},
+           {"page", [&](std::int64_t id) { return listed(history, id, RunFilter{}); }},
+           {"page of a branch", [&](std::int64_t id) { return listed(history, id, on_branch); }},
+           {"get", [&](std::int64_t id) { return fetch(history, id); }}}) {
+    INFO(name);
+    const auto totals = read(measured).resources;
+    CHECK(totals.peak_memory_bytes == std::int64_t{700} << 20);
+    CHECK(totals.cpu_ms == 345);
+    REQUIRE(totals.pressure.has_value());
+    CHECK(totals.pressure->source == PressureScope::cgroup);
+    CHECK(totals.pressure->stall == PressureStall{15, 1, 2, 4, 5});
+
+    const auto both = read(mixed).resources;
+    CHECK(both.peak_memory_bytes == 4096);
+    CHECK(both.cpu_ms == 7);
+    REQUIRE(both.pressure.has_value());
+    CHECK_FALSE(both.pressure->source.has_value());
+    CHECK(both.pressure->stall == PressureStall{11, 22, 33, 44, 55});
+
+    for (const auto id : {unknown, empty}) {
+      const auto none = read(id).resources;
+      CHECK_FALSE(none.peak_memory_bytes.has_value());
+      CHECK_FALSE(none.cpu_ms.has_value());
+      CHECK_FALSE(none.pressure.has_value());
+    }
+  }
+}
+
+TEST_CASE("a page's totals read each run's steps through the steps' key, never the whole table",
+          "[unit][store][resources]") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  detail::Connection connection(store->path());
+  for (const std::string where : {"", " AND branch = ?2"}) {
+    std::string plan;
+    for (const auto& row :
+         connection
+             .statement("EXPLAIN QUERY PLAN " +
+                        detail::with_resources("SELECT " + std::string(detail::kRunColumns) +
+                                               " FROM runs WHERE id < ?4" + where +
+                                               " ORDER BY id DESC LIMIT ?5"))
+             .rows({"", "main", "", std::int64_t{1000}, std::int64_t{51}}))
+      plan += row.text(3) + "\n";
+    INFO(plan);
+    CHECK_THAT(plan,
+               Catch::Contains("SEARCH steps USING INDEX sqlite_autoindex_steps_1 (run_id=?)") ||
+                   Catch::Contains("SEARCH steps USING COVERING INDEX sqlite_autoindex_steps_1 (run_id=?)"));
+    CHECK_THAT(plan, !Catch::Contains("SCAN steps"));
+  }
 }
