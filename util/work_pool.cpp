@@ -7,13 +7,9 @@
 namespace turnout::util {
 
 WorkPool::WorkPool(const std::string& name, std::size_t threads, std::size_t max_waiting)
-    : max_waiting_(max_waiting), size_(std::max<std::size_t>(threads, 1)) {
-  const std::string thread_name = name.substr(0, 15);  // the kernel keeps 15 characters
-  for (std::size_t i = 0; i < size_; ++i) {
-    threads_.emplace_back([this] { work(); });
-    ::pthread_setname_np(threads_.back().native_handle(), thread_name.c_str());
-  }
-}
+    : thread_name_(name.substr(0, 15)),  // the kernel keeps 15 characters
+      max_waiting_(max_waiting),
+      size_(std::max<std::size_t>(threads, 1)) {}
 
 WorkPool::~WorkPool() { stop(); }
 
@@ -26,6 +22,12 @@ bool WorkPool::push(std::function<void()> job, bool bounded) {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || (bounded && jobs_.size() >= max_waiting_ + (size_ - busy_))) return false;
     jobs_.push_back(std::move(job));
+    // Every started thread that runs no job takes one of the queued jobs; a job left over gets
+    // a new thread while there may be more.
+    if (jobs_.size() > threads_.size() - busy_ && threads_.size() < size_) {
+      threads_.emplace_back([this] { work(); });
+      ::pthread_setname_np(threads_.back().native_handle(), thread_name_.c_str());
+    }
   }
   ready_.notify_one();
   return true;

@@ -620,14 +620,11 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
-// Asio's context for the OpenSSL context Poco built and checked (it takes a reference of its
-// own to it).
+// Asio's context for the OpenSSL context built and checked by server_tls_context (Asio frees it).
 util::Result<std::shared_ptr<asio::ssl::context>> load_tls(const TlsFiles& files) {
   auto context = server_tls_context(files);
   if (!context) return context.error();
-  SSL_CTX* openssl = context.value()->sslContext();
-  SSL_CTX_up_ref(openssl);
-  return std::make_shared<asio::ssl::context>(openssl);
+  return std::make_shared<asio::ssl::context>(context.value().release());
 }
 
 util::Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options,

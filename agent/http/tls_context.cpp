@@ -8,8 +8,6 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
-#include <Poco/Exception.h>
-
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -77,24 +75,20 @@ util::Status load(SSL_CTX* context, const TlsFiles& files) {
 
 }  // namespace
 
-util::Result<Poco::Net::Context::Ptr> server_tls_context(const TlsFiles& files) {
-  // The files are not given to Poco: loaded one at a time here, each failure names its file.
-  Poco::Net::Context::Params params;
-  params.verificationMode = Poco::Net::Context::VERIFY_NONE;
-  params.loadDefaultCAs = false;
-  params.cipherList = kCiphers;
-  params.dhUse2048Bits = true;
-  Poco::Net::Context::Ptr context;
-  try {
-    // TLS_SERVER_USE is SERVER_USE without the deprecation: any TLS version, limited just below.
-    context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
-    context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-    context->preferServerCiphers();
-  } catch (const Poco::Exception& error) {
-    return util::fail("tls: cannot set up TLS: " + error.displayText());
-  }
+util::Result<ServerTlsContext> server_tls_context(const TlsFiles& files) {
   ERR_clear_error();
-  if (auto loaded = load(context->sslContext(), files); !loaded) return loaded.error();
+  // TLS_server_method: any version OpenSSL offers, limited just below to 1.2 and newer.
+  ServerTlsContext context(SSL_CTX_new(TLS_server_method()));
+  if (!context || SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(context.get(), kCiphers) != 1) {
+    return util::fail("tls: cannot set up TLS: " + openssl_reason());
+  }
+  SSL_CTX_set_verify(context.get(), SSL_VERIFY_NONE, nullptr);  // no client certificates asked for
+  // The server's order of ciphers wins (as Poco's preferServerCiphers() did); the DHE ciphers get
+  // OpenSSL's own finite-field parameters, sized to the key (Poco's 2048-bit ones before).
+  SSL_CTX_set_options(context.get(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_dh_auto(context.get(), 1);
+  if (auto loaded = load(context.get(), files); !loaded) return loaded.error();
   return context;
 }
 

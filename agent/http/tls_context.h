@@ -2,8 +2,9 @@
 // The server side of TLS: a certificate and its private key, loaded and checked up front, so a
 // wrong file stops the agent at start-up with a line naming it instead of failing every handshake.
 
-#include <Poco/Net/Context.h>
+#include <openssl/ssl.h>
 
+#include <memory>
 #include <string>
 
 #include "util/result.h"
@@ -16,9 +17,18 @@ struct TlsFiles {
   std::string key;   ///< the certificate's private key, not protected by a passphrase
 };
 
+/// Frees an OpenSSL context (the deleter of `ServerTlsContext`).
+struct SslContextFree {
+  /// SSL_CTX_free: drops this owner's reference.
+  void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
+};
+
+/// An OpenSSL context of our own; Asio's ssl::context adopts it with `release()`.
+using ServerTlsContext = std::unique_ptr<SSL_CTX, SslContextFree>;
+
 /// A server context: TLS 1.2 or newer, strong ciphers only, no client certificates asked for.
 /// Fails with one line naming the file when the certificate or the key cannot be read or is not
 /// PEM, or when the key does not belong to the certificate.
-util::Result<Poco::Net::Context::Ptr> server_tls_context(const TlsFiles& files);
+util::Result<ServerTlsContext> server_tls_context(const TlsFiles& files);
 
 }  // namespace turnout::agent

@@ -4,14 +4,17 @@
 // the URL says so (a GitHub Enterprise behind a local proxy, tests).
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "util/http_client.h"
 #include "util/result.h"
 
 namespace turnout::agent {
+
+/// What the server answered (util::HttpReply, under the name reports have always used).
+using util::HttpReply;
 
 /// One POST to make.
 struct HttpPost {
@@ -20,16 +23,6 @@ struct HttpPost {
   std::string body;                                             ///< sent as application/json
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  ///< to connect, and for each read
   std::string ca_file;  ///< PEM file of the only trusted CAs; "" = the system's store
-};
-
-/// What the server answered.
-struct HttpReply {
-  int status = 0;                              ///< the HTTP status
-  std::map<std::string, std::string> headers;  ///< names in lower case
-  std::string body;                            ///< up to 64 KiB of it
-
-  /// The header `name` (lower case), "" when absent.
-  std::string header(const std::string& name) const;
 };
 
 /// Sends `post`. Any answer, 5xx included, is a reply; a failure to connect, a TLS or

@@ -1,13 +1,5 @@
 #include "steps/deploy/health_probe.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-#include <Poco/Timespan.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -15,7 +7,6 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
-#include <istream>
 #include <string_view>
 #include <thread>
 
@@ -23,6 +14,7 @@
 #include "steps/secret_masker.h"
 #include "steps/shell_step.h"
 #include "util/duration.h"
+#include "util/http_client.h"
 
 namespace turnout::steps::deploy {
 
@@ -46,39 +38,36 @@ std::string timed_out(const pipeline::HealthCheck& check) {
   return "timed out after " + util::format_duration(check.timeout);
 }
 
-// Poco reads a zero Timespan as "no timeout"; a probe always has one.
-Poco::Timespan timespan(util::Duration duration) {
-  return Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(duration.count(), 1) * 1000);
+// A probe always has a deadline: a zero timeout would be none.
+std::chrono::milliseconds budget(util::Duration duration) {
+  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(duration),
+                  std::chrono::milliseconds(1));
 }
 
-// The reason for the network exception being handled (call it only inside a catch block).
-std::string network_failure(const pipeline::HealthCheck& check) {
-  try {
-    throw;
-  } catch (const Poco::Net::ConnectionRefusedException&) {
-    return "connection refused";
-  } catch (const Poco::TimeoutException&) {
-    return timed_out(check);
-  } catch (const Poco::Net::NoMessageException&) {
-    return "connection closed without a response";
-  } catch (const Poco::Net::ConnectionResetException&) {
-    return "connection reset";
-  } catch (const Poco::Net::MessageException& error) {
-    return "not an HTTP response (" + error.message() + ")";
-  } catch (const Poco::Exception& error) {
-    return error.displayText();
-  } catch (const std::exception& error) {
-    return error.what();
+// Why a request got no answer, in the probe's words.
+std::string network_failure(const pipeline::HealthCheck& check, util::HttpFailure why,
+                            const std::string& message) {
+  switch (why) {
+    case util::HttpFailure::refused:
+      return "connection refused";
+    case util::HttpFailure::timed_out:
+      return timed_out(check);
+    case util::HttpFailure::closed:
+      return "connection closed without a response";
+    case util::HttpFailure::reset:
+      return "connection reset";
+    case util::HttpFailure::not_http:
+      return "not an HTTP response (" + message + ")";
+    case util::HttpFailure::other:
+      break;
   }
+  return message;
 }
 
 // Up to `limit` bytes of `body` on one line: line breaks, tabs and other control bytes, and the
 // spaces around them, become one space, so an HTML error page reads as a sentence in a log.
-std::string body_prefix(std::istream& body, std::size_t limit) {
-  std::string bytes(limit, '\0');
-  // A body that stops coming (timeout, reset) sets badbit, never throws: we keep what arrived.
-  body.read(bytes.data(), static_cast<std::streamsize>(limit));
-  bytes.resize(static_cast<std::size_t>(body.gcount()));
+std::string body_prefix(std::string_view bytes, std::size_t limit) {
+  bytes = bytes.substr(0, limit);
   std::string line;
   for (const char c : bytes) {
     const bool blank = c == ' ' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
@@ -97,39 +86,34 @@ bool expected_status(const pipeline::HealthCheck& check, int status) {
 }
 
 ProbeResult probe_http(const pipeline::HealthCheck& check, int port) {
-  const auto deadline = Clock::now() + check.timeout;
-  const std::string probed = "GET http://" + kHost + ":" + std::to_string(port) + check.path;
-  try {
-    Poco::Net::HTTPClientSession session(kHost, static_cast<Poco::UInt16>(port));
-    session.setTimeout(timespan(check.timeout));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, check.path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    request.set("User-Agent", "turnout-health-probe");
-    session.sendRequest(request);
-    // Connecting and sending took part of the budget; the answer gets what is left of it.
-    session.socket().setReceiveTimeout(
-        timespan(std::chrono::duration_cast<util::Duration>(deadline - Clock::now())));
-    Poco::Net::HTTPResponse response;
-    std::istream& body = session.receiveResponse(response);
-    const int status = static_cast<int>(response.getStatus());
-    if (expected_status(check, status)) return healthy();
-    const std::string prefix = body_prefix(body, kBodyPrefix);
-    auto result = unhealthy(probed + " -> " + std::to_string(status) + (prefix.empty() ? "" : ": " + prefix));
-    result.status = status;
-    return result;
-  } catch (...) {
-    return unhealthy(probed + ": " + network_failure(check));
-  }
+  const std::string url = "http://" + kHost + ":" + std::to_string(port) + check.path;
+  const std::string probed = "GET " + url;
+  util::ClientRequest request;
+  request.method = "GET";
+  request.url = url;
+  request.headers.emplace_back("User-Agent", "turnout-health-probe");
+  // Connecting and sending take part of the budget; the answer gets what is left of it.
+  request.timeout = budget(check.timeout);
+  request.one_deadline = true;
+  // A body that stops coming (timeout, reset) ends it: we keep what arrived.
+  request.max_body = kBodyPrefix;
+  util::HttpFailure why = util::HttpFailure::other;
+  const auto reply = util::send_request(request, &why);
+  if (!reply) return unhealthy(probed + ": " + network_failure(check, why, reply.error().message));
+  const int status = reply.value().status;
+  if (expected_status(check, status)) return healthy();
+  const std::string prefix = body_prefix(reply.value().body, kBodyPrefix);
+  auto result = unhealthy(probed + " -> " + std::to_string(status) + (prefix.empty() ? "" : ": " + prefix));
+  result.status = status;
+  return result;
 }
 
 ProbeResult probe_tcp(const pipeline::HealthCheck& check, int port) {
-  try {
-    Poco::Net::StreamSocket socket;
-    socket.connect(Poco::Net::SocketAddress(kHost, static_cast<Poco::UInt16>(port)), timespan(check.timeout));
-    return healthy();
-  } catch (...) {
-    return unhealthy("connect " + kHost + ":" + std::to_string(port) + ": " + network_failure(check));
-  }
+  util::HttpFailure why = util::HttpFailure::other;
+  const auto connected = util::connect_tcp(kHost, port, budget(check.timeout), &why);
+  if (connected) return healthy();
+  return unhealthy("connect " + kHost + ":" + std::to_string(port) + ": " +
+                   network_failure(check, why, connected.error().message));
 }
 
 ProbeResult probe_command(const pipeline::HealthCheck& check, const ProbeEnv& env,

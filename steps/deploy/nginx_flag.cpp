@@ -1,10 +1,5 @@
 #include "steps/deploy/nginx_flag.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Timespan.h>
 #include <fcntl.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -16,13 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <istream>
 #include <regex>
 #include <thread>
 
 #include "steps/deploy/feed_line.h"
 #include "steps/deploy/short_command.h"
 #include "util/atomic_file.h"
+#include "util/http_client.h"
 #include "util/listen_probe.h"
 #include "util/process_identity.h"
 #include "util/process_tree.h"
@@ -210,20 +205,15 @@ bool exists(const std::string& path) {
 
 // One question to nginx's check server: its status and the first line of its answer, or why none.
 Result<std::pair<int, std::string>> ask_check_server(const FlagLayout& layout, const std::string& path) {
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(layout.check_port));
-    session.setTimeout(Poco::Timespan(std::chrono::microseconds(kCheckTimeout).count()));
-    session.setKeepAlive(false);
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::istream& body = session.receiveResponse(response);
-    std::string text;
-    std::getline(body, text);
-    return std::pair{static_cast<int>(response.getStatus()), text};
-  } catch (const Poco::Exception& error) {
-    return fail(error.displayText());
-  }
+  util::ClientRequest request;
+  request.method = "GET";
+  request.url = "http://127.0.0.1:" + std::to_string(layout.check_port) + path;
+  request.headers.emplace_back("Connection", "close");
+  request.timeout = kCheckTimeout;
+  auto reply = util::send_request(request);
+  if (!reply) return reply.error();
+  const std::string& body = reply.value().body;
+  return std::pair{reply.value().status, body.substr(0, body.find('\n'))};
 }
 
 // Which slot nginx's check server says a request goes to: its whole answer ("green 1a2b3c4d"),
@@ -231,7 +221,7 @@ Result<std::pair<int, std::string>> ask_check_server(const FlagLayout& layout, c
 Result<std::string> ask_nginx(const FlagLayout& layout) {
   auto answer = ask_check_server(layout, "/turnout/" + layout.app);
   if (!answer) return answer.error();
-  if (answer.value().first != Poco::Net::HTTPResponse::HTTP_OK)
+  if (answer.value().first != 200)
     return fail("HTTP " + std::to_string(answer.value().first) + " (not turnout's check location)");
   return answer.value().second;
 }
@@ -240,8 +230,8 @@ Result<std::string> ask_nginx(const FlagLayout& layout) {
 Result<std::string> ask_weight(const FlagLayout& layout) {
   auto answer = ask_check_server(layout, "/turnout/" + layout.app + "/weight");
   if (!answer) return answer.error();
-  if (answer.value().first == Poco::Net::HTTPResponse::HTTP_NOT_FOUND) return std::string();
-  if (answer.value().first != Poco::Net::HTTPResponse::HTTP_OK)
+  if (answer.value().first == 404) return std::string();
+  if (answer.value().first != 200)
     return fail("HTTP " + std::to_string(answer.value().first) + " (not turnout's check location)");
   return answer.value().second;
 }

@@ -2,7 +2,11 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <string>
+#include <thread>
 #include <vector>
 
 using turnout::util::WorkPool;
@@ -56,6 +60,46 @@ TEST_CASE("a work pool bound of 0 still takes a job that a free thread starts at
   started.get_future().wait();
   // Now the thread is busy, and a new job would wait: refused.
   CHECK_FALSE(pool.try_submit([] {}));
+  release.set_value();
+  pool.stop();
+}
+
+namespace {
+
+// Threads of this process named `name`, as the kernel lists them.
+int threads_named(const std::string& name) {
+  int count = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("a work pool starts a thread only when a job finds none free", "[unit][util]") {
+  WorkPool pool("lazy-pool", 4, 10);
+  CHECK(threads_named("lazy-pool") == 0);
+  std::promise<void> first_ran;
+  REQUIRE(pool.try_submit([&] { first_ran.set_value(); }));
+  first_ran.get_future().wait();
+  while (pool.idle() < 4) std::this_thread::yield();  // the first job is over
+  CHECK(threads_named("lazy-pool") == 1);
+  // Two jobs held at once: the free thread takes one, a second thread the other.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> started{0};
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(pool.try_submit([&] {
+      ++started;
+      released.wait();
+    }));
+  }
+  while (started < 2) std::this_thread::yield();
+  CHECK(threads_named("lazy-pool") == 2);
+  CHECK(pool.idle() == 2);  // two more may start
   release.set_value();
   pool.stop();
 }
