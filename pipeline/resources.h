@@ -18,13 +18,25 @@ enum class IoClass {
   normal,       ///< as turnout's own
 };
 
+/// `cpu_class:` how the scheduler treats a step's processes beside the agent and the slots.
+enum class CpuClass {
+  idle,    ///< a CPU only when no normal process wants it: SCHED_IDLE (the default)
+  normal,  ///< time shared by `nice`, as turnout's own processes
+};
+
 /// `idle`, `best-effort`, `normal`.
 const char* to_string(IoClass io);
 /// The IoClass spelled `text`; nullopt for anything else.
 std::optional<IoClass> parse_io_class(std::string_view text);
 
+/// `idle`, `normal`.
+const char* to_string(CpuClass cpu);
+/// The CpuClass spelled `text`; nullopt for anything else.
+std::optional<CpuClass> parse_cpu_class(std::string_view text);
+
 /// What one level says; an empty field is inherited.
 struct Resources {
+  std::optional<CpuClass> cpu_class;    ///< see CpuClass
   std::optional<int> nice;              ///< 0..19: CPU priority, higher yields more
   std::optional<IoClass> io;            ///< see IoClass
   std::optional<std::uint64_t> memory;  ///< bytes a step's processes may each allocate (data)
@@ -35,7 +47,8 @@ struct Resources {
   Resources within(const Resources& outer) const;
 };
 
-/// turnout's defaults under every pipeline: nice 10, io best-effort, nothing else limited.
+/// turnout's defaults under every pipeline: cpu_class idle, nice 10, io best-effort, nothing else
+/// limited.
 Resources default_resources();
 
 /// `2G`, `512M`, `64k`, `1073741824`: a size in bytes (K, M, G, T are powers of 1024; a trailing

@@ -10,7 +10,7 @@ namespace turnout::pipeline::detail {
 
 namespace {
 
-const std::vector<std::string> kResourceKeys = {"nice", "io", "memory", "pids", "cpu"};
+const std::vector<std::string> kResourceKeys = {"cpu_class", "nice", "io", "memory", "pids", "cpu"};
 constexpr std::uint64_t kLeastMemory = 1024 * 1024;  // below it not even the shell starts
 
 std::optional<IoClass> read_io(YamlReader& reader, const Entry& entry, const Where& where) {
@@ -20,6 +20,15 @@ std::optional<IoClass> read_io(YamlReader& reader, const Entry& entry, const Whe
   reader.error(entry.value, where.prefix() + "unknown io '" + *text + "'" +
                                 util::did_you_mean(*text, {"idle", "best-effort", "normal"}) +
                                 " (expected idle, best-effort or normal)");
+  return std::nullopt;
+}
+
+std::optional<CpuClass> read_cpu_class(YamlReader& reader, const Entry& entry, const Where& where) {
+  const auto text = reader.text(entry, where);
+  if (!text) return std::nullopt;
+  if (const auto cpu = parse_cpu_class(*text)) return cpu;
+  reader.error(entry.value, where.prefix() + "unknown cpu_class '" + *text + "'" +
+                                util::did_you_mean(*text, {"idle", "normal"}) + " (expected idle or normal)");
   return std::nullopt;
 }
 
@@ -57,7 +66,9 @@ Resources read_resources(YamlReader& reader, const Entry& entry, const Where& wh
   if (!reader.expect_map(entry, where)) return resources;
   const Where inside{"`resources`", where.part.empty() ? "" : where.in(), where.top};
   for (const Entry& key : reader.entries(entry.value, kResourceKeys, inside)) {
-    if (key.key == "nice") {
+    if (key.key == "cpu_class") {
+      resources.cpu_class = read_cpu_class(reader, key, inside);
+    } else if (key.key == "nice") {
       resources.nice = reader.integer(key, inside, 0, 19);
     } else if (key.key == "io") {
       resources.io = read_io(reader, key, inside);

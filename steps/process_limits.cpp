@@ -1,6 +1,7 @@
 #include "steps/process_limits.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -50,6 +51,9 @@ int ioprio_of(pipeline::IoClass io) {
   const ProcessLimits& limits = spawn.limits;
   // Lowering one's own priority needs no privilege; a failure here would leave the step at
   // turnout's priority, so it is refused rather than run unlimited.
+  const sched_param no_priority{};  // SCHED_IDLE takes none; nice still orders idle processes
+  if (limits.cpu == pipeline::CpuClass::idle && ::sched_setscheduler(0, SCHED_IDLE, &no_priority) != 0)
+    fail_child(report);
   if (limits.nice > 0 && ::setpriority(PRIO_PROCESS, 0, ::getpriority(PRIO_PROCESS, 0) + limits.nice) != 0)
     fail_child(report);
   if (limits.io != pipeline::IoClass::normal &&
@@ -69,6 +73,7 @@ int ioprio_of(pipeline::IoClass io) {
 
 ProcessLimits limits_of(const pipeline::Resources& resources) {
   ProcessLimits limits;
+  limits.cpu = resources.cpu_class.value_or(pipeline::CpuClass::normal);
   limits.nice = resources.nice.value_or(0);
   limits.io = resources.io.value_or(pipeline::IoClass::normal);
   limits.data_bytes = resources.memory;
@@ -77,13 +82,16 @@ ProcessLimits limits_of(const pipeline::Resources& resources) {
 
 std::string describe_isolation(const pipeline::Resources& resources, const std::string& group,
                                const std::string& why_not) {
-  std::string line = "isolation: steps run at nice " + std::to_string(resources.nice.value_or(0)) + ", io " +
+  std::string line = "isolation: steps run at cpu class " +
+                     std::string(to_string(resources.cpu_class.value_or(pipeline::CpuClass::normal))) +
+                     ", nice " + std::to_string(resources.nice.value_or(0)) + ", io " +
                      to_string(resources.io.value_or(pipeline::IoClass::normal));
   if (!group.empty()) {
     line += ", in the run's cgroup v2 group " + group + " (";
     if (resources.memory) line += "memory.max " + pipeline::format_size(*resources.memory) + ", ";
     if (resources.pids) line += "pids.max " + std::to_string(*resources.pids) + ", ";
     if (resources.cpu_percent) line += "cpu.max " + std::to_string(*resources.cpu_percent) + "%, ";
+    if (resources.cpu_class == pipeline::CpuClass::idle) line += "cpu.idle, ";
     return line + "cpu.weight of nice " + std::to_string(resources.nice.value_or(0)) + ")";
   }
   if (resources.memory)

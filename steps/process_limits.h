@@ -17,9 +17,10 @@ namespace turnout::steps {
 
 /// What a process, and every process it starts, may take.
 struct ProcessLimits {
-  int nice = 0;                                      ///< 0..19, added to turnout's own
-  pipeline::IoClass io = pipeline::IoClass::normal;  ///< its I/O scheduling class
-  std::optional<std::uint64_t> data_bytes;           ///< RLIMIT_DATA of each process; none: no limit
+  pipeline::CpuClass cpu = pipeline::CpuClass::normal;  ///< its CPU scheduling class
+  int nice = 0;                                         ///< 0..19, added to turnout's own
+  pipeline::IoClass io = pipeline::IoClass::normal;     ///< its I/O scheduling class
+  std::optional<std::uint64_t> data_bytes;              ///< RLIMIT_DATA of each process; none: no limit
   int cgroup_procs = -1;  ///< cgroup.procs of the group the process joins before exec; -1: turnout's
 };
 
@@ -30,7 +31,7 @@ struct ResourceUse {
 };
 
 /// The limits `resources` (already merged over turnout's defaults) asks for that this machine
-/// can enforce without cgroups: nice, io and memory. pids and cpu need a cgroup.
+/// can enforce without cgroups: cpu_class, nice, io and memory. pids and cpu need a cgroup.
 ProcessLimits limits_of(const pipeline::Resources& resources);
 
 /// One line for the run log: what of `resources` is in force here and what is not. `group` is

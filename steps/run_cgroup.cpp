@@ -1,6 +1,7 @@
 #include "steps/run_cgroup.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -52,7 +53,8 @@ std::vector<std::pair<std::string, std::string>> cgroup_limits(const pipeline::R
   return {{"cpu.weight", std::to_string(cpu_weight(resources.nice.value_or(0)))},
           {"cpu.max", quota + " " + std::to_string(kCpuPeriod)},
           {"memory.max", number_or_max(resources.memory)},
-          {"pids.max", number_or_max(resources.pids)}};
+          {"pids.max", number_or_max(resources.pids)},
+          {"cpu.idle", resources.cpu_class == pipeline::CpuClass::idle ? "1" : "0"}};
 }
 
 util::Result<std::unique_ptr<RunCgroup>> RunCgroup::create(const std::string& parent,
@@ -69,6 +71,8 @@ RunCgroup::~RunCgroup() {
 
 util::Result<UniqueFd> RunCgroup::enter(const pipeline::Resources& resources) {
   for (const auto& [name, value] : cgroup_limits(resources)) {
+    // cpu.idle came with Linux 5.15; before it, each process's SCHED_IDLE is what there is.
+    if (name == "cpu.idle" && ::access((dir_ + "/" + name).c_str(), F_OK) != 0) continue;
     if (auto written = util::write_cgroup_file(dir_, name, value); !written) return written.error();
   }
   const std::string procs = dir_ + "/cgroup.procs";

@@ -36,7 +36,8 @@ const CgroupIsolation& machine_cgroup_isolation();
 
 /// The interface files and values a step's group gets for `resources`, in the order written:
 /// cpu.weight (the kernel's weight of `nice`, 100 at nice 0), cpu.max, memory.max, pids.max
-/// ("max" for what is not limited).
+/// ("max" for what is not limited), cpu.idle (1 for cpu_class idle: the group as a whole yields
+/// to the agent's, as each of its processes does inside it).
 std::vector<std::pair<std::string, std::string>> cgroup_limits(const pipeline::Resources& resources);
 
 /// A run's group, PARENT/run-ID, removed (once empty) when this goes.

@@ -986,7 +986,7 @@ TEST_CASE("loader reads resources at every level and checks each value", "[unit]
 resources: { nice: 12, memory: 2G }
 stages:
   - name: build
-    resources: { io: idle, cpu: 150%, pids: 512 }
+    resources: { io: idle, cpu: 150%, pids: 512, cpu_class: normal }
     steps:
       - { run: make, resources: { memory: 512Mi, nice: 0 } }
 )");
@@ -999,6 +999,8 @@ stages:
   CHECK(stage.resources.io == turnout::pipeline::IoClass::idle);
   CHECK(stage.resources.cpu_percent == 150);
   CHECK(stage.resources.pids == 512);
+  CHECK(stage.resources.cpu_class == turnout::pipeline::CpuClass::normal);
+  CHECK_FALSE(pipeline.resources.cpu_class.has_value());
   const auto& step = stage.steps[0].resources;
   CHECK(step.memory == 512ull << 20);
   CHECK(step.nice == 0);
@@ -1006,11 +1008,16 @@ stages:
   CHECK(merged.nice == 0);
   CHECK(merged.memory == 512ull << 20);
   CHECK(merged.io == turnout::pipeline::IoClass::idle);
+  CHECK(merged.cpu_class == turnout::pipeline::CpuClass::normal);
+  const auto defaults = turnout::pipeline::Resources{}.within(turnout::pipeline::default_resources());
+  CHECK(defaults.cpu_class == turnout::pipeline::CpuClass::idle);
 
   const std::string head =
       "name: r\nstages:\n  - name: b\n    steps:\n      - run: make\n        resources: ";
   check_only_error(head + "{ nice: 20 }\n", 6, 28, "nice");
   check_only_error(head + "{ io: ilde }\n", 6, 26, "unknown io 'ilde' (did you mean 'idle'?)");
+  check_only_error(head + "{ cpu_class: idel }\n", 6, 33,
+                   "unknown cpu_class 'idel' (did you mean 'idle'?) (expected idle or normal)");
   check_only_error(head + "{ memory: 2X }\n", 6, 30, "bad memory '2X' (a size such as 512M or 2G)");
   check_only_error(head + "{ memory: 10K }\n", 6, 30, "memory 10K is too small (at least 1M)");
   check_only_error(head + "{ cpu: 150 }\n", 6, 27, "bad cpu '150'");

@@ -71,8 +71,11 @@ std::string unified_group(const std::string& pid = "self") {
 TEST_CASE("run cgroup: a step's resources become cpu.weight, cpu.max, memory.max and pids.max",
           "[unit][steps][resources]") {
   using Files = std::vector<std::pair<std::string, std::string>>;
-  CHECK(steps::cgroup_limits(pipeline::default_resources()) ==
-        Files{{"cpu.weight", "11"}, {"cpu.max", "max 100000"}, {"memory.max", "max"}, {"pids.max", "max"}});
+  CHECK(steps::cgroup_limits(pipeline::default_resources()) == Files{{"cpu.weight", "11"},
+                                                                     {"cpu.max", "max 100000"},
+                                                                     {"memory.max", "max"},
+                                                                     {"pids.max", "max"},
+                                                                     {"cpu.idle", "1"}});
   pipeline::Resources tuned;
   tuned.nice = 0;
   tuned.cpu_percent = 150;
@@ -81,7 +84,8 @@ TEST_CASE("run cgroup: a step's resources become cpu.weight, cpu.max, memory.max
   CHECK(steps::cgroup_limits(tuned) == Files{{"cpu.weight", "100"},
                                              {"cpu.max", "150000 100000"},
                                              {"memory.max", "2147483648"},
-                                             {"pids.max", "512"}});
+                                             {"pids.max", "512"},
+                                             {"cpu.idle", "0"}});
   tuned.nice = 19;
   CHECK(steps::cgroup_limits(tuned).front() == std::pair<std::string, std::string>{"cpu.weight", "1"});
 }
@@ -92,12 +96,13 @@ TEST_CASE("run cgroup: the run log's isolation line names the group, or why ther
   resources.memory = 2ull << 30;
   resources.pids = 512;
   CHECK(steps::describe_isolation(resources, "", "no cgroup2 file system is mounted") ==
-        "isolation: steps run at nice 10, io best-effort, memory 2G per process (RLIMIT_DATA); pids and cpu "
+        "isolation: steps run at cpu class idle, nice 10, io best-effort, memory 2G per process "
+        "(RLIMIT_DATA); pids and cpu "
         "are "
         "not enforced; no cgroup: no cgroup2 file system is mounted");
   CHECK(steps::describe_isolation(resources, "/sys/fs/cgroup/turnout/run-7", "") ==
-        "isolation: steps run at nice 10, io best-effort, in the run's cgroup v2 group "
-        "/sys/fs/cgroup/turnout/run-7 (memory.max 2G, pids.max 512, cpu.weight of nice 10)");
+        "isolation: steps run at cpu class idle, nice 10, io best-effort, in the run's cgroup v2 group "
+        "/sys/fs/cgroup/turnout/run-7 (memory.max 2G, pids.max 512, cpu.idle, cpu.weight of nice 10)");
 }
 
 TEST_CASE("run cgroup (fake tree): a run's steps write their limits and join the run's group before exec",
@@ -111,6 +116,7 @@ TEST_CASE("run cgroup (fake tree): a run's steps write their limits and join the
   const std::string dir = group.value()->dir();
   CHECK(dir == isolation.parent + "/run-7");
   fake.write("mnt/turnout.service/run-7/cgroup.procs", "");  // the kernel makes it with the group
+  fake.write("mnt/turnout.service/run-7/cpu.idle", "0");     // and this since Linux 5.15
 
   test::TempDir workspace;
   Lines lines;
@@ -131,6 +137,7 @@ stages:
   CHECK(test::read_file(dir + "/pids.max") == "100");
   CHECK(test::read_file(dir + "/cpu.max") == "50000 100000");
   CHECK(test::read_file(dir + "/cpu.weight") == "11");
+  CHECK(test::read_file(dir + "/cpu.idle") == "1");
 }
 
 TEST_CASE("run cgroup (fake tree): a step's pressure is its group's, from the step's start to its end",

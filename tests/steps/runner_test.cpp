@@ -263,7 +263,8 @@ stages:
 TEST_CASE("a step and all it starts run at a lower CPU and I/O priority, as resources: says",
           "[unit][steps][runner][resources]") {
   Harness h;
-  // Field 19 of /proc/PID/stat is the nice value; the background job is a grandchild.
+  // Fields 19 and 41 of /proc/PID/stat are the nice value and the scheduling policy (5 is
+  // SCHED_IDLE, 0 SCHED_OTHER); the background job is a grandchild.
   const auto result = h.run(R"yaml(
 name: priorities
 stages:
@@ -271,14 +272,16 @@ stages:
     steps:
       - name: defaults
         run: |
-          sleep 5 & echo "child $(cut -d' ' -f19 /proc/$!/stat)"; kill $!
-          echo "step $(cut -d' ' -f19 /proc/$$/stat)"
+          sleep 5 & echo "child $(cut -d' ' -f19,41 /proc/$!/stat)"; kill $!
+          echo "step $(cut -d' ' -f19,41 /proc/$$/stat)"
           ionice -p $$
   - name: tuned
     resources: { nice: 15, io: idle }
     steps:
       - { name: stage-wide, run: 'cut -d" " -f19 /proc/$$/stat; ionice -p $$' }
-      - { name: own, resources: { nice: 3, io: normal }, run: 'cut -d" " -f19 /proc/$$/stat' }
+      - name: own
+        resources: { nice: 3, io: normal, cpu_class: normal }
+        run: 'cut -d" " -f19,41 /proc/$$/stat'
 )yaml");
   INFO(result.stages[0].steps[0].reason);
   REQUIRE(result.status == Status::succeeded);
@@ -286,8 +289,9 @@ stages:
   const auto niced = [](int added) {
     return std::to_string(std::min(19, ::getpriority(PRIO_PROCESS, 0) + added));
   };
-  CHECK(h.recorder.lines == std::vector<std::string>{"child " + niced(10), "step " + niced(10),
-                                                     "best-effort: prio 7", niced(15), "idle", niced(3)});
+  CHECK(h.recorder.lines == std::vector<std::string>{"child " + niced(10) + " 5", "step " + niced(10) + " 5",
+                                                     "best-effort: prio 7", niced(15), "idle",
+                                                     niced(3) + " 0"});
   // What the kernel accounted for each step's processes.
   REQUIRE(result.stages[0].steps[0].usage.has_value());
   CHECK(result.stages[0].steps[0].usage->peak_memory_bytes > 0);

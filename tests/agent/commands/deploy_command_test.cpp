@@ -30,12 +30,13 @@ using namespace turnout::test;
 
 namespace {
 
-// Field 19 of /proc/PID/stat, the nice value (the fields after the command's closing parenthesis).
-std::string nice_of(int pid) {
+// Field `number` of /proc/PID/stat (counting the fields after the command's closing parenthesis
+// from 3): 19 is the nice value, 41 the scheduling policy.
+std::string stat_field(int pid, int number) {
   const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
   std::istringstream fields(stat.substr(stat.rfind(')') + 2));
   std::string field;
-  for (int index = 3; index <= 19 && fields >> field; ++index) {
+  for (int index = 3; index <= number && fields >> field; ++index) {
   }
   return field;
 }
@@ -78,7 +79,9 @@ TEST_CASE("deploy: turnout run deploys, deploy status reads it back, rollback an
   CHECK(app->getObject("live")->getValue<bool>("healthy"));
   CHECK(app->getObject("live")->getValue<int>("port") == site.green);
   // Slots serve production: they keep the agent's priority, whatever the steps of the run had.
-  CHECK(nice_of(app->getObject("live")->getValue<int>("pid")) == nice_of(::getpid()));
+  const int live_pid = app->getObject("live")->getValue<int>("pid");
+  CHECK(stat_field(live_pid, 19) == stat_field(::getpid(), 19));
+  CHECK(stat_field(live_pid, 41) == "0");  // SCHED_OTHER, not the steps' SCHED_IDLE
   CHECK(app->getValue<int>("proxy_port") == site.green);
   CHECK(app->getObject("idle")->getValue<bool>("alive"));
   CHECK_FALSE(app->has("unfinished_deploy"));

@@ -113,7 +113,9 @@ TEST_CASE("logs prints a run's log with stage and step markers", "[integration][
   CHECK_THAT(logs.out, Catch::Contains(" <-- step version succeeded"));
   CHECK_THAT(logs.out, Catch::Contains(" === run succeeded"));
   // What is in force once, and what each step's processes used.
-  CHECK_THAT(logs.out, Catch::Contains(" --- isolation: steps run at nice 10, io best-effort; no cgroup: "));
+  CHECK_THAT(
+      logs.out,
+      Catch::Contains(" --- isolation: steps run at cpu class idle, nice 10, io best-effort; no cgroup: "));
   // With PSI in the kernel, what the machine stalled on while the step ran, said to be the machine's.
   const std::string stalls =
       std::filesystem::exists("/proc/pressure/cpu")
