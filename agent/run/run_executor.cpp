@@ -14,6 +14,7 @@
 #include "steps/process_limits.h"
 #include "steps/run_cgroup.h"
 #include "steps/runner.h"
+#include "util/idle_thread.h"
 #include "util/strings.h"
 
 extern char** environ;
@@ -266,7 +267,10 @@ RunOutcome RunExecutor::execute(const RunRequest& request, const steps::CancelTo
 
 RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& request, RunControl& control,
                                         RunQueue& queue) {
-  auto opened = RunLog::create(run_log_path(data_dir_, run.id));
+  // Before its steps, a run's own work (its log's file, the fetch and checkout) yields to the
+  // agent's intake and the slots, as the steps do: under a flood of pushes whose runs fail at
+  // the fetch, it took more CPU than the intake itself (BENCHMARKS.md, "Webhook intake").
+  auto opened = util::on_idle_thread([&] { return RunLog::create(run_log_path(data_dir_, run.id)); });
   if (!opened) return without_log(store_, run.id, opened.error().message);
   const auto& log = opened.value();
   // Nothing of this run may end without its reason in the log and the store.
@@ -277,7 +281,7 @@ RunOutcome RunExecutor::execute_claimed(const RunRecord& run, const RunRequest& 
     return outcome;
   };
   Prepared prepared;
-  if (auto fetched = sync_remote(data_dir_, request, prepared))
+  if (auto fetched = util::on_idle_thread([&] { return sync_remote(data_dir_, request, prepared); }))
     return end_early(RunStatus::error, fetched->message);
   // A branch's head asked for by hand (turnout trigger): from now on the run is of this commit.
   if (run.sha.empty()) {
