@@ -43,35 +43,34 @@ bool is_unit_tail(std::string_view tail) {
   return lower.empty() || lower == "i" || lower == "ib" || lower == "b";
 }
 
+// The name `value` has in `names`; "normal" for one it lacks (every class has a normal).
+template <typename Value, std::size_t N>
+const char* name_in(const std::array<std::pair<Value, const char*>, N>& names, Value value) {
+  for (const auto& [known, name] : names) {
+    if (known == value) return name;
+  }
+  return "normal";
+}
+
+// The value named `text` in `names`; nullopt for a name it lacks.
+template <typename Value, std::size_t N>
+std::optional<Value> value_in(const std::array<std::pair<Value, const char*>, N>& names,
+                              std::string_view text) {
+  for (const auto& [value, name] : names) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-const char* to_string(IoClass io) {
-  for (const auto& [value, name] : kIoNames) {
-    if (value == io) return name;
-  }
-  return "normal";
-}
+const char* to_string(IoClass io) { return name_in(kIoNames, io); }
 
-std::optional<IoClass> parse_io_class(std::string_view text) {
-  for (const auto& [value, name] : kIoNames) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
-}
+std::optional<IoClass> parse_io_class(std::string_view text) { return value_in(kIoNames, text); }
 
-const char* to_string(CpuClass cpu) {
-  for (const auto& [value, name] : kCpuNames) {
-    if (value == cpu) return name;
-  }
-  return "normal";
-}
+const char* to_string(CpuClass cpu) { return name_in(kCpuNames, cpu); }
 
-std::optional<CpuClass> parse_cpu_class(std::string_view text) {
-  for (const auto& [value, name] : kCpuNames) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
-}
+std::optional<CpuClass> parse_cpu_class(std::string_view text) { return value_in(kCpuNames, text); }
 
 Resources Resources::within(const Resources& outer) const {
   Resources merged = *this;
@@ -86,9 +85,9 @@ Resources Resources::within(const Resources& outer) const {
 
 Resources default_resources() {
   Resources defaults;
-  // SCHED_IDLE rather than a nice value alone: a woken slot or agent thread takes the CPU from
-  // a step at once, where nice 10 still leaves it a time slice to wait out (bench/isolation:
-  // the app's p99 during a build, 7.0x idle at nice 10).
+  // SCHED_IDLE rather than a nice value alone: at nice 10 a compiling run still took so much
+  // CPU from the agent that its intake under a flood fell to 1.25x webhook's; in the idle class
+  // it is 1.9-2.4x (bench/isolation, BENCHMARKS.md "Builds beside the live app").
   defaults.cpu_class = CpuClass::idle;
   defaults.nice = 10;
   defaults.io = IoClass::best_effort;

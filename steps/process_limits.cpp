@@ -51,7 +51,7 @@ int ioprio_of(pipeline::IoClass io) {
   const ProcessLimits& limits = spawn.limits;
   // Lowering one's own priority needs no privilege; a failure here would leave the step at
   // turnout's priority, so it is refused rather than run unlimited.
-  const sched_param no_priority{};  // SCHED_IDLE takes none; nice still orders idle processes
+  const sched_param no_priority{};  // SCHED_IDLE takes none (nor does the kernel weigh nice there)
   if (limits.cpu == pipeline::CpuClass::idle && ::sched_setscheduler(0, SCHED_IDLE, &no_priority) != 0)
     fail_child(report);
   if (limits.nice > 0 && ::setpriority(PRIO_PROCESS, 0, ::getpriority(PRIO_PROCESS, 0) + limits.nice) != 0)
