@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <system_error>
 
 namespace turnout::util {
 
@@ -24,12 +25,26 @@ bool WorkPool::push(std::function<void()> job, bool bounded) {
     jobs_.push_back(std::move(job));
     // Every started thread that runs no job takes one of the queued jobs; a job left over gets
     // a new thread while there may be more.
-    if (jobs_.size() > threads_.size() - busy_ && threads_.size() < size_) {
-      threads_.emplace_back([this] { work(); });
-      ::pthread_setname_np(threads_.back().native_handle(), thread_name_.c_str());
+    if (jobs_.size() > threads_.size() - busy_ && threads_.size() < size_ && !start_thread()) {
+      // With no thread at all, nothing would ever run the job: it is refused, as when full.
+      // Otherwise a started thread takes it once free.
+      if (threads_.empty()) {
+        jobs_.pop_back();
+        return false;
+      }
     }
   }
   ready_.notify_one();
+  return true;
+}
+
+bool WorkPool::start_thread() {
+  try {
+    threads_.emplace_back([this] { work(); });
+  } catch (const std::system_error&) {  // the process's or user's thread limit, or no memory
+    return false;
+  }
+  ::pthread_setname_np(threads_.back().native_handle(), thread_name_.c_str());
   return true;
 }
 

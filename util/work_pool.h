@@ -30,9 +30,11 @@ class WorkPool {
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;
 
-  /// Queues a new job; false (and `job` dropped) when max_waiting jobs already wait, or after stop().
+  /// Queues a new job; false (and `job` dropped) when max_waiting jobs already wait, after stop(),
+  /// or when no thread has started and none can be.
   bool try_submit(std::function<void()> job);
-  /// Queues a job that continues one already admitted: not bounded by max_waiting. False after stop().
+  /// Queues a job that continues one already admitted: not bounded by max_waiting. False after
+  /// stop(), or when no thread has started and none can be.
   bool submit(std::function<void()> job);
   /// Jobs waiting for a thread now.
   std::size_t waiting() const;
@@ -43,6 +45,8 @@ class WorkPool {
 
  private:
   bool push(std::function<void()> job, bool bounded);
+  /// Starts one more thread, under the lock; false when the system refused it.
+  bool start_thread();
   void work();
 
   mutable std::mutex mutex_;
