@@ -1,11 +1,11 @@
 // A real `turnout serve` besieged over loopback: slow clients (one byte every 5 s) and a crowd of
 // idle keep-alive connections, coming from other loopback addresses, while signed pushes from
 // 127.0.0.1 must each get their 202 within a second. The agent's memory is read from /proc.
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,16 +66,16 @@ TEST_CASE("serve: 200 slow clients do not keep a signed push from its 202 within
     slow.push_back(std::make_unique<RawClient>(server.port, "127.0.0.2"));
     slow.back()->send("P");
   }
-  std::atomic<bool> done{false};
-  std::thread trickle([&] {
-    for (int round = 0; !done; ++round) {
-      for (int tick = 0; tick < 50 && !done; ++tick)
+  // A jthread: should the pushes throw, it is stopped and joined before the clients go.
+  std::jthread trickle([&](const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      for (int tick = 0; tick < 50 && !stop.stop_requested(); ++tick)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       for (auto& client : slow) client->send("O");
     }
   });
   const auto pushes = push_meanwhile(server, sha, "slowloris", 24, std::chrono::milliseconds(500));
-  done = true;
+  trickle.request_stop();
   trickle.join();
 
   INFO("the slowest 202 took " << pushes.slowest_ms << " ms");
