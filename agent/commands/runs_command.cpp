@@ -58,18 +58,32 @@ std::string duration_of(const RunRecord& run) {
   return util::format_duration(std::chrono::duration_cast<util::Duration>(*end - *start));
 }
 
+// The run's steps' CPU time together and the largest peak memory of one, as `turnout logs`
+// writes them on each step's end line; "-" for what no step recorded.
+std::string cpu_of(const RunRecord& run) {
+  const auto& cpu = run.resources.cpu_ms;
+  return cpu ? util::format_duration(util::Duration(*cpu)) : "-";
+}
+
+std::string memory_of(const RunRecord& run) {
+  constexpr std::int64_t kMiB = 1024 * 1024;
+  const auto& peak = run.resources.peak_memory_bytes;
+  return peak ? std::to_string((*peak + kMiB / 2) / kMiB) + "M" : "-";
+}
+
 void print_table(const std::vector<RunRecord>& runs) {
   const bool color = util::wants_color(stdout);
-  std::printf("%-6s %-10s %-24s %-14s %-16s %-12s %-10s %-24s %-8s %s\n", "ID", "STATUS", "REPO", "PIPELINE",
-              "BRANCH", "SHA", "TRIGGER", "QUEUED", "TOOK", "REASON");
+  std::printf("%-6s %-10s %-24s %-14s %-16s %-12s %-10s %-24s %-8s %-8s %-6s %s\n", "ID", "STATUS", "REPO",
+              "PIPELINE", "BRANCH", "SHA", "TRIGGER", "QUEUED", "TOOK", "CPU", "MEMORY", "REASON");
   for (const auto& run : runs) {
     // Padded before it is painted: escape codes have no width.
     char status[16];
     std::snprintf(status, sizeof(status), "%-10s", to_string(run.status));
-    std::printf("%-6lld %s %-24s %-14s %-16s %-12s %-10s %-24s %-8s %s\n", static_cast<long long>(run.id),
-                util::paint(color, status_color(run.status), status).c_str(), repo_of(run).c_str(),
-                run.pipeline.c_str(), run.branch.c_str(), run.sha.substr(0, 12).c_str(),
-                to_string(run.trigger), run.queued_at.c_str(), duration_of(run).c_str(), run.reason.c_str());
+    std::printf("%-6lld %s %-24s %-14s %-16s %-12s %-10s %-24s %-8s %-8s %-6s %s\n",
+                static_cast<long long>(run.id), util::paint(color, status_color(run.status), status).c_str(),
+                repo_of(run).c_str(), run.pipeline.c_str(), run.branch.c_str(), run.sha.substr(0, 12).c_str(),
+                to_string(run.trigger), run.queued_at.c_str(), duration_of(run).c_str(), cpu_of(run).c_str(),
+                memory_of(run).c_str(), run.reason.c_str());
   }
 }
 

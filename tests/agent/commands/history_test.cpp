@@ -165,6 +165,10 @@ TEST_CASE("runs lists newest first and honours --limit", "[integration][cli][his
   CHECK_THAT(table.out, Catch::StartsWith("ID "));
   CHECK(table.out.find("\n3 ") < table.out.find("\n2 "));
   CHECK(table.out.find("\n1 ") == std::string::npos);
+  // What each run's steps used, after how long it took: CPU time, then the largest peak memory.
+  CHECK_THAT(table.out, Catch::Matches(R"(ID +STATUS .* TOOK +CPU +MEMORY +REASON\n[\s\S]*)"));
+  CHECK_THAT(table.out,
+             Catch::Matches(R"([\s\S]*\n3 +succeeded .* \d+(ms|\.\ds) +\d+(ms|\.\ds) +\d+M +\n[\s\S]*)"));
 }
 
 TEST_CASE("bad history input gets one line, exit 2, and records nothing", "[integration][cli][history]") {
