@@ -102,4 +102,9 @@ std::string escape_control_characters(std::string_view text) {
   return out;
 }
 
+std::string format_mebibytes(std::uint64_t bytes) {
+  constexpr std::uint64_t kMiB = 1024 * 1024;
+  return std::to_string((bytes + kMiB / 2) / kMiB) + "M";
+}
+
 }  // namespace turnout::util

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ std::size_t first_control_character(std::string_view text);
 /// `text` with each control character written as an escape (`\n`, `\t`, `\r`, else `\xNN`) and
 /// a backslash doubled: one line of plain text, whatever a client sent.
 std::string escape_control_characters(std::string_view text);
+
+/// `bytes` in whole mebibytes, rounded to the nearest, as step usage is shown: `812M`.
+std::string format_mebibytes(std::uint64_t bytes);
 
 /// True when `text` matches the shell-style glob `pattern` (`*`, `?`, `[...]`), as fnmatch(3).
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -66,9 +66,8 @@ std::string cpu_of(const RunRecord& run) {
 }
 
 std::string memory_of(const RunRecord& run) {
-  constexpr std::int64_t kMiB = 1024 * 1024;
   const auto& peak = run.resources.peak_memory_bytes;
-  return peak ? std::to_string((*peak + kMiB / 2) / kMiB) + "M" : "-";
+  return peak ? util::format_mebibytes(static_cast<std::uint64_t>(*peak)) : "-";
 }
 
 void print_table(const std::vector<RunRecord>& runs) {

@@ -9,8 +9,6 @@
 
 namespace turnout::agent {
 
-namespace {
-
 using namespace std::chrono;
 
 std::string span_text(milliseconds span) {
@@ -22,8 +20,6 @@ std::string span_text(milliseconds span) {
   if (s < 86400) return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
   return std::to_string(s / 86400) + " d " + std::to_string(s % 86400 / 3600) + " h";
 }
-
-}  // namespace
 
 std::string time_ago(const std::string& time, system_clock::time_point now) {
   if (time.empty()) return "";

@@ -18,6 +18,9 @@ namespace turnout::agent {
 /// "4 d ago"; "" for "", `time` itself when it cannot be read.
 std::string time_ago(const std::string& time, std::chrono::system_clock::time_point now);
 
+/// A span as pages show one: "850 ms", "12 s", "3 min 4 s", "2 h 5 min", "4 d 2 h".
+std::string span_text(std::chrono::milliseconds span);
+
 /// From `start` to `end` (ISO-8601 UTC; "" end: now): "850 ms", "12 s", "3 min 4 s", "2 h 5 min";
 /// "" when `start` is "".
 std::string duration_text(const std::string& start, const std::string& end,

@@ -7,6 +7,7 @@
 #include "agent/dashboard/page_values.h"
 #include "agent/dashboard/pages.h"
 #include "agent/run/run_log.h"
+#include "util/strings.h"
 
 namespace turnout::agent {
 
@@ -49,6 +50,13 @@ PageData step_row(const StepRecord& step, system_clock::time_point now) {
   // A step that succeeded has nothing to explain ("exited 0" says what its exit code does).
   row.set("reason", text(step.status == steps::Status::succeeded ? "" : step.reason));
   row.set("duration", text(duration_text(step.started_at, step.finished_at, now)));
+  // What its processes used, as the step's end line in the log says it.
+  std::vector<std::string> usage;
+  if (step.cpu_ms) usage.push_back("cpu " + span_text(std::chrono::milliseconds(*step.cpu_ms)));
+  if (step.peak_memory_bytes)
+    usage.push_back("peak memory " +
+                    util::format_mebibytes(static_cast<std::uint64_t>(*step.peak_memory_bytes)));
+  row.set("usage", text(util::join(usage, ", ")));
   return row;
 }
 

@@ -1,5 +1,6 @@
 #include "agent/run/run_log.h"
 
+#include "util/strings.h"
 #include "util/utc_time.h"
 
 #include <fcntl.h>
@@ -139,9 +140,8 @@ void RunLog::log_line(const steps::LogLine& line) {
 void RunLog::step_finished(const pipeline::Stage&, const steps::StepResult& result) {
   std::string text = "step " + result.name + " " + outcome(result.status, result.duration, result.reason);
   if (result.usage) {
-    constexpr std::uint64_t kMiB = 1024 * 1024;
     text += " cpu " + util::format_duration(result.usage->cpu) + ", peak memory " +
-            std::to_string((result.usage->peak_memory_bytes + kMiB / 2) / kMiB) + "M";
+            util::format_mebibytes(result.usage->peak_memory_bytes);
   }
   if (result.pressure) text += stall_text(*result.pressure);
   write_marker("<--", text);

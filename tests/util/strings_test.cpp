@@ -32,6 +32,13 @@ TEST_CASE("join puts the separator between parts only", "[unit][util]") {
   CHECK(join({}, ", ").empty());
 }
 
+TEST_CASE("format_mebibytes rounds to the nearest whole MiB", "[unit][util]") {
+  CHECK(turnout::util::format_mebibytes(0) == "0M");
+  CHECK(turnout::util::format_mebibytes(512 * 1024 - 1) == "0M");
+  CHECK(turnout::util::format_mebibytes(512 * 1024) == "1M");
+  CHECK(turnout::util::format_mebibytes(812ull << 20) == "812M");
+}
+
 TEST_CASE("ascii_lower lowers A-Z only, whatever the locale", "[unit][util]") {
   CHECK(turnout::util::ascii_lower("X-GitHub-Delivery") == "x-github-delivery");
   CHECK(turnout::util::ascii_lower("Acme/Cafeteria_9") == "acme/cafeteria_9");

@@ -239,6 +239,8 @@ TEST_CASE("dashboard: bad input is a page with the reason; markup from a push is
   CHECK_THAT(overview.body, !Catch::Contains("\x01"));
   const auto run = get(server, "/runs/" + std::to_string(id));
   CHECK_THAT(run.body, Catch::Contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+  // Each step with what its processes used, as its end line in the log says it.
+  CHECK_THAT(run.body, Catch::Matches(R"([\s\S]*exit 0 · cpu \d+ ms, peak memory \d+M</span>[\s\S]*)"));
   CHECK(send(server, "POST", "/runs/" + std::to_string(id) + "/rerun", "", "csrf=x").status == 403);
 
   const auto bad_status = get(server, "/runs?status=fine");
