@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <algorithm>
 #include <future>
 #include <sstream>
 
@@ -9,12 +10,15 @@ namespace turnout::agent {
 
 namespace {
 
+// The non-empty segments between slashes: every request's path is split once or twice (which
+// thread routes it, then the route), so no stream is built for it.
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> segments;
-  std::stringstream stream(path);
-  std::string segment;
-  while (std::getline(stream, segment, '/')) {
-    if (!segment.empty()) segments.push_back(segment);
+  std::size_t start = 0;
+  while (start < path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    if (end > start) segments.emplace_back(path, start, end - start);
+    start = end + 1;
   }
   return segments;
 }

@@ -30,6 +30,10 @@ TEST_CASE("router: method and path pick the handler, {name} segments are capture
   CHECK(router.route(request("GET", "/api/runs")).body == "list");
   CHECK(router.route(request("GET", "/api/runs/")).body == "list");
   CHECK(router.route(request("GET", "/api/runs/42")).body == "run 42");
+  // Empty segments are no segments: doubled slashes, one at the end, none at the start.
+  CHECK(router.route(request("GET", "//api//runs/42/")).body == "run 42");
+  CHECK(router.route(request("GET", "api/runs/7")).body == "run 7");
+  CHECK(router.route(request("GET", "/")).status == 404);
   auto post = request("POST", "/webhook");
   post.body = "payload";
   const auto answer = router.route(post);
