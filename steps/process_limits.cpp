@@ -4,26 +4,19 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "util/io_priority.h"
+
 namespace turnout::steps {
 
 namespace {
 
-// linux/ioprio.h, which older kernel headers lack.
-constexpr int kIoprioWhoProcess = 1;
-constexpr int kIoprioClassShift = 13;
-constexpr int kIoprioClassBestEffort = 2;
-constexpr int kIoprioClassIdle = 3;
-constexpr int kLowestBestEffortLevel = 7;
-
 int ioprio_of(pipeline::IoClass io) {
-  if (io == pipeline::IoClass::idle) return kIoprioClassIdle << kIoprioClassShift;
-  return (kIoprioClassBestEffort << kIoprioClassShift) | kLowestBestEffortLevel;
+  return io == pipeline::IoClass::idle ? util::kIoPriorityIdle : util::kIoPriorityLowestBestEffort;
 }
 
 // Tells the parent why the child cannot run, then ends it: nothing after a fork in a threaded
@@ -56,8 +49,7 @@ int ioprio_of(pipeline::IoClass io) {
     fail_child(report);
   if (limits.nice > 0 && ::setpriority(PRIO_PROCESS, 0, ::getpriority(PRIO_PROCESS, 0) + limits.nice) != 0)
     fail_child(report);
-  if (limits.io != pipeline::IoClass::normal &&
-      ::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, ioprio_of(limits.io)) != 0)
+  if (limits.io != pipeline::IoClass::normal && !util::set_io_priority(ioprio_of(limits.io)))
     fail_child(report);
   if (limits.data_bytes) {
     const rlimit data{*limits.data_bytes, *limits.data_bytes};

@@ -31,7 +31,7 @@ TEST_CASE("work on an idle thread runs in the idle CPU class and the lowest best
     return Seen{::sched_getscheduler(0), io_priority(), std::this_thread::get_id()};
   });
   CHECK(seen.policy == SCHED_IDLE);
-  CHECK(seen.io == ((2 << 13) | 7));  // best-effort, level 7
+  CHECK(seen.io == ((2 << 13) | 7));  // best-effort, level 7: as ioprio_get(2) encodes it
   CHECK(seen.thread != std::this_thread::get_id());
 
   // The caller, and so what it starts later (a deploy's slots), keeps its own.
