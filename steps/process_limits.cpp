@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
+#include <fstream>
 
+#include "util/batch_slice.h"
 #include "util/io_priority.h"
 
 namespace turnout::steps {
@@ -27,8 +30,35 @@ int ioprio_of(pipeline::IoClass io) {
   ::_exit(127);
 }
 
+// Writes `nice` (0..19) to the scheduling group of the process's own session. The kernel lets
+// an unprivileged process do so once per 100 ms machine-wide (EAGAIN), so a few steps starting
+// together wait their turn; a kernel without autogroups has no such file, and there nothing is
+// to be done. Returns false on any other refusal.
+bool set_session_nice(int nice) {
+  if (nice <= 0) return true;  // a new session's group starts at 0
+  const int fd = ::open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT;
+  const char text[] = {static_cast<char>(nice >= 10 ? '1' : '0'), static_cast<char>('0' + nice % 10)};
+  const timespec pause{0, 10'000'000};
+  ssize_t written = -1;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    written = ::write(fd, text, sizeof text);
+    if (written >= 0 || errno != EAGAIN) break;
+    ::nanosleep(&pause, nullptr);
+  }
+  const int error = errno;
+  ::close(fd);
+  errno = error;
+  return written == static_cast<ssize_t>(sizeof text);
+}
+
 [[noreturn]] void exec_child(const LimitedSpawn& spawn, int report) {
-  ::setpgid(0, 0);
+  // A session of its own: a process group to signal as a whole and, where the kernel has
+  // autogroups, a scheduling group of its own. Sessions (the slots', nginx's, the agent's) are
+  // weighed against each other as groups before the processes within them, so SCHED_IDLE alone
+  // yields only to the processes of the session it is in; the session's nice makes the whole
+  // step yield to the others.
+  if (::setsid() < 0) fail_child(report);
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   sigemptyset(&default_action.sa_mask);
@@ -44,13 +74,19 @@ int ioprio_of(pipeline::IoClass io) {
   const ProcessLimits& limits = spawn.limits;
   // Lowering one's own priority needs no privilege; a failure here would leave the step at
   // turnout's priority, so it is refused rather than run unlimited.
+  // The idle class: since EEVDF a SCHED_IDLE process yields at once only to the processes of
+  // its own group (session or cgroup), and a woken process elsewhere may wait for the next tick.
+  // SCHED_BATCH with the longest slice yields at once to any woken process with the default
+  // slice, wherever it is: that where the kernel keeps the slice (6.12+), else SCHED_IDLE.
   const sched_param no_priority{};  // SCHED_IDLE takes none (nor does the kernel weigh nice there)
-  if (limits.cpu == pipeline::CpuClass::idle && ::sched_setscheduler(0, SCHED_IDLE, &no_priority) != 0)
+  if (limits.cpu == pipeline::CpuClass::idle && !util::set_batch_longest_slice() &&
+      ::sched_setscheduler(0, SCHED_IDLE, &no_priority) != 0)
     fail_child(report);
   if (limits.nice > 0 && ::setpriority(PRIO_PROCESS, 0, ::getpriority(PRIO_PROCESS, 0) + limits.nice) != 0)
     fail_child(report);
   if (limits.io != pipeline::IoClass::normal && !util::set_io_priority(ioprio_of(limits.io)))
     fail_child(report);
+  if (!set_session_nice(limits.session_nice)) fail_child(report);
   if (limits.data_bytes) {
     const rlimit data{*limits.data_bytes, *limits.data_bytes};
     if (::setrlimit(RLIMIT_DATA, &data) != 0) fail_child(report);
@@ -67,17 +103,21 @@ ProcessLimits limits_of(const pipeline::Resources& resources) {
   ProcessLimits limits;
   limits.cpu = resources.cpu_class.value_or(pipeline::CpuClass::normal);
   limits.nice = resources.nice.value_or(0);
+  // The idle class yields all it can within the session; its session yields all it can too.
+  limits.session_nice = limits.cpu == pipeline::CpuClass::idle ? 19 : limits.nice;
   limits.io = resources.io.value_or(pipeline::IoClass::normal);
   limits.data_bytes = resources.memory;
   return limits;
 }
 
 std::string describe_isolation(const pipeline::Resources& resources, const std::string& group,
-                               const std::string& why_not) {
-  std::string line = "isolation: steps run at cpu class " +
-                     std::string(to_string(resources.cpu_class.value_or(pipeline::CpuClass::normal))) +
-                     ", nice " + std::to_string(resources.nice.value_or(0)) + ", io " +
-                     to_string(resources.io.value_or(pipeline::IoClass::normal));
+                               const std::string& why_not, const SchedulerTraits& scheduler) {
+  const auto cpu = resources.cpu_class.value_or(pipeline::CpuClass::normal);
+  std::string line = "isolation: steps run at cpu class " + std::string(to_string(cpu));
+  if (cpu == pipeline::CpuClass::idle)
+    line += scheduler.custom_slices ? " (SCHED_BATCH, 100 ms slices)" : " (SCHED_IDLE)";
+  line += ", nice " + std::to_string(resources.nice.value_or(0)) + ", io " +
+          to_string(resources.io.value_or(pipeline::IoClass::normal));
   if (!group.empty()) {
     line += ", in the run's cgroup v2 group " + group + " (";
     if (resources.memory) line += "memory.max " + pipeline::format_size(*resources.memory) + ", ";
@@ -86,10 +126,22 @@ std::string describe_isolation(const pipeline::Resources& resources, const std::
     if (resources.cpu_class == pipeline::CpuClass::idle) line += "cpu.idle, ";
     return line + "cpu.weight of nice " + std::to_string(resources.nice.value_or(0)) + ")";
   }
+  if (scheduler.autogroups)
+    line += ", in their own session's scheduling group at nice " +
+            std::to_string(limits_of(resources).session_nice);
   if (resources.memory)
     line += ", memory " + pipeline::format_size(*resources.memory) + " per process (RLIMIT_DATA)";
   if (resources.pids || resources.cpu_percent) line += "; pids and cpu are not enforced";
   return line + "; no cgroup: " + why_not;
+}
+
+SchedulerTraits scheduler_traits() {
+  SchedulerTraits traits;
+  std::ifstream sysctl("/proc/sys/kernel/sched_autogroup_enabled");
+  int enabled = 0;
+  traits.autogroups = static_cast<bool>(sysctl >> enabled) && enabled == 1;
+  traits.custom_slices = util::custom_slices_kept();
+  return traits;
 }
 
 pid_t spawn_limited(const LimitedSpawn& spawn) {
@@ -106,8 +158,8 @@ pid_t spawn_limited(const LimitedSpawn& spawn) {
     ::close(report[0]);
     return -fork_error;
   }
-  // Also from here: the caller signals the group at once, maybe before the child ran setpgid.
-  ::setpgid(pid, pid);
+  // No setpgid(pid, pid) from here: it would make setsid fail in the child. The caller cannot
+  // signal the group too early anyway: this returns only once the child has exec'd.
   int child_error = 0;
   ssize_t got = 0;
   do {

@@ -14,8 +14,9 @@
 
 namespace turnout::util {
 
-/// Puts the calling thread (only it) in the kernel's idle CPU class (SCHED_IDLE) and the lowest
-/// level of the best-effort I/O class. Returns false when the kernel refused either.
+/// Puts the calling thread (only it) in the idle CPU class (SCHED_BATCH at nice 19 with the
+/// longest slice where the kernel keeps one, else SCHED_IDLE) and the lowest level of the
+/// best-effort I/O class. Returns false when the kernel refused either.
 bool lower_this_thread();
 
 /// Runs `work` on a new thread lowered by lower_this_thread() and returns what it returned,

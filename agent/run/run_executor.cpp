@@ -190,7 +190,8 @@ RunOutcome run_recorded(const Execution& execution, std::int64_t id, Prepared& p
   const auto group = run_cgroup(context.run_id);
   // Once per run, what a step's `resources:` can and cannot enforce on this machine.
   log.note(steps::describe_isolation(prepared.pipeline.resources.within(pipeline::default_resources()),
-                                     group.group ? group.group->dir() : "", group.why_not));
+                                     group.group ? group.group->dir() : "", group.why_not,
+                                     steps::scheduler_traits()));
   StoreRecorder recorder(execution.store, id);
   std::vector<steps::RunObserver*> observers = execution.observers;
   observers.push_back(&log);

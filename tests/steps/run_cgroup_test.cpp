@@ -95,13 +95,26 @@ TEST_CASE("run cgroup: the run log's isolation line names the group, or why ther
   auto resources = pipeline::default_resources();
   resources.memory = 2ull << 30;
   resources.pids = 512;
-  CHECK(steps::describe_isolation(resources, "", "no cgroup2 file system is mounted") ==
-        "isolation: steps run at cpu class idle, nice 10, io best-effort, memory 2G per process "
-        "(RLIMIT_DATA); pids and cpu "
-        "are "
-        "not enforced; no cgroup: no cgroup2 file system is mounted");
-  CHECK(steps::describe_isolation(resources, "/sys/fs/cgroup/turnout/run-7", "") ==
-        "isolation: steps run at cpu class idle, nice 10, io best-effort, in the run's cgroup v2 group "
+  CHECK(steps::describe_isolation(resources, "", "no cgroup2 file system is mounted", {}) ==
+        "isolation: steps run at cpu class idle (SCHED_IDLE), nice 10, io best-effort, memory 2G per process "
+        "(RLIMIT_DATA); pids and cpu are not enforced; no cgroup: no cgroup2 file system is mounted");
+  // With autogroups, the session's nice: 19 for the idle class, the step's nice for the normal;
+  // with custom slices, the idle class is SCHED_BATCH with the longest.
+  const steps::SchedulerTraits both{true, true};
+  CHECK(steps::describe_isolation(resources, "", "no cgroup2 file system is mounted", both) ==
+        "isolation: steps run at cpu class idle (SCHED_BATCH, 100 ms slices), nice 10, io best-effort, "
+        "in their own session's "
+        "scheduling group at nice 19, memory 2G per process (RLIMIT_DATA); pids and cpu are not "
+        "enforced; no cgroup: no cgroup2 file system is mounted");
+  resources.cpu_class = pipeline::CpuClass::normal;
+  CHECK_THAT(steps::describe_isolation(resources, "", "none", both),
+             Catch::StartsWith("isolation: steps run at cpu class normal, nice 10, io best-effort, in their "
+                               "own session's scheduling group at nice 10, "));
+  resources.cpu_class = pipeline::CpuClass::idle;
+  // In a group, the group's cpu controller weighs the step and autogroups do not apply.
+  CHECK(steps::describe_isolation(resources, "/sys/fs/cgroup/turnout/run-7", "", both) ==
+        "isolation: steps run at cpu class idle (SCHED_BATCH, 100 ms slices), nice 10, io best-effort, in "
+        "the run's cgroup v2 group "
         "/sys/fs/cgroup/turnout/run-7 (memory.max 2G, pids.max 512, cpu.idle, cpu.weight of nice 10)");
 }
 

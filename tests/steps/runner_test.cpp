@@ -7,9 +7,11 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "pipeline/loader.h"
+#include "steps/process_limits.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout;
@@ -264,7 +266,8 @@ TEST_CASE("a step and all it starts run at a lower CPU and I/O priority, as reso
           "[unit][steps][runner][resources]") {
   Harness h;
   // Fields 19 and 41 of /proc/PID/stat are the nice value and the scheduling policy (5 is
-  // SCHED_IDLE, 0 SCHED_OTHER); the background job is a grandchild.
+  // SCHED_IDLE, 3 SCHED_BATCH, 0 SCHED_OTHER); the background job is a grandchild. The idle
+  // class is SCHED_BATCH with 100 ms slices where the kernel keeps a custom slice.
   const auto result = h.run(R"yaml(
 name: priorities
 stages:
@@ -275,6 +278,7 @@ stages:
           sleep 5 & echo "child $(cut -d' ' -f19,41 /proc/$!/stat)"; kill $!
           echo "step $(cut -d' ' -f19,41 /proc/$$/stat)"
           ionice -p $$
+          echo "slice $(sed -n 's/^se.slice *: *//p' /proc/$$/sched)"
   - name: tuned
     resources: { nice: 15, io: idle }
     steps:
@@ -289,12 +293,56 @@ stages:
   const auto niced = [](int added) {
     return std::to_string(std::min(19, ::getpriority(PRIO_PROCESS, 0) + added));
   };
-  CHECK(h.recorder.lines == std::vector<std::string>{"child " + niced(10) + " 5", "step " + niced(10) + " 5",
-                                                     "best-effort: prio 7", niced(15), "idle",
-                                                     niced(3) + " 0"});
+  const bool batch = steps::scheduler_traits().custom_slices;
+  const std::string idle_class = batch ? " 3" : " 5";
+  // /proc/PID/sched shows a fair policy's slice only (none for SCHED_IDLE).
+  const std::string slice = batch ? "slice 100000000" : "slice ";
+  CHECK(h.recorder.lines == std::vector<std::string>{"child " + niced(10) + idle_class,
+                                                     "step " + niced(10) + idle_class, "best-effort: prio 7",
+                                                     slice, niced(15), "idle", niced(3) + " 0"});
   // What the kernel accounted for each step's processes.
   REQUIRE(result.stages[0].steps[0].usage.has_value());
   CHECK(result.stages[0].steps[0].usage->peak_memory_bytes > 0);
+}
+
+TEST_CASE("a step runs in a session of its own, whose scheduling group yields to the other sessions",
+          "[unit][steps][runner][resources]") {
+  // The kernel weighs sessions (autogroups) against each other before the processes within:
+  // without its own session at a high nice, an idle-class build still takes a CPU from a slot,
+  // which is in a session of its own. Field 6 of /proc/PID/stat is the session.
+  if (!std::filesystem::exists("/proc/self/autogroup")) {
+    WARN("skipped: this kernel has no autogroups (/proc/self/autogroup)");
+    return;
+  }
+  Harness h;
+  const auto result = h.run(R"yaml(
+name: sessions
+stages:
+  - name: build
+    steps:
+      - name: defaults
+        run: |
+          sleep 5 & echo "child $(cat /proc/$!/autogroup)"; kill $!
+          echo "step $(cat /proc/$$/autogroup)"
+          [ "$(cut -d' ' -f6 /proc/$$/stat)" = $$ ] && echo "leads its session"
+      - name: normal
+        resources: { cpu_class: normal, nice: 4 }
+        run: 'cut -d" " -f2- /proc/$$/autogroup'
+)yaml");
+  INFO(result.stages[0].steps[0].reason);
+  REQUIRE(result.status == Status::succeeded);
+  REQUIRE(h.recorder.lines.size() == 4);
+  // "/autogroup-N nice 19", the same group for the step and its background job.
+  const std::string step_group = h.recorder.lines[1].substr(5);
+  CHECK_THAT(step_group, Catch::Matches("/autogroup-\\d+ nice 19"));
+  CHECK(h.recorder.lines[0] == "child " + step_group);
+  CHECK(h.recorder.lines[2] == "leads its session");
+  CHECK(h.recorder.lines[3] == "nice 4");
+  // Not this process's group: the step's is new.
+  std::ifstream own("/proc/self/autogroup");
+  std::string own_group;
+  std::getline(own, own_group);
+  CHECK(own_group.substr(0, own_group.find(' ')) != step_group.substr(0, step_group.find(' ')));
 }
 
 TEST_CASE("a step over its memory limit fails saying so, and leaves no process",

@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include "util/batch_slice.h"
 
 namespace {
 
@@ -20,17 +23,28 @@ TEST_CASE("work on an idle thread runs in the idle CPU class and the lowest best
           "[unit][util]") {
   const int caller_policy = ::sched_getscheduler(0);
   const long caller_io = io_priority();
-  REQUIRE(caller_policy != SCHED_IDLE);  // a test run lowered itself could not tell the difference
+  REQUIRE(caller_policy == SCHED_OTHER);  // a test run lowered itself could not tell the difference
 
   struct Seen {
     int policy;
+    int nice;
+    std::uint64_t slice;
     long io;
     std::thread::id thread;
   };
   const auto seen = turnout::util::on_idle_thread([] {
-    return Seen{::sched_getscheduler(0), io_priority(), std::this_thread::get_id()};
+    turnout::util::SchedAttr attr;  // on failure its zeros fail the checks below
+    ::syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0);
+    return Seen{::sched_getscheduler(0), attr.nice, attr.runtime, io_priority(), std::this_thread::get_id()};
   });
-  CHECK(seen.policy == SCHED_IDLE);
+  // Where the kernel keeps a custom slice: SCHED_BATCH at nice 19 with the longest; else SCHED_IDLE.
+  if (turnout::util::custom_slices_kept()) {
+    CHECK(seen.policy == SCHED_BATCH);
+    CHECK(seen.nice == 19);
+    CHECK(seen.slice == turnout::util::kLongestSlice);
+  } else {
+    CHECK(seen.policy == SCHED_IDLE);
+  }
   CHECK(seen.io == ((2 << 13) | 7));  // best-effort, level 7: as ioprio_get(2) encodes it
   CHECK(seen.thread != std::this_thread::get_id());
 

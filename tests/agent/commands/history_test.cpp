@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agent/store/store.h"
+#include "steps/process_limits.h"
 #include "tests/support/command.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/temp_dir.h"
@@ -113,9 +114,12 @@ TEST_CASE("logs prints a run's log with stage and step markers", "[integration][
   CHECK_THAT(logs.out, Catch::Contains(" <-- step version succeeded"));
   CHECK_THAT(logs.out, Catch::Contains(" === run succeeded"));
   // What is in force once, and what each step's processes used.
-  CHECK_THAT(
-      logs.out,
-      Catch::Contains(" --- isolation: steps run at cpu class idle, nice 10, io best-effort; no cgroup: "));
+  const auto scheduler = turnout::steps::scheduler_traits();
+  const std::string idle = scheduler.custom_slices ? " (SCHED_BATCH, 100 ms slices)" : " (SCHED_IDLE)";
+  const std::string session =
+      scheduler.autogroups ? ", in their own session's scheduling group at nice 19" : "";
+  CHECK_THAT(logs.out, Catch::Contains(" --- isolation: steps run at cpu class idle" + idle +
+                                       ", nice 10, io best-effort" + session + "; no cgroup: "));
   // With PSI in the kernel, what the machine stalled on while the step ran, said to be the machine's.
   const std::string stalls =
       std::filesystem::exists("/proc/pressure/cpu")
