@@ -74,14 +74,8 @@ bool set_session_nice(int nice) {
   const ProcessLimits& limits = spawn.limits;
   // Lowering one's own priority needs no privilege; a failure here would leave the step at
   // turnout's priority, so it is refused rather than run unlimited.
-  // The idle class: since EEVDF a SCHED_IDLE process yields at once only to the processes of
-  // its own group (session or cgroup), and a woken process elsewhere may wait for the next tick.
-  // SCHED_BATCH with the longest slice yields at once to any woken process with the default
-  // slice, wherever it is: that where the kernel keeps the slice (6.12+), else SCHED_IDLE.
-  const sched_param no_priority{};  // SCHED_IDLE takes none (nor does the kernel weigh nice there)
-  if (limits.cpu == pipeline::CpuClass::idle && !util::set_batch_longest_slice() &&
-      ::sched_setscheduler(0, SCHED_IDLE, &no_priority) != 0)
-    fail_child(report);
+  // The idle class yields at once to a woken process of any session or cgroup (util/batch_slice).
+  if (limits.cpu == pipeline::CpuClass::idle && !util::set_idle_class()) fail_child(report);
   if (limits.nice > 0 && ::setpriority(PRIO_PROCESS, 0, ::getpriority(PRIO_PROCESS, 0) + limits.nice) != 0)
     fail_child(report);
   if (limits.io != pipeline::IoClass::normal && !util::set_io_priority(ioprio_of(limits.io)))

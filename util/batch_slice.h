@@ -46,6 +46,15 @@ inline bool set_batch_longest_slice() {
   return kept.runtime == kLongestSlice;
 }
 
+/// Puts the calling thread in the idle CPU class: SCHED_BATCH with the longest slice where the
+/// kernel keeps one, else SCHED_IDLE (since EEVDF a SCHED_IDLE thread yields at once only within
+/// its own group; the slice makes it yield to any woken thread with the default one). Only
+/// system calls: safe between fork and exec. False when the kernel refused both.
+inline bool set_idle_class() {
+  const sched_param no_priority{};  // SCHED_IDLE takes none
+  return set_batch_longest_slice() || ::sched_setscheduler(0, SCHED_IDLE, &no_priority) == 0;
+}
+
 /// Whether this kernel keeps a custom slice: probed once, on a short-lived thread of its own
 /// (a thread's policy is its own, so nothing else changes). False when no thread can start.
 bool custom_slices_kept();

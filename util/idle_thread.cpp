@@ -1,6 +1,5 @@
 #include "util/idle_thread.h"
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -15,11 +14,9 @@ bool lower_this_thread() {
   // slice the thread is SCHED_BATCH at nice 19 with the longest slice, which any woken process
   // with the default slice preempts, a slot's included. PRIO_PROCESS with a thread id: only it.
   const bool niced = ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19) == 0;
-  const sched_param no_priority{};
-  const bool cpu =
-      (niced && set_batch_longest_slice()) || ::sched_setscheduler(0, SCHED_IDLE, &no_priority) == 0;
+  const bool cpu = set_idle_class();  // after the nice, which SCHED_BATCH keeps
   const bool io = set_io_priority(kIoPriorityLowestBestEffort);
-  return cpu && io;
+  return niced && cpu && io;
 }
 
 }  // namespace turnout::util
