@@ -106,23 +106,23 @@ ProcessLimits limits_of(const pipeline::Resources& resources) {
 
 std::string describe_isolation(const pipeline::Resources& resources, const std::string& group,
                                const std::string& why_not, const SchedulerTraits& scheduler) {
-  const auto cpu = resources.cpu_class.value_or(pipeline::CpuClass::normal);
-  std::string line = "isolation: steps run at cpu class " + std::string(to_string(cpu));
-  if (cpu == pipeline::CpuClass::idle)
+  // What a step's process gets, so that the line says what the child sets.
+  const ProcessLimits limits = limits_of(resources);
+  const std::string nice = std::to_string(limits.nice);
+  std::string line = "isolation: steps run at cpu class " + std::string(to_string(limits.cpu));
+  if (limits.cpu == pipeline::CpuClass::idle)
     line += scheduler.custom_slices ? " (SCHED_BATCH, 100 ms slices)" : " (SCHED_IDLE)";
-  line += ", nice " + std::to_string(resources.nice.value_or(0)) + ", io " +
-          to_string(resources.io.value_or(pipeline::IoClass::normal));
+  line += ", nice " + nice + ", io " + to_string(limits.io);
   if (!group.empty()) {
     line += ", in the run's cgroup v2 group " + group + " (";
     if (resources.memory) line += "memory.max " + pipeline::format_size(*resources.memory) + ", ";
     if (resources.pids) line += "pids.max " + std::to_string(*resources.pids) + ", ";
     if (resources.cpu_percent) line += "cpu.max " + std::to_string(*resources.cpu_percent) + "%, ";
-    if (resources.cpu_class == pipeline::CpuClass::idle) line += "cpu.idle, ";
-    return line + "cpu.weight of nice " + std::to_string(resources.nice.value_or(0)) + ")";
+    if (limits.cpu == pipeline::CpuClass::idle) line += "cpu.idle, ";
+    return line + "cpu.weight of nice " + nice + ")";
   }
   if (scheduler.autogroups)
-    line += ", in their own session's scheduling group at nice " +
-            std::to_string(limits_of(resources).session_nice);
+    line += ", in their own session's scheduling group at nice " + std::to_string(limits.session_nice);
   if (resources.memory)
     line += ", memory " + pipeline::format_size(*resources.memory) + " per process (RLIMIT_DATA)";
   if (resources.pids || resources.cpu_percent) line += "; pids and cpu are not enforced";
