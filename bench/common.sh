@@ -12,6 +12,19 @@ bench_machine() {
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(git -C "$bench_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 }
 
+# The machine's CPU from /proc/stat: what the benches print beside a phase, because on a shared
+# virtual machine the hypervisor's steal moves every figure.
+machine_ticks() {  # the machine's CPU time so far: "busy steal total", in clock ticks
+  awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat
+}
+machine_share() {  # BEFORE (machine_ticks then): "busy=P steal=P", the machine's CPU since, in %
+  local busy_before steal_before total_before busy_after steal_after total_after
+  read -r busy_before steal_before total_before <<< "$1"
+  read -r busy_after steal_after total_after <<< "$(machine_ticks)"
+  local total=$(( total_after - total_before > 0 ? total_after - total_before : 1 ))
+  echo "busy=$(( 100 * (busy_after - busy_before) / total )) steal=$(( 100 * (steal_after - steal_before) / total ))"
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
