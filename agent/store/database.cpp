@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "agent/store/migrations.h"
 
@@ -41,8 +42,9 @@ util::Status prepare_data_dir(const std::filesystem::path& dir) {
 }
 
 // The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
-// but may lose the last commits on a power cut. A write that must survive both (a delivery
-// answered 202) is committed while this lives: commits are then synced to disk (FULL).
+// but may lose the last commits on a power cut. Where the file could not be put in WAL mode, a
+// write that must survive both (a delivery answered 202) is committed while this lives: commits
+// are then synced to disk (FULL). In WAL mode the syncing thread syncs the log instead.
 class SyncedCommits {
  public:
   explicit SyncedCommits(Connection& connection) : connection_(connection) {
@@ -64,8 +66,10 @@ class SyncedCommits {
 
 }  // namespace
 
-Database::Database(std::string path, std::unique_ptr<Connection> connection)
-    : path_(std::move(path)), connection_(std::move(connection)) {}
+Database::Database(std::string path, std::unique_ptr<Connection> connection, bool wal)
+    : path_(std::move(path)),
+      connection_(std::move(connection)),
+      wal_(wal ? std::make_unique<detail::WalFile>(path_) : nullptr) {}
 
 Database::~Database() = default;
 
@@ -80,7 +84,8 @@ util::Result<std::unique_ptr<Database>> Database::open(const std::string& data_d
     if (auto migrated = detail::migrate(*connection); !migrated) {
       return detail::prefixed("run store " + path + ": ", migrated.error());
     }
-    return std::unique_ptr<Database>(new Database(path, std::move(connection)));
+    const bool wal = connection->statement("PRAGMA journal_mode").first_text().value_or("") == "wal";
+    return std::unique_ptr<Database>(new Database(path, std::move(connection), wal));
   } catch (const std::exception& error) {
     return util::fail("run store " + path + ": " + error.what());
   }
@@ -100,13 +105,23 @@ void Database::commit_batch(const std::vector<DurableBatch::Entry*>& batch) {
   const auto what =
       batch.size() > 1 ? first + " (with " + std::to_string(batch.size() - 1) + " more)" : first;
   const auto committed = locked(what, [&](Connection& connection) -> util::Status {
-    const SyncedCommits synced(connection);
+    std::optional<SyncedCommits> synced;
+    if (!wal_) synced.emplace(connection);
     Transaction transaction(connection, Transaction::Kind::write);
     for (const auto* entry : batch) entry->item.write(connection);
     transaction.commit();
     return util::Ok{};
   });
   for (auto* entry : batch) entry->outcome = committed;
+}
+
+void Database::sync_committed(const std::vector<DurableBatch::Entry*>& committed) {
+  const auto synced = wal_->sync();
+  if (synced) return;
+  spdlog::error("run store {}: {}", path_, synced.error().message);
+  for (auto* entry : committed) {
+    if (*entry->outcome) entry->outcome = detail::prefixed(prefix(entry->item.what), synced.error());
+  }
 }
 
 }  // namespace turnout::agent

@@ -12,6 +12,7 @@
 
 #include "agent/store/connection.h"
 #include "agent/store/group_commit.h"
+#include "agent/store/wal_file.h"
 #include "util/result.h"
 
 namespace turnout::agent {
@@ -54,14 +55,17 @@ class Database {
   /// What is done with the connection in a durable write; it must only write.
   using DurableWriter = std::function<void(detail::Connection&)>;
 
-  /// Runs `write` in a write transaction that is synced to disk (synchronous FULL) before this
-  /// returns: it survives a power cut, not only a crash. Writes submitted while another batch is
-  /// being committed are committed together, in one transaction and one fsync (group commit);
-  /// when any of them throws, none is written and each caller gets the error, "<what> (with N
-  /// more)". `write` runs under the lock on the store's committing thread.
+  /// Runs `write` in a write transaction that is synced to disk before this returns: it
+  /// survives a power cut, not only a crash. Writes submitted while another batch is being
+  /// committed are committed together, in one transaction (group commit); when any of them
+  /// throws, none is written and each caller gets the error, "<what> (with N more)". `write`
+  /// runs under the lock on the store's committing thread. In WAL mode the store's syncing
+  /// thread then syncs the log, once for every batch committed meanwhile (detail::WalFile);
+  /// otherwise the transaction is synced as it commits (synchronous FULL).
   util::Status write_durably(std::string what, DurableWriter write);
-  /// write_durably without waiting: `done` gets the outcome on the committing thread once the
-  /// write is on disk (or failed). `done` must be quick, and may use the store (not its lock).
+  /// write_durably without waiting: `done` gets the outcome once the write is on disk (or
+  /// failed), on the store's syncing thread (its committing thread when not in WAL mode).
+  /// `done` must be quick, and may use the store (not its lock).
   void write_durably_async(std::string what, DurableWriter write, std::function<void(util::Status)> done);
 
  private:
@@ -71,14 +75,21 @@ class Database {
   };
   using DurableBatch = detail::GroupCommit<DurableWrite, util::Status>;
 
-  Database(std::string path, std::unique_ptr<detail::Connection> connection);
+  /// `wal`: the connection is in WAL mode (durable writes are synced by syncing the log).
+  Database(std::string path, std::unique_ptr<detail::Connection> connection, bool wal);
   std::string prefix(const std::string& what) const { return "run store " + path_ + ": " + what + ": "; }
   void commit_batch(const std::vector<DurableBatch::Entry*>& batch);
+  /// On the syncing thread: syncs the log, and fails the entries when it cannot.
+  void sync_committed(const std::vector<DurableBatch::Entry*>& committed);
 
   std::string path_;
   std::mutex mutex_;  // guards connection_
   std::unique_ptr<detail::Connection> connection_;
-  DurableBatch durable_{[this](const auto& batch) { commit_batch(batch); }};
+  std::unique_ptr<detail::WalFile> wal_;  // null when not in WAL mode; used by the syncing thread
+  DurableBatch durable_{
+      [this](const auto& batch) { commit_batch(batch); },
+      wal_ ? DurableBatch::Syncer([this](const auto& committed) { sync_committed(committed); })
+           : DurableBatch::Syncer()};
 };
 
 }  // namespace turnout::agent

@@ -7,6 +7,12 @@
 // without a thread of its own waiting on the disk, and the wake-ups are one per batch, not two
 // per request (with a handler thread per request, context switches were a fifth of the agent's
 // CPU under a flood).
+//
+// With a syncer, the fsync is a second stage on a thread of its own: the committing thread
+// writes a batch (the transaction, not yet synced) and goes on to the next while the syncing
+// thread makes the ones before durable, with one sync for all it finds waiting, and only then
+// tells their outcomes. Timed under a flood (BENCHMARKS.md, bench/webhook), the sync and the
+// outcomes' callbacks were more than half of a batch's time on the one thread.
 
 #include <pthread.h>
 
@@ -36,10 +42,15 @@ class GroupCommit {
   };
   /// Commits a batch, in submission order, and sets the outcome of every entry; must not throw.
   using Committer = std::function<void(const std::vector<Entry*>& batch)>;
+  /// Makes durable everything committed so far, which holds `committed` (one or more batches,
+  /// in order), and sets the outcome of each entry it could not; must not throw.
+  using Syncer = std::function<void(const std::vector<Entry*>& committed)>;
 
-  /// `commit` is called on this object's thread, never under its lock.
-  explicit GroupCommit(Committer commit) : commit_(std::move(commit)) {}
-  /// Commits what was submitted, then ends the thread.
+  /// `commit` is called on this object's committing thread, `sync` (when given) on its syncing
+  /// thread, never under its lock. Without `sync`, a batch is done once `commit` returns.
+  explicit GroupCommit(Committer commit, Syncer sync = {})
+      : commit_(std::move(commit)), sync_(std::move(sync)) {}
+  /// Commits and syncs what was submitted, then ends the threads.
   ~GroupCommit() {
     {
       const std::lock_guard lock(mutex_);
@@ -47,30 +58,38 @@ class GroupCommit {
     }
     ready_.notify_one();
     if (thread_.joinable()) thread_.join();
+    {
+      const std::lock_guard lock(sync_mutex_);
+      sync_stopping_ = true;
+    }
+    committed_ready_.notify_one();
+    if (sync_thread_.joinable()) sync_thread_.join();
   }
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
-  /// Submits `item`; `done` is called with its outcome on the committing thread once the batch
-  /// that held it is committed. `done` must not block for long (the next batch waits), and must
-  /// not throw.
+  /// Submits `item`; `done` is called with its outcome once the batch that held it is
+  /// committed (and synced, with a syncer), on the thread that finished it. `done` must not
+  /// block for long (the next batch waits), and must not throw.
   void submit_async(Item item, std::function<void(Outcome)> done) {
     auto entry = std::make_unique<Entry>(Entry{std::move(item), std::nullopt, std::move(done)});
     {
       const std::lock_guard lock(mutex_);
-      if (!thread_.joinable()) thread_ = std::thread([this] { commit_loop(); });
+      if (!thread_.joinable()) start_threads();
       queue_.push_back(std::move(entry));
     }
     ready_.notify_one();
   }
 
-  /// Submits `item` and returns its outcome once the batch that held it is committed. Called
-  /// from a `done` (the committing thread), it commits `item` alone at once: waiting for the
-  /// committing thread there would wait for itself.
+  /// Submits `item` and returns its outcome once the batch that held it is committed (and
+  /// synced). Called from a `done` (or from a commit), it commits `item` alone at once:
+  /// waiting for this object's threads there would wait for itself.
   Outcome submit(Item item) {
-    if (std::this_thread::get_id() == committer_id_) {
+    const auto self = std::this_thread::get_id();
+    if (self == committer_id_ || self == syncer_id_) {
       Entry entry{std::move(item)};
       commit_({&entry});
+      if (sync_) sync_({&entry});
       return std::move(*entry.outcome);
     }
     std::promise<Outcome> promise;
@@ -80,6 +99,12 @@ class GroupCommit {
   }
 
  private:
+  // Under mutex_. The syncing thread first: the committing thread hands batches to it.
+  void start_threads() {
+    if (sync_ && !sync_thread_.joinable()) sync_thread_ = std::thread([this] { sync_loop(); });
+    thread_ = std::thread([this] { commit_loop(); });
+  }
+
   void commit_loop() {
     ::pthread_setname_np(::pthread_self(), "store-commit");
     committer_id_ = std::this_thread::get_id();
@@ -94,18 +119,58 @@ class GroupCommit {
       batch.reserve(taken.size());
       for (auto& entry : taken) batch.push_back(entry.get());
       commit_(batch);
-      for (auto* entry : batch) entry->done(std::move(*entry->outcome));
+      if (sync_) {
+        hand_to_syncer(std::move(taken));
+      } else {
+        for (auto* entry : batch) entry->done(std::move(*entry->outcome));
+      }
+      lock.lock();
+    }
+  }
+
+  void hand_to_syncer(std::vector<std::unique_ptr<Entry>> committed) {
+    {
+      const std::lock_guard lock(sync_mutex_);
+      for (auto& entry : committed) committed_.push_back(std::move(entry));
+    }
+    committed_ready_.notify_one();
+  }
+
+  // Syncs whatever the committing thread has handed over, all of it at once, then tells the
+  // outcomes in submission order.
+  void sync_loop() {
+    ::pthread_setname_np(::pthread_self(), "store-sync");
+    syncer_id_ = std::this_thread::get_id();
+    std::unique_lock lock(sync_mutex_);
+    for (;;) {
+      committed_ready_.wait(lock, [this] { return sync_stopping_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // stopping, and everything committed is synced
+      std::vector<std::unique_ptr<Entry>> taken;
+      taken.swap(committed_);
+      lock.unlock();
+      std::vector<Entry*> entries;
+      entries.reserve(taken.size());
+      for (auto& entry : taken) entries.push_back(entry.get());
+      sync_(entries);
+      for (auto* entry : entries) entry->done(std::move(*entry->outcome));
       lock.lock();
     }
   }
 
   Committer commit_;
+  Syncer sync_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::vector<std::unique_ptr<Entry>> queue_;  // submitted, not yet taken by a commit
   bool stopping_ = false;
   std::atomic<std::thread::id> committer_id_{};  // the committing thread, once it runs
   std::thread thread_;
+  std::mutex sync_mutex_;
+  std::condition_variable committed_ready_;
+  std::vector<std::unique_ptr<Entry>> committed_;  // committed, not yet synced
+  bool sync_stopping_ = false;
+  std::atomic<std::thread::id> syncer_id_{};  // the syncing thread, once it runs
+  std::thread sync_thread_;
 };
 
 }  // namespace turnout::agent::detail

@@ -2,12 +2,19 @@
 // answers become, and rows as they come back.
 #include "agent/store/database.h"
 
+#include <pthread.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <future>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "agent/store/connection.h"
+#include "agent/store/wal_file.h"
 #include "tests/support/temp_dir.h"
 
 using namespace turnout::agent;
@@ -27,6 +34,16 @@ std::int64_t count_runs(const TempDir& dir) {
 }
 
 const char* const kInsert = "INSERT INTO runs (repo, status) VALUES (?, 'queued')";
+
+// How many of this process's descriptors are open on the file now at `path`.
+int descriptors_on(const std::string& path) {
+  int count = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    if (std::filesystem::read_symlink(fd.path(), error) == path) ++count;
+  }
+  return count;
+}
 
 }  // namespace
 
@@ -78,6 +95,51 @@ TEST_CASE("database: durable writes from many threads each land once", "[unit][s
   for (auto& writer : writers) writer.join();
   for (const bool each : ok) CHECK(each);
   CHECK(count_runs(dir) == kWriters);
+}
+
+TEST_CASE("database: a durable write is told done by the syncing thread, once the log is synced",
+          "[unit][store]") {
+  TempDir dir;
+  auto database = open_database(dir);
+  std::promise<std::string> told_on;
+  database->write_durably_async(
+      "add a run",
+      [](detail::Connection& connection) { connection.statement(kInsert).execute({"/srv/a.git"}); },
+      [&](turnout::util::Status written) {
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        told_on.set_value(written ? std::string(name) : written.error().message);
+      });
+  auto told = told_on.get_future();
+  REQUIRE(told.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  // The store is in WAL mode, so the committing thread hands the batch to the syncing one.
+  CHECK(told.get() == "store-sync");
+  CHECK(count_runs(dir) == 1);
+}
+
+TEST_CASE("wal file: syncs the log of a database in WAL mode, and names the file when there is none",
+          "[unit][store]") {
+  TempDir dir;
+  auto database = open_database(dir);
+  REQUIRE(database->write_durably("add a run", [](detail::Connection& connection) {
+    connection.statement(kInsert).execute({"/srv/a.git"});
+  }));
+  detail::WalFile wal(database->path());
+  CHECK(wal.sync());
+  // SQLite made its log anew (another inode at the path): the new one is synced.
+  const auto log = database->path() + "-wal";
+  std::filesystem::rename(log, log + ".old");
+  std::filesystem::copy_file(log + ".old", log);
+  CHECK(descriptors_on(log) == 0);
+  CHECK(wal.sync());
+  CHECK(descriptors_on(log) == 1);
+  std::filesystem::remove(log);
+  const auto missing = wal.sync();
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.error().message,
+             Catch::StartsWith("cannot sync " + log + ": ") && Catch::Contains("No such file"));
+  std::filesystem::rename(log + ".old", log);
+  CHECK(wal.sync());
 }
 
 TEST_CASE("database: locked() turns SQLite's refusal into an error naming the file and the operation",

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <set>
@@ -168,4 +169,151 @@ TEST_CASE("group commit: what was submitted is committed before the object goes"
   }
   CHECK(told == 5);
   for (int i = 0; i < 5; ++i) CHECK(committer.was_committed(i));
+}
+
+namespace {
+
+// A syncer that holds each sync until the test lets it go, and remembers what it synced.
+struct HeldSyncer {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::set<int> synced;
+  int syncs_started = 0;
+  int syncs_allowed = 0;
+  bool failing = false;
+
+  void sync(const std::vector<GroupCommit<int, int>::Entry*>& committed) {
+    std::unique_lock lock(mutex);
+    const int mine = ++syncs_started;
+    changed.notify_all();
+    changed.wait(lock, [&] { return syncs_allowed >= mine; });
+    for (auto* entry : committed) {
+      synced.insert(entry->item);
+      if (failing) entry->outcome = -1;
+    }
+  }
+  void wait_for_syncs(int count) {
+    std::unique_lock lock(mutex);
+    REQUIRE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return syncs_started >= count; }));
+  }
+  void allow(int count) {
+    const std::lock_guard lock(mutex);
+    syncs_allowed = count;
+    changed.notify_all();
+  }
+  bool was_synced(int item) {
+    const std::lock_guard lock(mutex);
+    return synced.count(item) == 1;
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "group commit: with a syncer, the next batch is committed while the one before is synced, and each "
+    "outcome is told only after its sync",
+    "[unit][store]") {
+  std::mutex mutex;
+  std::set<int> committed;
+  HeldSyncer syncer;
+  GroupCommit<int, int> group(
+      [&](const auto& batch) {
+        const std::lock_guard lock(mutex);
+        for (auto* entry : batch) {
+          entry->outcome = entry->item * 10;
+          committed.insert(entry->item);
+        }
+      },
+      [&](const auto& entries) { syncer.sync(entries); });
+  std::mutex told_mutex;
+  std::vector<int> outcomes;
+  std::vector<int> synced_when_told;
+  std::set<std::thread::id> told_on;
+  std::promise<void> all_told;
+  auto submit = [&](int item) {
+    group.submit_async(item, [&, item](int outcome) {
+      const bool synced = syncer.was_synced(item);
+      const std::lock_guard lock(told_mutex);
+      outcomes.push_back(outcome);
+      synced_when_told.push_back(synced ? 1 : 0);
+      told_on.insert(std::this_thread::get_id());
+      if (outcomes.size() == 3) all_told.set_value();
+    });
+  };
+  submit(1);
+  syncer.wait_for_syncs(1);  // item 1 is committed, and its sync is held
+  submit(2);
+  submit(3);
+  // Committed while the sync before them is still held: the committing thread did not wait.
+  for (int tries = 0; tries < 1000; ++tries) {
+    {
+      const std::lock_guard lock(mutex);
+      if (committed.size() == 3) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    const std::lock_guard lock(mutex);
+    CHECK(committed == std::set<int>{1, 2, 3});
+  }
+  {
+    const std::lock_guard lock(told_mutex);
+    CHECK(outcomes.empty());  // nothing is told before its sync
+  }
+  syncer.allow(2);  // the held sync, then one sync for both batches committed meanwhile
+  REQUIRE(all_told.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const std::lock_guard lock(told_mutex);
+  CHECK(outcomes == std::vector<int>{10, 20, 30});
+  CHECK(synced_when_told == std::vector<int>{1, 1, 1});
+  CHECK(told_on.size() == 1);
+  const std::lock_guard syncer_lock(syncer.mutex);
+  CHECK(syncer.syncs_started == 2);
+}
+
+TEST_CASE("group commit: an outcome the syncer set (a failed sync) is the one its caller gets",
+          "[unit][store]") {
+  HeldSyncer syncer;
+  syncer.failing = true;
+  syncer.allow(100);
+  GroupCommit<int, int> group(
+      [](const auto& batch) {
+        for (auto* entry : batch) entry->outcome = entry->item;
+      },
+      [&](const auto& entries) { syncer.sync(entries); });
+  CHECK(group.submit(7) == -1);
+  CHECK(syncer.was_synced(7));
+}
+
+TEST_CASE("group commit: with a syncer, a submission from a caller's callback commits and syncs at once",
+          "[unit][store]") {
+  HeldSyncer syncer;
+  syncer.allow(100);
+  GroupCommit<int, int> group(
+      [](const auto& batch) {
+        for (auto* entry : batch) entry->outcome = entry->item * 10;
+      },
+      [&](const auto& entries) { syncer.sync(entries); });
+  std::promise<int> nested;
+  group.submit_async(1, [&](int) { nested.set_value(group.submit(2)); });
+  auto outcome = nested.get_future();
+  REQUIRE(outcome.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(outcome.get() == 20);
+  CHECK(syncer.was_synced(2));
+}
+
+TEST_CASE("group commit: with a syncer, what was submitted is committed and synced before the object goes",
+          "[unit][store]") {
+  HeldSyncer syncer;
+  syncer.allow(100);
+  std::atomic<int> told{0};
+  {
+    GroupCommit<int, int> group(
+        [](const auto& batch) {
+          for (auto* entry : batch) entry->outcome = 0;
+        },
+        [&](const auto& entries) { syncer.sync(entries); });
+    for (int i = 0; i < 5; ++i) group.submit_async(i, [&](int) { ++told; });
+  }
+  CHECK(told == 5);
+  for (int i = 0; i < 5; ++i) CHECK(syncer.was_synced(i));
 }
