@@ -52,18 +52,21 @@ class GroupCommit {
       : commit_(std::move(commit)), sync_(std::move(sync)) {}
   /// Commits and syncs what was submitted, then ends the threads.
   ~GroupCommit() {
-    {
-      const std::lock_guard lock(mutex_);
-      stopping_ = true;
+    end(mutex_, stopping_, ready_, thread_);
+    end(sync_mutex_, sync_stopping_, committed_ready_, sync_thread_);
+    // What a syncer's callback submitted after the committing thread had ended: done here.
+    for (;;) {
+      std::vector<std::unique_ptr<Entry>> taken;
+      {
+        const std::lock_guard lock(mutex_);
+        taken.swap(queue_);
+      }
+      if (taken.empty()) return;
+      const auto entries = pointers(taken);
+      commit_(entries);
+      if (sync_) sync_(entries);
+      for (auto* entry : entries) entry->done(std::move(*entry->outcome));
     }
-    ready_.notify_one();
-    if (thread_.joinable()) thread_.join();
-    {
-      const std::lock_guard lock(sync_mutex_);
-      sync_stopping_ = true;
-    }
-    committed_ready_.notify_one();
-    if (sync_thread_.joinable()) sync_thread_.join();
   }
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -75,7 +78,7 @@ class GroupCommit {
     auto entry = std::make_unique<Entry>(Entry{std::move(item), std::nullopt, std::move(done)});
     {
       const std::lock_guard lock(mutex_);
-      if (!thread_.joinable()) start_threads();
+      if (!thread_.joinable() && !stopping_) start_threads();
       queue_.push_back(std::move(entry));
     }
     ready_.notify_one();
@@ -99,6 +102,23 @@ class GroupCommit {
   }
 
  private:
+  static std::vector<Entry*> pointers(const std::vector<std::unique_ptr<Entry>>& entries) {
+    std::vector<Entry*> raw;
+    raw.reserve(entries.size());
+    for (const auto& entry : entries) raw.push_back(entry.get());
+    return raw;
+  }
+
+  // Tells a loop to stop once its queue is empty, and waits for its thread.
+  static void end(std::mutex& mutex, bool& stopping, std::condition_variable& wake, std::thread& thread) {
+    {
+      const std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_one();
+    if (thread.joinable()) thread.join();
+  }
+
   // Under mutex_. The syncing thread first: the committing thread hands batches to it.
   void start_threads() {
     if (sync_ && !sync_thread_.joinable()) sync_thread_ = std::thread([this] { sync_loop(); });
@@ -115,9 +135,7 @@ class GroupCommit {
       std::vector<std::unique_ptr<Entry>> taken;
       taken.swap(queue_);
       lock.unlock();
-      std::vector<Entry*> batch;
-      batch.reserve(taken.size());
-      for (auto& entry : taken) batch.push_back(entry.get());
+      const auto batch = pointers(taken);
       commit_(batch);
       if (sync_) {
         hand_to_syncer(std::move(taken));
@@ -148,9 +166,7 @@ class GroupCommit {
       std::vector<std::unique_ptr<Entry>> taken;
       taken.swap(committed_);
       lock.unlock();
-      std::vector<Entry*> entries;
-      entries.reserve(taken.size());
-      for (auto& entry : taken) entries.push_back(entry.get());
+      const auto entries = pointers(taken);
       sync_(entries);
       for (auto* entry : entries) entry->done(std::move(*entry->outcome));
       lock.lock();

@@ -317,3 +317,36 @@ TEST_CASE("group commit: with a syncer, what was submitted is committed and sync
   CHECK(told == 5);
   for (int i = 0; i < 5; ++i) CHECK(syncer.was_synced(i));
 }
+
+TEST_CASE(
+    "group commit: with a syncer, what a callback submits while the object goes is committed and told too",
+    "[unit][store]") {
+  HeldSyncer syncer;
+  std::atomic<int> told{0};
+  std::set<int> committed;  // written by the committing thread, read once it has ended
+  std::jthread release;
+  {
+    GroupCommit<int, int> group(
+        [&](const auto& batch) {
+          for (auto* entry : batch) {
+            entry->outcome = entry->item;
+            committed.insert(entry->item);
+          }
+        },
+        [&](const auto& entries) { syncer.sync(entries); });
+    group.submit_async(1, [&](int) {
+      ++told;
+      group.submit_async(2, [&](int) { ++told; });
+    });
+    syncer.wait_for_syncs(1);
+    // Item 1's sync is let go only once the committing thread has had time to end: its
+    // callback then submits to an object whose committing thread is gone.
+    release = std::jthread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      syncer.allow(100);
+    });
+  }
+  CHECK(told == 2);
+  CHECK(committed == std::set<int>{1, 2});
+  CHECK(syncer.was_synced(2));
+}
