@@ -52,20 +52,13 @@ class GroupCommit {
       : commit_(std::move(commit)), sync_(std::move(sync)) {}
   /// Commits and syncs what was submitted, then ends the threads.
   ~GroupCommit() {
-    end(mutex_, stopping_, ready_, thread_);
-    end(sync_mutex_, sync_stopping_, committed_ready_, sync_thread_);
+    committing_.end();
+    syncing_.end();
     // What a syncer's callback submitted after the committing thread had ended: done here.
-    for (;;) {
-      std::vector<std::unique_ptr<Entry>> taken;
-      {
-        const std::lock_guard lock(mutex_);
-        taken.swap(queue_);
-      }
-      if (taken.empty()) return;
+    for (auto taken = committing_.take_all(); !taken.empty(); taken = committing_.take_all()) {
       const auto entries = pointers(taken);
-      commit_(entries);
-      if (sync_) sync_(entries);
-      for (auto* entry : entries) entry->done(std::move(*entry->outcome));
+      commit_and_sync(entries);
+      tell(entries);
     }
   }
   GroupCommit(const GroupCommit&) = delete;
@@ -77,11 +70,11 @@ class GroupCommit {
   void submit_async(Item item, std::function<void(Outcome)> done) {
     auto entry = std::make_unique<Entry>(Entry{std::move(item), std::nullopt, std::move(done)});
     {
-      const std::lock_guard lock(mutex_);
-      if (!thread_.joinable() && !stopping_) start_threads();
-      queue_.push_back(std::move(entry));
+      const std::lock_guard lock(committing_.mutex);
+      if (!committing_.thread.joinable() && !committing_.stopping) start_threads();
+      committing_.queue.push_back(std::move(entry));
     }
-    ready_.notify_one();
+    committing_.ready.notify_one();
   }
 
   /// Submits `item` and returns its outcome once the batch that held it is committed (and
@@ -89,10 +82,9 @@ class GroupCommit {
   /// waiting for this object's threads there would wait for itself.
   Outcome submit(Item item) {
     const auto self = std::this_thread::get_id();
-    if (self == committer_id_ || self == syncer_id_) {
+    if (self == committing_.id || self == syncing_.id) {
       Entry entry{std::move(item)};
-      commit_({&entry});
-      if (sync_) sync_({&entry});
+      commit_and_sync({&entry});
       return std::move(*entry.outcome);
     }
     std::promise<Outcome> promise;
@@ -102,91 +94,97 @@ class GroupCommit {
   }
 
  private:
-  static std::vector<Entry*> pointers(const std::vector<std::unique_ptr<Entry>>& entries) {
+  using Entries = std::vector<std::unique_ptr<Entry>>;
+
+  // One thread and the queue it takes its work from: the committing stage, and the syncing one.
+  struct Stage {
+    std::mutex mutex;
+    std::condition_variable ready;
+    Entries queue;  // handed to this stage, not yet taken
+    bool stopping = false;
+    std::atomic<std::thread::id> id{};  // the stage's thread, once it runs
+    std::thread thread;
+
+    void push(Entries entries) {
+      {
+        const std::lock_guard lock(mutex);
+        for (auto& entry : entries) queue.push_back(std::move(entry));
+      }
+      ready.notify_one();
+    }
+    Entries take_all() {
+      const std::lock_guard lock(mutex);
+      return std::exchange(queue, {});
+    }
+    // On the stage's thread: gives `work` everything queued, all at once, until stopped with
+    // nothing queued.
+    template <typename Work>
+    void serve(const char* name, Work work) {
+      ::pthread_setname_np(::pthread_self(), name);
+      id = std::this_thread::get_id();
+      std::unique_lock lock(mutex);
+      for (;;) {
+        ready.wait(lock, [this] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;
+        auto taken = std::exchange(queue, {});
+        lock.unlock();
+        work(std::move(taken));
+        lock.lock();
+      }
+    }
+    // Stops the stage once its queue is empty, and waits for its thread.
+    void end() {
+      {
+        const std::lock_guard lock(mutex);
+        stopping = true;
+      }
+      ready.notify_one();
+      if (thread.joinable()) thread.join();
+    }
+  };
+
+  static std::vector<Entry*> pointers(const Entries& entries) {
     std::vector<Entry*> raw;
     raw.reserve(entries.size());
     for (const auto& entry : entries) raw.push_back(entry.get());
     return raw;
   }
 
-  // Tells a loop to stop once its queue is empty, and waits for its thread.
-  static void end(std::mutex& mutex, bool& stopping, std::condition_variable& wake, std::thread& thread) {
-    {
-      const std::lock_guard lock(mutex);
-      stopping = true;
-    }
-    wake.notify_one();
-    if (thread.joinable()) thread.join();
+  static void tell(const std::vector<Entry*>& entries) {
+    for (auto* entry : entries) entry->done(std::move(*entry->outcome));
   }
 
-  // Under mutex_. The syncing thread first: the committing thread hands batches to it.
+  // On the calling thread, for an entry that cannot wait for the stages.
+  void commit_and_sync(const std::vector<Entry*>& entries) {
+    commit_(entries);
+    if (sync_) sync_(entries);
+  }
+
+  // Under committing_.mutex. The syncing thread first: the committing thread hands batches to it.
   void start_threads() {
-    if (sync_ && !sync_thread_.joinable()) sync_thread_ = std::thread([this] { sync_loop(); });
-    thread_ = std::thread([this] { commit_loop(); });
-  }
-
-  void commit_loop() {
-    ::pthread_setname_np(::pthread_self(), "store-commit");
-    committer_id_ = std::this_thread::get_id();
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything submitted is committed
-      std::vector<std::unique_ptr<Entry>> taken;
-      taken.swap(queue_);
-      lock.unlock();
-      const auto batch = pointers(taken);
-      commit_(batch);
-      if (sync_) {
-        hand_to_syncer(std::move(taken));
-      } else {
-        for (auto* entry : batch) entry->done(std::move(*entry->outcome));
-      }
-      lock.lock();
+    if (sync_ && !syncing_.thread.joinable()) {
+      syncing_.thread = std::thread([this] {
+        syncing_.serve("store-sync", [this](Entries committed) {
+          const auto entries = pointers(committed);
+          sync_(entries);
+          tell(entries);
+        });
+      });
     }
-  }
-
-  void hand_to_syncer(std::vector<std::unique_ptr<Entry>> committed) {
-    {
-      const std::lock_guard lock(sync_mutex_);
-      for (auto& entry : committed) committed_.push_back(std::move(entry));
-    }
-    committed_ready_.notify_one();
-  }
-
-  // Syncs whatever the committing thread has handed over, all of it at once, then tells the
-  // outcomes in submission order.
-  void sync_loop() {
-    ::pthread_setname_np(::pthread_self(), "store-sync");
-    syncer_id_ = std::this_thread::get_id();
-    std::unique_lock lock(sync_mutex_);
-    for (;;) {
-      committed_ready_.wait(lock, [this] { return sync_stopping_ || !committed_.empty(); });
-      if (committed_.empty()) return;  // stopping, and everything committed is synced
-      std::vector<std::unique_ptr<Entry>> taken;
-      taken.swap(committed_);
-      lock.unlock();
-      const auto entries = pointers(taken);
-      sync_(entries);
-      for (auto* entry : entries) entry->done(std::move(*entry->outcome));
-      lock.lock();
-    }
+    committing_.thread = std::thread([this] {
+      committing_.serve("store-commit", [this](Entries taken) {
+        const auto batch = pointers(taken);
+        commit_(batch);
+        if (sync_) return syncing_.push(std::move(taken));
+        tell(batch);
+      });
+    });
   }
 
   Committer commit_;
   Syncer sync_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::vector<std::unique_ptr<Entry>> queue_;  // submitted, not yet taken by a commit
-  bool stopping_ = false;
-  std::atomic<std::thread::id> committer_id_{};  // the committing thread, once it runs
-  std::thread thread_;
-  std::mutex sync_mutex_;
-  std::condition_variable committed_ready_;
-  std::vector<std::unique_ptr<Entry>> committed_;  // committed, not yet synced
-  bool sync_stopping_ = false;
-  std::atomic<std::thread::id> syncer_id_{};  // the syncing thread, once it runs
-  std::thread sync_thread_;
+  Stage committing_;  // submitted, waiting for a commit
+  Stage syncing_;     // committed, waiting for a sync (with a syncer)
 };
 
 }  // namespace turnout::agent::detail
