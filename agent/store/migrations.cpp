@@ -1,5 +1,9 @@
 #include "agent/store/migrations.h"
 
+#include <sqlite3.h>
+
+#include <optional>
+
 #include "agent/store/connection.h"
 
 namespace turnout::agent::detail {
@@ -81,11 +85,46 @@ std::string too_new(int version) {
          std::to_string(latest_schema_version()) + ": upgrade turnout";
 }
 
+// Foreign keys off while it lives (a table rebuild), on again after. SQLite ignores the pragma
+// inside a transaction, so this wraps the migration's transaction.
+class ForeignKeysOff {
+ public:
+  explicit ForeignKeysOff(Connection& connection) : connection_(connection) {
+    connection_.exec("PRAGMA foreign_keys = OFF");
+  }
+  ~ForeignKeysOff() {
+    try {
+      connection_.exec("PRAGMA foreign_keys = ON");
+    } catch (const SqlError&) {
+      // Only a transaction left open refuses it, and the migration's has ended by now.
+    }
+  }
+  ForeignKeysOff(const ForeignKeysOff&) = delete;
+  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+
+ private:
+  Connection& connection_;
+};
+
+// The first reference a rebuild left pointing at no row, as "table row N"; nullopt when none.
+std::optional<std::string> broken_reference(Connection& connection) {
+  for (const auto& row : connection.statement("PRAGMA foreign_key_check").rows())
+    return row.text(0) + " row " + std::to_string(row.integer(1)) + " references a missing " + row.text(2);
+  return std::nullopt;
+}
+
 // Applies one migration unless another process got there first (checked under the write lock).
 void apply(Connection& connection, const Migration& migration) {
+  std::optional<ForeignKeysOff> keys_off;
+  if (migration.rebuilds_table) keys_off.emplace(connection);
   Transaction transaction(connection, Transaction::Kind::write);
   if (schema_version(connection) >= migration.version) return;
   for (const auto& statement : migration.statements) connection.exec(statement);
+  if (migration.rebuilds_table) {
+    if (const auto broken = broken_reference(connection))
+      throw SqlError(SQLITE_CONSTRAINT_FOREIGNKEY,
+                     "migration " + std::to_string(migration.version) + ": " + *broken);
+  }
   // PRAGMA takes no bound parameters; the version is our own integer.
   connection.exec("PRAGMA user_version = " + std::to_string(migration.version));
   transaction.commit();
@@ -193,10 +232,67 @@ Migration step_pressure() {
            "ALTER TABLE steps ADD COLUMN io_full_stall_us INTEGER NULL"}};
 }
 
+// Version 11: superseded_by without its foreign key. An UPDATE that sets a column referencing
+// its own table makes SQLite rewrite every index of the row (update.c: a self-referencing
+// foreign key might change), so superseding a run, which every push on a busy branch does,
+// rewrote all six of the run's index entries instead of the two its status is in. The run a
+// run was superseded by is always written by the agent after inserting that run; rerun_of,
+// only ever set on insert, keeps its reference. The table is rebuilt (a constraint cannot be
+// dropped otherwise), with its columns, rows, AUTOINCREMENT counter and indexes as they were.
+constexpr const char* kRebuiltRuns = R"sql(CREATE TABLE runs_rebuilt (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  repo             TEXT    NOT NULL DEFAULT '',
+  ref              TEXT    NOT NULL DEFAULT '',
+  branch           TEXT    NOT NULL DEFAULT '',
+  sha              TEXT    NOT NULL DEFAULT '',
+  pipeline         TEXT    NOT NULL DEFAULT '',
+  trigger          TEXT    NOT NULL DEFAULT '',
+  rerun_of         INTEGER NULL REFERENCES runs(id),
+  status           TEXT    NOT NULL CHECK (status IN
+                     ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'superseded', 'error')),
+  reason           TEXT    NOT NULL DEFAULT '',
+  queued_at        TEXT    NOT NULL DEFAULT '',
+  started_at       TEXT    NOT NULL DEFAULT '',
+  finished_at      TEXT    NOT NULL DEFAULT '',
+  owner_pid        INTEGER NOT NULL DEFAULT 0,
+  owner_start_time INTEGER NOT NULL DEFAULT 0,
+  scheduled        INTEGER NOT NULL DEFAULT 0,
+  repo_name        TEXT    NOT NULL DEFAULT '',
+  concurrency      TEXT    NOT NULL DEFAULT '',
+  superseded_by    INTEGER NULL,
+  message          TEXT    NOT NULL DEFAULT ''
+))sql";
+
+constexpr const char* kRebuiltRunColumns =
+    "id, repo, ref, branch, sha, pipeline, trigger, rerun_of, status, reason, queued_at, started_at, "
+    "finished_at, owner_pid, owner_start_time, scheduled, repo_name, concurrency, superseded_by, message";
+
+Migration runs_without_self_reference() {
+  return {
+      11,
+      {kRebuiltRuns,
+       std::string("INSERT INTO runs_rebuilt (") + kRebuiltRunColumns + ") SELECT " + kRebuiltRunColumns +
+           " FROM runs",
+       // The counter as it was, not max(id): an id is never handed out twice.
+       "DELETE FROM sqlite_sequence WHERE name = 'runs_rebuilt'",
+       "INSERT INTO sqlite_sequence (name, seq) SELECT 'runs_rebuilt', seq FROM sqlite_sequence WHERE name = "
+       "'runs'",
+       "DROP TABLE runs",
+       // Renames its sqlite_sequence row too; stages, steps and deliveries name `runs`, now this one.
+       "ALTER TABLE runs_rebuilt RENAME TO runs", "CREATE INDEX runs_status ON runs(status)",
+       "CREATE INDEX runs_branch ON runs(repo, branch, status)",
+       "CREATE INDEX runs_branch_concurrency ON runs(repo, branch) WHERE concurrency != ''",
+       "CREATE INDEX runs_repo_name ON runs(repo_name)",
+       "CREATE INDEX runs_repo_name_branch ON runs(repo_name, branch)",
+       "CREATE INDEX runs_branch_name ON runs(branch)"},
+      true};
+}
+
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations{
-      initial_schema(), deliveries_table(),     step_process_groups(), run_queue(),      branch_concurrency(),
-      reports_table(),  deliveries_per_forge(), run_filters(),         step_resources(), step_pressure()};
+      initial_schema(),     deliveries_table(), step_process_groups(),        run_queue(),
+      branch_concurrency(), reports_table(),    deliveries_per_forge(),       run_filters(),
+      step_resources(),     step_pressure(),    runs_without_self_reference()};
   return migrations;
 }
 

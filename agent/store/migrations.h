@@ -14,6 +14,10 @@ namespace turnout::agent::detail {
 struct Migration {
   int version = 0;                      ///< 1, 2, 3, ... without gaps
   std::vector<std::string> statements;  ///< one SQL statement each
+  /// The statements rebuild a table that others reference (SQLite's "make other kinds of table
+  /// schema changes"): they run with foreign keys off, so that dropping the old table cascades
+  /// nowhere, and the commit is refused when `PRAGMA foreign_key_check` finds a broken reference.
+  bool rebuilds_table = false;
 };
 
 /// Every migration, oldest first. Append new ones; never edit one that has shipped.

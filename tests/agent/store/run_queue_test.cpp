@@ -398,3 +398,115 @@ TEST_CASE("migration 7 keeps the deliveries GitHub sent before it, as GitHub's",
   REQUIRE(fresh.ok());
   CHECK_FALSE(fresh.value().duplicate);
 }
+
+namespace {
+
+// A turnout.db as the release before migration 11 left it: schema 10, with `prepare` run on it.
+void make_schema_10(const std::string& db, const std::vector<std::string>& prepare) {
+  detail::Connection connection(db);
+  for (const auto& migration : detail::schema_migrations()) {
+    if (migration.version > 10) break;
+    for (const auto& statement : migration.statements) connection.exec(statement);
+  }
+  connection.exec("PRAGMA user_version = 10");
+  for (const auto& statement : prepare) connection.exec(statement);
+}
+
+// Every column of every run, in id order, as one JSON text.
+std::string all_runs(detail::Connection& connection) {
+  return connection
+      .statement(
+          "SELECT json_group_array(json_array(id, repo, ref, branch, sha, pipeline, trigger, rerun_of, "
+          "status, "
+          "reason, queued_at, started_at, finished_at, owner_pid, owner_start_time, scheduled, repo_name, "
+          "concurrency, superseded_by, message)) FROM (SELECT * FROM runs ORDER BY id)")
+      .first_text()
+      .value_or("");
+}
+
+// How many index entries the statement that supersedes a run deletes (and writes anew).
+int index_entries_rewritten_by_supersede(detail::Connection& connection) {
+  int rewritten = 0;
+  for (const auto& row : connection
+                             .statement("EXPLAIN UPDATE runs SET status = ?, reason = ?, finished_at = ?, "
+                                        "superseded_by = ? WHERE id = ?")
+                             .rows())
+    rewritten += row.text(1) == "IdxDelete" ? 1 : 0;
+  return rewritten;
+}
+
+const std::string kSha(40, 'a');
+
+}  // namespace
+
+TEST_CASE(
+    "migration 11 keeps every run with its id counter and the references to it; superseding then "
+    "rewrites only the status's two indexes",
+    "[unit][store]") {
+  TempDir dir;
+  const auto db = (dir / "turnout.db").string();
+  make_schema_10(
+      db,
+      {"INSERT INTO runs (repo, ref, branch, sha, trigger, status, reason, scheduled, repo_name, "
+       "concurrency, "
+       "message) VALUES ('/srv/app.git', 'refs/heads/main', 'main', '" +
+           kSha + "', 'webhook', 'queued', '', 1, 'acme/app', 'supersede', 'first\nline')",
+       "INSERT INTO runs (repo, ref, branch, sha, trigger, rerun_of, status, scheduled, repo_name) VALUES "
+       "('/srv/app.git', 'refs/heads/main', 'main', '" +
+           kSha + "', 'requeue', 1, 'queued', 1, 'acme/app')",
+       "UPDATE runs SET status = 'superseded', reason = 'superseded by run 2', superseded_by = 2 WHERE id = "
+       "1",
+       "INSERT INTO stages (run_id, idx, name, status) VALUES (2, 0, 'build', 'running')",
+       "INSERT INTO deliveries (delivery_id, event, repo, ref, sha, result, reason, run_id) VALUES "
+       "('old-1', 'push', 'acme/app', 'refs/heads/main', '" +
+           kSha + "', 'queued', 'push', 2)",
+       // Ids 3 to 7 were handed out once (runs the release before pruned by hand, say).
+       "UPDATE sqlite_sequence SET seq = 7 WHERE name = 'runs'"});
+  std::string before;
+  {
+    detail::Connection connection(db);
+    before = all_runs(connection);
+    CHECK(index_entries_rewritten_by_supersede(connection) == 6);
+  }
+
+  auto store = open_store(dir);
+  detail::Connection connection(db);
+  CHECK(detail::schema_version(connection) == detail::latest_schema_version());
+  CHECK(all_runs(connection) == before);
+  CHECK(index_entries_rewritten_by_supersede(connection) == 2);
+  std::vector<std::string> references;
+  for (const auto& row : connection.statement("PRAGMA foreign_key_list(runs)").rows())
+    references.push_back(row.text(3));
+  CHECK(references == std::vector<std::string>{"rerun_of"});
+  CHECK(connection.statement("SELECT count(*) FROM sqlite_master WHERE name = 'runs_rebuilt'")
+            .first_integer() == 0);
+  // The stages still belong to the runs table: one for a run that does not exist is refused.
+  CHECK_THROWS_AS(connection.exec("INSERT INTO stages (run_id, idx, name) VALUES (99, 0, 'x')"),
+                  detail::SqlError);
+
+  // The next run continues the counter; it supersedes the queued run 2 as before.
+  const auto next = queue_push(*store, "new-1", std::string(40, 'b'));
+  CHECK(next.run_id == 8);
+  CHECK(next.superseded == std::vector<std::int64_t>{2});
+  CHECK(fetch(*store, 2).superseded_by == 8);
+}
+
+TEST_CASE("migration 11 on a store with a reference to a missing run fails naming it and changes nothing",
+          "[unit][store]") {
+  TempDir dir;
+  const auto db = (dir / "turnout.db").string();
+  make_schema_10(
+      db,
+      {"PRAGMA foreign_keys = OFF",
+       "INSERT INTO deliveries (delivery_id, event, result, run_id) VALUES ('lost', 'push', 'queued', 42)"});
+
+  auto store = Store::open(dir.path().string());
+  REQUIRE_FALSE(store.ok());
+  CHECK_THAT(store.error().message,
+             Catch::Contains("migration 11: deliveries row 1 references a missing runs"));
+  detail::Connection connection(db);
+  CHECK(detail::schema_version(connection) == 10);
+  CHECK(connection.statement("SELECT count(*) FROM sqlite_master WHERE name = 'runs_rebuilt'")
+            .first_integer() == 0);
+  CHECK(connection.statement("SELECT count(*) FROM pragma_foreign_key_list('runs')").first_integer() == 2);
+}
