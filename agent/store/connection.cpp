@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <spdlog/spdlog.h>
+
 namespace turnout::agent::detail {
 namespace {
 
@@ -69,6 +71,19 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   connection_.exec("COMMIT");
   open_ = false;
+}
+
+PragmaWhile::PragmaWhile(Connection& connection, std::string set, std::string restore)
+    : connection_(connection), restore_(std::move(restore)) {
+  connection_.exec(set);
+}
+
+PragmaWhile::~PragmaWhile() {
+  try {
+    connection_.exec(restore_);
+  } catch (const std::exception& error) {
+    spdlog::warn("run store: cannot {}: {}", restore_, error.what());
+  }
 }
 
 }  // namespace turnout::agent::detail

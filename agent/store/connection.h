@@ -68,4 +68,20 @@ class Transaction {
   bool open_ = true;
 };
 
+/// A setting changed while it lives and put back after (`PRAGMA synchronous = FULL` for a commit
+/// that must reach the disk, `PRAGMA foreign_keys = OFF` for a table rebuild).
+class PragmaWhile {
+ public:
+  /// Runs `set` now (throws SqlError) and `restore` when destroyed.
+  PragmaWhile(Connection& connection, std::string set, std::string restore);
+  /// Runs `restore`; never throws: a failure is logged as a warning.
+  ~PragmaWhile();
+  PragmaWhile(const PragmaWhile&) = delete;
+  PragmaWhile& operator=(const PragmaWhile&) = delete;
+
+ private:
+  Connection& connection_;
+  std::string restore_;
+};
+
 }  // namespace turnout::agent::detail

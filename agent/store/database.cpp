@@ -41,29 +41,6 @@ util::Status prepare_data_dir(const std::filesystem::path& dir) {
   return util::Ok{};
 }
 
-// The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
-// but may lose the last commits on a power cut. Where the file could not be put in WAL mode, a
-// write that must survive both (a delivery answered 202) is committed while this lives: commits
-// are then synced to disk (FULL). In WAL mode the syncing thread syncs the log instead.
-class SyncedCommits {
- public:
-  explicit SyncedCommits(Connection& connection) : connection_(connection) {
-    connection_.exec("PRAGMA synchronous = FULL");
-  }
-  ~SyncedCommits() {
-    try {
-      connection_.exec("PRAGMA synchronous = NORMAL");
-    } catch (const std::exception& error) {
-      spdlog::warn("run store: cannot restore synchronous = NORMAL: {}", error.what());
-    }
-  }
-  SyncedCommits(const SyncedCommits&) = delete;
-  SyncedCommits& operator=(const SyncedCommits&) = delete;
-
- private:
-  Connection& connection_;
-};
-
 }  // namespace
 
 Database::Database(std::string path, std::unique_ptr<Connection> connection, bool wal)
@@ -105,8 +82,12 @@ void Database::commit_batch(const std::vector<DurableBatch::Entry*>& batch) {
   const auto what =
       batch.size() > 1 ? first + " (with " + std::to_string(batch.size() - 1) + " more)" : first;
   const auto committed = locked(what, [&](Connection& connection) -> util::Status {
-    std::optional<SyncedCommits> synced;
-    if (!wal_) synced.emplace(connection);
+    // The store runs with synchronous = NORMAL, which in WAL mode survives a crash of the process
+    // but may lose the last commits on a power cut. Where the file could not be put in WAL mode,
+    // a write that must survive both (a delivery answered 202) is committed with FULL: the commit
+    // itself reaches the disk. In WAL mode the syncing thread syncs the log instead.
+    std::optional<detail::PragmaWhile> synced;
+    if (!wal_) synced.emplace(connection, "PRAGMA synchronous = FULL", "PRAGMA synchronous = NORMAL");
     Transaction transaction(connection, Transaction::Kind::write);
     for (const auto* entry : batch) entry->item.write(connection);
     transaction.commit();

@@ -85,27 +85,6 @@ std::string too_new(int version) {
          std::to_string(latest_schema_version()) + ": upgrade turnout";
 }
 
-// Foreign keys off while it lives (a table rebuild), on again after. SQLite ignores the pragma
-// inside a transaction, so this wraps the migration's transaction.
-class ForeignKeysOff {
- public:
-  explicit ForeignKeysOff(Connection& connection) : connection_(connection) {
-    connection_.exec("PRAGMA foreign_keys = OFF");
-  }
-  ~ForeignKeysOff() {
-    try {
-      connection_.exec("PRAGMA foreign_keys = ON");
-    } catch (const SqlError&) {
-      // Only a transaction left open refuses it, and the migration's has ended by now.
-    }
-  }
-  ForeignKeysOff(const ForeignKeysOff&) = delete;
-  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
-
- private:
-  Connection& connection_;
-};
-
 // The first reference a rebuild left pointing at no row, as "table row N"; nullopt when none.
 std::optional<std::string> broken_reference(Connection& connection) {
   for (const auto& row : connection.statement("PRAGMA foreign_key_check").rows())
@@ -115,8 +94,10 @@ std::optional<std::string> broken_reference(Connection& connection) {
 
 // Applies one migration unless another process got there first (checked under the write lock).
 void apply(Connection& connection, const Migration& migration) {
-  std::optional<ForeignKeysOff> keys_off;
-  if (migration.rebuilds_table) keys_off.emplace(connection);
+  // SQLite ignores this pragma inside a transaction, so it wraps the migration's.
+  std::optional<PragmaWhile> keys_off;
+  if (migration.rebuilds_table)
+    keys_off.emplace(connection, "PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON");
   Transaction transaction(connection, Transaction::Kind::write);
   if (schema_version(connection) >= migration.version) return;
   for (const auto& statement : migration.statements) connection.exec(statement);
