@@ -220,6 +220,8 @@ Migration step_pressure() {
 // run was superseded by is always written by the agent after inserting that run; rerun_of,
 // only ever set on insert, keeps its reference. The table is rebuilt (a constraint cannot be
 // dropped otherwise), with its columns, rows, AUTOINCREMENT counter and indexes as they were.
+// The status's CHECK, the same values as before, says them as comparisons: SQLite evaluates an
+// IN list of more than two constants by building a temporary index of it, on every write of a row.
 constexpr const char* kRebuiltRuns = R"sql(CREATE TABLE runs_rebuilt (
   id               INTEGER PRIMARY KEY AUTOINCREMENT,
   repo             TEXT    NOT NULL DEFAULT '',
@@ -229,8 +231,8 @@ constexpr const char* kRebuiltRuns = R"sql(CREATE TABLE runs_rebuilt (
   pipeline         TEXT    NOT NULL DEFAULT '',
   trigger          TEXT    NOT NULL DEFAULT '',
   rerun_of         INTEGER NULL REFERENCES runs(id),
-  status           TEXT    NOT NULL CHECK (status IN
-                     ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'superseded', 'error')),
+  status           TEXT    NOT NULL CHECK (status = 'queued' OR status = 'running' OR status = 'succeeded'
+                     OR status = 'failed' OR status = 'cancelled' OR status = 'superseded' OR status = 'error'),
   reason           TEXT    NOT NULL DEFAULT '',
   queued_at        TEXT    NOT NULL DEFAULT '',
   started_at       TEXT    NOT NULL DEFAULT '',

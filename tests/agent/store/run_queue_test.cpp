@@ -424,16 +424,21 @@ std::string all_runs(detail::Connection& connection) {
       .value_or("");
 }
 
-// How many index entries the statement that supersedes a run deletes (and writes anew).
-int index_entries_rewritten_by_supersede(detail::Connection& connection) {
-  int rewritten = 0;
-  for (const auto& row : connection
-                             .statement("EXPLAIN UPDATE runs SET status = ?, reason = ?, finished_at = ?, "
-                                        "superseded_by = ? WHERE id = ?")
-                             .rows())
-    rewritten += row.text(1) == "IdxDelete" ? 1 : 0;
-  return rewritten;
+// How many times `sql` compiles to `opcode` (EXPLAIN): what a write does to the file, told by
+// the program SQLite runs for it.
+int opcodes(detail::Connection& connection, const std::string& sql, const std::string& opcode) {
+  int count = 0;
+  for (const auto& row : connection.statement("EXPLAIN " + sql).rows())
+    count += row.text(1) == opcode ? 1 : 0;
+  return count;
 }
+
+// The statements that queue a run and supersede one.
+const std::string kInsertRun =
+    "INSERT INTO runs (repo, ref, branch, sha, pipeline, trigger, rerun_of, status, queued_at, repo_name, "
+    "scheduled, message) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)";
+const std::string kSupersede =
+    "UPDATE runs SET status = ?, reason = ?, finished_at = ?, superseded_by = ? WHERE id = ?";
 
 const std::string kSha(40, 'a');
 
@@ -466,14 +471,27 @@ TEST_CASE(
   {
     detail::Connection connection(db);
     before = all_runs(connection);
-    CHECK(index_entries_rewritten_by_supersede(connection) == 6);
+    // Every index entry of the run deleted and written anew, and a temporary index of the
+    // CHECK's seven statuses built for each row written.
+    CHECK(opcodes(connection, kSupersede, "IdxDelete") == 6);
+    CHECK(opcodes(connection, kSupersede, "OpenEphemeral") == 1);
+    CHECK(opcodes(connection, kInsertRun, "OpenEphemeral") == 1);
   }
 
   auto store = open_store(dir);
   detail::Connection connection(db);
   CHECK(detail::schema_version(connection) == detail::latest_schema_version());
   CHECK(all_runs(connection) == before);
-  CHECK(index_entries_rewritten_by_supersede(connection) == 2);
+  CHECK(opcodes(connection, kSupersede, "IdxDelete") == 2);
+  CHECK(opcodes(connection, kSupersede, "OpenEphemeral") == 0);
+  CHECK(opcodes(connection, kInsertRun, "OpenEphemeral") == 0);
+  // The CHECK still holds: a status outside the seven is refused.
+  try {
+    connection.exec("UPDATE runs SET status = 'paused' WHERE id = 2");
+    FAIL("a run was given the status 'paused'");
+  } catch (const detail::SqlError& error) {
+    CHECK(error.is_constraint());
+  }
   std::vector<std::string> references;
   for (const auto& row : connection.statement("PRAGMA foreign_key_list(runs)").rows())
     references.push_back(row.text(3));
