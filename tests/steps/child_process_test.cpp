@@ -127,7 +127,7 @@ TEST_CASE("run_process gives the child exactly spec.env", "[unit][steps]") {
   CHECK(result.texts(Stream::out) == spec.env);
 }
 
-TEST_CASE("run_process looks argv[0] up in PATH of spec.env, not ours", "[unit][steps]") {
+TEST_CASE("run_process looks the program up in PATH of spec.env, not ours", "[unit][steps]") {
   const turnout::test::TempDir dir;
   const auto probe = dir.write("bin/turnout-probe", "#!/bin/sh\necho found \"$1\"\n");
   ::chmod(probe.c_str(), 0755);

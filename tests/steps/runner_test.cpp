@@ -372,7 +372,7 @@ stages:
   CHECK(::kill(pid, 0) != 0);
 }
 
-TEST_CASE("without a run's group a step's pressure is the machine's, labelled so; without PSI, none",
+TEST_CASE("without a run's group a step's pressure is the machine's, labelled so, without PSI, none",
           "[unit][steps][runner][pressure]") {
   Harness h;
   const auto result = h.run(R"yaml(

@@ -23,7 +23,7 @@ void write_pressure(const turnout::test::TempDir& dir, PressureScope scope, std:
 
 }  // namespace
 
-TEST_CASE("step pressure: with a run's group, its files; the stall is the growth from start to end",
+TEST_CASE("step pressure: with a run's group, its files, the stall is the growth from start to end",
           "[unit][steps][pressure]") {
   turnout::test::TempDir group;
   turnout::test::TempDir machine;

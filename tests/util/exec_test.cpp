@@ -32,7 +32,7 @@ TEST_CASE("a program is looked up in the child's PATH, in order, not in ours", "
   CHECK(path_variable({"HOME=/", path}) == path.substr(5));
 }
 
-TEST_CASE("without PATH a child gets a login shell's; a name with a slash is taken as it is",
+TEST_CASE("without PATH a child gets a login shell's, a name with a slash is taken as it is",
           "[unit][util]") {
   CHECK(path_variable({"HOME=/"}) == "/usr/local/bin:/usr/bin:/bin");
   const auto sh = find_program("sh", {}, "");

@@ -9,7 +9,7 @@
 using namespace turnout::util;
 using turnout::test::TempDir;
 
-TEST_CASE("a file lock has one holder at a time; try_acquire does not wait for it", "[unit][util]") {
+TEST_CASE("a file lock has one holder at a time, try_acquire does not wait for it", "[unit][util]") {
   TempDir dir;
   const auto path = (dir / "app.lock").string();
   auto first = FileLock::acquire(path);

@@ -4,7 +4,8 @@
 
 using turnout::util::LatencyHistogram;
 
-TEST_CASE("latency histogram: buckets hold (previous bound, bound]", "[unit][util]") {
+TEST_CASE("latency histogram: a bucket holds what is above the previous bound, up to its own",
+          "[unit][util]") {
   LatencyHistogram histogram;
   CHECK_FALSE(histogram.quantile(0.5));
   histogram.add(0.0);    // nginx's "0.000"

@@ -27,7 +27,7 @@ TEST_CASE("this process is alive and identifies as itself", "[unit][util]") {
   CHECK(*again == self);
 }
 
-TEST_CASE("a running child is alive; killed and reaped it is not", "[unit][util]") {
+TEST_CASE("a running child is alive, killed and reaped it is not", "[unit][util]") {
   turnout::test::SleepingChild child;
   const auto identity = identify(child.pid());
   REQUIRE(identity);

@@ -31,7 +31,7 @@ TEST_CASE("the first byte that is no UTF-8 is found, after a run of ASCII too", 
   }
 }
 
-TEST_CASE("characters are whole sequences; a broken byte is one character", "[unit][util]") {
+TEST_CASE("characters are whole sequences, a broken byte is one character", "[unit][util]") {
   const std::string text = "a\xC3\xA9\xE2\x80\xA6\xF0\x9F\x9A\x82\xFF";
   CHECK(next_character(text, 0) == 1);
   CHECK(next_character(text, 1) == 3);

@@ -52,7 +52,7 @@ TEST_CASE("hand rollback: a state it cannot read is unreadable, and nothing is r
   CHECK(read_file(file) == state);
 }
 
-TEST_CASE("hand switch: an app with no state here is no_such_app; one it cannot read is unreadable",
+TEST_CASE("hand switch: an app with no state here is no_such_app, one it cannot read is unreadable",
           "[unit][apps]") {
   TempDir dir;
   dir.write("apps/web/state.json", R"({"app": "web", "live": "", "previous": "", "slots": {}})");

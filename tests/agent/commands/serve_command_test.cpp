@@ -403,7 +403,7 @@ void edit_config(AgentServer& server, const std::string& from, const std::string
 
 }  // namespace
 
-TEST_CASE("serve: SIGHUP reloads agent.yml's branches and tokens; an invalid one is refused whole",
+TEST_CASE("serve: SIGHUP reloads agent.yml's branches and tokens, an invalid one is refused whole",
           "[integration][serve]") {
   AgentServer server;
   const std::string sha(40, 'c');

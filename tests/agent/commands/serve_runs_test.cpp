@@ -138,7 +138,7 @@ TEST_CASE("serve: a push runs its pipeline to success, with log and metrics",
   CHECK_THAT(metrics.body, Catch::Contains("\nprocess_cpu_seconds_total "));
 }
 
-TEST_CASE("serve: a delivery repeated while its run is active adds nothing; after, it is a redelivery",
+TEST_CASE("serve: a delivery repeated while its run is active adds nothing, after, it is a redelivery",
           "[integration][serve][scheduler]") {
   AgentServer server("", {"main"}, false);
   const auto sha = server.app.commit(".turnout.yml", gated(server.dir / "gate"), "app");
@@ -380,7 +380,7 @@ TEST_CASE("serve: SIGTERM stops running steps after the grace, queues their comm
   CHECK(status(server.wait_until_ended(waiting)) == "succeeded");
 }
 
-TEST_CASE("serve: turnout trigger runs a watched branch's head now; an unwatched one is refused",
+TEST_CASE("serve: turnout trigger runs a watched branch's head now, an unwatched one is refused",
           "[integration][serve][scheduler][api]") {
   AgentServer server("", {"main"}, false);
   server.app.commit(".turnout.yml", pipeline("echo \"trigger=$TURNOUT_TRIGGER sha=$TURNOUT_SHA\""), "first");
@@ -414,7 +414,7 @@ TEST_CASE("serve: turnout trigger runs a watched branch's head now; an unwatched
   CHECK(server.post_api("/api/repos/woodpecker-ci/woodpecker/runs?branch=main").status == 401);
 }
 
-TEST_CASE("serve: turnout cancel stops a running run through the agent; without an agent it says so",
+TEST_CASE("serve: turnout cancel stops a running run through the agent, without an agent it says so",
           "[integration][serve][scheduler][api]") {
   AgentServer server("", {"main"}, false);
   const auto gate = server.dir / "gate";

@@ -126,7 +126,7 @@ std::size_t count_runs(AgentServer& server) { return server.runs()->size(); }
 
 }  // namespace
 
-TEST_CASE("dashboard: pages need a session; sign-in, CSRF and sign-out", "[integration][dashboard]") {
+TEST_CASE("dashboard: pages need a session, sign-in, CSRF and sign-out", "[integration][dashboard]") {
   AgentServer server("workers: 1\napi_token_file: token\n", {"main"}, false);
   server.dir.write("token", kToken + "\n");
   const auto sha = server.app.commit(".turnout.yml", pipeline("echo built"), "app");
@@ -220,7 +220,7 @@ TEST_CASE("dashboard: behind an https public_url its cookies are Secure", "[inte
   CHECK_THAT(signed_in.cookie, Catch::StartsWith("turnout_session=") && Catch::Contains("; Secure"));
 }
 
-TEST_CASE("dashboard: bad input is a page with the reason; markup from a push is text",
+TEST_CASE("dashboard: bad input is a page with the reason, markup from a push is text",
           "[integration][dashboard]") {
   AgentServer server("workers: 1\napi_token_file: token\ndashboard: { read: open }\n", {"main"}, false);
   server.dir.write("token", kToken + "\n");

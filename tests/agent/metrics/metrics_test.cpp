@@ -75,7 +75,7 @@ TEST_CASE("metrics: each app's slots are live, alive and healthy gauges", "[unit
   }
 }
 
-TEST_CASE("metrics: a running slot's CPU and memory are series; a slot that does not run has none",
+TEST_CASE("metrics: a running slot's CPU and memory are series, a slot that does not run has none",
           "[unit][metrics]") {
   std::vector<turnout::agent::SlotSample> slots{{"web", "blue", true, true, true},
                                                 {"web", "green", false, false, false}};

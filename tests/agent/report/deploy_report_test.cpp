@@ -71,7 +71,7 @@ struct Site {
 
 }  // namespace
 
-TEST_CASE("report: a deploy is a GitHub deployment; a rollback after the switch is a new one",
+TEST_CASE("report: a deploy is a GitHub deployment, a rollback after the switch is a new one",
           "[integration][report][deploy][nginx]") {
   Site site;
   const auto [v1, first] = site.deploy("v1");

@@ -95,7 +95,7 @@ TEST_CASE("report queue: a deployment status sees its deployment's state and Git
   CHECK(due[0].dependency_id == 4242);
 }
 
-TEST_CASE("report queue: pending reports survive reopening the store; pruning keeps them", "[unit][report]") {
+TEST_CASE("report queue: pending reports survive reopening the store, pruning keeps them", "[unit][report]") {
   TempDir dir;
   {
     auto store = open_store(dir);

@@ -61,7 +61,7 @@ TEST_CASE("report: a rate limit waits until it resets and is no failed attempt",
   CHECK(judge(reply(429, {{"retry-after", "1"}}), 10, kPolicy, kNow, 0.5).action == Verdict::Action::retry);
 }
 
-TEST_CASE("report: 401, 403, 404 and 422 are dropped; 401 is told apart", "[unit][report]") {
+TEST_CASE("report: 401, 403, 404 and 422 are dropped, 401 is told apart", "[unit][report]") {
   const auto unauthorized = judge(reply(401, {}, R"({"message":"Bad credentials"})"), 0, kPolicy, kNow, 0.5);
   CHECK(unauthorized.action == Verdict::Action::drop);
   CHECK(unauthorized.unauthorized);

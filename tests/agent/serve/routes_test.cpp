@@ -107,7 +107,7 @@ TEST_CASE("serve: a run's log is served in pieces, from an offset, that add up t
   CHECK(get(server, log_path(id) + "?offset=99999999").body.empty());
 }
 
-TEST_CASE("serve: a Range of a run's log is a 206 with its Content-Range; outside it, a 416",
+TEST_CASE("serve: a Range of a run's log is a 206 with its Content-Range, outside it, a 416",
           "[integration][serve][api]") {
   AgentServer server;
   const auto id = recorded_run(server);

@@ -85,7 +85,7 @@ TEST_CASE("serve: a pushed version that answers 500 to real requests goes back t
 
 TEST_CASE(
     "turnout run: verify has no feed until a deploy made the feed's endpoint, says why once, the probes "
-    "deciding; then the run receives the feed itself",
+    "deciding, then the run receives the feed itself",
     "[integration][deploy][nginx][feed]") {
   DeploySite site;
   // The first deploy with `feed: true` makes the data folder's endpoint: too late for its own run.

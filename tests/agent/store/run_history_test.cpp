@@ -278,7 +278,7 @@ TEST_CASE("a run goes queued -> running -> final, and a final run is left alone"
   CHECK_THAT(lines, !Catch::Contains("-> cancelled"));
 }
 
-TEST_CASE("a queued run can be finished without starting; wrong transitions fail", "[unit][store]") {
+TEST_CASE("a queued run can be finished without starting, wrong transitions fail", "[unit][store]") {
   TempDir dir;
   auto store = open_store(dir.path());
   const auto id = create(store->history, sample_run());

@@ -445,8 +445,8 @@ const std::string kSha(40, 'a');
 }  // namespace
 
 TEST_CASE(
-    "migration 11 keeps every run with its id counter and the references to it; superseding then "
-    "rewrites only the status's two indexes",
+    "migration 11 keeps every run with its id counter and the references to it, superseding then "
+    "rewrites only the status's two indexes and no write of a run builds a temporary index",
     "[unit][store]") {
   TempDir dir;
   const auto db = (dir / "turnout.db").string();
@@ -459,8 +459,8 @@ TEST_CASE(
        "INSERT INTO runs (repo, ref, branch, sha, trigger, rerun_of, status, scheduled, repo_name) VALUES "
        "('/srv/app.git', 'refs/heads/main', 'main', '" +
            kSha + "', 'requeue', 1, 'queued', 1, 'acme/app')",
-       "UPDATE runs SET status = 'superseded', reason = 'superseded by run 2', superseded_by = 2 WHERE id = "
-       "1",
+       "UPDATE runs SET status = 'superseded', reason = 'superseded by run 2', superseded_by = 2 "
+       "WHERE id = 1",
        "INSERT INTO stages (run_id, idx, name, status) VALUES (2, 0, 'build', 'running')",
        "INSERT INTO deliveries (delivery_id, event, repo, ref, sha, result, reason, run_id) VALUES "
        "('old-1', 'push', 'acme/app', 'refs/heads/main', '" +

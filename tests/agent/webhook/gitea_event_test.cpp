@@ -97,7 +97,7 @@ TEST_CASE("a Gitea push of zeros is a deletion, one from zeros a creation", "[un
   CHECK(decide(created.value().push, {"main"}).accepted);
 }
 
-TEST_CASE("Gitea's other events are other, named; its tags are tag pushes", "[unit][webhook][gitea]") {
+TEST_CASE("Gitea's other events are other, named, its tags are tag pushes", "[unit][webhook][gitea]") {
   auto created = parse_gitea_event("X-Gitea-Event", "create", R"({"ref":"v1","ref_type":"tag"})");
   REQUIRE(created.ok());
   CHECK(created.value().kind == EventKind::other);

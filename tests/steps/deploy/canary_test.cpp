@@ -194,7 +194,7 @@ std::string describe(const std::map<std::string, int>& answers) {
 }  // namespace
 
 TEST_CASE(
-    "canary: a version answering 500 to 20% is sent back at 10% with the figures; the client keeps "
+    "canary: a version answering 500 to 20% is sent back at 10% with the figures, the client keeps "
     "200s from the old one",
     "[integration][deploy][nginx][canary]") {
   CanaryStand stand;
@@ -490,7 +490,7 @@ bool holding_first_step(const CanaryStand& stand) {
 
 }  // namespace
 
-TEST_CASE("canary: an order to promote skips the remaining steps; one to abort sends the canary back",
+TEST_CASE("canary: an order to promote skips the remaining steps, one to abort sends the canary back",
           "[integration][deploy][nginx][canary]") {
   CanaryStand stand;
   stand.listen();

@@ -93,7 +93,7 @@ TEST_CASE("feed line: the directives the include writes", "[unit][deploy]") {
         "turnout_feed_web;\n");
 }
 
-TEST_CASE("feed endpoint: made once, then kept; a damaged file is named", "[unit][deploy]") {
+TEST_CASE("feed endpoint: made once, then kept, a damaged file is named", "[unit][deploy]") {
   CHECK(parse_feed_endpoint("40001 " + kKey + "\n") == FeedEndpoint{40001, kKey});
   CHECK_FALSE(parse_feed_endpoint("40001 " + kKey));
   CHECK_FALSE(parse_feed_endpoint("0 " + kKey + "\n"));

@@ -196,7 +196,7 @@ TEST_CASE("nginx flag: the includes name both slots as upstreams with keep-alive
   CHECK_FALSE(check_port_of("upstream x { server 127.0.0.1:1; }\n"));
 }
 
-TEST_CASE("nginx flag: with a feed, the includes log each request to it; without, nothing",
+TEST_CASE("nginx flag: with a feed, the includes log each request to it, without, nothing",
           "[unit][deploy]") {
   FlagLayout layout{"web", "/srv/turnout/nginx/web", 20201, 20202, 20299};
   const auto plain_http = flag_http_include(layout);
