@@ -23,6 +23,17 @@ std::unique_ptr<Store> open_store(const TempDir& dir) {
   return std::move(store).value();
 }
 
+// A turnout.db as a release before left it: the schema up to `version`, with `prepare` run on it.
+void store_at_schema(const std::string& db, int version, const std::vector<std::string>& prepare) {
+  detail::Connection connection(db);
+  for (const auto& migration : detail::schema_migrations()) {
+    if (migration.version > version) break;
+    for (const auto& statement : migration.statements) connection.exec(statement);
+  }
+  connection.exec("PRAGMA user_version = " + std::to_string(version));
+  for (const auto& statement : prepare) connection.exec(statement);
+}
+
 NewRun push_of(const std::string& sha, const std::string& branch = "main") {
   return NewRun{"/srv/app.git",
                 "refs/heads/" + branch,
@@ -365,23 +376,15 @@ TEST_CASE("deliveries are keyed per forge: the same id from another forge is ano
 TEST_CASE("migration 7 keeps the deliveries GitHub sent before it, as GitHub's", "[unit][store]") {
   TempDir dir;
   const auto db = (dir / "turnout.db").string();
-  {
-    // A turnout.db as the release before forges left it: schema 6, one queued push.
-    detail::Connection connection(db);
-    for (const auto& migration : detail::schema_migrations()) {
-      if (migration.version > 6) break;
-      for (const auto& statement : migration.statements) connection.exec(statement);
-    }
-    connection.exec("PRAGMA user_version = 6");
-    connection.exec(
-        "INSERT INTO runs (repo, ref, branch, sha, trigger, status, scheduled, repo_name) VALUES "
-        "('/srv/app.git', 'refs/heads/main', 'main', '" +
-        std::string(40, 'a') + "', 'webhook', 'queued', 1, 'acme/app')");
-    connection.exec(
-        "INSERT INTO deliveries (delivery_id, event, repo, ref, sha, result, reason, run_id) VALUES "
-        "('old-1', 'push', 'acme/app', 'refs/heads/main', '" +
-        std::string(40, 'a') + "', 'queued', 'push', 1)");
-  }
+  // A turnout.db as the release before forges left it: schema 6, one queued push.
+  store_at_schema(
+      db, 6,
+      {"INSERT INTO runs (repo, ref, branch, sha, trigger, status, scheduled, repo_name) VALUES "
+       "('/srv/app.git', 'refs/heads/main', 'main', '" +
+           std::string(40, 'a') + "', 'webhook', 'queued', 1, 'acme/app')",
+       "INSERT INTO deliveries (delivery_id, event, repo, ref, sha, result, reason, run_id) VALUES "
+       "('old-1', 'push', 'acme/app', 'refs/heads/main', '" +
+           std::string(40, 'a') + "', 'queued', 'push', 1)"});
   auto store = open_store(dir);
   detail::Connection connection(db);
   CHECK(detail::schema_version(connection) == detail::latest_schema_version());
@@ -400,17 +403,6 @@ TEST_CASE("migration 7 keeps the deliveries GitHub sent before it, as GitHub's",
 }
 
 namespace {
-
-// A turnout.db as the release before migration 11 left it: schema 10, with `prepare` run on it.
-void make_schema_10(const std::string& db, const std::vector<std::string>& prepare) {
-  detail::Connection connection(db);
-  for (const auto& migration : detail::schema_migrations()) {
-    if (migration.version > 10) break;
-    for (const auto& statement : migration.statements) connection.exec(statement);
-  }
-  connection.exec("PRAGMA user_version = 10");
-  for (const auto& statement : prepare) connection.exec(statement);
-}
 
 // Every column of every run, in id order, as one JSON text.
 std::string all_runs(detail::Connection& connection) {
@@ -450,11 +442,10 @@ TEST_CASE(
     "[unit][store]") {
   TempDir dir;
   const auto db = (dir / "turnout.db").string();
-  make_schema_10(
-      db,
+  store_at_schema(
+      db, 10,
       {"INSERT INTO runs (repo, ref, branch, sha, trigger, status, reason, scheduled, repo_name, "
-       "concurrency, "
-       "message) VALUES ('/srv/app.git', 'refs/heads/main', 'main', '" +
+       "concurrency, message) VALUES ('/srv/app.git', 'refs/heads/main', 'main', '" +
            kSha + "', 'webhook', 'queued', '', 1, 'acme/app', 'supersede', 'first\nline')",
        "INSERT INTO runs (repo, ref, branch, sha, trigger, rerun_of, status, scheduled, repo_name) VALUES "
        "('/srv/app.git', 'refs/heads/main', 'main', '" +
@@ -513,8 +504,8 @@ TEST_CASE("migration 11 on a store with a reference to a missing run fails namin
           "[unit][store]") {
   TempDir dir;
   const auto db = (dir / "turnout.db").string();
-  make_schema_10(
-      db,
+  store_at_schema(
+      db, 10,
       {"PRAGMA foreign_keys = OFF",
        "INSERT INTO deliveries (delivery_id, event, result, run_id) VALUES ('lost', 'push', 'queued', 42)"});
 
